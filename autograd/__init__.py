@@ -1,0 +1,24 @@
+"""chainrule's autograd engine: Value (scalar) and Tensor (numpy) nodes that
+record every operation and back-propagate with the chain rule."""
+from .format import format_number
+from .functional import GradcheckResult, grad, gradcheck
+from .node import (
+    AnomalyError,
+    BackwardStep,
+    GradientAccumulationWarning,
+    Node,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    topological_order,
+    zero_grad,
+)
+from .ops import Op
+from .value import Value
+
+__all__ = [
+    "AnomalyError", "BackwardStep", "GradcheckResult", "GradientAccumulationWarning", "Node",
+    "Op", "Value", "detect_anomaly", "enable_grad", "format_number", "grad", "gradcheck",
+    "is_grad_enabled", "no_grad", "topological_order", "zero_grad",
+]

@@ -1,0 +1,155 @@
+"""Gradients as functions: grad() (as torch.autograd.grad) and gradcheck()."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .format import format_number
+from .node import Node, _run_backward, no_grad, topological_order
+
+
+def _seed_for(output: Node, create_graph: bool) -> Any:
+    """d output / d output: 1 for a scalar; a one-element tensor is also allowed."""
+    data = output.data
+    if isinstance(data, np.ndarray):
+        if data.size != 1:
+            raise ValueError(
+                f"grad(): output has shape {data.shape}; gradients are defined for a "
+                "scalar (one-element) output. Reduce it first, e.g. output.sum()"
+            )
+        seed: Any = np.ones_like(data)
+    else:
+        seed = 1.0
+    return type(output)(seed) if create_graph else seed
+
+
+def grad(
+    output: Node,
+    inputs: Node | Sequence[Node],
+    create_graph: bool = False,
+) -> tuple:
+    """d output / d input for each of ``inputs``, as ``torch.autograd.grad``:
+    nothing's ``.grad`` is touched. An input that ``output`` does not depend on
+    gets a zero gradient. With ``create_graph`` the results are graph nodes that
+    can be differentiated again (higher-order derivatives)."""
+    if not isinstance(output, Node):
+        raise TypeError(f"grad(): output must be a Value or Tensor, got {type(output).__name__}")
+    single = isinstance(inputs, Node)
+    targets = [inputs] if single else list(inputs)
+    for i, t in enumerate(targets):
+        if not isinstance(t, Node):
+            raise TypeError(f"grad(): inputs[{i}] must be a Value or Tensor, got {type(t).__name__}")
+    grads: dict[int, Any] = {}
+    order = topological_order(output)
+    _run_backward(output, _seed_for(output, create_graph), order=order,
+                  create_graph=create_graph, into=grads)
+    results = []
+    for t in targets:
+        g = grads.get(id(t))
+        if g is None:
+            g = t._zero_like()
+            if create_graph:
+                g = type(t)(g)
+        results.append(g)
+    return tuple(results)
+
+
+@dataclass
+class GradcheckResult:
+    """Backward gradients against central finite differences, entry by entry."""
+
+    analytic: list[float]
+    numeric: list[float]
+    names: list[str]
+    atol: float
+    rtol: float
+    errors: list[float] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.errors = [abs(a - n) for a, n in zip(self.analytic, self.numeric)]
+
+    @property
+    def worst(self) -> int:
+        return int(np.argmax(self.errors)) if self.errors else -1
+
+    @property
+    def max_error(self) -> float:
+        return max(self.errors, default=0.0)
+
+    @property
+    def ok(self) -> bool:
+        return all(e <= self.atol + self.rtol * abs(n) for e, n in zip(self.errors, self.numeric))
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        lines = [f"{'input':>10} {'backward':>14} {'finite diff':>14} {'|error|':>10}"]
+        for name, a, n, e in zip(self.names, self.analytic, self.numeric, self.errors):
+            lines.append(f"{name:>10} {format_number(a):>14} {format_number(n):>14} {e:10.2e}")
+        verdict = "OK" if self.ok else "MISMATCH"
+        if self.errors:
+            lines.append(f"{verdict}: worst |error| {self.max_error:.2e} at {self.names[self.worst]}")
+        return "\n".join(lines)
+
+
+def _leaf(x: Any) -> Node:
+    if isinstance(x, np.ndarray):
+        from .tensor import Tensor  # Tensor arrives with the tensor engine
+        return Tensor(x.astype(np.float64))
+    from .value import Value
+    return Value(x)
+
+
+def gradcheck(
+    f: Callable[..., Node],
+    inputs: Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+    verbose: bool = False,
+) -> GradcheckResult:
+    """Compare backward gradients of ``f(*inputs)`` (a scalar) with central
+    finite differences (f(x+eps) - f(x-eps)) / 2eps, per input entry. ``inputs``
+    are numbers (or numpy arrays, for Tensor functions). Returns the comparison;
+    truthy when every entry agrees within atol + rtol*|numeric|."""
+    raw = [np.array(x, dtype=np.float64) if isinstance(x, np.ndarray) else float(x)
+           for x in inputs]
+    leaves = [_leaf(x) for x in raw]
+    out = f(*leaves)
+    if not isinstance(out, Node):
+        raise TypeError(f"gradcheck(): f must return a Value or Tensor, got {type(out).__name__}")
+    grads = grad(out, leaves)
+
+    def evaluate(values: list) -> float:
+        with no_grad():
+            result = f(*[_leaf(v) for v in values])
+        return float(np.sum(result.data))
+
+    analytic: list[float] = []
+    numeric: list[float] = []
+    names: list[str] = []
+    for i, x in enumerate(raw):
+        if isinstance(x, np.ndarray):
+            g = np.asarray(grads[i], dtype=np.float64)
+            for idx in np.ndindex(x.shape):
+                plus = [v.copy() if isinstance(v, np.ndarray) else v for v in raw]
+                minus = [v.copy() if isinstance(v, np.ndarray) else v for v in raw]
+                plus[i][idx] += eps
+                minus[i][idx] -= eps
+                numeric.append((evaluate(plus) - evaluate(minus)) / (2 * eps))
+                analytic.append(float(g[idx]))
+                names.append(f"x{i}{list(idx)}")
+        else:
+            plus, minus = list(raw), list(raw)
+            plus[i] = x + eps
+            minus[i] = x - eps
+            numeric.append((evaluate(plus) - evaluate(minus)) / (2 * eps))
+            analytic.append(float(grads[i]))
+            names.append(f"x{i}")
+    result = GradcheckResult(analytic, numeric, names, atol, rtol)
+    if verbose:
+        print(result)
+    return result

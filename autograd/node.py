@@ -1,0 +1,338 @@
+"""The graph core shared by Value and Tensor: nodes, modes, topological order
+and the backward pass (the chain rule with the multi-path sum rule).
+
+Every graph walk here is iterative, so a chain of a million nodes never meets
+Python's recursion limit.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from typing import Any, Callable, Iterator, NamedTuple, Optional, Sequence
+
+import numpy as np
+
+
+class Node:
+    """A node of the computation graph.
+
+    ``data``: the value; ``grad``: d(root)/d(this node) after backward;
+    ``children``: the operands this node was computed from (empty for a leaf);
+    ``op``: the :class:`autograd.ops.Op` that produced it (None for a leaf);
+    ``label``: an optional name shown by every report and picture.
+    """
+
+    __slots__ = ("data", "grad", "children", "op", "_label", "__weakref__")
+
+    @property
+    def label(self) -> str:
+        try:
+            return self._label
+        except AttributeError:  # unlabelled nodes never pay for the slot
+            return ""
+
+    @label.setter
+    def label(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError(f"label must be a str, got {type(value).__name__}: {value!r}")
+        self._label = value
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.op is None
+
+    def named(self, label: str) -> "Node":
+        """Set the label and return the node itself, for use inside expressions."""
+        self.label = label
+        return self
+
+    # Subclasses: reduce a gradient contribution to this node's own shape.
+    def _fit_grad(self, contribution: Any) -> Any:
+        return contribution
+
+    def _zero_like(self) -> Any:
+        return 0.0
+
+    def _describe(self) -> str:
+        raise NotImplementedError
+
+
+# --- modes -------------------------------------------------------------------------
+
+class _Mode:
+    """Global switches. ``fast`` is True when nothing special is on, so every op
+    pays a single check for all of them."""
+
+    __slots__ = ("grad_enabled", "anomaly", "fast")
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.anomaly = False
+        self.fast = True
+
+    def refresh(self) -> None:
+        self.fast = self.grad_enabled and not self.anomaly
+
+
+MODE = _Mode()
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Within this block operations record no graph (results are leaves):
+    for evaluation and for parameter updates."""
+    previous = MODE.grad_enabled
+    MODE.grad_enabled = False
+    MODE.refresh()
+    try:
+        yield
+    finally:
+        MODE.grad_enabled = previous
+        MODE.refresh()
+
+
+@contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    previous = MODE.grad_enabled
+    MODE.grad_enabled = True
+    MODE.refresh()
+    try:
+        yield
+    finally:
+        MODE.grad_enabled = previous
+        MODE.refresh()
+
+
+def is_grad_enabled() -> bool:
+    return MODE.grad_enabled
+
+
+class AnomalyError(FloatingPointError):
+    """A NaN or infinity appeared while anomaly detection was on."""
+
+
+@contextlib.contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Within this block, a NaN or inf produced by any forward op or any backward
+    step raises :class:`AnomalyError` naming the op and its inputs."""
+    previous = MODE.anomaly
+    MODE.anomaly = True
+    MODE.refresh()
+    try:
+        yield
+    finally:
+        MODE.anomaly = previous
+        MODE.refresh()
+
+
+def _all_finite(x: Any) -> bool:
+    if isinstance(x, float):
+        return math.isfinite(x)
+    if isinstance(x, Node):
+        x = x.data
+    if isinstance(x, np.ndarray):
+        return bool(np.isfinite(x).all())
+    return math.isfinite(x)
+
+
+def check_forward(op: Any, operands: Sequence[Node], data: Any) -> None:
+    """Anomaly mode's forward check (called by the node classes)."""
+    if not _all_finite(data):
+        ins = ", ".join(o._describe() for o in operands)
+        raise AnomalyError(f"anomaly in forward: {op.name}({ins}) produced {data!r}")
+
+
+# --- graph walks ---------------------------------------------------------------------
+
+def topological_order(root: Node) -> list[Node]:
+    """Every node under ``root``, each after all of its children (operands);
+    ``root`` comes last. Iterative depth-first post-order."""
+    order: list[Node] = []
+    visited: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    push = stack.append
+    pop = stack.pop
+    add = visited.add
+    emit = order.append
+    while stack:
+        node, expanded = pop()
+        if expanded:
+            emit(node)
+            continue
+        key = id(node)
+        if key in visited:
+            continue
+        add(key)
+        push((node, True))
+        for child in node.children:
+            if id(child) not in visited:
+                push((child, False))
+    return order
+
+
+def zero_grad(root: Node) -> None:
+    """Set the grad of every node under ``root`` (root included) to zero."""
+    for node in topological_order(root):
+        node.grad = node._zero_like()
+
+
+class BackwardStep(NamedTuple):
+    """One edge of the backward pass, as the observer hook sees it.
+
+    ``parent`` is the node computed by the op, ``child`` the operand receiving
+    gradient. ``local`` = d parent / d child (None for ops whose local derivative
+    is a Jacobian, such as matmul), ``upstream`` = d root / d parent, and
+    ``product`` = the contribution added to child's grad (local * upstream).
+    """
+
+    parent: Node
+    child: Node
+    local: Any
+    upstream: Any
+    product: Any
+
+
+class GradientAccumulationWarning(UserWarning):
+    """backward() found gradients left over from an earlier backward pass."""
+
+
+Observer = Callable[[BackwardStep], None]
+
+
+def _stale_grad_warning(root: Node, order: list[Node]) -> None:
+    stale = [n for n in order if _nonzero(n.grad)]
+    if not stale:
+        return
+    names = ", ".join(repr(n.label) for n in stale if n.label)[:120]
+    warnings.warn(
+        f"backward(): {len(stale)} of the {len(order)} nodes under the root already hold a "
+        f"non-zero grad{' (' + names + ')' if names else ''}, left by an earlier backward(); "
+        "this pass adds to them, so gradients compound. Call zero_grad(root) (or "
+        "model.zero_grad()) first, or pass accumulate=True if you mean to sum gradients.",
+        GradientAccumulationWarning,
+        stacklevel=3,
+    )
+
+
+def _nonzero(g: Any) -> bool:
+    if isinstance(g, float):
+        return g != 0.0
+    if isinstance(g, Node):
+        g = g.data
+    if isinstance(g, np.ndarray):
+        return bool(np.any(g))
+    return g is not None and g != 0
+
+
+def _times(local: Any, upstream: Any) -> Any:
+    if local is None:
+        return None
+    if local.__class__ is float and local == 1.0:  # skip a useless mul node
+        return upstream
+    return local * upstream
+
+
+def _run_backward_floats(order: list[Node]) -> None:
+    """The fast path of backward for scalar graphs with float data: the same
+    rules as :func:`_run_backward`, without observer, side dict or recording."""
+    for node in reversed(order):
+        op = node.op
+        if op is None:
+            continue
+        upstream = node.grad
+        if upstream == 0.0:
+            continue
+        children = node.children
+        if len(children) == 2:
+            a, b = children
+            local_a, local_b = op.local(node.data, a.data, b.data)
+            a.grad += local_a * upstream
+            b.grad += local_b * upstream
+        else:
+            a = children[0]
+            a.grad += op.local(node.data, a.data)[0] * upstream
+
+
+def _run_backward(
+    root: Node,
+    seed: Any,
+    *,
+    order: Optional[list[Node]] = None,
+    create_graph: bool = False,
+    on_step: Optional[Observer] = None,
+    into: Optional[dict] = None,
+    stop_at: Optional[set] = None,
+) -> None:
+    """The general backward loop: the chain rule edge by edge in reverse
+    topological order, summing contributions that reach a node along several
+    paths (the multi-path sum rule).
+
+    Gradients accumulate into ``.grad``, or into the dict ``into`` (keyed by
+    id(node)) when given. With ``create_graph`` the local derivatives are
+    computed on nodes, so the gradients are nodes too and can be differentiated
+    again. ``stop_at``: ids of nodes not to propagate through (their grad is
+    still filled).
+    """
+    if order is None:
+        order = topological_order(root)
+    anomaly = MODE.anomaly
+    if into is not None:
+        grads = into
+        grads[id(root)] = seed
+
+        def get(n: Node) -> Any:
+            return grads.get(id(n))
+
+        def put(n: Node, g: Any) -> None:
+            grads[id(n)] = g
+    else:
+        root.grad = seed
+
+        def get(n: Node) -> Any:
+            return n.grad
+
+        def put(n: Node, g: Any) -> None:
+            n.grad = g
+
+    recording = enable_grad() if create_graph else no_grad()
+    with recording:
+        for node in reversed(order):
+            op = node.op
+            if op is None:
+                continue
+            if stop_at is not None and id(node) in stop_at and node is not root:
+                continue
+            upstream = get(node)
+            if upstream is None:
+                continue
+            if not _nonzero(upstream) and on_step is None and not create_graph:
+                continue
+            children = node.children
+            if create_graph:
+                out, operands = node, children
+            else:
+                out, operands = node.data, tuple(c.data for c in children)
+            if op.vjp is not None:
+                locals_ = (None,) * len(children)
+                products = op.vjp(upstream, out, getattr(node, "arg", None), *operands)
+            else:
+                locals_ = op.local(out, *operands)
+                products = tuple(_times(l, upstream) for l in locals_)
+            for i, child in enumerate(children):
+                if i in op.constant_operands or products[i] is None:
+                    continue
+                product = child._fit_grad(products[i])
+                if anomaly and not _all_finite(product):
+                    ins = ", ".join(c._describe() for c in children)
+                    raise AnomalyError(
+                        f"anomaly in backward: gradient {product!r} flowing from "
+                        f"{op.name}({ins}) into operand {i} ({child._describe()})"
+                    )
+                if on_step is not None:
+                    on_step(BackwardStep(node, child, locals_[i], upstream, product))
+                previous = get(child)
+                if previous is None or (not isinstance(previous, Node) and not _nonzero(previous)):
+                    put(child, product)
+                else:
+                    put(child, previous + product)

@@ -1,0 +1,308 @@
+"""Value: a scalar node of the computation graph."""
+from __future__ import annotations
+
+import html
+import numbers
+from typing import Any, Optional, Union
+
+import numpy as np
+
+from . import ops
+from .format import format_number
+from .node import (
+    MODE,
+    GradientAccumulationWarning,  # noqa: F401  (re-exported for users)
+    Node,
+    Observer,
+    _run_backward,
+    _run_backward_floats,
+    _stale_grad_warning,
+    check_forward,
+    topological_order,
+)
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+_new = object.__new__
+
+
+def _as_float(data: Any, what: str) -> float:
+    """Validate a number for Value; every bad input gets a message naming it."""
+    if isinstance(data, Value):
+        raise TypeError(
+            f"{what} got a Value ({data._describe()}); use it directly, or "
+            "Value(v.data) for an unconnected copy"
+        )
+    if isinstance(data, np.ndarray):
+        if data.ndim == 0:
+            data = data.item()
+        else:
+            raise TypeError(
+                f"{what} holds one number, got a numpy array of shape {data.shape}; "
+                "use autograd.Tensor for arrays"
+            )
+    if isinstance(data, Node):
+        raise TypeError(f"{what} holds one number, got a {type(data).__name__}")
+    if isinstance(data, (bool, np.bool_)):
+        return float(data)
+    if isinstance(data, numbers.Real):
+        return float(data)
+    if data is None:
+        raise TypeError(f"{what} needs a number, got None")
+    raise TypeError(f"{what} needs a number (int or float), got {type(data).__name__} {data!r}")
+
+
+class Value(Node):
+    """A scalar in the computation graph: ``data`` (float), ``grad`` (float, or a
+    Value after ``backward(create_graph=True)``), ``label``, and the ``op`` and
+    ``children`` (operands) that produced it.
+
+    >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b")
+    >>> c = a * b + a.tanh(); c.backward(); round(a.grad, 6)
+    -2.929349
+    """
+
+    __slots__ = ()
+    # numpy scalars on the left of an operator defer to Value's reflected methods
+    __array_ufunc__ = None
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = _as_float(data, "Value()")
+        self.grad = 0.0
+        self.children = ()
+        self.op = None
+        if label:
+            self.label = label
+
+    # --- creation of results ------------------------------------------------------
+    @staticmethod
+    def _lift(x: Any, op_name: str) -> "Value":
+        if isinstance(x, Value):
+            return x
+        if isinstance(x, (numbers.Real, np.number)) and not isinstance(x, np.ndarray):
+            v = _new(Value)
+            v.data = float(x)
+            v.grad = 0.0
+            v.children = ()
+            v.op = None
+            return v
+        if isinstance(x, np.ndarray):
+            raise TypeError(
+                f"{op_name}: cannot combine a Value with a numpy array of shape {x.shape}; "
+                "use autograd.Tensor for arrays"
+            )
+        raise TypeError(
+            f"{op_name}: operands must be Values or numbers, got {type(x).__name__} {x!r}"
+        )
+
+    def _describe(self) -> str:
+        name = f"{self.label}=" if self.label else ""
+        return f"{name}{self.data!r}"
+
+    def _zero_like(self) -> float:
+        return 0.0
+
+    # --- backward -------------------------------------------------------------------
+    def backward(
+        self,
+        gradient: Optional[float] = None,
+        *,
+        create_graph: bool = False,
+        on_step: Optional[Observer] = None,
+        accumulate: bool = False,
+    ) -> None:
+        """Fill ``.grad`` of every node under this one with d(self)/d(node).
+
+        ``gradient``: the seed d(root)/d(self), 1 by default. ``create_graph``:
+        record the backward pass so grads can be differentiated again.
+        ``on_step``: called with a :class:`BackwardStep` for every edge.
+        ``accumulate``: add to grads left by an earlier pass without a warning.
+        """
+        seed = 1.0 if gradient is None else _as_float(gradient, "backward(gradient=...)")
+        order = topological_order(self)
+        if not accumulate:
+            _stale_grad_warning(self, order)
+        if create_graph or on_step is not None or MODE.anomaly:
+            seed_node: Any = Value(seed) if create_graph else seed
+            if self.grad != 0.0 and not isinstance(self.grad, Value) and not create_graph:
+                seed_node = self.grad + seed
+            _run_backward(self, seed_node, order=order, create_graph=create_graph,
+                          on_step=on_step)
+        else:
+            self.grad = self.grad + seed if isinstance(self.grad, float) else seed
+            _run_backward_floats(order)
+
+    # --- conversions ------------------------------------------------------------------
+    def item(self) -> float:
+        return self.data
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __repr__(self) -> str:
+        label = f"{self.label!r}, " if self.label else ""
+        grad = self.grad
+        grad_text = (f"Value({format_number(grad.data)})" if isinstance(grad, Value)
+                     else format_number(grad))
+        return f"Value({label}data={format_number(self.data)}, grad={grad_text})"
+
+    def _repr_html_(self) -> str:
+        grad = self.grad.data if isinstance(self.grad, Value) else self.grad
+        op = f"<span style='color:#888'>= {html.escape(self.op.symbol)}(…)</span>" if self.op else ""
+        label = html.escape(self.label) if self.label else "Value"
+        return (
+            "<div style='display:inline-block;border:1px solid #bbb;border-radius:6px;"
+            "padding:4px 10px;font-family:monospace;line-height:1.5'>"
+            f"<b>{label}</b> {op}<br>data&nbsp;= {format_number(self.data)}<br>"
+            f"<span style='color:#b5442a'>grad&nbsp;= {format_number(grad)}</span></div>"
+        )
+
+
+def _domain_error(op: ops.Op, operands: tuple, error: Exception) -> ArithmeticError:
+    ins = ", ".join(o._describe() for o in operands)
+    reason = {
+        "log": "log is defined for positive numbers only",
+        "pow": "this power is undefined (0 to a negative power, or a negative base "
+               "with a fractional exponent)",
+        "exp": "exp overflowed: the result is larger than the largest float",
+    }.get(op.name, str(error))
+    return ArithmeticError(f"{op.name}({ins}): {reason}")
+
+
+def _make(op: ops.Op, operands: tuple) -> Value:
+    """Apply ``op`` to Value operands; the slow path for checks and modes."""
+    try:
+        data = op.forward(*(o.data for o in operands))
+    except (ValueError, ZeroDivisionError, OverflowError) as e:
+        raise _domain_error(op, operands, e) from None
+    if type(data) is complex:  # (-8) ** (1/3) gives a complex number in Python
+        raise _domain_error(op, operands, ValueError())
+    if MODE.anomaly:
+        check_forward(op, operands, data)
+    out = _new(Value)
+    out.data = float(data)
+    out.grad = 0.0
+    if MODE.grad_enabled:
+        out.children = operands
+        out.op = op
+    else:
+        out.children = ()
+        out.op = None
+    return out
+
+
+def _binary(op: ops.Op, symbol_name: str, reflected: bool = False):
+    forward = op.forward
+    lift = Value._lift
+
+    def method(self: Value, other: Operand) -> Value:
+        if other.__class__ is not Value:
+            if isinstance(other, Node):
+                return NotImplemented  # a Tensor: let it handle the mix
+            other = lift(other, symbol_name)
+        a, b = (other, self) if reflected else (self, other)
+        if MODE.fast:
+            try:
+                data = forward(a.data, b.data)
+            except (ValueError, ZeroDivisionError, OverflowError) as e:
+                raise _domain_error(op, (a, b), e) from None
+            if data.__class__ is float:
+                out = _new(Value)
+                out.data = data
+                out.grad = 0.0
+                out.children = (a, b)
+                out.op = op
+                return out
+        return _make(op, (a, b))
+
+    return method
+
+
+def _unary(op: ops.Op):
+    forward = op.forward
+
+    def method(self: Value) -> Value:
+        if MODE.fast:
+            try:
+                data = forward(self.data)
+            except (ValueError, ZeroDivisionError, OverflowError) as e:
+                raise _domain_error(op, (self,), e) from None
+            out = _new(Value)
+            out.data = data
+            out.grad = 0.0
+            out.children = (self,)
+            out.op = op
+            return out
+        return _make(op, (self,))
+
+    method.__name__ = op.name
+    method.__doc__ = f"{op.name} of this value (a primitive op; see autograd.ops)."
+    return method
+
+
+def _pow(self: Value, exponent: Operand) -> Value:
+    if isinstance(exponent, Value):
+        return _make(ops.POW, (self, exponent))
+    if isinstance(exponent, Node):
+        return NotImplemented
+    n = Value._lift(exponent, "**")
+    return _make(ops.POW_CONST, (self, n))
+
+
+def _rpow(self: Value, base: Operand) -> Value:
+    if isinstance(base, Node):
+        return NotImplemented
+    return _make(ops.POW, (Value._lift(base, "**"), self))
+
+
+Value.__add__ = _binary(ops.ADD, "+")
+Value.__radd__ = _binary(ops.ADD, "+", reflected=True)
+Value.__mul__ = _binary(ops.MUL, "*")
+Value.__rmul__ = _binary(ops.MUL, "*", reflected=True)
+Value.__pow__ = _pow
+Value.__rpow__ = _rpow
+Value.exp = _unary(ops.EXP)
+Value.log = _unary(ops.LOG)
+Value.tanh = _unary(ops.TANH)
+Value.sigmoid = _unary(ops.SIGMOID)
+Value.relu = _unary(ops.RELU)
+Value.step = _unary(ops.STEP)
+
+
+# --- composites: built from the primitives above --------------------------------------
+
+def _neg(self: Value) -> Value:
+    return self * -1.0
+
+
+def _sub(self: Value, other: Operand) -> Value:
+    if isinstance(other, Node) and not isinstance(other, Value):
+        return NotImplemented
+    return self + (-Value._lift(other, "-") if not isinstance(other, Value) else -other)
+
+
+def _rsub(self: Value, other: Operand) -> Value:
+    return Value._lift(other, "-") + (-self)
+
+
+def _truediv(self: Value, other: Operand) -> Value:
+    if isinstance(other, Node) and not isinstance(other, Value):
+        return NotImplemented
+    other = Value._lift(other, "/")
+    if other.data == 0.0:
+        raise ZeroDivisionError(f"/: division by zero ({self._describe()} / {other._describe()})")
+    return self * other ** -1.0
+
+
+def _rtruediv(self: Value, other: Operand) -> Value:
+    if self.data == 0.0:
+        raise ZeroDivisionError(f"/: division by zero ({other!r} / {self._describe()})")
+    return Value._lift(other, "/") * self ** -1.0
+
+
+Value.__neg__ = _neg
+Value.__sub__ = _sub
+Value.__rsub__ = _rsub
+Value.__truediv__ = _truediv
+Value.__rtruediv__ = _rtruediv

@@ -1,0 +1,1 @@
+"""Neurons, layers, MLPs, losses, optimizers and training loops on chainrule's autograd."""

@@ -25,6 +25,11 @@ class Node:
 
     __slots__ = ("data", "grad", "children", "op", "_label", "__weakref__")
 
+    # Graph walks keep nodes in sets and dicts: identity semantics, always.
+    # Subclasses must not redefine these (elementwise comparisons get other names).
+    __hash__ = object.__hash__
+    __eq__ = object.__eq__
+
     @property
     def label(self) -> str:
         try:
@@ -147,28 +152,32 @@ def check_forward(op: Any, operands: Sequence[Node], data: Any) -> None:
 
 def topological_order(root: Node) -> list[Node]:
     """Every node under ``root``, each after all of its children (operands);
-    ``root`` comes last. Iterative depth-first post-order."""
+    ``root`` comes last. Iterative depth-first post-order: no recursion, so a
+    million-node chain is fine."""
     order: list[Node] = []
-    visited: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    push = stack.append
-    pop = stack.pop
-    add = visited.add
-    emit = order.append
+    visited: set[Node] = set()  # nodes hash by identity (see Node.__hash__)
+    stack: list = [root]
+    push, pop, add, emit = stack.append, stack.pop, visited.add, order.append
+    finished = _FINISHED
     while stack:
-        node, expanded = pop()
-        if expanded:
-            emit(node)
+        node = pop()
+        if node is finished:
+            # Everything pushed above the marker (the children) is done: emit the
+            # node that sits just below it.
+            emit(pop())
             continue
-        key = id(node)
-        if key in visited:
+        if node in visited:
             continue
-        add(key)
-        push((node, True))
+        add(node)
+        push(node)
+        push(finished)
         for child in node.children:
-            if id(child) not in visited:
-                push((child, False))
+            if child not in visited:
+                push(child)
     return order
+
+
+_FINISHED = object()
 
 
 def zero_grad(root: Node) -> None:

@@ -45,7 +45,13 @@ class Node:
 
     @property
     def is_leaf(self) -> bool:
-        return self.op is None
+        """True for inputs and parameters: nodes with no operands."""
+        return not self.children
+
+    @property
+    def is_constant(self) -> bool:
+        """True for a number lifted into the graph (the 2 in ``x * 2``)."""
+        return self.op is not None and self.op.name == "const"
 
     def named(self, label: str) -> "Node":
         """Set the label and return the node itself, for use inside expressions."""
@@ -209,19 +215,30 @@ class GradientAccumulationWarning(UserWarning):
 Observer = Callable[[BackwardStep], None]
 
 
-def _stale_grad_warning(root: Node, order: list[Node]) -> None:
-    stale = [n for n in order if _nonzero(n.grad)]
-    if not stale:
-        return
-    names = ", ".join(repr(n.label) for n in stale if n.label)[:120]
-    warnings.warn(
-        f"backward(): {len(stale)} of the {len(order)} nodes under the root already hold a "
-        f"non-zero grad{' (' + names + ')' if names else ''}, left by an earlier backward(); "
-        "this pass adds to them, so gradients compound. Call zero_grad(root) (or "
-        "model.zero_grad()) first, or pass accumulate=True if you mean to sum gradients.",
-        GradientAccumulationWarning,
-        stacklevel=3,
-    )
+def prepare_backward(root: Node, order: list[Node], accumulate: bool) -> None:
+    """Before a backward pass: clear the grads of computed nodes (they are
+    recomputed, so a second pass never compounds them) and warn if leaves still
+    hold gradients from an earlier pass, unless ``accumulate`` says the user
+    means to sum them (as for gradient accumulation over several losses)."""
+    stale: list[Node] = []
+    for node in order:
+        if node.op is None:
+            if not accumulate and _nonzero(node.grad):
+                stale.append(node)
+        else:
+            node.grad = node._zero_like()
+    if stale:
+        names = ", ".join(repr(n.label) for n in stale if n.label)
+        if len(names) > 100:
+            names = names[:100] + "..."
+        warnings.warn(
+            f"backward(): {len(stale)} leaf node(s) under the root already hold a non-zero "
+            f"grad{' (' + names + ')' if names else ''} from an earlier backward(); this pass "
+            "adds to them, so gradients compound. Call zero_grad(root) (or model.zero_grad()) "
+            "first, or pass accumulate=True if you mean to sum gradients.",
+            GradientAccumulationWarning,
+            stacklevel=3,
+        )
 
 
 def _nonzero(g: Any) -> bool:
@@ -253,6 +270,8 @@ def _run_backward_floats(order: list[Node]) -> None:
         if upstream == 0.0:
             continue
         children = node.children
+        if not children:  # a constant
+            continue
         if len(children) == 2:
             a, b = children
             local_a, local_b = op.local(node.data, a.data, b.data)
@@ -308,7 +327,7 @@ def _run_backward(
     with recording:
         for node in reversed(order):
             op = node.op
-            if op is None:
+            if op is None or not node.children:  # a leaf or a constant
                 continue
             if stop_at is not None and id(node) in stop_at and node is not root:
                 continue

@@ -104,8 +104,15 @@ def _pow_value(out: Any, a: Any, b: Any) -> tuple:
 
 def _pow_const(out: Any, a: Any, n: Any) -> tuple:
     n = data_of(n)
+    if a.__class__ is float and a == 0.0 and n < 1.0:
+        # d/dx x**n at 0 for n < 1 is infinite (Python raises instead; torch gives inf)
+        return (math.copysign(math.inf, n) if n != 0.0 else 0.0, 0.0)
     return (n * a ** (n - 1), 0.0)
 
+
+# A number lifted into the graph (the 2 in x * 2): a leaf that is not a variable,
+# so it takes no part in gradient bookkeeping.
+CONSTANT = Op("const", "const", lambda: None)
 
 # --- the table -----------------------------------------------------------------
 

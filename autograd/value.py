@@ -16,7 +16,7 @@ from .node import (
     Observer,
     _run_backward,
     _run_backward_floats,
-    _stale_grad_warning,
+    prepare_backward,
     check_forward,
     topological_order,
 )
@@ -85,7 +85,7 @@ class Value(Node):
             v.data = float(x)
             v.grad = 0.0
             v.children = ()
-            v.op = None
+            v.op = ops.CONSTANT
             return v
         if isinstance(x, np.ndarray):
             raise TypeError(
@@ -121,16 +121,12 @@ class Value(Node):
         """
         seed = 1.0 if gradient is None else _as_float(gradient, "backward(gradient=...)")
         order = topological_order(self)
-        if not accumulate:
-            _stale_grad_warning(self, order)
+        prepare_backward(self, order, accumulate)
         if create_graph or on_step is not None or MODE.anomaly:
-            seed_node: Any = Value(seed) if create_graph else seed
-            if self.grad != 0.0 and not isinstance(self.grad, Value) and not create_graph:
-                seed_node = self.grad + seed
-            _run_backward(self, seed_node, order=order, create_graph=create_graph,
-                          on_step=on_step)
+            _run_backward(self, Value(seed) if create_graph else seed, order=order,
+                          create_graph=create_graph, on_step=on_step)
         else:
-            self.grad = self.grad + seed if isinstance(self.grad, float) else seed
+            self.grad = seed
             _run_backward_floats(order)
 
     # --- conversions ------------------------------------------------------------------

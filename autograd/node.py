@@ -262,24 +262,35 @@ def _times(local: Any, upstream: Any) -> Any:
 def _run_backward_floats(order: list[Node]) -> None:
     """The fast path of backward for scalar graphs with float data: the same
     rules as :func:`_run_backward`, without observer, side dict or recording."""
-    for node in reversed(order):
-        op = node.op
-        if op is None:
-            continue
-        upstream = node.grad
-        if upstream == 0.0:
-            continue
-        children = node.children
-        if not children:  # a constant
-            continue
-        if len(children) == 2:
-            a, b = children
-            local_a, local_b = op.local(node.data, a.data, b.data)
-            a.grad += local_a * upstream
-            b.grad += local_b * upstream
-        else:
-            a = children[0]
-            a.grad += op.local(node.data, a.data)[0] * upstream
+    node = None
+    try:
+        for node in reversed(order):
+            op = node.op
+            if op is None:
+                continue
+            upstream = node.grad
+            if upstream == 0.0:
+                continue
+            children = node.children
+            if not children:  # a constant
+                continue
+            if len(children) == 2:
+                a, b = children
+                local_a, local_b = op.local(node.data, a.data, b.data)
+                a.grad += local_a * upstream
+                b.grad += local_b * upstream
+            else:
+                a = children[0]
+                a.grad += op.local(node.data, a.data)[0] * upstream
+    except (ArithmeticError, ValueError) as error:
+        raise _backward_error(node, error) from None
+
+
+def _backward_error(node: Any, error: Exception) -> ArithmeticError:
+    ins = ", ".join(c._describe() for c in node.children)
+    return ArithmeticError(
+        f"backward: the local derivative of {node.op.name}({ins}) is undefined here ({error})"
+    )
 
 
 def _run_backward(
@@ -341,12 +352,17 @@ def _run_backward(
                 out, operands = node, children
             else:
                 out, operands = node.data, tuple(c.data for c in children)
-            if op.vjp is not None:
-                locals_ = (None,) * len(children)
-                products = op.vjp(upstream, out, getattr(node, "arg", None), *operands)
-            else:
-                locals_ = op.local(out, *operands)
-                products = tuple(_times(l, upstream) for l in locals_)
+            try:
+                if op.vjp is not None:
+                    locals_ = (None,) * len(children)
+                    products = op.vjp(upstream, out, getattr(node, "arg", None), *operands)
+                else:
+                    locals_ = op.local(out, *operands)
+                    products = tuple(_times(l, upstream) for l in locals_)
+            except (ArithmeticError, ValueError) as error:
+                if isinstance(error, AnomalyError):
+                    raise
+                raise _backward_error(node, error) from None
             for i, child in enumerate(children):
                 if i in op.constant_operands or products[i] is None:
                     continue

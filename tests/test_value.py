@@ -337,3 +337,10 @@ def test_numpy_scalars_on_either_side():
     assert isinstance(y, Value)
     y.backward()
     assert x.grad == 3.5
+
+
+def test_undefined_local_derivative_names_the_op():
+    x, e = Value(0.0, "x"), Value(0.5, "e")
+    y = x ** e  # x**e is 0, but d/dx = e * x**(e-1) divides by zero
+    with pytest.raises(ArithmeticError, match=r"backward: the local derivative of pow\(x=0.0, e=0.5\)"):
+        y.backward()

@@ -20,7 +20,8 @@ $(TESTS): $(BASE)
 	touch $@
 
 demo: $(BASE)
-	$(VENV)/bin/chainrule demo
+	mkdir -p out
+	$(VENV)/bin/chainrule bp232 --graph out/bp232_graph.svg
 
 test: $(TESTS)
 	$(PY) -m pytest -q -p no:cacheprovider

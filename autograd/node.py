@@ -380,3 +380,57 @@ def _run_backward(
                     put(child, product)
                 else:
                     put(child, previous + product)
+
+
+def _order_from(roots: Sequence[Node], stop_at: Optional[set] = None) -> list[Node]:
+    """Topological order (children first) of every node reachable from ``roots``
+    without descending below a node whose id is in ``stop_at`` (stop nodes are
+    included; a root is always expanded). Iterative."""
+    root_ids = {id(r) for r in roots}
+    order: list[Node] = []
+    visited: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(r, False) for r in reversed(roots)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        key = id(node)
+        if key in visited:
+            continue
+        visited.add(key)
+        stack.append((node, True))
+        if stop_at is not None and key in stop_at and key not in root_ids:
+            continue
+        for child in node.children:
+            if id(child) not in visited:
+                stack.append((child, False))
+    return order
+
+
+def _run_backward_from(
+    seeds: Sequence[tuple[Node, Any]],
+    *,
+    on_step: Optional[Observer] = None,
+    into: Optional[dict] = None,
+    stop_at: Optional[set] = None,
+) -> None:
+    """Run (or continue) a backward pass from several nodes at once, each seeded
+    with a given d(root)/d(node), walking only the part of the graph above the
+    ``stop_at`` nodes (which receive their grad but pass nothing on).
+
+    This lets backward run in stages, layer by layer: stop at a layer's inputs,
+    change some parameters, then continue from those inputs. Local derivatives
+    read operands' ``.data`` when the edge is processed, so a stage run after an
+    update propagates through the updated values. Seeds are expected not to lie
+    under one another. Gradients go to ``.grad`` or to the dict ``into``."""
+    if not seeds:
+        return
+    order = _order_from([node for node, _ in seeds], stop_at)
+    for node, g in seeds[1:]:
+        if into is not None:
+            into[id(node)] = g
+        else:
+            node.grad = g
+    first, g0 = seeds[0]
+    _run_backward(first, g0, order=order, on_step=on_step, into=into, stop_at=stop_at)

@@ -1,9 +1,21 @@
-"""The `chainrule` command."""
+"""The `chainrule` command.
+
+  chainrule bp232                      the 2-3-2 worked solution of the BP slides
+  chainrule bp SPEC.toml               the worked solution of your own network
+  chainrule bp --preset exercise211    the 2-1-1 exercise (seed 001)
+  chainrule bp --preset bp232 --print-spec > my.toml    a spec to start from
+  chainrule example perceptron|xor-relu|xor-train
+  chainrule iris [--json]              the iris classification of seed 004
+"""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from typing import Optional, Sequence
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+EXIT_USAGE = 2
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -18,12 +30,234 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- bp -----------------------------------------------------------------------------------
+
+def _can_print(text: str) -> bool:
+    try:
+        text.encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _fail(message: str) -> int:
+    print(f"chainrule bp: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _parse_after(text: Optional[str]) -> Optional[list[int]]:
+    if text is None:
+        return None
+    from .exercise import MAX_UPDATES, SpecError
+    counts = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part.isdigit() or int(part) > MAX_UPDATES:
+            raise SpecError("--after", f"expected update counts like 9,100,1000 (each 0..{MAX_UPDATES}), "
+                                       f"got {text!r}")
+        counts.append(int(part))
+    return counts
+
+
+def _picture_model(spec: Any) -> tuple[Any, Any]:
+    """A fresh model after one plain backward pass (no update): a picture in
+    which every edge's local derivative times its upstream gradient adds up to
+    the grads shown."""
+    from .exercise import build_model
+    from .losses import get_loss
+
+    model = build_model(spec)
+    loss = get_loss(spec.loss)(model(spec.inputs), spec.targets)
+    loss.backward()
+    return model, loss
+
+
+def _fresh_graph(spec: Any) -> Any:
+    from .exercise import build_model
+    from .losses import get_loss
+    model = build_model(spec)
+    return get_loss(spec.loss)(model(spec.inputs), spec.targets)
+
+
+def _viz(name: str) -> Callable[..., Any]:
+    """A viz function, imported only when a picture is asked for."""
+    try:
+        import viz
+    except ImportError as e:  # pragma: no cover - viz ships with chainrule
+        raise RuntimeError(f"pictures need the viz package ({e})") from None
+    fn = getattr(viz, name, None)
+    if fn is None:
+        raise RuntimeError(f"this version of viz has no {name}() yet; the text report is complete "
+                           "without it")
+    return fn
+
+
+def _pictures(args: argparse.Namespace, spec: Any, convention: str) -> list[str]:
+    written = []
+    if args.graph:
+        _, loss = _picture_model(spec)
+        dot = _viz("draw_graph")(loss, edge_labels=True)
+        written.append(f"wrote {_viz('save')(dot, args.graph)}")
+    if args.network:
+        model, _ = _picture_model(spec)
+        dot = _viz("draw_network")(model, x=spec.inputs)
+        written.append(f"wrote {_viz('save')(dot, args.network)}")
+    if written and convention == "sequential":
+        written.append("  (pictures show one plain backward pass; the report's sequential "
+                       "hidden-layer\n   gradients go through the updated output weights instead)")
+    if args.animate:
+        written.append(f"wrote {_viz('animate_backward')(_fresh_graph(spec), args.animate)}")
+    return written
+
+
+def _bp(args: argparse.Namespace) -> int:
+    from .exercise import SpecError, check_figures, load_spec, preset, preset_text, solve
+    from .report import render_json, render_text
+
+    try:
+        if args.print_spec and not args.preset:
+            raise SpecError("--print-spec", "prints a preset: use it with --preset NAME")
+        if args.spec and args.preset:
+            raise SpecError("", "give a spec file or --preset NAME, not both")
+        if not args.spec and not args.preset:
+            raise SpecError("", "give a spec file (chainrule bp SPEC.toml) or --preset NAME "
+                                "(bp232, exercise211)")
+        for option in ("graph", "network"):
+            path = getattr(args, option)
+            if path and Path(path).suffix.lower() not in (".svg", ".png", ".pdf", ".dot"):
+                raise SpecError(f"--{option}", f"{path!r}: use a .svg, .png, .pdf or .dot file name")
+        if args.animate and Path(args.animate).suffix.lower() not in (".html", ".htm"):
+            raise SpecError("--animate", f"{args.animate!r}: use an .html file name")
+        if args.print_spec:
+            sys.stdout.write(preset_text(args.preset))
+            return 0
+        where = f"preset {args.preset}" if args.preset else args.spec
+        try:
+            spec = preset(args.preset) if args.preset else load_spec(args.spec)
+        except SpecError as e:
+            raise SpecError(e.key, e.problem) if not e.key else SpecError(f"{where}: {e.key}", e.problem)
+        after = _parse_after(args.after)
+        solution = solve(spec, args.convention, after)
+    except SpecError as e:
+        return _fail(str(e))
+    checks = check_figures(solution)
+    if args.json:
+        json.dump(render_json(solution, checks), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_text(solution, checks, unicode=_can_print("✓✗ησ")))
+    try:
+        written = _pictures(args, spec, solution.convention)
+    except (RuntimeError, OSError, ValueError) as e:
+        print(f"chainrule bp: picture not written: {e}", file=sys.stderr)
+        return 1
+    for line in written:
+        print(line, file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _add_bp_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--convention", choices=("sequential", "simultaneous"),
+                   help="update convention (default: the spec's; the engine's default is "
+                        "simultaneous, the slides use sequential)")
+    p.add_argument("--after", metavar="K[,K...]",
+                   help="also show outputs, E_total and weights after K updates")
+    p.add_argument("--json", action="store_true",
+                   help="print the same content as JSON (keys: forward, gradients, updated, "
+                        "history, slide_check)")
+    p.add_argument("--graph", metavar="FILE", help="draw the computation graph (.svg/.png/.pdf/.dot)")
+    p.add_argument("--network", metavar="FILE", help="draw the network (.svg/.png/.pdf/.dot)")
+    p.add_argument("--animate", metavar="FILE.html", help="write an animation of the backward pass")
+
+
+def _bp232(args: argparse.Namespace) -> int:
+    args.spec, args.preset, args.print_spec = None, "bp232", False
+    return _bp(args)
+
+
+# --- examples -------------------------------------------------------------------------------
+
+def _example(args: argparse.Namespace) -> int:
+    from .examples import EXAMPLES
+    EXAMPLES[args.name][1]()
+    return 0
+
+
+# --- iris -----------------------------------------------------------------------------------
+
+def _positive(kind: type) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
+        return value
+    return parse
+
+
+def _iris(args: argparse.Namespace) -> int:
+    from .iris import main as iris_main
+    return iris_main(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
+                     use_slide_weights=args.slide_weights, as_json=args.json)
+
+
+def _add_iris(sub: Any) -> None:
+    from .iris import DEFAULTS
+    p = sub.add_parser("iris", help="the iris classification of seed 004 (4-6-3, softmax)",
+                       description="Train the 4-6-3 network (sigmoid hidden, softmax output, "
+                                   "cross-entropy) on the first 40 flowers of each class, test "
+                                   "on the last 10; print accuracies, the confusion matrix and "
+                                   "the probabilities for the six flowers on the slide.")
+    p.add_argument("--epochs", type=_positive(int), default=DEFAULTS["epochs"],
+                   help=f"passes over the training set (default {DEFAULTS['epochs']})")
+    p.add_argument("--lr", type=_positive(float), default=DEFAULTS["lr"],
+                   help=f"SGD learning rate (default {DEFAULTS['lr']})")
+    p.add_argument("--batch-size", type=_positive(int), default=DEFAULTS["batch_size"],
+                   help="samples per update (default: all 120, full-batch gradient descent; "
+                        "1 = stochastic gradient descent)")
+    p.add_argument("--seed", type=int, default=DEFAULTS["seed"],
+                   help=f"initial weights and shuffling (default {DEFAULTS['seed']})")
+    p.add_argument("--slide-weights", action="store_true",
+                   help="skip training: evaluate the trained network printed on the slide")
+    p.add_argument("--json", action="store_true", help="print the same content as JSON")
+    p.set_defaults(run=_iris)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="chainrule", description=__doc__)
+    parser = argparse.ArgumentParser(prog="chainrule", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="a small engine demo").set_defaults(run=_demo)
+
+    bp = sub.add_parser("bp", help="the worked backpropagation solution of a network spec",
+                        description="Solve a hand exercise: forward pass, chain rule for every "
+                                    "weight, updates, and a check of printed figures.")
+    bp.add_argument("spec", nargs="?", help="a TOML spec (see --preset bp232 --print-spec)")
+    bp.add_argument("--preset", choices=("bp232", "exercise211"), help="a built-in exercise")
+    bp.add_argument("--print-spec", action="store_true", help="print the preset as a spec and stop")
+    _add_bp_options(bp)
+    bp.set_defaults(run=_bp)
+
+    bp232 = sub.add_parser("bp232", help="the 2-3-2 example of the BP slides, solved and checked")
+    _add_bp_options(bp232)
+    bp232.set_defaults(run=_bp232)
+
+    from .examples import EXAMPLES
+    ex = sub.add_parser("example", help="small examples from the slides",
+                        description="\n".join(f"  {k:12} {v[0]}" for k, v in EXAMPLES.items()),
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ex.add_argument("name", choices=list(EXAMPLES))
+    ex.set_defaults(run=_example)
+    _add_iris(sub)
+
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except BrokenPipeError:  # `chainrule bp232 | head`: the reader left, nothing is wrong
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,682 @@
+"""Hand exercises: a small TOML spec of a fully connected network, solved by
+the engine under both update conventions, with every figure a worked solution
+shows (forward values, chain-rule factors from the engine's backward trace,
+updates, values after K updates) and a check of printed figures.
+
+The spec format (``chainrule bp --preset bp232 --print-spec`` prints one)::
+
+    name = "bp232"
+    inputs = [5, 10]
+    targets = [0.01, 0.99]
+    input_names = ["l1", "l2"]
+    activation = "sigmoid"        # sigmoid tanh relu step identity softmax
+    loss = "half_sse"             # half_sse mse mse_half cross_entropy absolute hinge
+    learning_rate = 0.5
+    convention = "sequential"     # or "simultaneous" (the default)
+    after = [9, 100]              # also report values after K updates
+
+    [[layers]]
+    neurons = ["h1", "h2", "h3"]
+    weights = [[0.1, 0.15], [0.2, 0.25], [0.3, 0.35]]   # rows = receiving neuron
+    weight_names = [["w1", "w2"], ["w3", "w4"], ["w5", "w6"]]
+    bias = 0.35                   # a number = one bias shared by the layer,
+    bias_names = "b1"             # a list = one per neuron, absent = no bias
+    train_bias = false
+
+    [[slide_check]]               # optional: printed figures to check
+    figure = "w1+"
+    slide = "0.094534"
+    quantity = "w1+"
+    note = "..."
+
+Quantities (in ``slide_check``, and in ``{...}`` or ``{...:digits}`` inside notes): a node's name
+(``out_h1``: its value in the first forward pass), ``dA/dB`` (the derivative of A
+with respect to B, summed over every path, from the backward trace),
+``w1+`` (after the first update), ``Δw1`` (the change), ``name@K`` (after K
+updates), and a leading ``-`` for the negative.
+"""
+from __future__ import annotations
+
+import math
+import re
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from autograd import BackwardStep, Node, topological_order
+
+from .layers import ACTIVATIONS, MLP, Layer
+from .losses import LOSSES, get_loss
+from .optim import SGD
+from .train import CONVENTIONS, update
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+MAX_UPDATES = 100_000
+PRESETS = ("bp232", "exercise211")
+
+
+class SpecError(ValueError):
+    """An invalid spec: ``key`` names where, the message says what is wrong."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{key}: {problem}" if key else problem)
+
+
+# --- the spec -----------------------------------------------------------------------------
+
+@dataclass
+class LayerSpec:
+    neurons: list[str]
+    weights: list[list[float]]
+    weight_names: list[list[str]]
+    bias: Union[None, float, list[float]]
+    bias_names: Union[None, str, list[str]]
+    train_bias: bool
+    activation: str
+
+
+@dataclass
+class SlideFigure:
+    figure: str
+    slide: str
+    quantity: str
+    note: str = ""
+
+    @property
+    def value(self) -> float:
+        return float(self.slide)
+
+    @property
+    def tolerance(self) -> float:
+        """One unit in the last printed digit."""
+        text = self.slide.strip().lower()
+        if "e" in text:
+            mantissa, exponent = text.split("e")
+            decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+            return 10.0 ** (int(exponent) - decimals)
+        decimals = len(text.split(".")[1]) if "." in text else 0
+        return 10.0 ** -decimals
+
+
+@dataclass
+class Spec:
+    name: str
+    inputs: list[float]
+    targets: list[float]
+    input_names: list[str]
+    activation: str
+    loss: str
+    learning_rate: float
+    convention: str
+    layers: list[LayerSpec]
+    after: list[int] = field(default_factory=list)
+    title: str = ""
+    source: str = ""
+    slide_check: list[SlideFigure] = field(default_factory=list)
+
+    @property
+    def outputs(self) -> list[str]:
+        return self.layers[-1].neurons
+
+    def labels(self) -> set[str]:
+        """Every name a node of this network's graph carries."""
+        names = set(self.input_names) | {"E_total"}
+        for layer in self.layers:
+            for n in layer.neurons:
+                names |= {f"net_{n}", f"out_{n}"}
+            names |= {w for row in layer.weight_names for w in row}
+            names |= _bias_name_set(layer)
+        names |= {f"E_{n}" for n in self.outputs}
+        return names
+
+    def parameter_names(self) -> list[str]:
+        """Layer by layer: the weights in natural order (w1, w2, ..., w10), then the biases."""
+        names: list[str] = []
+        for layer in self.layers:
+            names += sorted((w for row in layer.weight_names for w in row), key=_natural)
+            names += sorted(_bias_name_set(layer), key=_natural)
+        return names
+
+
+def _bias_name_set(layer: LayerSpec) -> set[str]:
+    if layer.bias is None:
+        return set()
+    return {layer.bias_names} if isinstance(layer.bias_names, str) else set(layer.bias_names)
+
+
+def _natural(s: str) -> tuple:
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s))
+
+
+TOP_KEYS = ("name", "title", "source", "inputs", "targets", "input_names", "activation", "loss",
+            "learning_rate", "convention", "after", "layers", "slide_check")
+LAYER_KEYS = ("neurons", "weights", "weight_names", "bias", "bias_names", "train_bias",
+              "activation")
+CHECK_KEYS = ("figure", "slide", "quantity", "note")
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _numbers(x: Any, key: str, length: Optional[int] = None, what: str = "numbers") -> list[float]:
+    if not isinstance(x, list) or not x:
+        raise SpecError(key, f"expected a non-empty list of {what}, got {_show(x)}")
+    for i, v in enumerate(x):
+        if not _is_number(v):
+            raise SpecError(f"{key}[{i}]", f"expected a number, got {_show(v)}")
+    if length is not None and len(x) != length:
+        raise SpecError(key, f"expected {length} {what}, got {len(x)}")
+    return [float(v) for v in x]
+
+
+def _names(x: Any, key: str, length: int) -> list[str]:
+    if not isinstance(x, list):
+        raise SpecError(key, f"expected a list of {length} names, got {_show(x)}")
+    if len(x) != length:
+        raise SpecError(key, f"expected {length} names, got {len(x)}")
+    for i, v in enumerate(x):
+        _check_name(v, f"{key}[{i}]")
+    return list(x)
+
+
+def _check_name(v: Any, key: str) -> str:
+    if not isinstance(v, str) or not v.isidentifier():
+        raise SpecError(key, f"a name must be a word of letters, digits and _ (like w1 or h1), "
+                             f"got {_show(v)}")
+    return v
+
+
+def _show(x: Any) -> str:
+    if isinstance(x, str):
+        return repr(x)
+    if isinstance(x, bool):
+        return f"{str(x).lower()} (a boolean)"
+    if isinstance(x, dict):
+        return "a table"
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _choice(x: Any, key: str, options: tuple[str, ...]) -> str:
+    if x not in options:
+        raise SpecError(key, f"unknown value {_show(x)} (choose from {', '.join(options)})")
+    return x
+
+
+def parse_spec(data: dict[str, Any]) -> Spec:
+    """Validate a spec (a dict, as read from TOML); a SpecError names the bad key."""
+    for key in data:
+        if key not in TOP_KEYS:
+            raise SpecError(key, f"unknown key (known keys: {', '.join(TOP_KEYS)})")
+    for key in ("inputs", "targets", "learning_rate", "layers"):
+        if key not in data:
+            raise SpecError(key, "missing")
+    name = data.get("name", "exercise")
+    if not isinstance(name, str):
+        raise SpecError("name", f"expected a string, got {_show(name)}")
+    inputs = _numbers(data["inputs"], "inputs")
+    input_names = (_names(data["input_names"], "input_names", len(inputs)) if "input_names" in data
+                   else [f"x{i + 1}" for i in range(len(inputs))])
+    activation = _choice(data.get("activation", "sigmoid"), "activation", ACTIVATIONS)
+    loss = _choice(data.get("loss", "half_sse"), "loss", tuple(LOSSES))
+    lr = data["learning_rate"]
+    if not _is_number(lr) or lr <= 0:
+        raise SpecError("learning_rate", f"expected a positive number, got {_show(lr)}")
+    convention = _choice(data.get("convention", "simultaneous"), "convention", CONVENTIONS)
+    after = data.get("after", [])
+    if not isinstance(after, list) or any(isinstance(k, bool) or not isinstance(k, int)
+                                          or not 0 <= k <= MAX_UPDATES for k in after):
+        raise SpecError("after", f"expected a list of update counts 0..{MAX_UPDATES}, got {_show(after)}")
+
+    raw_layers = data["layers"]
+    if not isinstance(raw_layers, list) or not raw_layers or not all(isinstance(t, dict) for t in raw_layers):
+        raise SpecError("layers", "expected one or more [[layers]] tables")
+    layers: list[LayerSpec] = []
+    nin = len(inputs)
+    w_count = 0
+    for l, table in enumerate(raw_layers):
+        key = f"layers[{l}]"
+        last = l == len(raw_layers) - 1
+        for k in table:
+            if k not in LAYER_KEYS:
+                raise SpecError(f"{key}.{k}", f"unknown key (known layer keys: {', '.join(LAYER_KEYS)})")
+        if "weights" not in table:
+            raise SpecError(f"{key}.weights", "missing (rows = receiving neuron, columns = sending neuron)")
+        rows = table["weights"]
+        if not isinstance(rows, list) or not rows:
+            raise SpecError(f"{key}.weights", f"expected a list of rows, got {_show(rows)}")
+        sender = "inputs" if l == 0 else f"layers[{l - 1}] neurons"
+        weights = []
+        for i, row in enumerate(rows):
+            if not isinstance(row, list):
+                raise SpecError(f"{key}.weights[{i}]", f"expected a row (a list of {nin} numbers, one "
+                                                      f"per sending neuron), got {_show(row)}")
+            if len(row) != nin:
+                raise SpecError(f"{key}.weights[{i}]", f"has {len(row)} numbers but there are {nin} "
+                                                      f"{sender} (columns = sending neuron)")
+            weights.append(_numbers(row, f"{key}.weights[{i}]"))
+        nout = len(weights)
+        default_prefix = "o" if last else ("h" if len(raw_layers) == 2 else f"h{l + 1}_")
+        neurons = (_names(table["neurons"], f"{key}.neurons", nout) if "neurons" in table
+                   else [f"{default_prefix}{i + 1}" for i in range(nout)])
+        if "weight_names" in table:
+            wn = table["weight_names"]
+            if not isinstance(wn, list) or len(wn) != nout:
+                raise SpecError(f"{key}.weight_names", f"expected {nout} rows (the shape of weights), "
+                                                      f"got {_show(wn)}")
+            weight_names = [_names(r, f"{key}.weight_names[{i}]", nin) for i, r in enumerate(wn)]
+        else:
+            weight_names = [[f"w{w_count + i * nin + j + 1}" for j in range(nin)] for i in range(nout)]
+        w_count += nin * nout
+        bias: Union[None, float, list[float]] = None
+        bias_names: Union[None, str, list[str]] = None
+        if "bias" in table:
+            b = table["bias"]
+            if isinstance(b, list):
+                bias = _numbers(b, f"{key}.bias", nout, "biases (one per neuron)")
+                bias_names = (_names(table["bias_names"], f"{key}.bias_names", nout)
+                              if "bias_names" in table else [f"b_{n}" for n in neurons])
+            elif _is_number(b):
+                bias = float(b)
+                bias_names = table.get("bias_names", f"b{l + 1}")
+                if not isinstance(bias_names, str):
+                    raise SpecError(f"{key}.bias_names", "one shared bias takes one name (a string), "
+                                                        f"got {_show(bias_names)}")
+                _check_name(bias_names, f"{key}.bias_names")
+            else:
+                raise SpecError(f"{key}.bias", "expected a number (one bias shared by the layer) or a "
+                                               f"list with one number per neuron, got {_show(b)}")
+        elif "bias_names" in table:
+            raise SpecError(f"{key}.bias_names", "given but the layer has no bias")
+        train_bias = table.get("train_bias", True)
+        if not isinstance(train_bias, bool):
+            raise SpecError(f"{key}.train_bias", f"expected true or false, got {_show(train_bias)}")
+        act = _choice(table.get("activation", activation), f"{key}.activation", ACTIVATIONS)
+        if act == "softmax" and not last:
+            raise SpecError(f"{key}.activation", "softmax is for the output layer only")
+        layers.append(LayerSpec(neurons, weights, weight_names, bias, bias_names, train_bias, act))
+        nin = nout
+    if layers[-1].activation == "softmax" and len(layers[-1].neurons) < 2:
+        raise SpecError(f"layers[{len(layers) - 1}].activation", "softmax needs at least 2 output neurons")
+    targets = _numbers(data["targets"], "targets", len(layers[-1].neurons),
+                       "targets (one per output neuron)")
+
+    # Every name must be unique across the network, including generated ones.
+    seen: dict[str, str] = {}
+
+    def claim(n: str, where: str) -> None:
+        if n in seen:
+            raise SpecError(where, f"the name {n!r} is already used by {seen[n]}")
+        seen[n] = where
+
+    claim("E_total", "the total error")
+    for i, n in enumerate(input_names):
+        claim(n, f"input_names[{i}]")
+    for l, layer in enumerate(layers):
+        for i, n in enumerate(layer.neurons):
+            claim(n, f"layers[{l}].neurons[{i}]")
+            claim(f"net_{n}", f"net_{n} (of neuron {n})")
+            claim(f"out_{n}", f"out_{n} (of neuron {n})")
+        for i, row in enumerate(layer.weight_names):
+            for j, w in enumerate(row):
+                claim(w, f"layers[{l}].weight_names[{i}][{j}]")
+        if isinstance(layer.bias_names, str):
+            claim(layer.bias_names, f"layers[{l}].bias_names")
+        elif layer.bias_names is not None:
+            for i, b in enumerate(layer.bias_names):
+                claim(b, f"layers[{l}].bias_names[{i}]")
+    for n in layers[-1].neurons:
+        claim(f"E_{n}", f"E_{n} (the error of output {n})")
+
+    spec = Spec(name=name, inputs=inputs, targets=targets, input_names=input_names,
+                activation=activation, loss=loss, learning_rate=float(lr), convention=convention,
+                layers=layers, after=sorted(set(after)),
+                title=str(data.get("title", "")), source=str(data.get("source", "")))
+    checks = data.get("slide_check", [])
+    if not isinstance(checks, list) or not all(isinstance(t, dict) for t in checks):
+        raise SpecError("slide_check", "expected [[slide_check]] tables")
+    labels = spec.labels()
+    for i, table in enumerate(checks):
+        key = f"slide_check[{i}]"
+        for k in table:
+            if k not in CHECK_KEYS:
+                raise SpecError(f"{key}.{k}", f"unknown key (known: {', '.join(CHECK_KEYS)})")
+        for k in ("slide", "quantity"):
+            if k not in table:
+                raise SpecError(f"{key}.{k}", "missing")
+        slide = table["slide"]
+        if _is_number(slide):
+            slide = repr(slide)
+        if not isinstance(slide, str):
+            raise SpecError(f"{key}.slide", f"expected the printed figure as a string, got {_show(slide)}")
+        try:
+            float(slide)
+        except ValueError:
+            raise SpecError(f"{key}.slide", f"{slide!r} is not a number") from None
+        quantity = table["quantity"]
+        parse_quantity(quantity, labels, f"{key}.quantity")
+        note = table.get("note", "")
+        if not isinstance(note, str):
+            raise SpecError(f"{key}.note", f"expected a string, got {_show(note)}")
+        for q, _ in _PLACEHOLDER.findall(note):
+            parse_quantity(q, labels, f"{key}.note {{{q}}}")
+        spec.slide_check.append(SlideFigure(str(table.get("figure", quantity)), slide.strip(),
+                                            quantity, note))
+    return spec
+
+
+def load_spec(path: Union[str, Path]) -> Spec:
+    """Read and validate a TOML spec file (SpecError on any problem)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise SpecError("", f"cannot read {path}: {e.strerror or e}") from None
+    return spec_from_text(text)
+
+
+def spec_from_text(text: str) -> Spec:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise SpecError("", f"not valid TOML: {e}") from None
+    return parse_spec(data)
+
+
+def preset_text(name: str) -> str:
+    if name not in PRESETS:
+        raise SpecError("--preset", f"unknown preset {name!r} (choose from {', '.join(PRESETS)})")
+    return resources.files("nn").joinpath("presets", f"{name}.toml").read_text(encoding="utf-8")
+
+
+def preset(name: str) -> Spec:
+    return spec_from_text(preset_text(name))
+
+
+# --- quantities --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Quantity:
+    """A parsed quantity: kind is 'value', 'derivative', 'updated', 'change' or 'after'."""
+
+    kind: str
+    a: str
+    b: str = ""
+    k: int = 0
+    sign: float = 1.0
+
+
+# {quantity} or {quantity:digits} inside a note
+_PLACEHOLDER = re.compile(r"\{([^{}:]*)(?::(\d+))?\}")
+_DERIVATIVE = re.compile(r"^d(\w+)/d(\w+)$")
+_AFTER = re.compile(r"^(\w+)@(\d+)$")
+
+
+def parse_quantity(text: Any, labels: set[str], key: str = "quantity") -> Quantity:
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError(key, f"expected a quantity such as out_h1, dE_total/dw7, w1+ or w1@1001, "
+                             f"got {_show(text)}")
+    q = text.strip().replace(" ", "")
+    sign = 1.0
+    if q.startswith("-"):
+        sign, q = -1.0, q[1:]
+
+    def known(n: str) -> str:
+        if n not in labels:
+            raise SpecError(key, f"{text!r} names {n!r}, which is not in this network "
+                                 f"(names: {', '.join(sorted(labels, key=_natural))})")
+        return n
+
+    m = _DERIVATIVE.match(q)
+    if m:
+        return Quantity("derivative", known(m.group(1)), known(m.group(2)), sign=sign)
+    m = _AFTER.match(q)
+    if m:
+        k = int(m.group(2))
+        if k > MAX_UPDATES:
+            raise SpecError(key, f"{text!r}: at most {MAX_UPDATES} updates")
+        return Quantity("after", known(m.group(1)), k=k, sign=sign)
+    if q.endswith("+"):
+        return Quantity("updated", known(q[:-1]), sign=sign)
+    if q.startswith("Δ"):
+        return Quantity("change", known(q[1:]), sign=sign)
+    if q.isidentifier():
+        return Quantity("value", known(q), sign=sign)
+    raise SpecError(key, f"cannot read {text!r} (write out_h1, dE_total/dw7, w1+, Δw1 or out_o1@100)")
+
+
+# --- solving -------------------------------------------------------------------------------
+
+def build_model(spec: Spec) -> MLP:
+    layers = []
+    nin = len(spec.inputs)
+    for ls in spec.layers:
+        if ls.bias is None:
+            bias: Any = False
+        else:
+            bias = ls.bias
+        layers.append(Layer(nin, len(ls.neurons), ls.activation, weights=ls.weights, bias=bias,
+                            neuron_names=ls.neurons, weight_names=ls.weight_names,
+                            bias_names=ls.bias_names, train_bias=ls.train_bias))
+        nin = len(ls.neurons)
+    return MLP.from_layers(layers, input_names=spec.input_names)
+
+
+@dataclass
+class Snapshot:
+    """The forward pass after ``updates`` updates: every named node's value."""
+
+    updates: int
+    values: dict[str, float]
+
+
+class Run:
+    """The spec solved under one convention: the first forward and backward pass
+    in full (graph and trace), the first update, and snapshots after K updates."""
+
+    def __init__(self, spec: Spec, convention: str, updates: int = 1,
+                 snapshots: tuple[int, ...] = ()) -> None:
+        self.spec = spec
+        self.convention = convention
+        self.model = build_model(spec)
+        self.params = {p.label: p for p in self.model.parameters()}
+        loss_fn = get_loss(spec.loss)
+        optimizer = SGD(self.model.parameters(), lr=spec.learning_rate)
+        self.initial = {n: self.params[n].data for n in spec.parameter_names()}
+        self.steps: list[BackwardStep] = []
+        self.snapshots: dict[int, Snapshot] = {}
+        wanted = set(snapshots) | {0, 1}
+        updates = max(1, updates, *wanted)
+        for k in range(updates + 1):
+            layer_outputs = self.model.forward_layers(spec.inputs)
+            loss = loss_fn(layer_outputs[-1], spec.targets)
+            if k in wanted:
+                self.snapshots[k] = Snapshot(k, self._named_values(loss, layer_outputs[-1]))
+            if k == 0:
+                self.loss = loss
+                self.nodes = self._named_nodes(loss, layer_outputs[-1])
+            if k == updates:
+                break
+            optimizer.zero_grad()
+            update(self.model, loss, optimizer, convention=convention, layer_outputs=layer_outputs,
+                   on_step=self.steps.append if k == 0 else None)
+            if k == 0:
+                order = spec.parameter_names()
+                self.gradients = {n: float(self.params[n].grad) for n in order}
+                self.updated = {n: self.params[n].data for n in order}
+                self.local_grads = {id(n): n.grad for n in self.nodes.values()}
+        self._edges: Optional[dict[int, list[tuple[Node, float]]]] = None
+
+    def _named_nodes(self, loss: Node, outputs: list[Node]) -> dict[str, Node]:
+        nodes: dict[str, Node] = {}
+        # Outputs too: one the loss ignores (a zero cross-entropy target) still has a value.
+        for root in (loss, *outputs):
+            for n in topological_order(root):
+                if n.label:
+                    nodes.setdefault(n.label, n)
+        # An identity activation makes out_X the net node itself.
+        for layer in self.spec.layers:
+            for name in layer.neurons:
+                nodes.setdefault(f"out_{name}", nodes[f"net_{name}"])
+        # A loss of a single term is that term: E_total is then also E_<output>.
+        terms = [n for n in nodes if n.startswith("E_") and n != "E_total"]
+        if not terms:
+            under = {id(n) for n in topological_order(loss)}
+            used = [n for n in self.spec.outputs if id(nodes[f"out_{n}"]) in under]
+            if len(used) == 1:
+                nodes[f"E_{used[0]}"] = loss
+        return nodes
+
+    def _named_values(self, loss: Node, outputs: list[Node]) -> dict[str, float]:
+        values = {n: v.data for n, v in self._named_nodes(loss, outputs).items()}
+        values.update({n: p.data for n, p in self.params.items()})
+        return values
+
+    # --- reading the trace ---------------------------------------------------------------
+    @property
+    def forward(self) -> dict[str, float]:
+        """The first forward pass, in the order it is computed: net and out of
+        every neuron layer by layer, then the errors."""
+        names = [f"{kind}_{n}" for layer in self.spec.layers for n in layer.neurons
+                 for kind in ("net", "out")]
+        names += [f"E_{n}" for n in self.spec.outputs] + ["E_total"]
+        return {n: self.nodes[n].data for n in names if n in self.nodes}
+
+    def used_by_loss(self) -> set[int]:
+        """ids of the nodes E_total depends on."""
+        return {id(n) for n in topological_order(self.loss)}
+
+    def grad(self, name: str) -> float:
+        """dE_total/d(name), as the engine's backward left it."""
+        return float(self.local_grads[id(self.nodes[name])])
+
+    def edges(self) -> dict[int, list[tuple[Node, float]]]:
+        if self._edges is None:
+            edges: dict[int, list[tuple[Node, float]]] = {}
+            for s in self.steps:
+                edges.setdefault(id(s.parent), []).append((s.child, float(s.local)))
+            self._edges = edges
+        return self._edges
+
+    def derivative(self, a: str, b: str) -> float:
+        """d a / d b: the sum over every path from a down to b of the product of
+        the local derivatives the backward pass used (the multi-path sum rule)."""
+        top, bottom = self.nodes[a], self.nodes[b]
+        if top is bottom:
+            return 1.0
+        edges = self.edges()
+        acc = {id(top): 1.0}
+        for node in reversed(topological_order(top)):
+            d = acc.get(id(node))
+            if d is None or node is bottom:
+                continue
+            for child, local in edges.get(id(node), ()):
+                acc[id(child)] = acc.get(id(child), 0.0) + d * local
+        return acc.get(id(bottom), 0.0)
+
+    def value(self, text: str) -> float:
+        q = parse_quantity(text, set(self.nodes) | set(self.params))
+        if q.kind == "value":
+            v = self.initial[q.a] if q.a in self.params else self.nodes[q.a].data
+        elif q.kind == "derivative":
+            v = self.derivative(q.a, q.b)
+        elif q.kind == "updated":
+            v = self.updated[q.a] if q.a in self.params else self.nodes[q.a].data
+        elif q.kind == "change":
+            v = self.updated[q.a] - self.initial[q.a]
+        else:
+            snap = self.snapshots.get(q.k)
+            if snap is None:
+                raise KeyError(f"no snapshot after {q.k} updates (solve with snapshots=({q.k},))")
+            v = snap.values[q.a]
+        return q.sign * v
+
+
+def needed_updates(spec: Spec, after: Optional[list[int]] = None) -> tuple[int, ...]:
+    """Every update count the report and the figure check need."""
+    counts = set(spec.after if after is None else after)
+    labels = spec.labels()
+    for fig in spec.slide_check:
+        for text in [fig.quantity, *(q for q, _ in _PLACEHOLDER.findall(fig.note))]:
+            q = parse_quantity(text, labels)
+            if q.kind == "after":
+                counts.add(q.k)
+    return tuple(sorted(counts))
+
+
+@dataclass
+class Solution:
+    """A spec solved under both conventions; ``run`` is the spec's own."""
+
+    spec: Spec
+    convention: str
+    after: list[int]
+    runs: dict[str, Run]
+
+    @property
+    def run(self) -> Run:
+        return self.runs[self.convention]
+
+    @property
+    def other(self) -> Run:
+        return self.runs[next(c for c in CONVENTIONS if c != self.convention)]
+
+
+def solve(spec: Spec, convention: Optional[str] = None, after: Optional[list[int]] = None) -> Solution:
+    """Solve ``spec`` under both conventions (``convention`` picks the main one,
+    default the spec's), with snapshots after each count in ``after`` (default
+    the spec's) and every count the figure check needs."""
+    convention = convention or spec.convention
+    if convention not in CONVENTIONS:
+        raise SpecError("--convention", f"unknown value {convention!r} (choose from {', '.join(CONVENTIONS)})")
+    after_list = sorted(set(spec.after if after is None else after))
+    counts = needed_updates(spec, after_list)
+    top = max(counts, default=1)
+    runs = {c: Run(spec, c, top, counts) for c in CONVENTIONS}
+    return Solution(spec, convention, after_list, runs)
+
+
+# --- checking printed figures ---------------------------------------------------------------
+
+@dataclass
+class FigureCheck:
+    figure: SlideFigure
+    values: dict[str, float]          # convention -> engine value
+    matches: dict[str, bool]          # convention -> within tolerance
+    convention: str
+    note: str                          # the spec's note with {quantities} filled in
+
+    @property
+    def engine(self) -> float:
+        return self.values[self.convention]
+
+    @property
+    def match(self) -> bool:
+        return self.matches[self.convention]
+
+
+def _fill(note: str, run: Run) -> str:
+    from autograd import format_number
+    return _PLACEHOLDER.sub(
+        lambda m: format_number(run.value(m.group(1)), int(m.group(2) or 6)), note)
+
+
+def check_figures(solution: Solution) -> list[FigureCheck]:
+    results = []
+    for fig in solution.spec.slide_check:
+        values = {c: r.value(fig.quantity) for c, r in solution.runs.items()}
+        # A hair of slack for the binary representation of the printed decimal.
+        matches = {c: abs(v - fig.value) <= fig.tolerance * (1 + 1e-9) for c, v in values.items()}
+        results.append(FigureCheck(fig, values, matches, solution.convention,
+                                   _fill(fig.note, solution.run)))
+    return results
+

@@ -1,0 +1,335 @@
+"""Neurons, layers and multi-layer perceptrons on scalar ``Value``s.
+
+Every node a forward pass creates carries the slides' name: a neuron called
+``h1`` computes ``net_h1 = w1*l1 + w2*l2 + b1`` and ``out_h1 = f(net_h1)``, so
+reports, traces and pictures read like the worked solution.
+
+Weights are given (or initialised) as rows = receiving neuron, columns =
+sending neuron, as in ``W1 = [[w1, w2], [w3, w4], [w5, w6]]``.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional, Sequence, Union
+
+import numpy as np
+
+from autograd import Node, Value
+
+from .module import Module, freeze
+
+Number = Union[int, float]
+
+# Elementwise activations: one line each, built from the engine's primitive ops.
+ELEMENTWISE: dict[str, Callable[[Value], Value]] = {
+    "sigmoid": lambda v: v.sigmoid(),
+    "tanh": lambda v: v.tanh(),
+    "relu": lambda v: v.relu(),
+    "step": lambda v: v.step(),
+    "identity": lambda v: v,
+}
+# softmax couples all neurons of a layer, so the Layer applies it, not the Neuron.
+ACTIVATIONS: tuple[str, ...] = (*ELEMENTWISE, "softmax")
+
+
+def check_activation(name: str, where: str = "activation") -> str:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(
+            f"{where}: unknown activation {name!r} (choose from {', '.join(ACTIVATIONS)})"
+        )
+    return name
+
+
+def softmax(nets: Sequence[Value]) -> list[Value]:
+    """softmax(net)_k = e^net_k / sum_j e^net_j, from exp, add and pow.
+    Subtracting the largest net first (a constant) keeps exp from overflowing
+    and changes neither the result nor the gradient."""
+    top = max(n.data for n in nets)
+    exps = [(n + (-top)).exp() for n in nets]
+    total = exps[0]
+    for e in exps[1:]:
+        total = total + e
+    inverse = total ** -1
+    return [e * inverse for e in exps]
+
+
+def _number(x: object, what: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{what} must be a number, got {type(x).__name__} {x!r}")
+    return float(x)
+
+
+def _as_inputs(x: object, n: int, names: Sequence[str], who: str) -> list[Value]:
+    """One sample as labelled Values (numbers are wrapped; Values pass through)."""
+    if isinstance(x, np.ndarray):
+        x = x.tolist()
+    if isinstance(x, (int, float, Value)) and n == 1:
+        x = [x]
+    if not isinstance(x, (list, tuple)):
+        raise TypeError(f"{who} expects a list of {n} inputs, got {type(x).__name__}")
+    if len(x) != n:
+        raise ValueError(f"{who} expects {n} inputs, got {len(x)}")
+    out = []
+    for i, xi in enumerate(x):
+        if isinstance(xi, Node):
+            out.append(xi)
+        else:
+            out.append(Value(_number(xi, f"{who} input {i}"), names[i]))
+    return out
+
+
+class Neuron(Module):
+    """out = f(w . x + b): ``w`` a list of weight Values, ``b`` a bias Value (or
+    None). ``bias`` may be a Value to share one bias among neurons."""
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "sigmoid",
+        *,
+        weights: Optional[Sequence[Number]] = None,
+        bias: Union[bool, Number, Value, None] = True,
+        name: str = "",
+        weight_names: Optional[Sequence[str]] = None,
+        bias_name: str = "",
+        rng: Optional[np.random.Generator] = None,
+    ) -> None:
+        if activation == "softmax":
+            raise ValueError("a single Neuron cannot use softmax (it couples a whole layer); "
+                             "use Layer(..., activation='softmax')")
+        self.activation = check_activation(activation)
+        self.name = name
+        rng = rng if rng is not None else np.random.default_rng()
+        bound = 1.0 / np.sqrt(nin)
+        if weights is None:
+            weights = rng.uniform(-bound, bound, nin).tolist()
+        if len(weights) != nin:
+            raise ValueError(f"neuron {name or ''}: {len(weights)} weights for {nin} inputs")
+        if weight_names is None:
+            weight_names = [f"w{j + 1}" for j in range(nin)]
+        self.w = [Value(_number(wj, f"weight {j} of neuron {name}"), weight_names[j])
+                  for j, wj in enumerate(weights)]
+        if isinstance(bias, Value):
+            self.b: Optional[Value] = bias
+        elif bias is True:
+            self.b = Value(float(rng.uniform(-bound, bound)), bias_name or "b")
+        elif bias is False or bias is None:
+            self.b = None
+        else:
+            self.b = Value(_number(bias, f"bias of neuron {name}"), bias_name or "b")
+
+    def net(self, x: Sequence[Value]) -> Value:
+        """net = w1*x1 + w2*x2 + ... + b, labelled net_<name>."""
+        total = self.w[0] * x[0]
+        for wj, xj in zip(self.w[1:], x[1:]):
+            total = total + wj * xj
+        if self.b is not None:
+            total = total + self.b
+        if self.name:
+            total.label = f"net_{self.name}"
+        return total
+
+    def __call__(self, x: Sequence[Value]) -> Value:
+        net = self.net(x)
+        out = ELEMENTWISE[self.activation](net)
+        if self.name and out is not net:  # identity: out is net itself
+            out.label = f"out_{self.name}"
+        return out
+
+    def extra_repr(self) -> str:
+        ws = ", ".join(f"{w.label}={w.data:g}" for w in self.w)
+        b = f", {self.b.label}={self.b.data:g}" if self.b is not None else ""
+        return f"{self.name or 'neuron'}: {self.activation}, {ws}{b}"
+
+
+class Layer(Module):
+    """``nout`` neurons fully connected to ``nin`` inputs.
+
+    ``weights``: nested list, rows = receiving neuron, columns = sending neuron.
+    ``bias``: True (one random bias per neuron), ``"shared"`` (one random bias for
+    the layer), a number (one bias of that value shared by the layer, as the
+    slides do), a list of numbers (one per neuron), or False/None (no bias).
+    ``train_bias=False`` freezes the biases.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "sigmoid",
+        *,
+        weights: Optional[Sequence[Sequence[Number]]] = None,
+        bias: Union[bool, str, Number, Sequence[Number], None] = True,
+        neuron_names: Optional[Sequence[str]] = None,
+        weight_names: Optional[Sequence[Sequence[str]]] = None,
+        bias_names: Union[str, Sequence[str], None] = None,
+        train_bias: bool = True,
+        rng: Optional[np.random.Generator] = None,
+        seed: Optional[int] = None,
+    ) -> None:
+        self.activation = check_activation(activation)
+        rng = rng if rng is not None else np.random.default_rng(seed)
+        names = list(neuron_names) if neuron_names is not None else [f"n{i + 1}" for i in range(nout)]
+        if len(names) != nout:
+            raise ValueError(f"layer: {len(names)} neuron names for {nout} neurons")
+        if weights is not None and len(weights) != nout:
+            raise ValueError(f"layer: weights have {len(weights)} rows for {nout} neurons "
+                             "(rows = receiving neuron)")
+        if weight_names is None:
+            weight_names = [[f"w{i * nin + j + 1}" for j in range(nin)] for i in range(nout)]
+        neuron_act = "identity" if activation == "softmax" else activation
+        # A shared bias is this layer's own parameter, set before the neurons so
+        # named_parameters() lists it under the layer (once).
+        shared: Optional[Value] = None
+        per_neuron: list = [None] * nout
+        bound = 1.0 / np.sqrt(nin)
+        if bias is True:
+            per_neuron = [True] * nout
+        elif isinstance(bias, str):
+            if bias != "shared":
+                raise ValueError(f"layer: bias={bias!r}; use True, False, 'shared', a number or a list")
+            shared = Value(float(rng.uniform(-bound, bound)), bias_names if isinstance(bias_names, str) else "b")
+        elif isinstance(bias, (list, tuple)):
+            if len(bias) != nout:
+                raise ValueError(f"layer: {len(bias)} biases for {nout} neurons")
+            per_neuron = [_number(b, f"bias {i}") for i, b in enumerate(bias)]
+        elif bias is not False and bias is not None:
+            shared = Value(_number(bias, "bias"), bias_names if isinstance(bias_names, str) else "b")
+        if shared is not None:
+            self.b = shared
+        per_names: Sequence[str] = (bias_names if isinstance(bias_names, (list, tuple))
+                                    else [f"b_{n}" for n in names])
+        self.neurons = [
+            Neuron(nin, neuron_act,
+                   weights=None if weights is None else weights[i],
+                   bias=shared if shared is not None else per_neuron[i],
+                   name=names[i], weight_names=weight_names[i],
+                   bias_name=per_names[i], rng=rng)
+            for i in range(nout)
+        ]
+        if not train_bias:
+            freeze(*self.biases())
+
+    @property
+    def size(self) -> int:
+        return len(self.neurons)
+
+    def biases(self) -> list[Value]:
+        seen: dict[int, Value] = {}
+        for n in self.neurons:
+            if n.b is not None:
+                seen.setdefault(id(n.b), n.b)
+        return list(seen.values())
+
+    def weights(self) -> list[list[Value]]:
+        return [n.w for n in self.neurons]
+
+    def __call__(self, x: Sequence[Value]) -> list[Value]:
+        if self.activation != "softmax":
+            return [n(x) for n in self.neurons]
+        outs = softmax([n.net(x) for n in self.neurons])
+        for n, o in zip(self.neurons, outs):
+            if n.name:
+                o.label = f"out_{n.name}"
+        return outs
+
+    def extra_repr(self) -> str:
+        nin = len(self.neurons[0].w)
+        shared = ", shared bias" if getattr(self, "b", None) is not None else ""
+        return f"{nin} -> {self.size}, {self.activation}{shared}"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``MLP(2, [3, 2])`` is the slides' 2-3-2 network.
+
+    ``activation`` applies to every layer (a list gives one per layer);
+    ``output_activation`` overrides the last layer (e.g. ``"softmax"``).
+    Default names: inputs x1.., hidden neurons h1.. (h1_1.. with several hidden
+    layers), outputs o1..; weights w1, w2, ... layer by layer, row by row.
+    ``seed`` makes the random initialisation repeatable.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: Union[str, Sequence[str]] = "sigmoid",
+        *,
+        output_activation: Optional[str] = None,
+        bias: Union[bool, str] = True,
+        seed: Optional[int] = None,
+        input_names: Optional[Sequence[str]] = None,
+    ) -> None:
+        nouts = list(nouts)
+        if not nouts:
+            raise ValueError("MLP needs at least one layer size in nouts")
+        acts = [activation] * len(nouts) if isinstance(activation, str) else list(activation)
+        if len(acts) != len(nouts):
+            raise ValueError(f"MLP: {len(acts)} activations for {len(nouts)} layers")
+        if output_activation is not None:
+            acts[-1] = output_activation
+        rng = np.random.default_rng(seed)
+        sizes = [nin, *nouts]
+        hidden = len(nouts) - 1
+        layers = []
+        w_count = 0
+        for l, (a, b) in enumerate(zip(sizes, sizes[1:])):
+            if l == len(nouts) - 1:
+                names = [f"o{i + 1}" for i in range(b)]
+            elif hidden == 1:
+                names = [f"h{i + 1}" for i in range(b)]
+            else:
+                names = [f"h{l + 1}_{i + 1}" for i in range(b)]
+            wnames = [[f"w{w_count + i * a + j + 1}" for j in range(a)] for i in range(b)]
+            w_count += a * b
+            layers.append(Layer(a, b, acts[l], bias=bias, neuron_names=names,
+                                weight_names=wnames, bias_names=f"b{l + 1}", rng=rng))
+        self._setup(layers, input_names, nin)
+
+    @classmethod
+    def from_layers(cls, layers: Sequence[Layer], input_names: Optional[Sequence[str]] = None) -> "MLP":
+        """A network of explicitly built layers (each layer's fan-in must match)."""
+        layers = list(layers)
+        if not layers:
+            raise ValueError("MLP.from_layers needs at least one layer")
+        nin = len(layers[0].neurons[0].w)
+        for l, (prev, layer) in enumerate(zip(layers, layers[1:]), start=1):
+            fan_in = len(layer.neurons[0].w)
+            if fan_in != prev.size:
+                raise ValueError(f"layer {l} takes {fan_in} inputs but layer {l - 1} has {prev.size} neurons")
+        model = cls.__new__(cls)
+        model._setup(layers, input_names, nin)
+        return model
+
+    def _setup(self, layers: list[Layer], input_names: Optional[Sequence[str]], nin: int) -> None:
+        self.layers = layers
+        self._nin = nin
+        names = list(input_names) if input_names is not None else [f"x{i + 1}" for i in range(nin)]
+        if len(names) != nin:
+            raise ValueError(f"MLP: {len(names)} input names for {nin} inputs")
+        self._input_names = names
+
+    @property
+    def nin(self) -> int:
+        return self._nin
+
+    @property
+    def input_names(self) -> list[str]:
+        return list(self._input_names)
+
+    def forward_layers(self, x: object) -> list[list[Value]]:
+        """The outputs of every layer for one sample, first layer first (the
+        boundaries a layer-by-layer backward stops at)."""
+        h = _as_inputs(x, self._nin, self._input_names, "MLP")
+        outs = []
+        for layer in self.layers:
+            h = layer(h)
+            outs.append(h)
+        return outs
+
+    def __call__(self, x: object) -> list[Value]:
+        """The output layer's Values for one sample (always a list)."""
+        return self.forward_layers(x)[-1]
+
+    def extra_repr(self) -> str:
+        sizes = [self._nin] + [layer.size for layer in self.layers]
+        return "-".join(map(str, sizes))

@@ -1,0 +1,225 @@
+"""Module: the base of neurons, layers and networks.
+
+A module's parameters are found, not registered: every public attribute holding
+a leaf graph node (``Value`` or ``Tensor``) is a parameter, every public
+attribute holding a ``Module`` (or a list/tuple of them) is a sub-module. Keep
+caches in attributes whose name starts with ``_``.
+
+``named_parameters()`` walks the tree breadth-first through attributes in
+definition order, with dotted names (``layers.0.neurons.1.w.0``) and a memo, so
+a parameter shared by several neurons (the slides' one bias per layer) is listed
+once, under the first name it is met by.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import weakref
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Union
+
+import numpy as np
+
+from autograd import Node
+
+# --- frozen (untrained) parameters ---------------------------------------------------
+# Nodes have fixed slots, so "frozen" cannot be an attribute of the parameter. It
+# lives here, keyed by id with a weak reference (a freed parameter leaves the set
+# by itself, and a new object reusing the id is not mistaken for it).
+_FROZEN: "weakref.WeakValueDictionary[int, Node]" = weakref.WeakValueDictionary()
+
+
+def freeze(*params: Node) -> None:
+    """Mark parameters as frozen: optimizers leave them unchanged (their grads are
+    still computed, so a report can show them)."""
+    for p in params:
+        if not isinstance(p, Node):
+            raise TypeError(f"freeze(): expected a Value or Tensor parameter, got {type(p).__name__}")
+        _FROZEN[id(p)] = p
+
+
+def unfreeze(*params: Node) -> None:
+    for p in params:
+        if _FROZEN.get(id(p)) is p:
+            del _FROZEN[id(p)]
+
+
+def is_frozen(p: Node) -> bool:
+    return _FROZEN.get(id(p)) is p
+
+
+def _is_parameter(x: Any) -> bool:
+    return isinstance(x, Node) and x.is_leaf
+
+
+def _is_module_list(x: Any) -> bool:
+    return isinstance(x, (list, tuple)) and len(x) > 0 and all(isinstance(m, Module) for m in x)
+
+
+def _is_parameter_list(x: Any) -> bool:
+    return isinstance(x, (list, tuple)) and len(x) > 0 and all(_is_parameter(p) for p in x)
+
+
+class Module:
+    """Base class: parameters(), named_parameters(), zero_grad(), freeze(),
+    state_dict()/load_state_dict(), save()/load() and a readable repr."""
+
+    # A batched module takes a whole (N, nin) array per call (a Tensor model);
+    # a scalar module takes one sample (a list of numbers) per call.
+    batched: bool = False
+
+    # --- the tree -----------------------------------------------------------------
+    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        for name, value in vars(self).items():
+            if name.startswith("_"):
+                continue
+            if isinstance(value, Module):
+                yield name, value
+            elif _is_module_list(value):
+                for i, m in enumerate(value):
+                    yield f"{name}.{i}", m
+
+    def _own_parameters(self) -> Iterator[tuple[str, Node]]:
+        for name, value in vars(self).items():
+            if name.startswith("_"):
+                continue
+            if _is_parameter(value):
+                yield name, value
+            elif _is_parameter_list(value):
+                for i, p in enumerate(value):
+                    yield f"{name}.{i}", p
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Node]]:
+        """(dotted name, parameter) pairs; a shared parameter appears once."""
+        memo: set[int] = set()
+        # Iterative walk: own parameters first, then children, in attribute order.
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            path, module = stack.pop()
+            dot = f"{path}." if path else ""
+            for name, p in module._own_parameters():
+                if id(p) not in memo:
+                    memo.add(id(p))
+                    yield dot + name, p
+            children = list(module.named_children())
+            for name, child in reversed(children):
+                stack.append((dot + name, child))
+
+    def parameters(self) -> list[Node]:
+        """Every parameter once (frozen ones included; optimizers skip those)."""
+        return [p for _, p in self.named_parameters()]
+
+    def trainable_parameters(self) -> list[Node]:
+        return [p for p in self.parameters() if not is_frozen(p)]
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = p._zero_like()
+
+    def freeze(self, *names: str) -> "Module":
+        """Freeze parameters by dotted name or label; no names = the whole module."""
+        params = self._select(names)
+        freeze(*params)
+        return self
+
+    def unfreeze(self, *names: str) -> "Module":
+        unfreeze(*self._select(names))
+        return self
+
+    def _select(self, names: tuple[str, ...]) -> list[Node]:
+        if not names:
+            return self.parameters()
+        by_name = dict(self.named_parameters())
+        by_label = {p.label: p for p in by_name.values() if p.label}
+        chosen = []
+        for n in names:
+            if n in by_name:
+                chosen.append(by_name[n])
+            elif n in by_label:
+                chosen.append(by_label[n])
+            else:
+                known = ", ".join(list(by_label) or list(by_name))
+                raise KeyError(f"no parameter named {n!r} (known: {known})")
+        return chosen
+
+    # --- parameters as arrays ------------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """{dotted name: a copy of the parameter's data as a float64 array}."""
+        return {name: np.array(p.data, dtype=np.float64) for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+        """Set parameters from ``state``; names and shapes must match."""
+        params = dict(self.named_parameters())
+        if strict:
+            missing = sorted(set(params) - set(state))
+            unexpected = sorted(set(state) - set(params))
+            if missing or unexpected:
+                parts = []
+                if missing:
+                    parts.append(f"missing {', '.join(missing)}")
+                if unexpected:
+                    parts.append(f"unexpected {', '.join(unexpected)}")
+                raise KeyError(f"load_state_dict(): names do not match the model: {'; '.join(parts)}")
+        for name, p in params.items():
+            if name not in state:
+                continue
+            new = np.asarray(state[name], dtype=np.float64)
+            old_shape = np.shape(p.data)
+            if new.shape != old_shape:
+                raise ValueError(
+                    f"load_state_dict(): {name} has shape {old_shape} in the model but "
+                    f"{new.shape} in the saved state"
+                )
+            # A new object, never an in-place write: arrays may be shared.
+            p.data = float(new) if isinstance(p.data, float) else new.copy()
+
+    def save(self, path: Union[str, os.PathLike]) -> Path:
+        """Write the parameters by name to an ``.npz`` file, atomically: a temp
+        file in the same folder, then ``os.replace`` (a crash mid-save leaves the
+        old file intact)."""
+        path = Path(path)
+        state = self.state_dict()
+        folder = path.parent if str(path.parent) else Path(".")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **state)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return path
+
+    def load(self, path: Union[str, os.PathLike], strict: bool = True) -> "Module":
+        with np.load(Path(path)) as data:
+            self.load_state_dict({k: data[k] for k in data.files}, strict=strict)
+        return self
+
+    # --- repr -------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        children = list(self.named_children())
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not children:
+            return head + ")"
+        lines = [head]
+        for name, child in children:
+            text = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {text}")
+        return "\n".join(lines) + "\n)"
+
+
+def parameters_of(x: Union[Module, Iterable[Node]]) -> list[Node]:
+    """A module's parameters, or a list of parameters as given."""
+    if isinstance(x, Module):
+        return x.parameters()
+    params = list(x)
+    for i, p in enumerate(params):
+        if not isinstance(p, Node):
+            raise TypeError(f"parameter {i} is a {type(p).__name__}, not a Value or Tensor")
+    return params

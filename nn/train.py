@@ -1,0 +1,303 @@
+"""Training: one update under either convention, and the ``fit`` loop.
+
+Update conventions
+------------------
+``simultaneous`` (plain gradient descent, the default): one backward pass gives
+every gradient from the current weights, then every parameter is updated.
+
+``sequential`` (the slides' worked solutions): layers are updated from the
+output back. The output layer's gradients are final first, so it is updated at
+once; the hidden layers' gradients are then back-propagated *through the
+already-updated* output weights (the slides' dE_o1/dout_h1 uses w7+). This runs
+through the engine in stages: a backward pass stops at the layer's inputs, the
+layer is updated, the inputs' gradients are recomputed by the same rules (the
+mul rule reads the other operand's current ``.data``, now the updated weight),
+and the pass continues from there.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Sequence, Union
+
+import numpy as np
+
+from autograd import BackwardStep, Node, no_grad
+from autograd.node import _run_backward_from
+
+from .losses import LossFn, get_loss
+from .module import Module
+from .optim import SGD, Optimizer
+
+CONVENTIONS = ("simultaneous", "sequential")
+Observer = Callable[[BackwardStep], None]
+
+
+def check_convention(name: str) -> str:
+    if name not in CONVENTIONS:
+        raise ValueError(f"unknown convention {name!r} (choose from {', '.join(CONVENTIONS)})")
+    return name
+
+
+def sequential_backward(
+    loss: Node,
+    layer_params: Sequence[Sequence[Node]],
+    layer_inputs: Sequence[Sequence[Node]],
+    optimizer: Optimizer,
+    on_step: Optional[Observer] = None,
+) -> None:
+    """Back-propagate ``loss`` layer by layer from the output, updating each
+    layer's parameters (``optimizer.step(only=...)``) before its inputs'
+    gradients are propagated through it.
+
+    ``layer_params[l]``: the parameters of layer l (first layer first);
+    ``layer_inputs[l]``: the nodes feeding layer l, i.e. the outputs of layer
+    l-1 (empty for the first layer, whose inputs are data).
+    ``on_step`` sees every edge once, with the values that made the final
+    gradients (edges into a layer's inputs: after that layer's update).
+    """
+    seeds: list[tuple[Node, Any]] = [(loss, 1.0)]
+    for params, inputs in zip(reversed(layer_params), reversed(layer_inputs)):
+        stop = {id(n) for n in inputs}
+        # Stage 1: gradients of this layer's parameters (and, provisionally, of
+        # its inputs) through the current weights.
+        observer = None
+        if on_step is not None:
+            def observer(s: BackwardStep, stop: set = stop) -> None:
+                if id(s.child) not in stop:
+                    on_step(s)
+        _run_backward_from(seeds, on_step=observer, stop_at=stop)
+        optimizer.step(only=params)
+        if not inputs:
+            break
+        # Stage 2: the inputs' gradients again, now through the updated weights.
+        fresh: dict[int, Any] = {}
+        observer = None
+        if on_step is not None:
+            def observer(s: BackwardStep, stop: set = stop) -> None:
+                if id(s.child) in stop:
+                    on_step(s)
+        _run_backward_from(seeds, on_step=observer, into=fresh, stop_at=stop)
+        seeds = []
+        for n in inputs:
+            n.grad = fresh.get(id(n), n._zero_like())
+            seeds.append((n, n.grad))
+
+
+def update(
+    model: Module,
+    loss: Node,
+    optimizer: Optimizer,
+    *,
+    convention: str = "simultaneous",
+    layer_outputs: Optional[Sequence[Sequence[Node]]] = None,
+    on_step: Optional[Observer] = None,
+) -> None:
+    """Back-propagate ``loss`` and apply one optimizer step under ``convention``.
+    Zero the gradients first (``optimizer.zero_grad()``).
+
+    The sequential convention needs ``layer_outputs``: for each layer of
+    ``model.layers``, the output nodes of this forward pass (from
+    ``model.forward_layers``; for a batch, the lists of all samples joined)."""
+    check_convention(convention)
+    if convention == "simultaneous":
+        loss.backward(on_step=on_step)
+        optimizer.step()
+        return
+    layers = getattr(model, "layers", None)
+    if layers is None or layer_outputs is None:
+        raise ValueError("the sequential convention needs a layered model (model.layers) and the "
+                         "outputs of each layer from model.forward_layers(x)")
+    if len(layer_outputs) != len(layers):
+        raise ValueError(f"sequential: {len(layer_outputs)} lists of layer outputs for "
+                         f"{len(layers)} layers")
+    params = [layer.parameters() for layer in layers]
+    inputs = [[], *layer_outputs[:-1]]
+    sequential_backward(loss, params, inputs, optimizer, on_step=on_step)
+
+
+# --- the training loop -------------------------------------------------------------------
+
+@dataclass
+class History:
+    """What ``fit`` measured: the loss of every step, the mean step loss of every
+    epoch, the validation loss after every epoch, and early-stopping facts."""
+
+    step_loss: list[float] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    best_epoch: Optional[int] = None
+    stopped_early: bool = False
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+    def __repr__(self) -> str:
+        last = f"{self.loss[-1]:.6f}" if self.loss else "-"
+        val = f", val_loss {self.val_loss[-1]:.6f}" if self.val_loss else ""
+        stop = f", stopped early (best epoch {self.best_epoch})" if self.stopped_early else ""
+        return f"History({self.epochs} epochs, loss {last}{val}{stop})"
+
+
+@dataclass
+class TrainState:
+    """Handed to ``fit``'s callback after every step."""
+
+    model: Module
+    epoch: int
+    step: int
+    loss: float
+    val_loss: Optional[float]
+    history: History
+    batch_inputs: Any
+    batch_targets: Any
+
+
+def _in_notebook() -> bool:
+    shell = sys.modules.get("IPython")
+    if shell is None:
+        return False
+    try:
+        ip = shell.get_ipython()  # type: ignore[attr-defined]
+    except Exception:
+        return False
+    return ip is not None and type(ip).__name__ == "ZMQInteractiveShell"
+
+
+def _progress_bar(total: int, progress: Optional[bool]):
+    """tqdm over epochs; quiet unless stderr is a terminal or we run in a notebook."""
+    notebook = _in_notebook()
+    enabled = progress if progress is not None else (notebook or sys.stderr.isatty())
+    if notebook:
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
+    return tqdm(range(total), disable=not enabled, unit="epoch", leave=False)
+
+
+def _as_rows(data: Any, name: str) -> Union[list, np.ndarray]:
+    if isinstance(data, np.ndarray):
+        return data
+    if not isinstance(data, (list, tuple)):
+        raise TypeError(f"fit(): {name} must be a list of samples or a numpy array, "
+                        f"got {type(data).__name__}")
+    return list(data)
+
+
+def _take(data: Any, idx: Sequence[int]) -> Any:
+    if isinstance(data, np.ndarray):
+        return data[np.asarray(idx)]
+    return [data[i] for i in idx]
+
+
+def _forward(model: Module, xb: Any, convention: str):
+    """Outputs for a batch (and the per-layer outputs the sequential convention needs)."""
+    if model.batched:
+        return model(np.asarray(xb, dtype=np.float64)), None
+    if convention == "sequential":
+        per_sample = [model.forward_layers(x) for x in xb]
+        joined = [sum((s[l] for s in per_sample), []) for l in range(len(per_sample[0]))]
+        return [s[-1] for s in per_sample], joined
+    return [model(x) for x in xb], None
+
+
+def evaluate(model: Module, X: Any, Y: Any, loss: Union[str, LossFn] = "mse") -> float:
+    """The loss over (X, Y), without recording a graph."""
+    loss_fn = get_loss(loss)
+    with no_grad():
+        outputs, _ = _forward(model, _as_rows(X, "X"), "simultaneous")
+        return float(loss_fn(outputs, _as_rows(Y, "Y")).data)
+
+
+def fit(
+    model: Module,
+    X: Any,
+    Y: Any,
+    *,
+    loss: Union[str, LossFn] = "mse",
+    optimizer: Optional[Optimizer] = None,
+    epochs: int = 100,
+    batch_size: Optional[int] = None,
+    validation: Optional[tuple[Any, Any]] = None,
+    patience: Optional[int] = None,
+    callback: Optional[Callable[[TrainState], Any]] = None,
+    progress: Optional[bool] = None,
+    seed: Optional[int] = None,
+    convention: str = "simultaneous",
+) -> History:
+    """Train ``model`` on samples ``X`` with targets ``Y``.
+
+    ``batch_size``: None = full-batch gradient descent (one update per epoch, no
+    shuffling); 1 = stochastic gradient descent, one update per sample in a
+    shuffled order each epoch; k = mini-batches of k shuffled samples.
+    ``validation=(Xv, Yv)``: the validation loss is measured after every epoch;
+    with ``patience`` training stops once it has not improved for that many
+    epochs, and the best parameters are restored.
+    ``callback(state)`` runs after every step. ``progress``: a tqdm bar (None =
+    only in a terminal or notebook). ``seed`` fixes the shuffling.
+    ``optimizer`` defaults to SGD(lr=0.1) on the model's parameters.
+    """
+    check_convention(convention)
+    loss_fn = get_loss(loss)
+    X = _as_rows(X, "X")
+    Y = _as_rows(Y, "Y")
+    n = len(X)
+    if n == 0 or len(Y) != n:
+        raise ValueError(f"fit(): X has {n} samples but Y has {len(Y)}")
+    if batch_size is not None and not (isinstance(batch_size, int) and batch_size >= 1):
+        raise ValueError(f"fit(): batch_size must be None or a positive int, got {batch_size!r}")
+    if patience is not None and validation is None:
+        raise ValueError("fit(): patience (early stopping) needs validation=(X_val, Y_val)")
+    if optimizer is None:
+        optimizer = SGD(model.parameters(), lr=0.1)
+    rng = np.random.default_rng(seed)
+    history = History()
+    best: Optional[float] = None
+    best_state: Optional[dict] = None
+    waited = 0
+    step = 0
+    bar = _progress_bar(epochs, progress)
+    try:
+        for epoch in bar:
+            if batch_size is None:
+                batches = [list(range(n))]
+            else:
+                order = rng.permutation(n).tolist()
+                batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+            losses = []
+            for idx in batches:
+                xb, yb = _take(X, idx), _take(Y, idx)
+                outputs, layer_outputs = _forward(model, xb, convention)
+                value = loss_fn(outputs, yb)
+                optimizer.zero_grad()
+                update(model, value, optimizer, convention=convention,
+                       layer_outputs=layer_outputs)
+                step += 1
+                losses.append(float(value.data))
+                history.step_loss.append(losses[-1])
+                if callback is not None:
+                    callback(TrainState(model, epoch, step, losses[-1],
+                                        history.val_loss[-1] if history.val_loss else None,
+                                        history, xb, yb))
+            history.loss.append(float(np.mean(losses)))
+            postfix = {"loss": f"{history.loss[-1]:.6f}"}
+            if validation is not None:
+                val = evaluate(model, validation[0], validation[1], loss_fn)
+                history.val_loss.append(val)
+                postfix["val"] = f"{val:.6f}"
+                if best is None or val < best:
+                    best, waited = val, 0
+                    history.best_epoch = epoch
+                    best_state = model.state_dict()
+                else:
+                    waited += 1
+                    if patience is not None and waited >= patience:
+                        history.stopped_early = True
+                        break
+            bar.set_postfix(postfix, refresh=False)
+    finally:
+        bar.close()
+    if history.stopped_early and best_state is not None:
+        model.load_state_dict(best_state)
+    return history

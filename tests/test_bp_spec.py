@@ -1,0 +1,253 @@
+"""Exercise specs: validation (one clear message naming the key), presets, other
+networks (softmax, tanh, relu, identity, per-neuron biases, three layers), and
+the report's arithmetic."""
+import copy
+import re
+
+import pytest
+
+from nn.exercise import (SpecError, check_figures, parse_spec, preset, preset_text, solve,
+                         spec_from_text)
+from nn.report import render_json, render_text
+
+BASE = {
+    "inputs": [5, 10], "targets": [0.01, 0.99], "learning_rate": 0.5,
+    "layers": [
+        {"neurons": ["h1", "h2", "h3"], "weights": [[0.1, 0.15], [0.2, 0.25], [0.3, 0.35]],
+         "bias": 0.35},
+        {"neurons": ["o1", "o2"], "weights": [[0.4, 0.5, 0.6], [0.45, 0.55, 0.65]], "bias": 0.65},
+    ],
+}
+
+
+def spec_with(**changes):
+    data = copy.deepcopy(BASE)
+    for path, value in changes.items():
+        target = data
+        keys = path.split("__")
+        for k in keys[:-1]:
+            target = target[int(k)] if k.isdigit() else target[k]
+        if value is DELETE:
+            del target[keys[-1]]
+        else:
+            target[keys[-1]] = value
+    return data
+
+
+DELETE = object()
+
+ERRORS = [
+    (dict(inputs=DELETE), "inputs: missing"),
+    (dict(inputs=[1, "a"]), "inputs[1]: expected a number, got 'a'"),
+    (dict(inputs=[1, True]), "inputs[1]: expected a number, got true (a boolean)"),
+    (dict(learnig_rate=0.5), "learnig_rate: unknown key (known keys: name, title"),
+    (dict(learning_rate=-1), "learning_rate: expected a positive number, got -1"),
+    (dict(activation="sigmod"), "activation: unknown value 'sigmod' (choose from sigmoid, tanh"),
+    (dict(loss="l2"), "loss: unknown value 'l2' (choose from half_sse"),
+    (dict(convention="staged"), "convention: unknown value 'staged'"),
+    (dict(targets=[1]), "targets: expected 2 targets (one per output neuron), got 1"),
+    (dict(layers=[]), "layers: expected one or more [[layers]] tables"),
+    (dict(layers__0__weights=[[0.1, 0.15], [0.2, 0.25, 0.3], [0.3, 0.35]]),
+     "layers[0].weights[1]: has 3 numbers but there are 2 inputs (columns = sending neuron)"),
+    (dict(layers__1__weights=[[0.4, 0.5], [0.45, 0.55]]),
+     "layers[1].weights[0]: has 2 numbers but there are 3 layers[0] neurons"),
+    (dict(layers__0__weights=[[0.1, "x"], [0.2, 0.25], [0.3, 0.35]]),
+     "layers[0].weights[0][1]: expected a number, got 'x'"),
+    (dict(layers__0__neurons=["h1", "h2"]), "layers[0].neurons: expected 3 names, got 2"),
+    (dict(layers__0__neurons=["h1", "h 2", "h3"]), "layers[0].neurons[1]: a name must be a word"),
+    (dict(layers__0__neurons=["h1", "h1", "h3"]),
+     "layers[0].neurons[1]: the name 'h1' is already used by layers[0].neurons[0]"),
+    (dict(layers__0__weight_names=[["h1", "w2"], ["w3", "w4"], ["w5", "w6"]]),
+     "layers[0].weight_names[0][0]: the name 'h1' is already used by layers[0].neurons[0]"),
+    (dict(layers__1__neurons=["o1", "total"], layers__0__weight_names=[["E_total", "w2"], ["w3", "w4"], ["w5", "w6"]]),
+     "the name 'E_total' is already used by the total error"),
+    (dict(layers__0__weight_names=[["w1", "w2"], ["w3", "w4"]]),
+     "layers[0].weight_names: expected 3 rows (the shape of weights)"),
+    (dict(layers__0__bias=[0.1, 0.2]), "layers[0].bias: expected 3 biases (one per neuron), got 2"),
+    (dict(layers__0__bias="big"), "layers[0].bias: expected a number (one bias shared by the layer)"),
+    (dict(layers__0__bias_names=["b1", "b2", "b3"]),
+     "layers[0].bias_names: one shared bias takes one name (a string)"),
+    (dict(layers__0__bias=DELETE, layers__0__bias_names="b1"),
+     "layers[0].bias_names: given but the layer has no bias"),
+    (dict(layers__0__train_bias="no"), "layers[0].train_bias: expected true or false, got 'no'"),
+    (dict(layers__0__activation="softmax"), "layers[0].activation: softmax is for the output layer only"),
+    (dict(layers__0__colour="red"), "layers[0].colour: unknown key"),
+    (dict(layers__0__weights=DELETE), "layers[0].weights: missing"),
+    (dict(after=[5, -1]), "after: expected a list of update counts"),
+    (dict(slide_check=[{"slide": "0.1", "quantity": "out_h9"}]),
+     "slide_check[0].quantity: 'out_h9' names 'out_h9', which is not in this network"),
+    (dict(slide_check=[{"slide": "abc", "quantity": "out_h1"}]),
+     "slide_check[0].slide: 'abc' is not a number"),
+    (dict(slide_check=[{"slide": "1", "quantity": "out_h1", "note": "see {dE/dw99}"}]),
+     "slide_check[0].note {dE/dw99}"),
+]
+
+
+@pytest.mark.parametrize("changes, message", ERRORS, ids=[m.split(":")[0] for _, m in ERRORS])
+def test_spec_errors_name_the_key_and_problem(changes, message):
+    with pytest.raises(SpecError) as info:
+        parse_spec(spec_with(**changes))
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_toml_syntax_error():
+    with pytest.raises(SpecError, match="not valid TOML: Unclosed array"):
+        spec_from_text("inputs = [1, 2\n")
+
+
+@pytest.mark.parametrize("name", ["bp232", "exercise211"])
+def test_presets_print_as_valid_specs(name):
+    text = preset_text(name)
+    assert text.startswith("#")
+    spec = spec_from_text(text)
+    assert spec.name == name and spec.slide_check
+    with pytest.raises(SpecError, match="unknown preset 'nope'"):
+        preset_text("nope")
+
+
+def test_defaults():
+    spec = parse_spec(spec_with(layers__0__neurons=DELETE, layers__1__neurons=DELETE))
+    assert spec.input_names == ["x1", "x2"] and spec.convention == "simultaneous"
+    assert spec.layers[0].neurons == ["h1", "h2", "h3"] and spec.layers[1].neurons == ["o1", "o2"]
+    assert spec.layers[0].weight_names[2] == ["w5", "w6"] and spec.layers[1].weight_names[0] == ["w7", "w8", "w9"]
+    assert spec.layers[0].bias_names == "b1" and spec.loss == "half_sse"
+
+
+def test_exercise211_figures():
+    sol = solve(preset("exercise211"))
+    checks = check_figures(sol)
+    assert all(c.match for c in checks)  # simultaneous: every figure of seed 001
+    seq = [c.figure.figure for c in checks if not c.matches["sequential"]]
+    assert seq == ["Delta W_i (x1)", "Delta W_i (x2)"]  # delta_h would use the updated W
+    run = sol.run
+    assert run.value("net_h") == pytest.approx(-0.02, abs=1e-15)
+    assert run.value("-dE_total/dnet_o") == pytest.approx((1 - 0.512372) * 0.512372 * 0.487628, abs=1e-6)
+    assert run.value("ΔW") == pytest.approx(-0.5 * run.gradients["W"], abs=1e-17)
+
+
+NUMERIC = re.compile(r"^[\d.\s*+\-()/^]+$")
+
+
+def report_arithmetic_ok(text: str) -> int:
+    """Every 'numbers = result' step in the report evaluates to its result
+    (within the rounding of 6-decimal factors). Returns how many were checked."""
+    checked = 0
+    for line in text.splitlines():
+        line = re.sub(r"\([A-Za-z_]\w*\+?\)", "", line)  # weight tags such as (w7+)
+        parts = [p.strip() for p in line.split(" = ")]
+        for expr, result in zip(parts, parts[1:]):
+            if not NUMERIC.match(expr) or not re.search(r"[\d)]\s*[*+/^]|\d \(", expr):
+                continue
+            try:
+                value = float(result)
+            except ValueError:
+                continue
+            # only digits, . * + - / ^ ( ) reach here; "1/2 (a - b)^2" is 1/2*(a - b)**2
+            got = eval(re.sub(r"(\d) \(", r"\1*(", expr).replace("^", "**"))
+            assert got == pytest.approx(value, abs=2e-5, rel=1e-4), line
+            checked += 1
+    return checked
+
+
+def test_bp232_report_arithmetic():
+    text = render_text(solve(preset("bp232"), after=[]))
+    assert report_arithmetic_ok(text) > 40
+
+
+OTHER_SPECS = {
+    "softmax_ce": """
+inputs = [0.5, -1.0]
+targets = [0, 1, 0]
+activation = "tanh"
+loss = "cross_entropy"
+learning_rate = 0.1
+[[layers]]
+weights = [[0.3, -0.2], [0.1, 0.4]]
+bias = [0.05, -0.05]
+[[layers]]
+weights = [[0.2, 0.1], [-0.3, 0.5], [0.6, -0.1]]
+bias = 0.1
+activation = "softmax"
+""",
+    "relu_identity_mse": """
+inputs = [1.0, 2.0]
+targets = [0.5]
+activation = "relu"
+loss = "mse"
+learning_rate = 0.05
+convention = "sequential"
+after = [3]
+[[layers]]
+weights = [[0.3, -0.2], [0.1, 0.4]]
+[[layers]]
+weights = [[0.7, -0.5]]
+activation = "identity"
+""",
+    "three_layers_mse_half": """
+inputs = [0.2, 0.7]
+targets = [0.1, 0.9]
+loss = "mse_half"
+learning_rate = 0.8
+convention = "sequential"
+[[layers]]
+weights = [[0.1, 0.2], [0.3, 0.4]]
+bias = 0.1
+[[layers]]
+weights = [[0.5, -0.6], [0.7, 0.8]]
+bias = [0.1, 0.2]
+train_bias = false
+[[layers]]
+weights = [[0.9, -1.0], [1.1, 0.2]]
+""",
+    "absolute_step": """
+inputs = [1, 0]
+targets = [1]
+activation = "step"
+loss = "absolute"
+learning_rate = 1
+[[layers]]
+weights = [[2, 2]]
+bias = -1
+""",
+}
+
+
+@pytest.mark.parametrize("name", list(OTHER_SPECS))
+def test_other_networks_solve_and_report_consistently(name):
+    spec = spec_from_text(OTHER_SPECS[name])
+    sol = solve(spec)
+    for conv, run in sol.runs.items():
+        # the trace invariant holds for every named node
+        into: dict[int, float] = {}
+        for s in run.steps:
+            into[id(s.child)] = into.get(id(s.child), 0.0) + s.product
+        for label, node in run.nodes.items():
+            if node is not run.loss and id(node) in into:
+                assert into[id(node)] == pytest.approx(run.grad(label), abs=1e-15)
+        # gradients from the engine agree with finite differences of the forward pass
+        if conv == "simultaneous":
+            from nn.exercise import build_model
+            from nn.losses import get_loss
+            loss_fn = get_loss(spec.loss)
+            for pname in spec.parameter_names():
+                def E(delta):
+                    model = build_model(spec)
+                    p = next(p for p in model.parameters() if p.label == pname)
+                    p.data += delta
+                    return loss_fn(model(spec.inputs), spec.targets).data
+                numeric = (E(1e-6) - E(-1e-6)) / 2e-6
+                assert run.gradients[pname] == pytest.approx(numeric, abs=1e-6), pname
+    text = render_text(sol, check_figures(sol))
+    assert "1. Forward pass" in text and "3. Updates" in text
+    report_arithmetic_ok(text)
+    data = render_json(sol)
+    assert set(data) >= {"forward", "gradients", "updated", "history", "slide_check"}
+
+
+def test_three_layer_report_writes_generic_path_terms():
+    sol = solve(spec_from_text(OTHER_SPECS["three_layers_mse_half"]))
+    text = render_text(sol)
+    # layer 1 feeds a hidden layer: terms are dE_total/dnet_k * dnet_k/dout_j
+    assert re.search(r"dE_total/dout_h1_1 += dE_total/dnet_h2_1 \* dnet_h2_1/dout_h1_1 \+ ", text)
+    assert "(w5+)" in text  # sequential: through the updated layer-2 weight

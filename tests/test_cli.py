@@ -1,0 +1,145 @@
+"""The `chainrule bp` / `chainrule bp232` command: the report a student reads,
+JSON keys, options and errors (one line, exit 2)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nn.cli import main
+from nn.exercise import preset_text
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def bp232_text():
+    import io
+    from contextlib import redirect_stdout
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        assert main(["bp232"]) == 0
+    return buf.getvalue()
+
+
+def test_bp232_report_reads_like_the_slides(bp232_text):
+    text = bp232_text
+    for heading in ("1. Forward pass", "2. Backward pass", "3. Updates", "4. After K updates",
+                    "5. Slide check"):
+        assert heading in text
+    assert "net_h1 = w1*l1 + w2*l2 + b1*1 = 0.1*5 + 0.15*10 + 0.35*1 = 2.350000" in text
+    assert "E_total = E_o1 + E_o2 = 0.388159 + 0.003670 = 0.391829" in text
+    assert "= 0.881090 * 0.097049 * 0.912934 = 0.078064" in text
+    # the multi-path sum, term by term, through the updated w7 (sequential)
+    assert "= 0.881090 * 0.097049 * 0.360968 (w7+) = 0.030866" in text
+    assert "dE_total/dw1     = (dE_o1/dout_h1 + dE_o2/dout_h1) * dout_h1/dnet_h1 * dnet_h1/dw1" in text
+    assert "= (0.030866 + (-0.003360)) * 0.079485 * 5 = 0.010931" in text
+    assert "b1 is shared by h1, h2, h3" in text
+    # updates with the other convention alongside
+    assert "   w1     0.100000     0.010931  0.094534     0.012268  0.093866" in text
+    # iterations and the slide check
+    assert "      100  0.073889  0.945865  0.003015  0.073983  0.945932  0.003018" in text
+    assert "sequential: 44 of 46 figures match; not: net_o1 [2], dE_total/dw1 [4]" in text
+    assert "simultaneous: 19 of 46 figures match" in text
+    for word in ("typo", "erratum", "Off by one", "truncated", "rounding artefact"):
+        assert word in text
+
+
+def test_no_line_is_too_wide(bp232_text):
+    assert max(len(line) for line in bp232_text.splitlines()) <= 110
+
+
+def test_simultaneous_convention(capsys):
+    code, out, _ = run(capsys, "bp232", "--convention", "simultaneous", "--after", "100")
+    assert code == 0
+    assert "= 0.881090 * 0.097049 * 0.400000 (w7) = 0.034204" in out and "(w7+)" not in out
+    assert "simultaneous: 19 of 46 figures match" in out
+    assert "The slide follows the sequential convention here" in out
+    assert "K = 100" in out and "K = 9 " not in out
+
+
+def test_json_has_stable_keys_and_values(capsys):
+    code, out, _ = run(capsys, "bp232", "--json", "--after", "9,1001")
+    assert code == 0
+    data = json.loads(out)
+    assert {"forward", "gradients", "updated", "history", "slide_check"} <= set(data)
+    assert list(data["forward"])[:2] == ["net_h1", "out_h1"]
+    assert data["forward"]["E_total"] == pytest.approx(0.391829, abs=5e-7)
+    assert data["gradients"]["w1"] == pytest.approx(0.010931, abs=5e-7)
+    assert data["updated"]["w7"] == pytest.approx(0.360968, abs=5e-7)
+    assert [h["updates"] for h in data["history"]] == [9, 1001]
+    h = data["history"][0]
+    assert set(h) == {"updates", "outputs", "E_total", "weights"}
+    assert h["outputs"]["out_o1"] == pytest.approx(0.662866, abs=5e-7)
+    assert data["history"][1]["weights"]["w7"] == pytest.approx(-1.48972775, abs=5e-9)
+    check = data["slide_check"][0]
+    assert {"figure", "slide", "engine", "match", "note"} <= set(check)
+    erratum = next(c for c in data["slide_check"] if c["figure"] == "dE_total/dw1")
+    assert erratum["match"] is False and "erratum" in erratum["note"]
+    assert data["other_convention"]["updated"]["w1"] == pytest.approx(0.093866, abs=5e-7)
+
+
+def test_print_spec_round_trips(tmp_path, capsys):
+    code, out, _ = run(capsys, "bp", "--preset", "bp232", "--print-spec")
+    assert code == 0 and out == preset_text("bp232")
+    spec = tmp_path / "mine.toml"
+    spec.write_text(out)
+    code, from_file, _ = run(capsys, "bp", str(spec))
+    code2, from_preset, _ = run(capsys, "bp", "--preset", "bp232")
+    assert code == code2 == 0 and from_file == from_preset
+
+
+def test_exercise211_preset(capsys):
+    code, out, _ = run(capsys, "bp", "--preset", "exercise211")
+    assert code == 0
+    assert "net_h = wi1*x1 + wi2*x2 = 0.4*0.1 + (-0.2)*0.3 = -0.020000" in out
+    assert "simultaneous: 8 of 8 figures match" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["bp"], "give a spec file (chainrule bp SPEC.toml) or --preset NAME"),
+    (["bp232", "--after", "9,x"], "--after: expected update counts like 9,100,1000"),
+    (["bp232", "--graph", "g.gif"], "--graph: 'g.gif': use a .svg, .png, .pdf or .dot file name"),
+    (["bp", "nowhere.toml"], "cannot read nowhere.toml"),
+    (["bp", "--print-spec"], "--print-spec: prints a preset"),
+])
+def test_usage_errors_exit_2_with_one_line(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("chainrule bp: error: ")
+    assert message in err
+
+
+def test_invalid_spec_file_names_file_and_key(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(preset_text("bp232").replace("[[0.1, 0.15], [0.2, 0.25]", "[[0.1, 0.15], [0.2, 0.25, 9]"))
+    code, out, err = run(capsys, "bp", str(bad))
+    assert code == 2 and out == ""
+    assert err == (f"chainrule bp: error: {bad}: layers[0].weights[1]: has 3 numbers but there "
+                   "are 2 inputs (columns = sending neuron)\n")
+
+
+def test_pictures(tmp_path, capsys):
+    viz = pytest.importorskip("viz")
+    graph, network = tmp_path / "g.svg", tmp_path / "n.svg"
+    code, out, err = run(capsys, "bp232", "--graph", str(graph), "--network", str(network))
+    assert code == 0, err
+    assert f"wrote {graph}" in out and "one plain backward pass" in out
+    for path in (graph, network):
+        assert "<svg" in path.read_text()[:400]
+    if hasattr(viz, "animate_backward"):
+        page = tmp_path / "a.html"
+        assert main(["bp232", "--animate", str(page)]) == 0
+        assert page.read_text().lstrip().lower().startswith("<!doctype html")
+
+
+def test_console_script_runs():
+    exe = Path(sys.executable).parent / "chainrule"
+    result = subprocess.run([str(exe), "bp232"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("chainrule bp: bp232, the 2-3-2 network of the BP slides")

@@ -1,0 +1,203 @@
+"""Module, Neuron, Layer, MLP: parameters, names, sharing, freezing, init, save/load."""
+import math
+import os
+
+import numpy as np
+import pytest
+
+from autograd import Value
+from nn import MLP, Layer, Module, Neuron, freeze, is_frozen, unfreeze
+from nn.layers import softmax
+
+
+def slide_net() -> MLP:
+    hidden = Layer(2, 3, weights=[[0.1, 0.15], [0.2, 0.25], [0.3, 0.35]], bias=0.35,
+                   neuron_names=["h1", "h2", "h3"],
+                   weight_names=[["w1", "w2"], ["w3", "w4"], ["w5", "w6"]], bias_names="b1")
+    out = Layer(3, 2, weights=[[0.4, 0.5, 0.6], [0.45, 0.55, 0.65]], bias=0.65,
+                neuron_names=["o1", "o2"],
+                weight_names=[["w7", "w9", "w11"], ["w8", "w10", "w12"]], bias_names="b2")
+    return MLP.from_layers([hidden, out], input_names=["l1", "l2"])
+
+
+def test_named_parameters_dotted_and_shared_bias_listed_once():
+    model = slide_net()
+    names = [n for n, _ in model.named_parameters()]
+    assert names[:3] == ["layers.0.b", "layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1"]
+    assert len(names) == 14  # 12 weights + 2 shared biases, each once
+    labels = [p.label for p in model.parameters()]
+    assert labels.count("b1") == 1 and labels.count("b2") == 1
+    # the bias really is one Value used by every neuron of the layer
+    b1 = model.layers[0].b
+    assert all(n.b is b1 for n in model.layers[0].neurons)
+
+
+def test_forward_labels_follow_the_slides():
+    model = slide_net()
+    layers = model.forward_layers([5, 10])
+    assert [v.label for v in layers[0]] == ["out_h1", "out_h2", "out_h3"]
+    assert [v.label for v in layers[1]] == ["out_o1", "out_o2"]
+    net_h1 = layers[0][0].children[0]
+    assert net_h1.label == "net_h1" and net_h1.data == pytest.approx(2.35, abs=1e-15)
+    assert layers[1][0].data == pytest.approx(0.891090, abs=5e-7)
+
+
+def test_zero_grad_clears_every_parameter():
+    model = slide_net()
+    out = model([5, 10])
+    (out[0] + out[1]).backward()
+    assert any(p.grad != 0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0 for p in model.parameters())
+
+
+def test_repr_is_readable():
+    text = repr(slide_net())
+    assert text.startswith("MLP(2-3-2")
+    assert "Neuron(h1: sigmoid, w1=0.1, w2=0.15, b1=0.35)" in text
+    assert "Layer(3 -> 2, sigmoid, shared bias" in text
+
+
+def test_freeze_by_label_and_module_and_weak_registry():
+    model = slide_net()
+    model.freeze("b1", "layers.1.b")
+    assert is_frozen(model.layers[0].b) and is_frozen(model.layers[1].b)
+    assert len(model.trainable_parameters()) == 12
+    model.unfreeze("b1")
+    assert not is_frozen(model.layers[0].b)
+    with pytest.raises(KeyError, match="no parameter named 'w99'"):
+        model.freeze("w99")
+    # the registry holds no reference: a new Value reusing an id is not frozen
+    v = Value(1.0)
+    freeze(v)
+    unfreeze(v)
+    assert not is_frozen(v)
+
+
+def test_train_bias_false_freezes_layer_biases():
+    layer = Layer(2, 2, bias=[0.1, 0.2], train_bias=False, seed=0)
+    assert all(is_frozen(b) for b in layer.biases())
+    assert not any(is_frozen(w) for row in layer.weights() for w in row)
+
+
+def test_seeded_init_is_repeatable_and_bounded():
+    a = MLP(3, [4, 2], seed=7).state_dict()
+    b = MLP(3, [4, 2], seed=7).state_dict()
+    c = MLP(3, [4, 2], seed=8).state_dict()
+    assert a.keys() == b.keys()
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert any(not np.array_equal(a[k], c[k]) for k in a)
+    bound = 1 / math.sqrt(3)
+    assert all(abs(float(a[k])) <= bound for k in a if k.startswith("layers.0"))
+
+
+def test_default_names():
+    model = MLP(2, [3, 3, 1], seed=0)
+    labels = [p.label for p in model.parameters()]
+    assert labels[:3] == ["w1", "w2", "b_h1_1"]
+    out = model.forward_layers([1.0, 2.0])
+    assert out[0][0].label == "out_h1_1" and out[-1][0].label == "out_o1"
+    assert MLP(2, [3, 1], seed=0).forward_layers([0, 0])[0][2].label == "out_h3"
+
+
+@pytest.mark.parametrize("act, fn", [
+    ("sigmoid", lambda z: 1 / (1 + math.exp(-z))),
+    ("tanh", math.tanh),
+    ("relu", lambda z: max(z, 0.0)),
+    ("step", lambda z: 1.0 if z >= 0 else 0.0),
+    ("identity", lambda z: z),
+])
+def test_activations(act, fn):
+    n = Neuron(2, act, weights=[0.5, -1.5], bias=0.25, name="h")
+    for x in ([1.0, 2.0], [2.0, 0.1]):
+        z = 0.5 * x[0] - 1.5 * x[1] + 0.25
+        xs = [Value(v) for v in x]
+        assert n(xs).data == pytest.approx(fn(z), abs=1e-15)
+
+
+def test_softmax_layer_sums_to_one_and_grad_is_s_minus_onehot():
+    # seed 003: d(cross-entropy)/d(net) = S - onehot
+    layer = Layer(2, 3, "softmax", weights=[[1, 2], [0.5, -1], [3, 0]], bias=False,
+                  neuron_names=["o1", "o2", "o3"])
+    x = [Value(0.3), Value(-0.7)]
+    outs = layer(x)
+    assert sum(o.data for o in outs) == pytest.approx(1.0, abs=1e-15)
+    loss = -outs[1].log()
+    loss.backward()
+    s = np.array([o.data for o in outs])
+    expected = s - np.array([0, 1, 0])
+    # gradient of each weight w_kj = (s_k - t_k) * x_j
+    for k in range(3):
+        for j in range(2):
+            assert layer.neurons[k].w[j].grad == pytest.approx(expected[k] * x[j].data, abs=1e-12)
+
+
+def test_softmax_is_stable_for_large_nets():
+    outs = softmax([Value(1000.0), Value(1001.0)])
+    assert outs[1].data == pytest.approx(1 / (1 + math.exp(-1)), abs=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(nin=2, nout=2, weights=[[1, 2]]), "weights have 1 rows for 2 neurons"),
+    (dict(nin=2, nout=1, weights=[[1, 2, 3]]), "3 weights for 2 inputs"),
+    (dict(nin=2, nout=1, activation="sigmod"), "unknown activation 'sigmod'"),
+    (dict(nin=2, nout=2, bias=[1.0]), "1 biases for 2 neurons"),
+    (dict(nin=2, nout=1, weights=[["a", 1]]), "must be a number"),
+])
+def test_layer_errors_name_the_problem(kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        Layer(**kwargs)
+
+
+def test_mlp_input_errors():
+    model = MLP(2, [1], seed=0)
+    with pytest.raises(ValueError, match="expects 2 inputs, got 3"):
+        model([1, 2, 3])
+    with pytest.raises(TypeError, match="input 1 must be a number"):
+        model([1, "x"])
+    with pytest.raises(ValueError, match="layer 1 takes 3 inputs but layer 0 has 2 neurons"):
+        MLP.from_layers([Layer(2, 2, seed=0), Layer(3, 1, seed=0)])
+
+
+def test_save_load_round_trip(tmp_path):
+    model = MLP(2, [3, 1], seed=1)
+    path = model.save(tmp_path / "model.npz")
+    other = MLP(2, [3, 1], seed=2)
+    other.load(path)
+    for (n1, p1), (n2, p2) in zip(model.named_parameters(), other.named_parameters()):
+        assert n1 == n2 and p1.data == p2.data and isinstance(p2.data, float)
+    assert [f for f in os.listdir(tmp_path)] == ["model.npz"]  # no temp file left
+
+
+def test_save_is_atomic_when_writing_fails(tmp_path, monkeypatch):
+    model = MLP(2, [1], seed=1)
+    path = model.save(tmp_path / "m.npz")
+    before = path.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", crash)
+    with pytest.raises(OSError, match="disk full"):
+        MLP(2, [1], seed=2).save(path)
+    assert path.read_bytes() == before  # the old file is intact
+    assert os.listdir(tmp_path) == ["m.npz"]
+
+
+def test_load_errors_name_the_mismatch(tmp_path):
+    path = MLP(2, [3, 1], seed=1).save(tmp_path / "m.npz")
+    with pytest.raises(KeyError, match="do not match the model: unexpected layers.0.neurons.2.b"):
+        MLP(2, [2, 1], seed=1).load(path)
+    with pytest.raises(KeyError, match="do not match the model: missing layers.0.neurons.3.b"):
+        MLP(2, [4, 1], seed=1).load(path)
+
+
+def test_custom_module_discovers_parameters():
+    class Affine(Module):
+        def __init__(self):
+            self.a = Value(2.0, "a")
+            self.inner = Neuron(1, "identity", weights=[3.0], bias=self.a, name="n")
+            self._cache = Value(9.0)  # private: not a parameter
+
+    m = Affine()
+    assert [n for n, _ in m.named_parameters()] == ["a", "inner.w.0"]

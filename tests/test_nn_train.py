@@ -1,0 +1,194 @@
+"""fit(): batch / SGD / mini-batch, history, callback, progress bar, early stopping,
+and the sequential convention against a hand-computed reference."""
+import math
+
+import numpy as np
+import pytest
+
+from nn import MLP, SGD, Layer, TrainState, evaluate, fit, half_sse, mse
+from nn.train import update
+
+X = [[0.0, 1.0], [1.0, 0.5], [0.5, -1.0], [-1.0, 0.2], [0.3, 0.3]]
+Y = [1.0, 0.2, -0.4, 0.5, 0.0]
+
+
+def linear_model():
+    return MLP(2, [1], activation="identity", seed=0)
+
+
+def test_full_batch_gd_is_one_mean_gradient_step_per_epoch():
+    model = linear_model()
+    w = [p.data for p in model.parameters()]  # b, w1, w2 order: check by hand
+    names = [p.label for p in model.parameters()]
+    hist = fit(model, X, Y, loss="mse", optimizer=SGD(model.parameters(), lr=0.1), epochs=1,
+               progress=False)
+    # by hand: J = 1/N sum (y - t)^2, dJ/dw_j = 2/N sum (y - t) x_j
+    p = dict(zip(names, w))
+    preds = [p["w1"] * x[0] + p["w2"] * x[1] + p["b_o1"] for x in X]
+    err = [yh - t for yh, t in zip(preds, Y)]
+    n = len(X)
+    expect = {"w1": p["w1"] - 0.1 * 2 / n * sum(e * x[0] for e, x in zip(err, X)),
+              "w2": p["w2"] - 0.1 * 2 / n * sum(e * x[1] for e, x in zip(err, X)),
+              "b_o1": p["b_o1"] - 0.1 * 2 / n * sum(err)}
+    got = {q.label: q.data for q in model.parameters()}
+    assert got == pytest.approx(expect, abs=1e-15)
+    assert hist.loss == pytest.approx([sum(e * e for e in err) / n], abs=1e-15)
+    assert len(hist.step_loss) == 1
+
+
+def test_sgd_is_per_sample_and_shuffled_by_seed():
+    steps = []
+    model = linear_model()
+    fit(model, X, Y, optimizer=SGD(model.parameters(), lr=0.01), epochs=2, batch_size=1,
+        seed=4, progress=False, callback=lambda s: steps.append(s.batch_inputs[0]))
+    assert len(steps) == 10
+    order = np.random.default_rng(4)
+    first = [X[i] for i in order.permutation(5)]
+    assert steps[:5] == first and sorted(map(tuple, steps[:5])) == sorted(map(tuple, X))
+    # the same seed gives the same run
+    a, b = linear_model(), linear_model()
+    ha = fit(a, X, Y, epochs=3, batch_size=1, seed=1, progress=False)
+    hb = fit(b, X, Y, epochs=3, batch_size=1, seed=1, progress=False)
+    assert ha.step_loss == hb.step_loss
+
+
+def test_mini_batches_and_callback_state():
+    seen: list[TrainState] = []
+    model = linear_model()
+    hist = fit(model, X, Y, epochs=2, batch_size=2, seed=0, progress=False, callback=seen.append)
+    assert [len(s.batch_inputs) for s in seen] == [2, 2, 1, 2, 2, 1]
+    assert [s.step for s in seen] == [1, 2, 3, 4, 5, 6] and seen[-1].epoch == 1
+    assert seen[0].model is model and seen[0].history is hist
+    assert hist.loss[0] == pytest.approx(np.mean(hist.step_loss[:3]), abs=1e-15)
+
+
+def test_progress_bar_is_quiet_when_not_a_terminal(capsys):
+    fit(linear_model(), X, Y, epochs=3)
+    assert capsys.readouterr().err == ""
+    fit(linear_model(), X, Y, epochs=3, progress=True)
+    assert "epoch" in capsys.readouterr().err
+
+
+def test_early_stopping_restores_the_best_parameters():
+    # validation targets the opposite of training: val loss falls, then rises
+    Xv, Yv = X, [-y for y in Y]
+    model = MLP(2, [1], activation="identity", seed=2)
+    hist = fit(model, X, Y, epochs=200, optimizer=SGD(model.parameters(), lr=0.05),
+               validation=(Xv, Yv), patience=3, progress=False)
+    assert hist.stopped_early and hist.epochs < 200
+    best = hist.best_epoch
+    assert hist.val_loss[best] == min(hist.val_loss)
+    assert hist.epochs == best + 1 + 3  # stopped after `patience` epochs without improvement
+    assert evaluate(model, Xv, Yv, "mse") == pytest.approx(hist.val_loss[best], abs=1e-15)
+
+
+def test_fit_errors():
+    with pytest.raises(ValueError, match="X has 5 samples but Y has 4"):
+        fit(linear_model(), X, Y[:4])
+    with pytest.raises(ValueError, match="patience .* needs validation"):
+        fit(linear_model(), X, Y, patience=2)
+    with pytest.raises(ValueError, match="batch_size must be None or a positive int"):
+        fit(linear_model(), X, Y, batch_size=0)
+    with pytest.raises(ValueError, match="unknown convention 'staged'"):
+        fit(linear_model(), X, Y, convention="staged")
+
+
+# --- the sequential convention ----------------------------------------------------------------
+
+def hand_sequential(W1, b1, W2, b2, x, t, lr, act, dact):
+    """A textbook layer-by-layer update written out with numpy (a test oracle):
+    update W2, then back-propagate through the *updated* W2."""
+    net1 = W1 @ x + b1
+    h = act(net1)
+    net2 = W2 @ h + b2
+    o = act(net2)
+    d2 = (o - t) * dact(o)  # half_sse
+    W2n = W2 - lr * np.outer(d2, h)
+    b2n = b2 - lr * d2
+    d1 = (W2n.T @ d2) * dact(h)
+    W1n = W1 - lr * np.outer(d1, x)
+    b1n = b1 - lr * d1
+    return W1n, b1n, W2n, b2n
+
+
+@pytest.mark.parametrize("act", ["sigmoid", "tanh"])
+def test_sequential_update_matches_hand_computation(act):
+    fns = {"sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda y: y * (1 - y)),
+           "tanh": (np.tanh, lambda y: 1 - y * y)}[act]
+    rng = np.random.default_rng(5)
+    W1, b1 = rng.normal(size=(3, 2)), rng.normal(size=3)
+    W2, b2 = rng.normal(size=(2, 3)), rng.normal(size=2)
+    x, t = np.array([0.7, -1.2]), np.array([0.1, 0.9])
+    model = MLP.from_layers([Layer(2, 3, act, weights=W1.tolist(), bias=b1.tolist()),
+                             Layer(3, 2, act, weights=W2.tolist(), bias=b2.tolist())])
+    opt = SGD(model.parameters(), lr=0.3)
+    outs = model.forward_layers(x.tolist())
+    update(model, half_sse(outs[-1], t.tolist()), opt, convention="sequential",
+           layer_outputs=outs)
+    W1n, b1n, W2n, b2n = hand_sequential(W1, b1, W2, b2, x, t, 0.3, *fns)
+    l0, l1 = model.layers
+    assert np.allclose([[w.data for w in n.w] for n in l0.neurons], W1n, atol=1e-15)
+    assert np.allclose([n.b.data for n in l0.neurons], b1n, atol=1e-15)
+    assert np.allclose([[w.data for w in n.w] for n in l1.neurons], W2n, atol=1e-15)
+    assert np.allclose([n.b.data for n in l1.neurons], b2n, atol=1e-15)
+
+
+def test_sequential_three_layers_uses_each_updated_layer():
+    # with three layers, layer 1 sees layer 2 updated, which saw layer 3 updated
+    rng = np.random.default_rng(9)
+    Ws = [rng.normal(size=(2, 2)) for _ in range(3)]
+    x, t, lr = np.array([0.4, -0.6]), np.array([0.3, 0.8]), 0.7
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    hs = [x]
+    for W in Ws:
+        hs.append(sig(W @ hs[-1]))
+    new = [None, None, None]
+    delta = (hs[3] - t) * hs[3] * (1 - hs[3])
+    for l in (2, 1, 0):
+        new[l] = Ws[l] - lr * np.outer(delta, hs[l])
+        if l:
+            delta = (new[l].T @ delta) * hs[l] * (1 - hs[l])
+    model = MLP.from_layers([Layer(2, 2, weights=W.tolist(), bias=False) for W in Ws])
+    outs = model.forward_layers(x.tolist())
+    update(model, half_sse(outs[-1], t.tolist()), SGD(model.parameters(), lr=lr),
+           convention="sequential", layer_outputs=outs)
+    for layer, W in zip(model.layers, new):
+        assert np.allclose([[w.data for w in n.w] for n in layer.neurons], W, atol=1e-15)
+
+
+def test_sequential_and_simultaneous_agree_for_one_layer_and_in_fit():
+    a, b = MLP(2, [2], seed=1), MLP(2, [2], seed=1)
+    Y2 = [[y, -y] for y in Y]
+    fit(a, X, Y2, loss="half_sse", epochs=5, progress=False, convention="sequential")
+    fit(b, X, Y2, loss="half_sse", epochs=5, progress=False)
+    assert [p.data for p in a.parameters()] == pytest.approx([p.data for p in b.parameters()],
+                                                               abs=1e-15)
+    # two layers: the conventions differ, and fit's batch version runs
+    c, d = MLP(2, [3, 1], seed=1), MLP(2, [3, 1], seed=1)
+    hc = fit(c, X, Y, epochs=3, progress=False, convention="sequential")
+    hd = fit(d, X, Y, epochs=3, progress=False)
+    assert hc.step_loss[0] == hd.step_loss[0] and hc.step_loss[-1] != hd.step_loss[-1]
+
+
+def test_sequential_needs_layer_outputs():
+    model = MLP(2, [1], seed=0)
+    loss = mse(model([1, 2]), [0.0])
+    with pytest.raises(ValueError, match="needs a layered model.*forward_layers"):
+        update(model, loss, SGD(model.parameters()), convention="sequential")
+
+
+def test_sequential_observer_sees_each_edge_once_with_final_values():
+    from nn.exercise import preset, Run
+    run = Run(preset("bp232"), "sequential")
+    keys = [(id(s.parent), id(s.child)) for s in run.steps]
+    from collections import Counter
+    # an edge appears twice only when an op uses the same operand twice (x*x style); none here
+    assert max(Counter(keys).values()) == 1
+    # the trace invariant: the products flowing into a node sum to its grad
+    into: dict[int, float] = {}
+    for s in run.steps:
+        into[id(s.child)] = into.get(id(s.child), 0.0) + s.product
+    for name, node in run.nodes.items():
+        if id(node) in into:
+            assert into[id(node)] == pytest.approx(run.grad(name), abs=1e-15), name
+    assert math.isclose(run.grad("out_h1"), 0.88109 * 0.097049 * 0.360968 - 0.003360, abs_tol=2e-6)

@@ -156,13 +156,17 @@ def check_forward(op: Any, operands: Sequence[Node], data: Any) -> None:
 
 # --- graph walks ---------------------------------------------------------------------
 
-def topological_order(root: Node) -> list[Node]:
-    """Every node under ``root``, each after all of its children (operands);
-    ``root`` comes last. Iterative depth-first post-order: no recursion, so a
-    million-node chain is fine."""
+def topological_order(
+    root: "Node | Sequence[Node]", stop_at: Optional[set] = None
+) -> list[Node]:
+    """Every node under ``root`` (one node or several), each after all of its
+    children (operands); the roots come last. ``stop_at``: ids of nodes that are
+    included but not descended into (a root is always descended into).
+    Iterative depth-first post-order: a million-node chain is fine."""
+    roots = [root] if isinstance(root, Node) else list(root)
     order: list[Node] = []
     visited: set[Node] = set()  # nodes hash by identity (see Node.__hash__)
-    stack: list = [root]
+    stack: list = roots[::-1]
     push, pop, add, emit = stack.append, stack.pop, visited.add, order.append
     finished = _FINISHED
     while stack:
@@ -177,6 +181,8 @@ def topological_order(root: Node) -> list[Node]:
         add(node)
         push(node)
         push(finished)
+        if stop_at is not None and id(node) in stop_at and not any(node is r for r in roots):
+            continue
         for child in node.children:
             if child not in visited:
                 push(child)
@@ -382,32 +388,6 @@ def _run_backward(
                     put(child, previous + product)
 
 
-def _order_from(roots: Sequence[Node], stop_at: Optional[set] = None) -> list[Node]:
-    """Topological order (children first) of every node reachable from ``roots``
-    without descending below a node whose id is in ``stop_at`` (stop nodes are
-    included; a root is always expanded). Iterative."""
-    root_ids = {id(r) for r in roots}
-    order: list[Node] = []
-    visited: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(r, False) for r in reversed(roots)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        key = id(node)
-        if key in visited:
-            continue
-        visited.add(key)
-        stack.append((node, True))
-        if stop_at is not None and key in stop_at and key not in root_ids:
-            continue
-        for child in node.children:
-            if id(child) not in visited:
-                stack.append((child, False))
-    return order
-
-
 def _run_backward_from(
     seeds: Sequence[tuple[Node, Any]],
     *,
@@ -426,7 +406,7 @@ def _run_backward_from(
     under one another. Gradients go to ``.grad`` or to the dict ``into``."""
     if not seeds:
         return
-    order = _order_from([node for node, _ in seeds], stop_at)
+    order = topological_order([node for node, _ in seeds], stop_at)
     for node, g in seeds[1:]:
         if into is not None:
             into[id(node)] = g

@@ -1,1 +1,34 @@
-"""Pictures of computation graphs and networks."""
+"""Pictures of computation graphs and networks: the only place graphviz is used.
+
+- :func:`draw_graph`: the computation graph (data, grad, local derivatives on
+  the edges, the chain rule's paths to a node highlighted with their products,
+  grouping into neurons or layers for big graphs); :func:`gradient_paths`
+  gives the same paths as data.
+- :func:`draw_network`: the slides' picture of a network (weights and grads on
+  the edges, shared biases); :class:`LiveTrainingView` shows it live while
+  ``nn.train.fit`` trains.
+- :func:`animate_backward` / :class:`BackwardStepper`: backward one edge at a
+  time, as a self-contained page or inline in Jupyter.
+- :func:`save`: to .svg/.png/.pdf/.dot on any machine (system ``dot`` or the
+  pip-installed ``graphviz-pure``); the returned digraphs also render by
+  themselves (``.render()``, ``.pipe()``, inline in Jupyter).
+"""
+from .animate import BackwardStepper, animate_backward, record_backward
+from .graph import (
+    GradientPath,
+    GraphTooLargeError,
+    assign_groups,
+    draw_graph,
+    gradient_paths,
+    local_derivatives,
+)
+from .live import LiveTrainingView, batch_activations
+from .network import draw_network, layer_activations
+from .render import Digraph, Renderer, RenderError, find_renderer, save
+
+__all__ = [
+    "BackwardStepper", "Digraph", "GradientPath", "GraphTooLargeError", "LiveTrainingView",
+    "RenderError", "Renderer", "animate_backward", "assign_groups", "batch_activations",
+    "draw_graph", "draw_network", "find_renderer", "gradient_paths", "layer_activations",
+    "local_derivatives", "record_backward", "save",
+]

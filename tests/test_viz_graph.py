@@ -1,0 +1,282 @@
+"""viz.draw_graph and viz.gradient_paths, asserted on the DOT text and on
+closed-form derivatives (the 2-3-2 network of the slides, built by hand)."""
+import math
+import re
+
+import numpy as np
+import pytest
+
+import viz
+from autograd import Value
+from viz.graph import GraphTooLargeError
+
+
+def sig(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def net232():
+    """The slides' 2-3-2 network, one sample, E_total = E_o1 + E_o2."""
+    l1, l2 = Value(5.0, "l1"), Value(10.0, "l2")
+    b1, b2 = Value(0.35, "b1"), Value(0.65, "b2")
+    w = {k + 1: Value(v, f"w{k + 1}") for k, v in enumerate(
+        (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65))}
+    net_h = [(w[1] * l1 + w[2] * l2 + b1).named("net_h1"),
+             (w[3] * l1 + w[4] * l2 + b1).named("net_h2"),
+             (w[5] * l1 + w[6] * l2 + b1).named("net_h3")]
+    out_h = [n.sigmoid().named(f"out_h{k + 1}") for k, n in enumerate(net_h)]
+    net_o1 = (w[7] * out_h[0] + w[9] * out_h[1] + w[11] * out_h[2] + b2).named("net_o1")
+    net_o2 = (w[8] * out_h[0] + w[10] * out_h[1] + w[12] * out_h[2] + b2).named("net_o2")
+    out_o1, out_o2 = net_o1.sigmoid().named("out_o1"), net_o2.sigmoid().named("out_o2")
+    e_o1 = (0.5 * (0.01 - out_o1) ** 2).named("E_o1")
+    e_o2 = (0.5 * (0.99 - out_o2) ** 2).named("E_o2")
+    E = (e_o1 + e_o2).named("E_total")
+    nodes = {n.label: n for n in [l1, l2, b1, b2, *w.values(), *net_h, *out_h, net_o1, net_o2,
+                                  out_o1, out_o2, e_o1, e_o2, E]}
+    return E, nodes
+
+
+def abc():
+    a = Value(1.0, "a")
+    b = (a + a).named("b")
+    c = (b + b).named("c")
+    return a, b, c
+
+
+def node_id(source, label):
+    """The DOT id of the value node showing ``label``."""
+    m = re.search(rf"\t(v\d+) \[label=<<table[^\n]*<b>{re.escape(label)}</b>", source)
+    assert m, f"no value node labelled {label}"
+    return m.group(1)
+
+
+def edge_lines(source):
+    return [line.strip() for line in source.splitlines() if " -> " in line]
+
+
+# --- value and op nodes ----------------------------------------------------------------------
+
+def test_value_nodes_show_label_data_and_grad_with_six_decimals():
+    a, b, c = abc()
+    c.backward()
+    src = viz.draw_graph(c).source
+    for label, data, grad in (("a", "1.000000", "4.000000"), ("b", "2.000000", "2.000000"),
+                              ("c", "4.000000", "1.000000")):
+        line = next(x for x in src.splitlines() if f"<b>{label}</b>" in x)
+        assert f"data {data}" in line and f"grad {grad}" in line
+    assert src.count('[label="+"') == 2  # one op node per operation
+    assert "rankdir=LR" in src
+    # b = a + a: two edges from a into the same + node
+    a_id = node_id(src, "a")
+    assert sum(1 for e in edge_lines(src) if e.startswith(f"{a_id} -> o")) == 2
+    assert isinstance(viz.draw_graph(c), viz.Digraph)
+
+
+def test_digits_sets_the_decimals():
+    a, b, c = abc()
+    c.backward()
+    src = viz.draw_graph(c, digits=2).source
+    assert "data 1.00<" in src and "grad 4.00<" in src and "1.000000" not in src
+
+
+def test_edge_labels_are_the_op_local_derivatives():
+    x = Value(0.7, "x")
+    s = x.sigmoid().named("s")
+    t = x.tanh().named("t")
+    y = (s * t + x ** 3).named("y")
+    y.backward()
+    src = viz.draw_graph(y, edge_labels=True).source
+    labels = {}
+    for line in edge_lines(src):
+        m = re.match(r'(v\d+) -> (o\d+) \[label=" (\S+) "', line)
+        if m:
+            labels.setdefault((m.group(1), m.group(2)), []).append(float(m.group(3)))
+    x_id, s_id, t_id = node_id(src, "x"), node_id(src, "s"), node_id(src, "t")
+    by_child = {}
+    for (child, _), values in labels.items():
+        by_child.setdefault(child, []).extend(values)
+    sv, tv = sig(0.7), math.tanh(0.7)
+    # x feeds sigmoid, tanh and **: s(1-s), 1-t^2, 3x^2
+    assert sorted(by_child[x_id]) == pytest.approx(sorted([sv * (1 - sv), 1 - tv * tv,
+                                                           3 * 0.7 ** 2]), abs=1e-6)
+    assert by_child[s_id] == pytest.approx([tv], abs=1e-6)  # d(s*t)/ds = t
+    assert by_child[t_id] == pytest.approx([sv], abs=1e-6)
+    assert "the local derivative" in src  # the legend says what the blue numbers are
+    # a product of the labels along the single path x -> s -> y is dy/dx through s
+    assert viz.local_derivatives(s) == pytest.approx((sv * (1 - sv),))
+
+
+def test_constants_are_small_boxes_without_grad():
+    x = Value(3.0, "x")
+    y = (x ** 2 * 0.5).named("y")
+    y.backward()
+    src = viz.draw_graph(y, edge_labels=True).source
+    assert re.search(r"\[label=0\.5 .*fillcolor=\"#f1f5f9\"", src)
+    assert re.search(r"\[label=2 .*fillcolor=\"#f1f5f9\"", src)
+    assert src.count("grad ") == 3  # x, x**2 and y; no grad on the constants
+    assert re.search(r'v\d+ -> o\d+ \[color="#cbd5e1" id=e\d+_1 style=dashed\]', src)
+
+
+# --- the chain rule's paths --------------------------------------------------------------------
+
+def test_paths_of_a_plus_a_plus_a_plus_a():
+    a, b, c = abc()
+    c.backward()
+    paths = viz.gradient_paths(c, a)
+    assert len(paths) == 4
+    for path, factors, product in paths:
+        assert [n.label for n in path] == ["c", "b", "a"]
+        assert factors == (1.0, 1.0) and product == 1.0
+    assert sum(p.product for p in paths) == a.grad == 4.0
+
+
+def test_w1_has_two_paths_through_o1_and_o2_summing_to_its_grad():
+    E, n = net232()
+    E.backward()
+    paths = viz.gradient_paths(E, n["w1"])
+    assert len(paths) == 2
+    through = [{v.label for v in p.nodes} for p in paths]
+    assert "out_o1" in through[0] and "out_o2" not in through[0]
+    assert "out_o2" in through[1] and "out_o1" not in through[1]
+    oh1 = n["out_h1"].data
+    for p, k, t, w in ((paths[0], "1", 0.01, 0.4), (paths[1], "2", 0.99, 0.45)):
+        o = n[f"out_o{k}"].data
+        closed = (o - t) * o * (1 - o) * w * oh1 * (1 - oh1) * 5.0
+        assert p.product == pytest.approx(closed, rel=1e-12)
+        assert math.prod(p.factors) == pytest.approx(p.product, rel=1e-15)
+        segs = p.segments()
+        assert [u.label for u, _, _ in segs] + [segs[-1][1].label] == [
+            "E_total", f"E_o{k}", f"out_o{k}", f"net_o{k}", "out_h1", "net_h1", "w1"]
+        assert [v for _, _, v in segs] == pytest.approx(
+            [1.0, o - t, o * (1 - o), w, oh1 * (1 - oh1), 5.0], rel=1e-12)
+    assert sum(p.product for p in paths) == pytest.approx(n["w1"].grad, rel=1e-12)
+    assert round(n["w1"].grad, 6) == 0.012268  # plain gradient descent's dE/dw1
+    # the slides' figures for the output weight: 0.88109 * 0.097049 * 0.912934
+    (p7,) = viz.gradient_paths(E, n["w7"])
+    values = [round(v, 6) for _, _, v in p7.segments()]
+    assert values == [1.0, 0.88109, 0.097049, 0.912934]
+    assert round(p7.product, 6) == 0.078064
+    assert "dE_total/dE_o1 * dE_o1/dout_o1" in p7.describe()
+
+
+def test_highlight_colours_both_paths_and_lists_their_products():
+    E, n = net232()
+    E.backward()
+    src = viz.draw_graph(E, edge_labels=True, highlight=n["w1"]).source
+    assert "2 paths from E_total down to w1" in src
+    assert "path 1: ∂E_total/∂E_o1 × ∂E_o1/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂out_h1" in src
+    assert "= 0.013593<" in src and "= -0.001326<" in src
+    assert "= 0.013593 + -0.001326" in src and "= 0.012268<" in src
+    assert "w1.grad = 0.012268, as backward() computed" in src
+    # the shared part of the two paths (w1 -> net_h1 -> out_h1) carries both colours
+    w1 = node_id(src, "w1")
+    (w1_edge,) = [e for e in edge_lines(src) if e.startswith(f"{w1} -> ")]
+    assert 'color="#7c3aed:#059669"' in w1_edge and "penwidth=2.2" in w1_edge
+    # an edge on no path stays plain
+    (w2_edge,) = [e for e in edge_lines(src) if e.startswith(f"{node_id(src, 'w2')} -> ")]
+    assert "penwidth" not in w2_edge
+    # each path's own part has its own colour
+    out_o2 = node_id(src, "out_o2")
+    assert any(e.startswith(f"{out_o2} -> ") and 'color="#059669"' in e for e in edge_lines(src))
+    assert re.search(rf'\t{w1} \[.*fillcolor="#fef9c3".*penwidth=3', src)
+
+
+def test_highlight_before_backward_says_how_to_fill_the_grad():
+    E, n = net232()
+    src = viz.draw_graph(E, highlight=n["w7"]).source
+    assert "one path from E_total down to w7" in src
+    assert "= 0.078064<" in src
+    assert "w7.grad is 0: call E_total.backward() to fill it" in src
+
+
+def test_highlight_of_a_node_outside_the_graph_is_a_clear_error():
+    E, _ = net232()
+    with pytest.raises(ValueError, match="is not in the graph under E_total"):
+        viz.draw_graph(E, highlight=Value(1.0, "stranger"))
+    with pytest.raises(TypeError, match="Value"):
+        viz.draw_graph([E])
+
+
+def test_exponentially_many_paths_are_counted_not_listed():
+    a = Value(1.0, "a")
+    x = a
+    for _ in range(20):
+        x = x + x
+    x.label = "top"
+    x.backward()
+    assert a.grad == 2.0 ** 20
+    with pytest.raises(ValueError, match="1,048,576 paths"):
+        viz.gradient_paths(x, a)
+    src = viz.draw_graph(x, highlight=a).source
+    assert "1048576 paths" in src and "and 1,048,564 more paths" in src
+    assert "= 1048576.000000<" in src  # the sum, from one sweep like backward's
+    assert "a.grad = 1048576.000000, as backward() computed" in src
+
+
+def test_deep_chains_need_no_recursion():
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(5000):
+        y = y * 1.0001
+    y.backward()
+    (path,) = viz.gradient_paths(y, x)
+    assert len(path.factors) == 5000
+    assert path.product == pytest.approx(x.grad, rel=1e-12)
+    with pytest.raises(GraphTooLargeError, match="10,001 nodes.*group="):
+        viz.draw_graph(y)
+
+
+# --- grouping -------------------------------------------------------------------------------------
+
+def test_unlabelled_nodes_join_the_group_of_the_node_they_feed():
+    E, n = net232()
+    groups = viz.assign_groups(E, "neuron")
+    assert groups[id(n["net_h1"])] == groups[id(n["out_h1"])] == "h1"
+    assert groups[id(n["w1"])] == groups[id(n["w2"])] == "h1"  # weights join their neuron
+    assert groups[id(n["w7"])] == "o1" and groups[id(n["w8"])] == "o2"
+    w1_times_l1 = n["net_h1"].children[0].children[0]
+    assert groups[id(w1_times_l1)] == "h1"
+    # shared by h1, h2, h3: the slides' one bias per layer stays on its own
+    assert groups[id(n["b1"])] == "b1" and groups[id(n["l1"])] == "l1"
+    layers = viz.assign_groups(E, "layer")
+    assert layers[id(n["out_h2"])] == layers[id(n["w6"])] == "h*"
+    assert layers[id(n["net_o2"])] == "o*" and layers[id(n["b1"])] == "b1"
+
+
+def test_group_by_prefix_mapping_or_function():
+    E, n = net232()
+    src = viz.draw_graph(E, group={"net_h": "hidden", "out_h": "hidden",
+                                   "net_o": "output", "out_o": "output"}).source
+    assert "<b>hidden</b>" in src and "<b>output</b>" in src
+    assert "<b>w1</b>" not in src  # inside "hidden" now
+    # every user of l1, w1, b1 is in "hidden", so they join it
+    assert "9 leaves: l1 … b1" in src and "7 leaves: w7 … b2" in src
+    by_fn = viz.assign_groups(E, lambda v: "loss" if v.label.startswith("E_") else None)
+    assert by_fn[id(n["E_o1"])] == "loss" and by_fn[id(n["out_o1"])] == "loss"
+    with pytest.raises(ValueError, match="unknown grouping"):
+        viz.draw_graph(E, group="neurons")
+    with pytest.raises(ValueError, match="highlight"):
+        viz.draw_graph(E, group="neuron", highlight=n["w1"])
+
+
+def test_a_2_16_16_1_mlp_on_100_samples_collapses_to_a_readable_picture():
+    from nn.layers import MLP
+    from nn.losses import half_sse
+
+    X = np.random.default_rng(0).uniform(-1, 1, (100, 2))
+    model = MLP(2, [16, 16, 1], seed=0)
+    E = half_sse([model(x) for x in X.tolist()], [[1.0]] * 100)
+    E.backward()
+    with pytest.raises(GraphTooLargeError, match=r"65,536 nodes.*group='neuron'"):
+        viz.draw_graph(E)
+    src = viz.draw_graph(E, group="neuron").source
+    boxes = re.findall(r"\t(g\d+) \[label=<<table[^\n]*?<b>([^<]+)</b>", src)
+    names = {name for _, name in boxes}
+    assert names == ({f"h1_{i}" for i in range(1, 17)} | {f"h2_{i}" for i in range(1, 17)}
+                     | {"o1", "x1", "x2", "E_o1", "E_total"})
+    assert "3,317 nodes" in src and "503 nodes" in src  # h2_k and h1_k over 100 samples
+    layer = viz.draw_graph(E, group="layer").source
+    names = set(re.findall(r"\tg\d+ \[label=<<table[^\n]*?<b>([^<]+)</b>", layer))
+    assert names == {"h1_*", "h2_*", "o*", "x1", "x2", "E_o1", "E_total"}
+    assert "53,072 nodes" in layer
+    assert "data 12." in layer and "grad 1.000000" in layer  # E_total's own value

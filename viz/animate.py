@@ -1,0 +1,351 @@
+"""Backward, one edge at a time: a self-contained HTML page (SVG and script
+inline, nothing fetched) with buttons, a slider and the keyboard, and the same
+stepper inline in Jupyter.
+
+The steps are the engine's own: ``backward(on_step=...)`` hands over every
+edge's local derivative, upstream gradient and product, in the order the
+engine processes them. The picture is :func:`viz.draw_graph` with its edge
+labels; the page only changes colours and the grad texts as it steps.
+"""
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import pathlib
+import uuid
+from typing import Iterator, Optional, Union
+
+from autograd import BackwardStep, topological_order, zero_grad
+from autograd.node import Node
+
+from . import style
+from .graph import _Graph, draw_graph, name_of
+
+PathLike = Union[str, "pathlib.Path"]
+
+
+@contextlib.contextmanager
+def _backward_recorded(root: Node) -> Iterator[list[BackwardStep]]:
+    """Run ``root.backward()`` from zeroed grads, recording every step; inside
+    the block the grads are those of this pass, afterwards they are restored."""
+    order = topological_order(root)
+    saved = [n.grad for n in order]
+    steps: list[BackwardStep] = []
+    try:
+        zero_grad(root)
+        root.backward(on_step=steps.append)
+        yield steps
+    finally:
+        for n, g in zip(order, saved):
+            n.grad = g
+
+
+def record_backward(root: Node) -> list[BackwardStep]:
+    """The steps of ``root.backward()``, in the engine's order. Grads are
+    zeroed for the run and restored afterwards, so the graph is left as it was."""
+    with _backward_recorded(root) as steps:
+        return list(steps)
+
+
+class BackwardStepper:
+    """Step through ``root.backward()`` edge by edge. In Jupyter it shows
+    itself (``_repr_html_``); :meth:`page` is the standalone HTML page and
+    :meth:`save` writes it."""
+
+    def __init__(self, root: Node, *, digits: int = 6, title: Optional[str] = None) -> None:
+        self.root = root
+        self.digits = digits
+        self.title = title or f"Backward through {name_of(root)}, one edge at a time"
+        graph = _Graph(root)
+        with _backward_recorded(root) as raw:
+            # drawn with this pass's grads, so every box is wide enough for its number
+            self.svg = _strip_xml_header(draw_graph(root, digits=digits, edge_labels=True)
+                                         .pipe(format="svg", encoding="utf-8"))
+        self.steps = self._frames(graph, raw)
+
+    # --- the data the page steps through ------------------------------------------------
+    def _frames(self, graph: _Graph, raw: list[BackwardStep]) -> list[dict]:
+        num = lambda x: style.number(x, self.digits)  # noqa: E731
+        index = graph.index
+        # A node used twice by one op (b = a + a) gets two steps: match them to
+        # the operand positions in order.
+        used: dict[tuple[int, int], int] = {}
+        totals: dict[int, int] = {}
+        kept = []
+        for s in raw:
+            ci = index[id(s.child)]
+            if graph.is_constant(ci):
+                continue  # numbers lifted into the graph: their grad teaches nothing
+            kept.append(s)
+            totals[ci] = totals.get(ci, 0) + 1
+        seen: dict[int, int] = {}
+        running: dict[int, float] = {}
+        frames = []
+        for s in kept:
+            pi, ci = index[id(s.parent)], index[id(s.child)]
+            positions = [p for p, c in enumerate(s.parent.children) if c is s.child]
+            k = used.get((pi, ci), 0)
+            used[(pi, ci)] = k + 1
+            pos = positions[min(k, len(positions) - 1)]
+            seen[ci] = seen.get(ci, 0) + 1
+            before = running.get(ci, 0.0)
+            after = before + style.scalar(s.product) if style.is_scalar(s.product) else before
+            running[ci] = after
+            root_name, p_name, c_name = (name_of(self.root), name_of(s.parent),
+                                         name_of(s.child))
+            frames.append({
+                "edge": f"e{pi}_{pos}", "res": f"r{pi}", "op": f"o{pi}",
+                "parent": f"v{pi}", "child": f"v{ci}",
+                "symbolic": (f"∂{root_name}/∂{c_name} += ∂{p_name}/∂{c_name} × "
+                             f"∂{root_name}/∂{p_name}"),
+                "op_name": s.parent.op.name, "op_symbol": s.parent.op.symbol,
+                "local": num(s.local), "upstream": num(s.upstream), "product": num(s.product),
+                "before": num(before), "after": num(after),
+                "k": seen[ci], "of": totals[ci], "child_name": c_name,
+            })
+        return frames
+
+    def _data(self) -> dict:
+        graph_nodes = {}
+        for f in self.steps:
+            graph_nodes.setdefault(f["child"], f["child_name"])
+        root_id = f"v{len(topological_order(self.root)) - 1}"
+        return {"steps": self.steps, "root": root_id, "rootName": name_of(self.root),
+                "seed": style.number(1.0, self.digits), "zero": style.number(0.0, self.digits),
+                "names": graph_nodes}
+
+    # --- HTML ----------------------------------------------------------------------------
+    def fragment(self) -> str:
+        """The stepper as an HTML fragment (styles and script scoped to it)."""
+        uid = "crs" + uuid.uuid4().hex[:8]
+        data = json.dumps(self._data()).replace("</", "<\\/")
+        return (_TEMPLATE.replace("__UID__", uid)
+                .replace("__TITLE__", html.escape(self.title))
+                .replace("__SVG__", self.svg)
+                .replace("__DATA__", data)
+                .replace("__CSS__", _CSS.replace("__UID__", uid))
+                .replace("__JS__", _JS))
+
+    def page(self) -> str:
+        """A complete HTML page: opens in any browser with no network."""
+        return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                f"<title>{html.escape(self.title)}</title>"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                "</head><body style=\"margin:16px;background:#fff\">"
+                f"{self.fragment()}</body></html>\n")
+
+    def save(self, path: PathLike) -> pathlib.Path:
+        path = pathlib.Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.page(), encoding="utf-8")
+        return path
+
+    def _repr_html_(self) -> str:
+        return self.fragment()
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+def animate_backward(root: Node, path: PathLike, *, digits: int = 6) -> pathlib.Path:
+    """Write a self-contained HTML page that steps through ``root.backward()``
+    one edge at a time (buttons, slider, arrow keys, space to play): the edge
+    being computed, its factors (local derivative × upstream gradient), and
+    every grad filled so far. Returns the path. The graph's grads are left as
+    they were."""
+    return BackwardStepper(root, digits=digits).save(path)
+
+
+def _strip_xml_header(svg: str) -> str:
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
+
+
+_CSS = """
+#__UID__ { font-family: Arial, Helvetica, sans-serif; color: #1f2933; outline: none;
+  border: 1px solid #e2e8f0; border-radius: 8px; padding: 10px 12px; max-width: 100%; }
+#__UID__:focus { border-color: #818cf8; }
+#__UID__ h3 { margin: 0 0 8px 0; font-size: 15px; }
+#__UID__ .bar { display: flex; align-items: center; gap: 6px; flex-wrap: wrap; }
+#__UID__ button { font-size: 13px; padding: 3px 9px; border: 1px solid #cbd5e1;
+  background: #f8fafc; border-radius: 5px; cursor: pointer; }
+#__UID__ button:hover { background: #eef2ff; }
+#__UID__ input[type=range] { flex: 1; min-width: 160px; }
+#__UID__ .count { font-variant-numeric: tabular-nums; min-width: 110px; font-size: 13px; }
+#__UID__ .explain { margin: 8px 0; padding: 8px 10px; background: #f8fafc; border-radius: 6px;
+  min-height: 58px; font-size: 14px; line-height: 1.6; }
+#__UID__ .mono { font-family: "Courier New", Courier, monospace; }
+#__UID__ .grad { color: #c2410c; } #__UID__ .local { color: #1d4ed8; }
+#__UID__ .body { display: flex; gap: 12px; align-items: flex-start; }
+#__UID__ .pic { overflow: auto; flex: 1; max-height: 70vh; border: 1px solid #f1f5f9; }
+#__UID__ .pic.fit svg { width: 100%; height: auto; }
+#__UID__ .side { min-width: 190px; font-size: 12px; max-height: 70vh; overflow: auto; }
+#__UID__ .side table { border-collapse: collapse; }
+#__UID__ .side td { padding: 1px 6px; white-space: nowrap; }
+#__UID__ .side tr.now td { background: #fef3c7; }
+#__UID__ .hint { color: #64748b; font-size: 12px; }
+#__UID__ g.cr-done > path { stroke: #fdba74; }
+#__UID__ g.cr-edge > path { stroke: #dc2626; stroke-width: 3.5; }
+#__UID__ g.cr-edge > polygon { stroke: #dc2626; fill: #dc2626; }
+#__UID__ g.cr-edge > text { font-weight: bold; }
+#__UID__ g.cr-parent > path, #__UID__ g.cr-parent > polygon { stroke: #2563eb; stroke-width: 3; }
+#__UID__ g.cr-child > path, #__UID__ g.cr-child > polygon { stroke: #dc2626; stroke-width: 3.5; }
+#__UID__ g.cr-child > path { fill: #fef3c7; }
+#__UID__ g.cr-op > ellipse { stroke: #dc2626; stroke-width: 3; }
+#__UID__ text.cr-pending { fill: #cbd5e1; }
+#__UID__ text.cr-partial { fill: #f59e0b; }
+"""
+
+_TEMPLATE = """<div id="__UID__" class="chainrule-stepper" tabindex="0">
+<style>__CSS__</style>
+<h3>__TITLE__</h3>
+<div class="bar">
+  <button data-act="first" title="first step (Home)">|&#x25C0;</button>
+  <button data-act="prev" title="previous step (&#x2190;)">&#x25C0;</button>
+  <button data-act="play" title="play / pause (space)">&#x25B6; play</button>
+  <button data-act="next" title="next step (&#x2192;)">&#x25B6;</button>
+  <button data-act="last" title="last step (End)">&#x25B6;|</button>
+  <input type="range" min="0" value="0" step="1" aria-label="step">
+  <span class="count"></span>
+  <label class="hint"><input type="checkbox" class="fitbox"> fit width</label>
+</div>
+<div class="explain"></div>
+<div class="body"><div class="pic">__SVG__</div><div class="side"></div></div>
+<div class="hint">Keys: &#x2190; &#x2192; step, Home/End, space plays. Red edge: the gradient
+being passed down now; blue: the node it comes from. Grey grads are not computed yet, amber
+ones still wait for more paths (the multi-path sum rule).</div>
+<script type="application/json" class="cr-data">__DATA__</script>
+<script>(function(){ var root = document.getElementById("__UID__"); __JS__ })();</script>
+</div>"""
+
+_JS = r"""
+var D = JSON.parse(root.querySelector(".cr-data").textContent);
+var S = D.steps, N = S.length;
+var svg = root.querySelector("svg"), pic = root.querySelector(".pic");
+var slider = root.querySelector("input[type=range]"), count = root.querySelector(".count");
+var explain = root.querySelector(".explain"), side = root.querySelector(".side");
+var playBtn = root.querySelector("[data-act=play]");
+slider.max = N;
+function el(id) { return svg ? svg.querySelector('[id="' + id + '"]') : null; }
+function gradText(id) {
+  var g = el(id); if (!g) return null;
+  var ts = g.querySelectorAll("text");
+  for (var i = 0; i < ts.length; i++) if (ts[i].textContent.indexOf("grad ") === 0) return ts[i];
+  return null;
+}
+var ids = {}; ids[D.root] = true;
+S.forEach(function (s) { ids[s.child] = true; });
+var finals = {};
+Object.keys(ids).forEach(function (id) {
+  var t = gradText(id); if (t) finals[id] = t.textContent;
+});
+function esc(t) { return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;"); }
+var marked = [];
+function mark(id, cls) { var g = el(id); if (g) { g.classList.add(cls); marked.push([g, cls]); } }
+function show(k) {
+  k = Math.max(0, Math.min(N, k)); slider.value = k; cur = k;
+  marked.forEach(function (m) { m[0].classList.remove(m[1]); }); marked = [];
+  var val = {}, got = {}; val[D.root] = D.seed;
+  for (var i = 0; i < k; i++) { var s = S[i]; val[s.child] = s.after; got[s.child] = s.k; }
+  var total = {}; S.forEach(function (s) { total[s.child] = s.of; });
+  Object.keys(ids).forEach(function (id) {
+    var t = gradText(id); if (!t) return;
+    t.classList.remove("cr-pending", "cr-partial");
+    if (val[id] === undefined) { t.textContent = "grad ?"; t.classList.add("cr-pending"); }
+    else { t.textContent = "grad " + val[id];
+           if (id !== D.root && got[id] < total[id]) t.classList.add("cr-partial"); }
+  });
+  for (var j = 0; j < k - 1; j++) { mark(S[j].edge, "cr-done"); mark(S[j].res, "cr-done"); }
+  count.textContent = "step " + k + " / " + N;
+  if (k === 0) {
+    explain.innerHTML = "Start: the seed <span class='mono grad'>∂" + esc(D.rootName) + "/∂" +
+      esc(D.rootName) + " = " + esc(D.seed) + "</span>. Every other grad is still unknown." +
+      " Press &#x2192; to pass it down the first edge.";
+    mark(D.root, "cr-parent");
+  } else {
+    var s = S[k - 1];
+    mark(s.edge, "cr-edge"); mark(s.res, "cr-edge"); mark(s.parent, "cr-parent");
+    mark(s.child, "cr-child"); mark(s.op, "cr-op");
+    var share = s.of > 1 ? " <span class='hint'>(contribution " + s.k + " of " + s.of +
+      ": " + esc(s.child_name) + " reaches the output along " + s.of +
+      " edges; their products add up)</span>" : "";
+    explain.innerHTML = "<div class='mono'>" + esc(s.symbolic) + "</div>" +
+      "<div class='mono'>= <span class='local'>" + esc(s.local) +
+      "</span> &times; <span class='grad'>" +
+      esc(s.upstream) + "</span> = <b>" + esc(s.product) + "</b> " +
+      "<span class='hint'>(local derivative of " + esc(s.op_symbol) +
+      " &times; upstream gradient)</span></div>" +
+      "<div>" + esc(s.child_name) + ".grad: <span class='mono'>" + esc(s.before) +
+      " &rarr; <b class='grad'>" +
+      esc(s.after) + "</b></span>" + share + "</div>";
+    var g = el(s.child);
+    if (g && pic && !pic.classList.contains("fit")) {
+      var pr = pic.getBoundingClientRect(), gr = g.getBoundingClientRect();
+      if (gr.left < pr.left || gr.right > pr.right)
+        pic.scrollLeft += (gr.left + gr.right) / 2 - (pr.left + pr.right) / 2;
+      if (gr.top < pr.top || gr.bottom > pr.bottom)
+        pic.scrollTop += (gr.top + gr.bottom) / 2 - (pr.top + pr.bottom) / 2;
+    }
+  }
+  var rows = ["<table><tr><td><b>node</b></td><td><b>grad so far</b></td></tr>"];
+  var now = k > 0 ? S[k - 1].child : D.root;
+  var order = [D.root];
+  S.forEach(function (s) { if (order.indexOf(s.child) < 0) order.push(s.child); });
+  var unnamed = 0;
+  order.forEach(function (id) {
+    if (val[id] === undefined) return;
+    var name = id === D.root ? D.rootName : D.names[id];
+    if (name.charAt(0) === "(" && id !== now) { unnamed++; return; }
+    var partial = id !== D.root && got[id] < total[id];
+    rows.push("<tr" + (id === now ? " class='now'" : "") + "><td>" + esc(name) +
+      "</td><td class='mono " + (partial ? "" : "grad") + "'>" + esc(val[id]) +
+      (partial ? " (" + got[id] + "/" + total[id] + ")" : "") + "</td></tr>");
+  });
+  if (unnamed) rows.push("<tr><td colspan='2' class='hint'>and " + unnamed +
+    " unnamed intermediate node" +
+    (unnamed > 1 ? "s" : "") + "</td></tr>");
+  side.innerHTML = rows.join("") + "</table>";
+}
+var cur = 0, timer = null;
+function stop() {
+  if (timer) { clearInterval(timer); timer = null; }
+  playBtn.innerHTML = "&#x25B6; play";
+}
+function play() {
+  if (timer) { stop(); return; }
+  if (cur >= N) show(0);
+  playBtn.innerHTML = "&#x2016; pause";
+  timer = setInterval(function () { if (cur >= N) stop(); else show(cur + 1); }, 900);
+}
+root.querySelectorAll("button").forEach(function (b) {
+  b.addEventListener("click", function () {
+    var a = b.getAttribute("data-act");
+    if (a === "play") { play(); return; }
+    stop();
+    if (a === "first") show(0); else if (a === "prev") show(cur - 1);
+    else if (a === "next") show(cur + 1); else if (a === "last") show(N);
+  });
+});
+slider.addEventListener("input", function () { stop(); show(parseInt(slider.value, 10)); });
+root.querySelector(".fitbox").addEventListener("change", function (e) {
+  pic.classList.toggle("fit", e.target.checked);
+});
+function onKey(e) {
+  var t = e.target && e.target.tagName;
+  if (t === "INPUT" && e.target.type !== "range") return;
+  if (e.key === "ArrowRight") { stop(); show(cur + 1); }
+  else if (e.key === "ArrowLeft") { stop(); show(cur - 1); }
+  else if (e.key === "Home") { stop(); show(0); }
+  else if (e.key === "End") { stop(); show(N); }
+  else if (e.key === " ") { play(); }
+  else return;
+  e.preventDefault(); e.stopPropagation();
+}
+root.addEventListener("keydown", onKey);
+// a page of its own: the keys work without clicking into the stepper first
+if (document.body && document.body.firstElementChild === root &&
+    document.body.children.length === 1)
+  document.addEventListener("keydown", function (e) { if (e.target === document.body) onKey(e); });
+show(0);
+"""

@@ -1,0 +1,322 @@
+"""The slides' picture of a network: inputs, neurons in layers, a weight on
+every edge (its value and grad), and shared biases as their own nodes.
+
+Works with the scalar ``nn.MLP`` (layers of ``Neuron``s with ``w`` and ``b``)
+and the batched ``nn.linear.TensorMLP`` (layers with a weight matrix ``W`` of
+shape (inputs, neurons) and a bias vector ``b``), read through their public
+attributes only.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from autograd import no_grad
+from autograd.node import Node
+
+from . import style
+from .render import Digraph
+
+ACTIVATION_SYMBOLS = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "step": "step",
+                      "identity": "", "softmax": "softmax"}
+
+# Past this many weights, numbers on the edges would pile up: colour and width
+# tell the weights instead (the live view always does).
+MAX_LABELLED_WEIGHTS = 40
+
+
+@dataclass
+class _Param:
+    label: str
+    data: float
+    grad: float
+
+
+@dataclass
+class _Neuron:
+    name: str
+    weights: list  # of _Param, one per input of the layer
+    bias: Optional[_Param] = None  # its own bias (a shared one lives on the layer)
+
+
+@dataclass
+class _Layer:
+    activation: str
+    neurons: list = field(default_factory=list)
+    shared_bias: Optional[_Param] = None
+
+
+def _param(node: Node, label: str = "") -> _Param:
+    grad = node.grad.data if isinstance(node.grad, Node) else node.grad
+    return _Param(label or node.label, float(np.asarray(node.data).reshape(-1)[0]),
+                  float(np.asarray(grad).reshape(-1)[0]))
+
+
+def _neuron_names(n_layers: int, sizes: Sequence[int]) -> list[list[str]]:
+    """h1.. (h1_1.. with several hidden layers), o1.. for the output layer."""
+    names = []
+    for k, size in enumerate(sizes):
+        if k == n_layers - 1:
+            names.append([f"o{i + 1}" for i in range(size)])
+        elif n_layers == 2:
+            names.append([f"h{i + 1}" for i in range(size)])
+        else:
+            names.append([f"h{k + 1}_{i + 1}" for i in range(size)])
+    return names
+
+
+def _read_model(model: Any) -> tuple[list[str], list[_Layer]]:
+    """(input names, layers) from an MLP, a Layer, a Neuron or a TensorMLP."""
+    if hasattr(model, "layers"):
+        layers = list(model.layers)
+    elif hasattr(model, "neurons") or hasattr(model, "W"):
+        layers = [model]
+    elif isinstance(getattr(model, "w", None), (list, tuple)):
+        layers = [_OneNeuron(model)]
+    else:
+        raise TypeError(
+            f"draw_network() needs a network (an MLP with .layers of neurons, a Layer, a Neuron "
+            f"or a TensorMLP), got {type(model).__name__}; for the computation graph of a "
+            "value use viz.draw_graph(loss)"
+        )
+    if not layers:
+        raise ValueError("draw_network(): the model has no layers")
+    out: list[_Layer] = []
+    if hasattr(layers[0], "W"):  # batched layers: weight matrices (inputs, neurons)
+        names = _neuron_names(len(layers), [layer.W.data.shape[1] for layer in layers])
+        for k, layer in enumerate(layers):
+            W, b = layer.W, getattr(layer, "b", None)
+            Wd, Wg = np.asarray(W.data, float), np.asarray(_grad_array(W), float)
+            spec = _Layer(layer.activation)
+            bias_shared = b is not None and np.asarray(b.data).size == 1
+            if bias_shared:
+                spec.shared_bias = _param(b)
+            for i in range(Wd.shape[1]):
+                weights = [_Param(f"{W.label}[{j},{i}]", Wd[j, i], Wg[j, i])
+                           for j in range(Wd.shape[0])]
+                bias = None
+                if b is not None and not bias_shared:
+                    bias = _Param(f"{b.label}[{i}]", float(np.asarray(b.data)[i]),
+                                  float(np.asarray(_grad_array(b))[i]))
+                spec.neurons.append(_Neuron(names[k][i], weights, bias))
+            out.append(spec)
+        nin = np.asarray(layers[0].W.data).shape[0]
+        return [f"x{j + 1}" for j in range(nin)], out
+    for layer in layers:
+        neurons = list(layer.neurons)
+        ids = [id(n.b) for n in neurons if getattr(n, "b", None) is not None]
+        shared = len(neurons) > 1 and len(ids) == len(neurons) and len(set(ids)) == 1
+        spec = _Layer(getattr(layer, "activation", getattr(neurons[0], "activation", "")))
+        if shared:
+            spec.shared_bias = _param(neurons[0].b)
+        for k, n in enumerate(neurons):
+            bias = None if shared or getattr(n, "b", None) is None else _param(n.b)
+            spec.neurons.append(_Neuron(getattr(n, "name", "") or f"n{k + 1}",
+                                        [_param(w) for w in n.w], bias))
+        out.append(spec)
+    nin = len(out[0].neurons[0].weights)
+    names = list(getattr(model, "input_names", None) or [f"x{j + 1}" for j in range(nin)])
+    return names, out
+
+
+class _OneNeuron:
+    def __init__(self, neuron: Any) -> None:
+        self.neurons = [neuron]
+        self.activation = getattr(neuron, "activation", "")
+
+
+def _grad_array(t: Node) -> Any:
+    g = t.grad
+    if isinstance(g, Node):
+        g = g.data
+    if g is None or (np.ndim(g) == 0 and np.ndim(t.data) > 0):
+        return np.zeros_like(np.asarray(t.data, float)) + (0.0 if g is None else float(g))
+    return g
+
+
+def layer_activations(model: Any, batch: Any) -> Optional[list[list[float]]]:
+    """Mean output of every neuron over ``batch`` (one list per layer), computed
+    without recording a graph; None if the model cannot be run on it."""
+    if batch is None or not hasattr(model, "forward_layers"):
+        return None
+    rows = np.asarray(batch, dtype=float)
+    if rows.ndim == 1:
+        rows = rows[None, :]
+    with no_grad():
+        if getattr(model, "batched", False):
+            outs = model.forward_layers(rows)
+            return [np.asarray(layer[0].data, float).reshape(len(rows), -1).mean(axis=0).tolist()
+                    for layer in outs]
+        sums: Optional[list[np.ndarray]] = None
+        for x in rows.tolist():
+            per = [np.array([v.data for v in layer]) for layer in model.forward_layers(x)]
+            sums = per if sums is None else [a + b for a, b in zip(sums, per)]
+    return [(s / len(rows)).tolist() for s in sums] if sums is not None else None
+
+
+def draw_network(
+    model: Any,
+    *,
+    digits: int = 6,
+    x: Any = None,
+    weight_colors: Optional[bool] = None,
+) -> Digraph:
+    """The network as the slides draw it: input nodes, then each layer's
+    neurons (name and activation), each weight on its edge with value and grad
+    (``digits`` decimals), a shared bias as one node feeding its whole layer.
+
+    ``x``: one sample (or a batch) to run through the model: each neuron then
+    shows its output (the batch mean). ``weight_colors``: colour (red +, blue -)
+    and width (|w|) of the edges tell the weights; by default on for networks
+    with more than 40 weights, where numbers on every edge could not be read.
+    """
+    inputs, layers = _read_model(model)
+    activations = layer_activations(model, x) if x is not None else None
+    n_weights = sum(len(n.weights) for layer in layers for n in layer.neurons)
+    if weight_colors is None:
+        weight_colors = n_weights > MAX_LABELLED_WEIGHTS
+    return _network_digraph(inputs, layers, digits=digits, activations=activations,
+                            numbers_on_edges=n_weights <= MAX_LABELLED_WEIGHTS,
+                            weight_colors=weight_colors)
+
+
+def _network_digraph(inputs: list[str], layers: list[_Layer], *, digits: int,
+                     activations: Optional[list[list[float]]], numbers_on_edges: bool,
+                     weight_colors: bool, title: str = "") -> Digraph:
+    esc, num = style.esc, style.number
+    dot = Digraph(name="network", format="svg")
+    dot.attr("graph", rankdir="LR", fontname=style.FONT, bgcolor="white", pad="0.2",
+             nodesep="0.3" if numbers_on_edges else "0.15",
+             ranksep="2.2" if numbers_on_edges else "1.4", splines="true", ordering="out")
+    dot.attr("node", fontname=style.FONT, fontsize="11", fontcolor=style.INK, color=style.MUTED)
+    dot.attr("edge", fontname=style.FONT, fontsize="9", arrowsize="0.5", color=style.EDGE)
+    if title:
+        dot.attr("graph", label=title, labelloc="t", fontsize="13")
+
+    all_w = [abs(w.data) for layer in layers for n in layer.neurons for w in n.weights]
+    largest_w = max(all_w, default=0.0)
+    grads = {id(n): math.sqrt(sum(w.grad ** 2 for w in n.weights)
+                              + (n.bias.grad ** 2 if n.bias else 0.0))
+             for layer in layers for n in layer.neurons}
+    largest_g = max(grads.values(), default=0.0)
+
+    with dot.subgraph(name="rank_inputs") as s:
+        s.attr(rank="same")
+        for j, name in enumerate(inputs):
+            s.node(f"in{j}", label=esc(name), shape="circle", style="filled",
+                   fillcolor="#e0f2fe", color="#0284c7", width="0.5", fixedsize="false")
+        column = [f"in{j}" for j in range(len(inputs))]
+        if layers[0].shared_bias is not None:
+            _bias_node(s, "bias0", layers[0].shared_bias, digits)
+            column.append("bias0")
+        _keep_order(s, column)
+
+    previous = [f"in{j}" for j in range(len(inputs))]
+    for li, layer in enumerate(layers):
+        ids = [f"L{li}_{i}" for i in range(len(layer.neurons))]
+        with dot.subgraph(name=f"rank_{li}") as s:
+            s.attr(rank="same")
+            for i, n in enumerate(layer.neurons):
+                act = activations[li][i] if activations and li < len(activations) else None
+                s.node(ids[i], label=_neuron_label(n, layer, act, digits, numbers_on_edges),
+                       tooltip=_neuron_tooltip(n, grads[id(n)], digits),
+                       **_neuron_attrs(layer, act, grads[id(n)], largest_g))
+            if li + 1 < len(layers) and layers[li + 1].shared_bias is not None:
+                _bias_node(s, f"bias{li + 1}", layers[li + 1].shared_bias, digits)
+                _keep_order(s, ids + [f"bias{li + 1}"])
+            else:
+                _keep_order(s, ids)
+        # Edges leave each sender in neuron order: with ordering=out the layers
+        # keep h1, h2, h3 top to bottom, as on the slides.
+        for j, i in ((j, i) for j in range(len(previous)) for i in range(len(layer.neurons))):
+            n = layer.neurons[i]
+            w = n.weights[j]
+            if True:
+                attrs: dict[str, str] = {}
+                if numbers_on_edges:
+                    attrs["label"] = (
+                        f'<<font color="{style.INK}"><b>{esc(w.label)}</b> '
+                        f"{esc(num(w.data, digits))}"
+                        f'</font><br/><font color="{style.GRAD}">grad {esc(num(w.grad, digits))}'
+                        "</font>>")
+                if weight_colors:
+                    attrs.update(color=style.diverging(w.data, largest_w),
+                                 penwidth=f"{style.penwidth_for(w.data, largest_w, 0.4, 4.0):.2f}")
+                if not numbers_on_edges:
+                    attrs["tooltip"] = (f"{w.label} = {num(w.data, digits)}, "
+                                        f"grad {num(w.grad, digits)}")
+                dot.edge(previous[j], ids[i], **attrs)
+        if layer.shared_bias is not None:
+            for i in range(len(layer.neurons)):
+                dot.edge(f"bias{li}", ids[i], style="dashed", color="#d97706")
+        previous = ids
+
+    notes = []
+    if weight_colors:
+        notes.append("edges: red = positive weight, blue = negative, width grows with |w|")
+    if activations:
+        notes.append("neuron fill: its output (white 0 to green 1), mean over the batch")
+    if largest_g > 0:
+        notes.append("thick warm border: a neuron whose weights and bias get a large gradient")
+    if notes:
+        rows = [f'<tr><td align="left"><font color="{style.MUTED}" point-size="10">{style.esc(t)}'
+                "</font></td></tr>" for t in notes]
+        dot.attr("graph", labelloc="b", labeljust="l", label=style.html_label(rows))
+    return dot
+
+
+def _keep_order(g: Any, column: list[str]) -> None:
+    """Invisible flat edges keep a column top to bottom (x1, x2, ..., then the bias)."""
+    for a, b in zip(column, column[1:]):
+        g.edge(a, b, style="invis")
+
+
+def _bias_node(g: Any, node_id: str, b: _Param, digits: int) -> None:
+    rows = style.value_rows(b.label, b.data, b.grad, digits)
+    g.node(node_id, label=style.html_label(rows), shape="box", style="rounded,filled",
+           fillcolor="#fffbeb", color="#d97706", margin="0.06,0.03")
+
+
+def _neuron_tooltip(n: _Neuron, grad_norm: float, digits: int) -> str:
+    num = style.number
+    parts = [f"{n.name}: |grad of its weights and bias| = {num(grad_norm, digits)}"]
+    if n.bias is not None:
+        parts.append(f"{n.bias.label} = {num(n.bias.data, digits)}, "
+                     f"grad {num(n.bias.grad, digits)}")
+    return "; ".join(parts)
+
+
+def _neuron_label(n: _Neuron, layer: _Layer, act: Optional[float], digits: int,
+                  detailed: bool) -> str:
+    esc, num = style.esc, style.number
+    symbol = ACTIVATION_SYMBOLS.get(layer.activation, layer.activation)
+    rows = [f"<tr><td><b>{esc(n.name)}</b>"
+            + (f' <font color="{style.MUTED}">{esc(symbol)}</font>' if symbol else "")
+            + "</td></tr>"]
+    if n.bias is not None and detailed:
+        rows.append(f'<tr><td><font point-size="9" color="{style.INK}">{esc(n.bias.label)} '
+                    f"{esc(num(n.bias.data, digits))}</font></td></tr>")
+        rows.append(f'<tr><td><font point-size="9" color="{style.GRAD}">grad '
+                    f"{esc(num(n.bias.grad, digits))}</font></td></tr>")
+    if act is not None:
+        rows.append(f'<tr><td><font point-size="9" face="{style.MONO}">out '
+                    f"{esc(num(act, digits))}</font></td></tr>")
+    return style.html_label(rows)
+
+
+def _neuron_attrs(layer: _Layer, act: Optional[float], grad_norm: float,
+                  largest_g: float) -> dict[str, str]:
+    attrs = {"shape": "circle", "style": "filled", "fillcolor": "#ffffff",
+             "color": "#475569", "margin": "0.02"}
+    if act is not None and math.isfinite(act):
+        # Fill from white to green with the activation (clipped to [0, 1]).
+        t = min(max(act, 0.0), 1.0)
+        r, g, b = (round(255 + (c - 255) * t * 0.8) for c in (34, 197, 94))
+        attrs["fillcolor"] = f"#{r:02x}{g:02x}{b:02x}"
+    if largest_g > 0:
+        attrs["penwidth"] = f"{style.penwidth_for(grad_norm, largest_g, 1.0, 4.0):.2f}"
+        attrs["color"] = style.GRAD if grad_norm >= 0.5 * largest_g else "#475569"
+    return attrs

@@ -1,0 +1,271 @@
+"""Rendering DOT on any machine: the system Graphviz ``dot`` where installed,
+else the ``graphviz-pure`` engine that ``pip install chainrule`` brings along.
+
+:class:`Digraph` is a ``graphviz.Digraph`` whose own ``.pipe()``,
+``.render()`` and Jupyter display (``_repr_mimebundle_``, ``_repr_image_svg_xml``)
+run the engine found by :func:`find_renderer`, so a fresh ``pip install`` draws
+with no PATH set-up. It does so through the three hooks graphviz's backend
+mixins expose (``_pipe_lines``, ``_pipe_lines_string``, ``_render``): no global
+state of the ``graphviz`` package is touched, so other code that uses it is
+unaffected.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from dataclasses import dataclass
+from typing import Iterator, Optional, Union
+
+import graphviz
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+ENV_VAR = "CHAINRULE_DOT"  # an explicit executable wins over the search below
+
+# What each engine can write (graphviz-pure: `graphviz-pure -T?`).
+_PURE_FORMATS = frozenset({
+    "canon", "dot", "dot_json", "gv", "jpe", "jpeg", "jpg", "json", "json0", "plain",
+    "plain-ext", "png", "svg", "xdot", "xdot1.2", "xdot1.4", "xdot_json",
+})
+_DOT_FORMATS = _PURE_FORMATS | {"pdf", "ps", "eps", "gif", "bmp", "tif", "tiff", "webp", "svgz"}
+
+_INSTALL_HINT = (
+    "install Graphviz (apt install graphviz / brew install graphviz / "
+    "conda install graphviz / https://graphviz.org/download/)"
+)
+
+
+# graphviz-pure estimates text width from built-in metrics and says so for each
+# non-ASCII character (σ, →, ∂); the glyphs still render fine.
+_HARMLESS = re.compile(r"no value for width of non-ASCII character")
+
+
+class RenderError(RuntimeError):
+    """No engine can render the requested format; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """The layout program used to turn DOT into pictures."""
+
+    executable: pathlib.Path
+    kind: str  # "dot" (a system Graphviz) or "graphviz-pure"
+    formats: frozenset
+
+    def check(self, format_: str) -> None:
+        if format_ in self.formats:
+            return
+        if format_ in ("pdf", "ps", "eps"):
+            raise RenderError(
+                f"{format_.upper()} output needs a system Graphviz `dot` program, which is not "
+                f"on PATH; the built-in graphviz-pure engine ({self.executable}) writes svg and "
+                f"png (and json), not {format_}. Save as .svg or .png instead, or {_INSTALL_HINT}."
+            )
+        raise RenderError(
+            f"the {self.kind} engine ({self.executable}) cannot write {format_!r}; "
+            f"it writes: {', '.join(sorted(self.formats))}"
+        )
+
+
+def _pure_candidates() -> Iterator[pathlib.Path]:
+    """graphviz-pure as a pip wheel installs it: next to this Python (a venv's
+    bin/ or Scripts/), in the scheme's scripts directory, or on PATH."""
+    seen = set()
+    dirs = [pathlib.Path(sys.executable).parent]
+    for scheme_dir in (sysconfig.get_path("scripts"),
+                       sysconfig.get_path("scripts", f"{os.name}_user")):
+        if scheme_dir:
+            dirs.append(pathlib.Path(scheme_dir))
+    for d in dirs:
+        if d in seen:
+            continue
+        seen.add(d)
+        found = shutil.which("graphviz-pure", path=str(d))
+        if found:
+            yield pathlib.Path(found)
+    found = shutil.which("graphviz-pure")
+    if found:
+        yield pathlib.Path(found)
+
+
+def _make(executable: PathLike) -> Renderer:
+    path = pathlib.Path(executable)
+    if "graphviz-pure" in path.name:
+        return Renderer(path, "graphviz-pure", _PURE_FORMATS)
+    return Renderer(path, "dot", _DOT_FORMATS)
+
+
+@functools.lru_cache(maxsize=None)
+def find_renderer() -> Renderer:
+    """The engine every picture is rendered with, found once per process:
+    ``$CHAINRULE_DOT`` if set, else the system ``dot`` on PATH, else the
+    ``graphviz-pure`` executable installed with this Python.
+    Raises :class:`RenderError` (saying how to fix it) if there is none."""
+    explicit = os.environ.get(ENV_VAR)
+    if explicit:
+        found = shutil.which(explicit)
+        if not found:
+            raise RenderError(f"${ENV_VAR} is set to {explicit!r}, which is not an executable")
+        return _make(found)
+    system_dot = shutil.which("dot")
+    if system_dot:
+        return _make(system_dot)
+    for candidate in _pure_candidates():
+        return _make(candidate)
+    raise RenderError(
+        "no Graphviz engine found to render the picture. chainrule uses the system `dot` "
+        "program if it is on PATH, else `graphviz-pure`, a pip dependency installed next to "
+        f"Python ({pathlib.Path(sys.executable).parent}). To fix it: "
+        f"`{sys.executable} -m pip install graphviz-pure`, or {_INSTALL_HINT}, or set "
+        f"${ENV_VAR}=/path/to/dot. The DOT text is there anyway: digraph.source, "
+        "or viz.save(digraph, 'graph.dot')."
+    )
+
+
+def _command(engine: str, format_: str, renderer: Optional[str] = None,
+             formatter: Optional[str] = None,
+             neato_no_op: Union[bool, int, None] = None) -> list[str]:
+    found = find_renderer()
+    found.check(format_)
+    if formatter is not None and renderer is None:
+        raise graphviz.RequiredArgumentError("formatter given without renderer")
+    flag = ":".join(f for f in (format_, renderer, formatter) if f is not None)
+    cmd = [str(found.executable), f"-K{engine}", f"-T{flag}"]
+    if neato_no_op:
+        cmd.append(f"-n{int(neato_no_op):d}")
+    return cmd
+
+
+def _run(cmd: list[str], *, data: Optional[bytes], quiet: bool,
+         cwd: Optional[PathLike] = None) -> bytes:
+    try:
+        proc = subprocess.run(cmd, input=data, capture_output=True, cwd=cwd)
+    except OSError as e:  # vanished or not executable since it was found
+        find_renderer.cache_clear()
+        raise RenderError(f"could not run {cmd[0]}: {e}") from e
+    if proc.returncode != 0:
+        raise graphviz.CalledProcessError(proc.returncode, cmd, output=proc.stdout,
+                                          stderr=proc.stderr)
+    if proc.stderr and not quiet:
+        text = "".join(line for line in proc.stderr.decode(errors="replace").splitlines(True)
+                       if not _HARMLESS.search(line))
+        if text:
+            sys.stderr.write(text)
+    return proc.stdout
+
+
+# --- the three backend hooks of graphviz's Pipe/Render mixins --------------------------
+
+def _pipe_lines(engine: str, format: str, input_lines: Iterator[str], *,
+                input_encoding: str, renderer: Optional[str] = None,
+                formatter: Optional[str] = None,
+                neato_no_op: Union[bool, int, None] = None, quiet: bool = False) -> bytes:
+    cmd = _command(engine, format, renderer, formatter, neato_no_op)
+    data = "".join(input_lines).encode(input_encoding)
+    return _run(cmd, data=data, quiet=quiet)
+
+
+def _pipe_lines_string(engine: str, format: str, input_lines: Iterator[str], *,
+                       encoding: str, renderer: Optional[str] = None,
+                       formatter: Optional[str] = None,
+                       neato_no_op: Union[bool, int, None] = None, quiet: bool = False) -> str:
+    raw = _pipe_lines(engine, format, input_lines, input_encoding=encoding, renderer=renderer,
+                      formatter=formatter, neato_no_op=neato_no_op, quiet=quiet)
+    return raw.decode(encoding)
+
+
+def _render(engine: str, format: Optional[str] = None, filepath: Optional[PathLike] = None,
+            renderer: Optional[str] = None, formatter: Optional[str] = None,
+            neato_no_op: Union[bool, int, None] = None, quiet: bool = False, *,
+            outfile: Optional[PathLike] = None, raise_if_result_exists: bool = False,
+            overwrite_filepath: bool = False) -> str:
+    """graphviz.render() with our engine: same arguments, same result path."""
+    if filepath is None:
+        if outfile is None:
+            raise graphviz.RequiredArgumentError("filepath: (required if outfile is not given)")
+        filepath = pathlib.Path(outfile).with_suffix(".gv")
+    filepath = pathlib.Path(filepath)
+    if outfile is not None:
+        outfile = pathlib.Path(outfile)
+        if format is None:
+            format = outfile.suffix.lstrip(".").lower()
+        if (not overwrite_filepath and outfile.resolve() == filepath.resolve()):
+            raise ValueError(f"outfile {outfile.name!r} must be different from input file "
+                             f"{filepath.name!r} (pass overwrite_filepath=True to override)")
+    else:
+        if format is None:
+            raise graphviz.RequiredArgumentError("format: (required if outfile is not given)")
+        suffix = ".".join(a for a in (formatter, renderer, format) if a is not None)
+        outfile = filepath.with_suffix(f"{filepath.suffix}.{suffix}")
+    if raise_if_result_exists and outfile.exists():
+        raise graphviz.FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
+    cmd = _command(engine, format, renderer, formatter, neato_no_op)
+    cmd += ["-o", str(outfile.resolve()), str(filepath.resolve())]
+    _run(cmd, data=None, quiet=quiet)
+    return os.fspath(outfile)
+
+
+class Digraph(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that renders (``.pipe()``, ``.render()``, Jupyter's
+    inline SVG) with the engine :func:`find_renderer` finds, so it works without
+    a system Graphviz. Everything else is graphviz's own."""
+
+    @property
+    def _pipe_lines(self):  # graphviz's hooks are properties too
+        return _pipe_lines
+
+    @property
+    def _pipe_lines_string(self):
+        return _pipe_lines_string
+
+    @property
+    def _render(self):
+        return _render
+
+    @property
+    def _unflatten(self):
+        if shutil.which("unflatten"):
+            return super()._unflatten
+        raise RenderError("unflatten() needs the `unflatten` program of a system Graphviz, "
+                          f"which is not on PATH; {_INSTALL_HINT}")
+
+
+_SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".jpg": "jpeg",
+                   ".jpeg": "jpeg", ".json": "json"}
+
+
+def pipe(digraph: graphviz.Source | graphviz.Digraph | graphviz.Graph, format_: str) -> bytes:
+    """Render any graphviz object (ours or not) to bytes with our engine."""
+    engine = getattr(digraph, "engine", None) or "dot"
+    cmd = _command(engine, format_)
+    return _run(cmd, data=digraph.source.encode("utf-8"), quiet=True)
+
+
+def save(digraph: graphviz.Source | graphviz.Digraph | graphviz.Graph,
+         path: PathLike) -> pathlib.Path:
+    """Write ``digraph`` to ``path``; the format comes from the extension:
+    .svg, .png, .pdf (needs a system Graphviz), .jpg, .json, or .dot/.gv for
+    the DOT text itself. Parent directories are created. Returns the path."""
+    path = pathlib.Path(path)
+    if not hasattr(digraph, "source"):
+        raise TypeError("save() needs a graphviz Digraph/Graph/Source, got "
+                        f"{type(digraph).__name__}")
+    suffix = path.suffix.lower()
+    if suffix in (".dot", ".gv"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(digraph.source, encoding="utf-8")
+        return path
+    if suffix not in _SUFFIX_FORMATS:
+        known = ", ".join(sorted(set(_SUFFIX_FORMATS) | {".dot", ".gv"}))
+        raise ValueError(f"save(): cannot tell the format from {path.name!r}; "
+                         f"use one of these extensions: {known}")
+    data = pipe(digraph, _SUFFIX_FORMATS[suffix])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path

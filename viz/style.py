@@ -1,0 +1,120 @@
+"""Colours, fonts and the small HTML-label helpers every picture shares.
+
+One look across all views: data in dark ink, grad in a warm colour, local
+derivatives in blue, highlighted paths bold in distinct colours.
+"""
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import numpy as np
+
+from autograd import format_number
+from autograd.node import Node
+
+# Arial/Courier New are metric-compatible with the fonts graphviz-pure bundles
+# (Arimo/Cousine), and every browser has them or a look-alike.
+FONT = "Arial"
+MONO = "Courier New"
+
+INK = "#1f2933"          # data, text
+GRAD = "#c2410c"         # gradients: warm
+LOCAL = "#1d4ed8"        # local derivatives on edges: blue
+MUTED = "#64748b"        # borders, secondary text
+EDGE = "#94a3b8"
+OP_FILL = "#eef2ff"
+OP_BORDER = "#818cf8"
+VALUE_FILL = "#ffffff"
+CONST_FILL = "#f1f5f9"
+GROUP_FILL = "#f8fafc"
+TARGET_FILL = "#fef9c3"
+ROOT_FILL = "#f0fdf4"
+
+# Distinct path colours, none close to GRAD or LOCAL.
+PATH_COLORS = ("#7c3aed", "#059669", "#db2777", "#b45309", "#0891b2", "#4d7c0f",
+               "#9333ea", "#be123c")
+PATH_SHARED = "#4c1d95"  # when there are too many paths for one colour each
+
+GRAPH_ATTR = {"rankdir": "LR", "fontname": FONT, "bgcolor": "white", "nodesep": "0.25",
+              "ranksep": "0.35", "pad": "0.2"}
+NODE_ATTR = {"fontname": FONT, "fontsize": "11", "color": MUTED, "fontcolor": INK}
+EDGE_ATTR = {"fontname": FONT, "fontsize": "10", "color": EDGE, "arrowsize": "0.6"}
+
+
+def esc(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def number(x: Any, digits: int) -> str:
+    """A scalar, a Value (a grad after create_graph) or an array, as text."""
+    if isinstance(x, Node):
+        x = x.data
+    if isinstance(x, np.ndarray):
+        if x.size == 1:
+            return format_number(float(x.reshape(-1)[0]), digits)
+        if x.size <= 4:
+            return "[" + ", ".join(format_number(float(v), digits) for v in x.reshape(-1)) + "]"
+        return f"array{tuple(x.shape)} mean {format_number(float(np.mean(x)), digits)}"
+    if x is None:
+        return "-"
+    return format_number(float(x), digits)
+
+
+def is_scalar(x: Any) -> bool:
+    if isinstance(x, Node):
+        x = x.data
+    if isinstance(x, np.ndarray):
+        return x.size == 1
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def scalar(x: Any) -> float:
+    if isinstance(x, Node):
+        x = x.data
+    if isinstance(x, np.ndarray):
+        return float(x.reshape(-1)[0])
+    return float(x)
+
+
+def html_label(rows: list[str], **table_attrs: str) -> str:
+    """An HTML-like graphviz label: one table, one cell per row."""
+    attrs = {"border": "0", "cellspacing": "0", "cellpadding": "1"}
+    attrs.update(table_attrs)
+    head = " ".join(f'{k}="{v}"' for k, v in attrs.items())
+    return f"<<table {head}>{''.join(rows)}</table>>"
+
+
+def value_rows(label: str, data: Any, grad: Any, digits: int, *,
+               show_grad: bool = True) -> list[str]:
+    """The rows of a value node: its name, then data (dark) and grad (warm)."""
+    rows = []
+    if label:
+        rows.append(f"<tr><td><b>{esc(label)}</b></td></tr>")
+        rows.append("<hr/>")
+    rows.append(f'<tr><td align="left"><font face="{MONO}" color="{INK}">'
+                f"data {esc(number(data, digits))}</font></td></tr>")
+    if show_grad:
+        rows.append(f'<tr><td align="left"><font face="{MONO}" color="{GRAD}">'
+                    f"grad {esc(number(grad, digits))}</font></td></tr>")
+    return rows
+
+
+def penwidth_for(magnitude: float, largest: float, lo: float = 0.6, hi: float = 5.0) -> float:
+    """Edge width growing with |magnitude| (square root keeps small ones visible)."""
+    if largest <= 0 or not math.isfinite(magnitude):
+        return lo
+    return lo + (hi - lo) * math.sqrt(min(abs(magnitude) / largest, 1.0))
+
+
+def diverging(value: float, largest: float) -> str:
+    """Blue for negative, red for positive, grey near zero (weights)."""
+    if largest <= 0 or not math.isfinite(value):
+        return "#9ca3af"
+    t = max(-1.0, min(1.0, value / largest))
+    grey = (156, 163, 175)
+    end = (220, 38, 38) if t > 0 else (37, 99, 235)
+    a = abs(t) ** 0.7
+    r, g, b = (round(grey[i] + (end[i] - grey[i]) * a) for i in range(3))
+    return f"#{r:02x}{g:02x}{b:02x}"

@@ -1,5 +1,7 @@
 # Each target sets up everything it needs: a .venv with the project and its
 # dependencies (no system package). Re-running skips what is already done.
+SHELL  := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -21,7 +23,8 @@ $(TESTS): $(BASE)
 
 demo: $(BASE)
 	mkdir -p out
-	$(VENV)/bin/chainrule bp232 --graph out/bp232_graph.svg
+	$(VENV)/bin/chainrule bp232 --graph out/bp232_graph.svg --network out/bp232_network.svg | tee out/bp232_report.txt
+	@echo "wrote out/bp232_report.txt, out/bp232_graph.svg, out/bp232_network.svg"
 
 test: $(TESTS)
 	$(PY) -m pytest -q -p no:cacheprovider

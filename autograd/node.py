@@ -90,29 +90,27 @@ MODE = _Mode()
 
 
 @contextlib.contextmanager
-def no_grad() -> Iterator[None]:
+def set_grad_enabled(enabled: bool) -> Iterator[None]:
+    """Within this block, record the graph (True) or not (False)."""
+    previous = MODE.grad_enabled
+    MODE.grad_enabled = enabled
+    MODE.refresh()
+    try:
+        yield
+    finally:
+        MODE.grad_enabled = previous
+        MODE.refresh()
+
+
+def no_grad() -> contextlib.AbstractContextManager:
     """Within this block operations record no graph (results are leaves):
     for evaluation and for parameter updates."""
-    previous = MODE.grad_enabled
-    MODE.grad_enabled = False
-    MODE.refresh()
-    try:
-        yield
-    finally:
-        MODE.grad_enabled = previous
-        MODE.refresh()
+    return set_grad_enabled(False)
 
 
-@contextlib.contextmanager
-def enable_grad() -> Iterator[None]:
-    previous = MODE.grad_enabled
-    MODE.grad_enabled = True
-    MODE.refresh()
-    try:
-        yield
-    finally:
-        MODE.grad_enabled = previous
-        MODE.refresh()
+def enable_grad() -> contextlib.AbstractContextManager:
+    """Within this block operations record the graph (inside ``no_grad`` too)."""
+    return set_grad_enabled(True)
 
 
 def is_grad_enabled() -> bool:

@@ -16,9 +16,10 @@ from .node import (
 )
 from .ops import Op
 from .value import Value
+from .tensor import ShapeError, Tensor
 
 __all__ = [
     "AnomalyError", "BackwardStep", "GradcheckResult", "GradientAccumulationWarning", "Node",
-    "Op", "Value", "detect_anomaly", "enable_grad", "format_number", "grad", "gradcheck",
-    "is_grad_enabled", "no_grad", "topological_order", "zero_grad",
+    "Op", "ShapeError", "Tensor", "Value", "detect_anomaly", "enable_grad", "format_number",
+    "grad", "gradcheck", "is_grad_enabled", "no_grad", "topological_order", "zero_grad",
 ]

@@ -135,3 +135,191 @@ STEP = Op("step", "step", lambda a: 1.0 if a >= 0.0 else 0.0, lambda out, a: (0.
           forward_array=lambda a: (a >= 0.0).astype(np.float64))
 
 SCALAR_OPS: tuple[Op, ...] = (ADD, MUL, POW, POW_CONST, EXP, LOG, TANH, SIGMOID, RELU, STEP)
+
+
+# --- tensor ops -------------------------------------------------------------------
+# Elementwise Tensor ops reuse the entries above (their local rules work on arrays).
+# The structural ops below have no elementwise local derivative: their rule is a
+# vector-Jacobian product, vjp(upstream, out, arg, *operands, needs=None) -> one
+# gradient per operand, with ``arg`` the op's fixed parameter (axes, shape, index,
+# targets) and ``needs`` (a bool per operand, None = all) letting the backward pass
+# skip gradients nobody wants (the input batch of x @ W). Each rule is written with
+# what ndarray and Tensor share (@, .T, .sum, .reshape, .transpose, *, -), so it
+# runs on arrays in a plain backward and on Tensors under create_graph=True.
+
+def _wants(needs: Optional[tuple], i: int) -> bool:
+    return needs is None or needs[i]
+
+
+def _swap_last(x: Any) -> Any:
+    """x with its last two axes swapped (the matrix transpose of a batch)."""
+    n = len(x.shape)
+    if n == 2:
+        return x.T
+    return x.transpose(tuple(range(n - 2)) + (n - 1, n - 2))
+
+
+def broadcast_to(x: Any, shape: tuple) -> Any:
+    """x repeated to ``shape`` (a new array, or a recorded op on a Tensor)."""
+    if isinstance(x, Node):
+        return x._apply(BROADCAST, (x,), tuple(shape))
+    return np.array(np.broadcast_to(x, shape))
+
+
+def scatter_add(x: Any, index: Any, shape: tuple) -> Any:
+    """Zeros of ``shape`` with x added at ``index`` (the transpose of indexing)."""
+    if isinstance(x, Node):
+        return x._apply(SCATTER_ADD, (x,), (index, tuple(shape)))
+    return _scatter_add(x, index, shape)
+
+
+def _scatter_add(x: np.ndarray, index: Any, shape: tuple) -> np.ndarray:
+    out = np.zeros(shape)
+    np.add.at(out, index, x)  # add.at, not +=: a repeated index must add up
+    return out
+
+
+def softmax_array(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    # Shifting by the max leaves softmax unchanged and keeps exp from overflowing.
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+def _log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def _softmax(x: Any, axis: int) -> Any:
+    return x.softmax(axis) if isinstance(x, Node) else softmax_array(x, axis)
+
+
+def _matmul_vjp(g: Any, out: Any, arg: Any, a: Any, b: Any, needs: Optional[tuple] = None
+                ) -> tuple:
+    # out = a @ b: d/da = g @ b^T, d/db = a^T @ g (seed 003: dJ/dZ = dJ/dout W^T,
+    # dJ/dW = Z^T dJ/dout). A 1-D operand is a row (a) or a column (b) vector made
+    # 2-D for the products; batch axes are summed back by the operand's _fit_grad.
+    a_shape, b_shape = a.shape, b.shape
+    if len(a_shape) == 1 and len(b_shape) == 1:  # inner product
+        return (g * b if _wants(needs, 0) else None, g * a if _wants(needs, 1) else None)
+    if len(a_shape) == 1:
+        g2 = g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+        grad_a = (g2 @ _swap_last(b)).reshape(g.shape[:-1] + a_shape) if _wants(needs, 0) \
+            else None
+        grad_b = a.reshape((a_shape[0], 1)) @ g2 if _wants(needs, 1) else None
+        return grad_a, grad_b
+    if len(b_shape) == 1:
+        g2 = g.reshape(g.shape + (1,))
+        grad_a = g2 @ b.reshape((1, b_shape[0])) if _wants(needs, 0) else None
+        grad_b = (_swap_last(a) @ g2).reshape(a_shape[:-2] + b_shape) if _wants(needs, 1) \
+            else None
+        return grad_a, grad_b
+    return (g @ _swap_last(b) if _wants(needs, 0) else None,
+            _swap_last(a) @ g if _wants(needs, 1) else None)
+
+
+def _keepdims_shape(shape: tuple, axes: Optional[tuple]) -> tuple:
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _sum_vjp(g: Any, out: Any, arg: tuple, a: Any, needs: Optional[tuple] = None) -> tuple:
+    # Every summed entry moves the sum one for one: the upstream gradient is
+    # copied back along the summed axes.
+    axes, _ = arg
+    return (broadcast_to(g.reshape(_keepdims_shape(a.shape, axes)), a.shape),)
+
+
+def _count(shape: tuple, axes: Optional[tuple]) -> int:
+    return math.prod([shape[i] for i in axes] if axes is not None else shape)
+
+
+def _mean_vjp(g: Any, out: Any, arg: tuple, a: Any, needs: Optional[tuple] = None) -> tuple:
+    axes, _ = arg
+    g = g * (1.0 / _count(a.shape, axes))
+    return (broadcast_to(g.reshape(_keepdims_shape(a.shape, axes)), a.shape),)
+
+
+def _class_index(targets: np.ndarray) -> tuple:
+    # (rows..., class) index picking each sample's target class
+    if targets.ndim == 1:
+        return (np.arange(len(targets)), targets)
+    return tuple(np.indices(targets.shape, sparse=True)) + (targets,)
+
+
+def _cross_entropy_forward(arg: tuple, logits: np.ndarray) -> np.ndarray:
+    # J = mean over samples of -sum_j y_j log S_j, with log S from the stable
+    # log-softmax: never log(0), never exp overflow.
+    targets, known_s = arg
+    if targets.dtype.kind in "iu":  # class indices: -log S_k
+        index = _class_index(targets)
+        if known_s is not None:
+            picked = known_s[index]
+            if picked.min() > 1e-300:  # log S_k of the softmax at hand is exact enough
+                return -np.log(picked).mean()
+        return -_log_softmax_array(logits, -1)[index].mean()
+    return -(targets * _log_softmax_array(logits, -1)).sum(axis=-1).mean()
+
+
+def _cross_entropy_vjp(g: Any, out: Any, arg: tuple, logits: Any,
+                       needs: Optional[tuple] = None) -> tuple:
+    # Seed 003: dJ/dy = S - S~ for each sample (S~ the one-hot target), divided by
+    # the number of samples because J is their mean. For soft targets (rows of
+    # probabilities) the same rule reads S * sum(y) - y.
+    targets, known_s = arg
+    if known_s is not None and not isinstance(logits, Node):
+        s = known_s  # the model's softmax output: the same numbers, not recomputed
+    else:
+        s = _softmax(logits, -1)
+    n = _count(logits.shape[:-1], None)
+    if targets.dtype.kind not in "iu":
+        diff = s * targets.sum(axis=-1, keepdims=True) - targets
+    elif isinstance(s, Node):
+        onehot = np.zeros(logits.shape)
+        onehot[_class_index(targets)] = 1.0
+        diff = s - onehot
+    else:
+        diff = s.copy()  # S - S~: subtract 1 at each sample's class
+        diff[_class_index(targets)] -= 1.0
+        diff *= g * (1.0 / n)
+        return (diff,)
+    return (diff * (g * (1.0 / n)),)
+
+
+MATMUL = Op("matmul", "@", lambda arg, a, b: a @ b, vjp=_matmul_vjp)
+# arg: (axes as a tuple of non-negative ints or None for all, keepdims)
+SUM = Op("sum", "Σ", lambda arg, a: a.sum(axis=arg[0], keepdims=arg[1]), vjp=_sum_vjp)
+MEAN = Op("mean", "mean", lambda arg, a: a.mean(axis=arg[0], keepdims=arg[1]), vjp=_mean_vjp)
+# arg: the new shape
+RESHAPE = Op("reshape", "reshape", lambda shape, a: a.reshape(shape),
+             vjp=lambda g, out, shape, a, needs=None: (g.reshape(a.shape),))
+# arg: the permutation of axes; the gradient goes back through the inverse one
+TRANSPOSE = Op("transpose", "ᵀ", lambda axes, a: a.transpose(axes),
+               vjp=lambda g, out, axes, a, needs=None: (g.transpose(tuple(np.argsort(axes))),))
+# arg: the target shape; the operand's _fit_grad sums the repeats back
+BROADCAST = Op("broadcast", "broadcast", lambda shape, a: np.array(np.broadcast_to(a, shape)),
+               vjp=lambda g, out, shape, a, needs=None: (g,))
+# arg: the index (ints, slices, integer arrays): picked entries get the upstream
+# gradient, every other entry zero; an entry picked twice gets both.
+INDEX = Op("index", "[]", lambda index, a: a[index],
+           vjp=lambda g, out, index, a, needs=None: (scatter_add(g, index, a.shape),))
+# arg: (index, shape): the transpose of INDEX, needed for its second derivative.
+SCATTER_ADD = Op("scatter_add", "scatter", lambda arg, a: _scatter_add(a, *arg),
+                 vjp=lambda g, out, arg, a, needs=None: (g[arg[0]],))
+# arg: the axis. dS_i/dy_j = S_i (δ_ij - S_j), so the vjp is S * (g - sum(g * S)).
+SOFTMAX = Op("softmax", "softmax", lambda axis, a: softmax_array(a, axis),
+             vjp=lambda g, out, axis, a, needs=None:
+             (out * (g - (g * out).sum(axis=axis, keepdims=True)),))
+# arg: the axis. log S_i = y_i - log sum_j e^{y_j}: the vjp is g - S * sum(g).
+LOG_SOFTMAX = Op("log_softmax", "log softmax", lambda axis, a: _log_softmax_array(a, axis),
+                 vjp=lambda g, out, axis, a, needs=None:
+                 (g - exp(out) * g.sum(axis=axis, keepdims=True),))
+# arg: (targets, S): class indices or rows of probabilities, and the softmax of the
+# logits if already at hand (else None); operand: the logits. Softmax and
+# cross-entropy fused: stable, and the gradient is seed 003's S - S~.
+CROSS_ENTROPY = Op("cross_entropy", "CE", _cross_entropy_forward, vjp=_cross_entropy_vjp)
+
+TENSOR_OPS: tuple[Op, ...] = (MATMUL, SUM, MEAN, RESHAPE, TRANSPOSE, BROADCAST, INDEX,
+                              SCATTER_ADD, SOFTMAX, LOG_SOFTMAX, CROSS_ENTROPY)

@@ -1,0 +1,742 @@
+"""Tensor: a numpy-array node of the computation graph (float64).
+
+The same graph machinery as Value (topological order, backward with the sum
+rule, no_grad, anomaly mode, the on_step observer, grad(), create_graph) and,
+where the maths is the same, the same op table: ``a * b`` on Tensors is the
+``mul`` entry of :mod:`autograd.ops`, its local rule ``(b, a)`` simply fed
+arrays. Structural ops (matmul, sum, reshape, indexing, softmax, ...) have
+vector-Jacobian rules in the same table. What is Tensor-specific lives here:
+broadcasting (a gradient is summed back to its operand's shape), validation
+with clear messages, and a lean backward pass for plain ``backward()`` calls.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import numbers
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+
+from . import ops
+from .format import format_number
+from .node import (
+    MODE,
+    Node,
+    Observer,
+    _backward_error,
+    _run_backward,
+    check_forward,
+    prepare_backward,
+    topological_order,
+)
+
+_new = object.__new__
+ArrayLike = Union["Tensor", np.ndarray, Sequence, float, int]
+
+
+class ShapeError(ValueError):
+    """Operand shapes that an op cannot combine (names the op and both shapes)."""
+
+
+@functools.lru_cache(maxsize=512)
+def _zeros(shape: tuple) -> np.ndarray:
+    # One read-only zero array per shape serves as the grad of every tensor that
+    # has none yet: no allocation per node, and ``g is _zeros(shape)`` tells a
+    # fresh grad without scanning it.
+    z = np.zeros(shape)
+    z.flags.writeable = False
+    return z
+
+
+def _is_zero(g: Any) -> bool:
+    if g.__class__ is np.ndarray:
+        return g is _zeros(g.shape) or not g.any()
+    if isinstance(g, Node):
+        return False
+    return not np.any(g)
+
+
+def _as_array(data: Any, what: str, copy: bool = True) -> np.ndarray:
+    """Validate and convert user data to a float64 array (a copy unless
+    ``copy=False``); bad input gets a message naming what is wrong."""
+    from .value import Value
+
+    if isinstance(data, Tensor):
+        raise TypeError(f"{what} got a Tensor ({data._describe()}); use it directly, "
+                        "or Tensor(t.data) for an unconnected copy")
+    if isinstance(data, Value):
+        raise TypeError(f"{what} got a Value ({data._describe()}); a Tensor holds an array "
+                        "of numbers: use Tensor(v.data) for a constant copy, or keep the "
+                        "computation in Values")
+    if data is None:
+        raise TypeError(f"{what} needs numbers (a number, a list of numbers or a numpy "
+                        "array), got None")
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"{what} needs numbers, got the string {data!r}")
+    try:
+        array = np.asarray(data)
+    except ValueError:  # numpy's words for a ragged nested list are long
+        raise ValueError(f"{what}: the nested lists have different lengths (a ragged "
+                         "array), so they do not form a grid of numbers") from None
+    kind = array.dtype.kind
+    if kind == "O":
+        bad = [x for x in array.flat if not isinstance(x, numbers.Real)]
+        if not bad:  # Python objects that are all real numbers
+            return array.astype(np.float64)
+        if isinstance(bad[0], Node):
+            raise TypeError(f"{what} got a list holding {type(bad[0]).__name__} objects; "
+                            "a Tensor holds plain numbers (use .data of each)")
+        raise TypeError(f"{what} needs numbers, got entries of type "
+                        f"{type(bad[0]).__name__} ({bad[0]!r})")
+    if kind in "USV":
+        raise TypeError(f"{what} needs numbers, got text entries (dtype {array.dtype})")
+    if kind == "c":
+        raise TypeError(f"{what} needs real numbers, got complex ones")
+    if kind not in "biuf":
+        raise TypeError(f"{what} needs numbers, got an array of dtype {array.dtype}")
+    # Tensor() copies, so later edits of the caller's array stay out of the graph.
+    return array.astype(np.float64, copy=copy)
+
+
+class Tensor(Node):
+    """An array in the computation graph: ``data`` (float64 ndarray), ``grad``
+    (an array of the same shape; a Tensor after ``backward(create_graph=True)``),
+    ``label``, and the ``op`` and ``children`` (operands) that produced it.
+
+    ``requires_grad=False`` makes a constant, like the numbers and arrays lifted
+    into a graph (the input batch ``x`` in ``x @ W``): backward() sends it no
+    gradient.
+
+    >>> W = Tensor([[1.0, 2.0], [3.0, 4.0]], label="W")
+    >>> x = np.array([[1.0, -1.0]])
+    >>> (x @ W).sum().backward(); W.grad.tolist()
+    [[1.0, 1.0], [-1.0, -1.0]]
+    """
+
+    __slots__ = ("arg",)  # the structural op's parameter (axes, shape, index, targets)
+    # numpy defers to Tensor's reflected operators (ndarray + Tensor is a Tensor)
+    __array_ufunc__ = None
+
+    def __init__(self, data: ArrayLike, label: str = "", *, requires_grad: bool = True
+                 ) -> None:
+        self.data = _as_array(data, "Tensor()")
+        self.grad = _zeros(self.data.shape)
+        self.children = ()
+        self.op = None if requires_grad else ops.CONSTANT
+        if label:
+            self.label = label
+
+    # --- shape ------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    def __len__(self) -> int:
+        if not self.data.ndim:
+            raise TypeError("len() of a 0-d Tensor (a single number)")
+        return len(self.data)
+
+    def item(self) -> float:
+        if self.data.size != 1:
+            raise ValueError(f"item(): the tensor has shape {self.shape} ({self.size} "
+                             "entries); only a one-element tensor converts to a number")
+        return float(self.data.reshape(()))
+
+    def __float__(self) -> float:
+        return self.item()
+
+    def numpy(self) -> np.ndarray:
+        """A copy of the data (unconnected to the graph)."""
+        return self.data.copy()
+
+    def detach(self) -> "Tensor":
+        """The same numbers as a new constant, cut from the graph."""
+        return _constant(self.data)
+
+    # --- building results -------------------------------------------------------------
+    def _apply(self, op: ops.Op, operands: tuple, arg: Any = None) -> "Tensor":
+        """Apply a structural op (one with a vjp rule) to Tensor operands."""
+        try:
+            data = op.forward(arg, *(o.data for o in operands))
+        except (ValueError, IndexError, TypeError) as error:
+            raise _op_error(op, operands, error, arg) from None
+        out = _result(op, data, operands)
+        out.arg = arg
+        return out
+
+    def _fit_grad(self, contribution: Any) -> Any:
+        """Sum a broadcast gradient back to this tensor's shape: an entry used
+        by several output entries collects the gradient of each."""
+        shape = self.data.shape
+        g_shape = contribution.shape
+        if g_shape == shape:
+            return contribution
+        extra = len(g_shape) - len(shape)
+        if extra < 0:
+            raise ShapeError(f"backward: a gradient of shape {g_shape} cannot belong to "
+                             f"{self._describe()}")
+        axes = tuple(range(extra)) + tuple(
+            extra + i for i, n in enumerate(shape) if n == 1 and g_shape[extra + i] != 1)
+        if axes:
+            contribution = contribution.sum(axis=axes, keepdims=True)
+        return contribution.reshape(shape)
+
+    def _zero_like(self) -> np.ndarray:
+        return _zeros(self.data.shape)
+
+    def _describe(self) -> str:
+        name = f"{self.label}=" if self.label else ""
+        if self.data.size <= 4:
+            return f"{name}Tensor({self.data.tolist()!r})"
+        return f"{name}Tensor of shape {self.shape}"
+
+    # --- backward -------------------------------------------------------------------
+    def backward(
+        self,
+        gradient: Optional[ArrayLike] = None,
+        *,
+        create_graph: bool = False,
+        on_step: Optional[Observer] = None,
+        accumulate: bool = False,
+    ) -> None:
+        """Fill ``.grad`` of every tensor under this one with d(self)/d(tensor).
+
+        This tensor must hold one number (a loss), unless ``gradient`` gives
+        d(something)/d(self) with this tensor's shape (a vector-Jacobian
+        product). ``create_graph``, ``on_step`` and ``accumulate`` work as in
+        :meth:`autograd.Value.backward`.
+        """
+        seed = self._seed(gradient)
+        order = topological_order(self)
+        # prepare_backward scans the leaves' grads for leftovers; a grad that is
+        # still the shared zero array is known fresh without scanning it.
+        fresh = accumulate or all(_is_zero(n.grad) for n in order if n.op is None)
+        prepare_backward(self, order, accumulate or fresh)
+        if create_graph or on_step is not None or MODE.anomaly:
+            _run_backward(self, _constant(seed) if create_graph else seed, order=order,
+                          create_graph=create_graph, on_step=on_step)
+        else:
+            _backward_arrays(self, seed, order)
+
+    def _seed(self, gradient: Optional[ArrayLike]) -> np.ndarray:
+        shape = self.data.shape
+        if gradient is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward(): {self._describe()} has {self.data.size} entries. A gradient "
+                    "is the derivative of ONE number (a loss) with respect to everything "
+                    "under it, so backward() without arguments needs a one-element tensor. "
+                    "Reduce it first (.sum() or .mean()), or pass gradient= an array of "
+                    f"shape {shape}: the weights of each entry (a vector-Jacobian product)."
+                )
+            return np.ones(shape)
+        seed = _as_array(gradient.data if isinstance(gradient, Tensor) else gradient,
+                         "backward(gradient=...)")
+        if seed.shape != shape:
+            raise ShapeError(f"backward(gradient=...): the gradient has shape {seed.shape}, "
+                             f"the tensor {shape}; they must match")
+        return seed
+
+    # --- operators and functions ------------------------------------------------------
+    def sum(self, axis: Union[None, int, Sequence[int]] = None, keepdims: bool = False
+            ) -> "Tensor":
+        """Sum over ``axis`` (an int, a tuple of ints, or None for every entry)."""
+        return self._apply(ops.SUM, (self,), (_axes(axis, self, "sum"), keepdims))
+
+    def mean(self, axis: Union[None, int, Sequence[int]] = None, keepdims: bool = False
+             ) -> "Tensor":
+        """Mean over ``axis`` (an int, a tuple of ints, or None for every entry)."""
+        return self._apply(ops.MEAN, (self,), (_axes(axis, self, "mean"), keepdims))
+
+    def reshape(self, *shape: Union[int, Sequence[int]]) -> "Tensor":
+        """The same entries in a new shape (one size may be -1: inferred)."""
+        if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
+            shape = tuple(shape[0])
+        try:
+            new_shape = np.empty(self.shape, dtype=np.bool_).reshape(shape).shape
+        except (ValueError, TypeError):
+            raise ShapeError(f"reshape: cannot reshape {self._describe()} ({self.size} "
+                             f"entries) into shape {tuple(shape)}") from None
+        return self._apply(ops.RESHAPE, (self,), new_shape)
+
+    def transpose(self, *axes: Union[int, Sequence[int]]) -> "Tensor":
+        """Axes permuted (reversed when none are given, as numpy's .T)."""
+        if len(axes) == 1 and not isinstance(axes[0], numbers.Integral):
+            axes = tuple(axes[0])
+        n = self.data.ndim
+        if not axes:
+            axes = tuple(range(n - 1, -1, -1))
+        valid = all(isinstance(a, numbers.Integral) and -n <= a < n for a in axes)
+        if not valid or sorted(a % n for a in axes) != list(range(n)):
+            raise ShapeError(f"transpose: axes {tuple(axes)} are not a permutation of the "
+                             f"{n} axes of {self._describe()}")
+        return self._apply(ops.TRANSPOSE, (self,), tuple(a % n for a in axes))
+
+    @property
+    def T(self) -> "Tensor":
+        """The transpose (axes reversed; rows and columns swapped for a matrix)."""
+        return self.transpose()
+
+    def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
+        """This tensor repeated to ``shape`` (numpy broadcasting rules)."""
+        return self._apply(ops.BROADCAST, (self,), tuple(shape))
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        """Entries picked by ints, slices or integer arrays, as in numpy:
+        ``probs[np.arange(n), labels]`` picks each row's class probability."""
+        if isinstance(index, Node):
+            raise TypeError("index a Tensor with ints, slices or integer arrays, not with a "
+                            f"{type(index).__name__} (use its .data if it holds indices)")
+        if isinstance(index, list):
+            index = np.asarray(index)
+        return self._apply(ops.INDEX, (self,), index)
+
+    def softmax(self, axis: int = -1) -> "Tensor":
+        """exp(y_k) / sum_i exp(y_i) along ``axis``: each slice becomes probabilities."""
+        return self._apply(ops.SOFTMAX, (self,), _axis(axis, self, "softmax"))
+
+    def log_softmax(self, axis: int = -1) -> "Tensor":
+        """log(softmax) computed stably (no log of 0)."""
+        return self._apply(ops.LOG_SOFTMAX, (self,), _axis(axis, self, "log_softmax"))
+
+    def cross_entropy(self, targets: Any, *, softmax: Optional["Tensor"] = None) -> "Tensor":
+        """Mean softmax cross-entropy of these logits (raw scores, one row per
+        sample): -log S_k for class indices k, or -sum_j y_j log S_j for rows of
+        target probabilities (one-hot rows). Softmax and log are fused, so the
+        gradient is exactly seed 003's (S - S~) / n. ``softmax``: this tensor's
+        softmax if already computed (a model's output), reused in backward."""
+        known = None
+        if softmax is not None:
+            if (softmax.op is not ops.SOFTMAX or softmax.children[0] is not self
+                    or softmax.arg != self.data.ndim - 1):
+                raise ValueError("cross_entropy(softmax=...) must be this tensor's softmax")
+            known = softmax.data
+        return self._apply(ops.CROSS_ENTROPY, (self,), (_targets(targets, self), known))
+
+    def __repr__(self) -> str:
+        label = f"{self.label!r}, " if self.label else ""
+        grad = self.grad
+        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+        if not self.data.ndim:  # one number: one line, as Value prints
+            return (f"Tensor({label}data={format_number(self.data)}, "
+                    f"grad={format_number(grad)})")
+        return (f"Tensor({label}shape={self.shape},\n  data={_fmt(self.data, 7)},\n"
+                f"  grad={_fmt(grad, 7)})")
+
+    def _repr_html_(self) -> str:
+        grad = self.grad.data if isinstance(self.grad, Tensor) else np.asarray(self.grad)
+        label = html.escape(self.label) if self.label else "Tensor"
+        op = (f" <span style='color:#888'>= {html.escape(self.op.symbol)}(…)</span>"
+              if self.children else "")
+        return (
+            "<div style='display:inline-block;border:1px solid #bbb;border-radius:6px;"
+            "padding:4px 10px;font-family:monospace;line-height:1.4'>"
+            f"<b>{label}</b>{op} <span style='color:#888'>shape {self.shape}</span>"
+            "<div style='display:flex;gap:16px;align-items:flex-start'>"
+            f"<div>data{_html_table(self.data, '#222')}</div>"
+            f"<div style='color:#b5442a'>grad{_html_table(grad, '#b5442a')}</div>"
+            "</div></div>"
+        )
+
+
+# --- construction helpers ------------------------------------------------------------
+
+def _constant(data: np.ndarray) -> Tensor:
+    t = _new(Tensor)
+    t.data = data
+    t.grad = _zeros(data.shape)
+    t.children = ()
+    t.op = ops.CONSTANT
+    return t
+
+
+def _lift(x: Any, op: ops.Op) -> Tensor:
+    """An operand that is not a Tensor becomes a constant (or a clear error)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, Node):
+        raise TypeError(
+            f"{op.name} ({op.symbol}): cannot combine a Tensor with a {type(x).__name__} "
+            f"({x._describe()}). Value builds scalar graphs, Tensor array graphs; use "
+            "Tensor(v.data) for a constant, or build the whole computation from Tensors"
+        )
+    if x.__class__ is float or x.__class__ is int:
+        return _constant(np.asarray(float(x)))
+    return _constant(_as_array(x, f"{op.name} ({op.symbol}) operand", copy=False))
+
+
+def _result(op: ops.Op, data: Any, operands: tuple) -> Tensor:
+    if data.__class__ is not np.ndarray:  # numpy hands back scalars for 0-d results
+        data = np.asarray(data, dtype=np.float64)
+    out = _new(Tensor)
+    out.data = data
+    out.grad = _zeros(data.shape)
+    if MODE.fast:
+        out.children = operands
+        out.op = op
+        return out
+    if MODE.anomaly:
+        check_forward(op, operands, data)
+    if MODE.grad_enabled:
+        out.children = operands
+        out.op = op
+    else:
+        out.children = ()
+        out.op = None
+    return out
+
+
+def _axes(axis: Any, t: Tensor, op_name: str) -> Optional[tuple]:
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    n = t.data.ndim
+    for a in axes:
+        if not isinstance(a, numbers.Integral) or not -n <= a < n:
+            raise ShapeError(f"{op_name}: axis {a!r} is out of range for {t._describe()} "
+                             f"({n} axes: 0..{n - 1})")
+    normal = tuple(sorted(int(a) % n for a in axes))
+    if len(set(normal)) != len(normal):
+        raise ShapeError(f"{op_name}: axis {axis!r} repeats an axis")
+    return normal
+
+
+def _axis(axis: Any, t: Tensor, op_name: str) -> int:
+    if not isinstance(axis, numbers.Integral):
+        raise TypeError(f"{op_name}: axis must be one int, got {axis!r}")
+    return _axes(axis, t, op_name)[0]
+
+
+def _targets(targets: Any, logits: Tensor) -> np.ndarray:
+    if isinstance(targets, Tensor):
+        targets = targets.data
+    if isinstance(targets, Node):
+        raise TypeError("cross_entropy: targets must be class indices or target "
+                        f"probabilities, not a {type(targets).__name__}")
+    t = np.asarray(targets)
+    shape = logits.shape
+    if not shape:
+        raise ShapeError("cross_entropy: the logits need a class axis, got a 0-d tensor")
+    if t.dtype.kind in "iu" or (t.dtype.kind == "f" and t.shape == shape[:-1]
+                                 and np.all(t == np.round(t))):
+        t = t.astype(np.int64, copy=False)
+        if t.shape != shape[:-1]:
+            raise ShapeError(f"cross_entropy: logits of shape {shape} need one class index "
+                             f"per sample, shape {shape[:-1]}; got targets of shape {t.shape}")
+        if t.size and (t.min() < 0 or t.max() >= shape[-1]):
+            raise ValueError(f"cross_entropy: class indices must lie in 0..{shape[-1] - 1} "
+                             f"(the logits have {shape[-1]} classes); got {t.min()}..{t.max()}")
+        return t
+    t = _as_array(t, "cross_entropy targets")
+    if t.shape != shape:
+        raise ShapeError(f"cross_entropy: target probabilities must have the logits' shape "
+                         f"{shape}; got {t.shape}")
+    return t
+
+
+# --- errors --------------------------------------------------------------------------
+
+_DOMAIN = {
+    "log": "log is defined for positive numbers only",
+    "pow": "this power is undefined (0 to a negative power, or a negative base with a "
+           "fractional exponent)",
+    "exp": "exp overflowed: the result is larger than the largest float",
+}
+
+
+def _op_error(op: ops.Op, operands: tuple, error: Exception, arg: Any = None) -> Exception:
+    shapes = " and ".join(str(o.shape) for o in operands)
+    what = ", ".join(o._describe() for o in operands)
+    name = f"{op.name} ({op.symbol})"
+    if op is ops.MATMUL:
+        a, b = operands
+        inner_a = a.shape[-1] if a.ndim else None
+        inner_b = (b.shape[-2] if b.ndim > 1 else b.shape[0]) if b.ndim else None
+        if not a.ndim or not b.ndim:
+            return ShapeError(f"{name}: shapes {shapes}: matmul needs arrays with at least "
+                              "one axis, not single numbers (use * for those)")
+        if inner_a != inner_b:
+            return ShapeError(f"{name}: shapes {shapes} do not fit: the first operand's "
+                              f"last axis ({inner_a}) must equal the second's "
+                              f"{'second-to-last' if b.ndim > 1 else 'only'} axis ({inner_b})")
+        return ShapeError(f"{name}: shapes {shapes}: the batch axes do not broadcast")
+    if isinstance(error, IndexError):
+        return IndexError(f"{name}: index {arg!r} does not fit {what}: {error}")
+    if op is ops.BROADCAST:
+        return ShapeError(f"broadcast: cannot repeat shape {shapes} to shape {arg}: numpy "
+                          "broadcasting matches axes from the right, each pair equal or the "
+                          "tensor's 1")
+    if op in (ops.ADD, ops.MUL, ops.POW, ops.POW_CONST):
+        return ShapeError(f"{name}: shapes {shapes} do not broadcast: numpy broadcasting "
+                          "matches axes from the right, each pair equal or one of them 1")
+    return ShapeError(f"{name}: cannot apply to {what} with {arg!r}: {error}")
+
+
+def _domain_error(op: ops.Op, operands: tuple) -> ArithmeticError:
+    reason = _DOMAIN.get(op.name, "the result is undefined")
+    where = ""
+    with np.errstate(all="ignore"):
+        result = np.asarray(_elementwise_forward(op)(*(o.data for o in operands)))
+    bad = ~np.isfinite(result)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        values = [np.broadcast_to(o.data, bad.shape)[index] for o in operands]
+        if np.isinf(result[index]) and all(v != 0 for v in values):
+            reason = f"{op.name} overflowed: the result is larger than the largest float"
+        ins = ", ".join(format_number(v) for v in values)
+        where = f"; first at entry {list(index)}: {op.name}({ins})"
+    what = ", ".join(o._describe() for o in operands)
+    return ArithmeticError(f"{op.name}({what}): {reason}{where}")
+
+
+def _elementwise_forward(op: ops.Op):
+    return op.forward_array or op.forward
+
+
+# --- elementwise operators: the op table's entries, fed arrays -----------------------
+
+# Ops that can leave their domain: numpy's warnings become clear errors.
+_CHECKED = {ops.LOG, ops.POW, ops.POW_CONST, ops.EXP}
+
+
+def _binary(op: ops.Op, reflected: bool = False):
+    forward = _elementwise_forward(op)
+    checked = op in _CHECKED
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        if other.__class__ is not Tensor:
+            other = _lift(other, op)
+        a, b = (other, self) if reflected else (self, other)
+        try:
+            if checked:
+                with np.errstate(divide="raise", invalid="raise", over="raise"):
+                    data = forward(a.data, b.data)
+            else:
+                data = forward(a.data, b.data)
+        except FloatingPointError:
+            raise _domain_error(op, (a, b)) from None
+        except ValueError as error:
+            raise _op_error(op, (a, b), error) from None
+        return _result(op, data, (a, b))
+
+    return method
+
+
+def _unary(op: ops.Op):
+    forward = _elementwise_forward(op)
+    checked = op in _CHECKED
+
+    def method(self: Tensor) -> Tensor:
+        if checked:
+            try:
+                with np.errstate(divide="raise", invalid="raise", over="raise"):
+                    data = forward(self.data)
+            except FloatingPointError:
+                raise _domain_error(op, (self,)) from None
+        else:
+            data = forward(self.data)
+        return _result(op, data, (self,))
+
+    method.__name__ = op.name
+    method.__doc__ = f"{op.name} of every entry (a primitive op; see autograd.ops)."
+    return method
+
+
+def _matmul(self: Tensor, other: Any) -> Tensor:
+    if other.__class__ is not Tensor:
+        other = _lift(other, ops.MATMUL)
+    return self._apply(ops.MATMUL, (self, other))
+
+
+def _rmatmul(self: Tensor, other: Any) -> Tensor:
+    return self._apply(ops.MATMUL, (_lift(other, ops.MATMUL), self))
+
+
+_pow_value = _binary(ops.POW)       # x ** y, y a variable: both get gradients
+_pow_const = _binary(ops.POW_CONST)  # x ** n, n a constant
+
+
+def _pow(self: Tensor, exponent: Any) -> Tensor:
+    if isinstance(exponent, Tensor) and not exponent.is_constant:
+        return _pow_value(self, exponent)
+    return _pow_const(self, _lift(exponent, ops.POW_CONST))
+
+
+def _rpow(self: Tensor, base: Any) -> Tensor:
+    return _pow_value(_lift(base, ops.POW), self)
+
+
+Tensor.__add__ = _binary(ops.ADD)
+Tensor.__radd__ = _binary(ops.ADD, reflected=True)
+Tensor.__mul__ = _binary(ops.MUL)
+Tensor.__rmul__ = _binary(ops.MUL, reflected=True)
+Tensor.__matmul__ = _matmul
+Tensor.__rmatmul__ = _rmatmul
+Tensor.__pow__ = _pow
+Tensor.__rpow__ = _rpow
+Tensor.exp = _unary(ops.EXP)
+Tensor.log = _unary(ops.LOG)
+Tensor.tanh = _unary(ops.TANH)
+Tensor.sigmoid = _unary(ops.SIGMOID)
+Tensor.relu = _unary(ops.RELU)
+Tensor.step = _unary(ops.STEP)
+
+
+# --- composites: built from the primitives above --------------------------------------
+
+def _neg(self: Tensor) -> Tensor:
+    return self * -1.0
+
+
+def _sub(self: Tensor, other: Any) -> Tensor:
+    if isinstance(other, Tensor):
+        return self + (-other)
+    other = _lift(other, ops.ADD)
+    return self + _constant(-other.data)
+
+
+def _rsub(self: Tensor, other: Any) -> Tensor:
+    return _lift(other, ops.ADD) + (-self)
+
+
+def _truediv(self: Tensor, other: Any) -> Tensor:
+    other = _lift(other, ops.MUL)
+    _check_divisor(self, other)
+    if not other.is_constant:
+        return self * other ** -1.0
+    return self * _constant(1.0 / other.data)
+
+
+def _rtruediv(self: Tensor, other: Any) -> Tensor:
+    other = _lift(other, ops.MUL)
+    _check_divisor(other, self)
+    return other * self ** -1.0
+
+
+def _check_divisor(a: Tensor, b: Tensor) -> None:
+    if not np.all(b.data):
+        raise ZeroDivisionError(f"/: division by zero ({a._describe()} / {b._describe()})")
+
+
+Tensor.__neg__ = _neg
+Tensor.__sub__ = _sub
+Tensor.__rsub__ = _rsub
+Tensor.__truediv__ = _truediv
+Tensor.__rtruediv__ = _rtruediv
+
+
+# --- the backward pass for plain backward() calls -------------------------------------
+
+def _backward_arrays(root: Tensor, seed: np.ndarray, order: list) -> None:
+    """The same chain rule as :func:`autograd.node._run_backward` (the op table's
+    rules, the sum rule, _fit_grad), lean for the common case: no observer, no
+    recording; and no gradient computed for what no variable lies under (the
+    input batch of ``x @ W``, constants)."""
+    live = set()  # nodes with a variable (a leaf that is not a constant) under them
+    add = live.add
+    for node in order:
+        children = node.children
+        if children:
+            for child in children:
+                if child in live:
+                    add(node)
+                    break
+        elif node.op is None:
+            add(node)
+    if root not in live:
+        raise RuntimeError(
+            f"backward(): {root._describe()} depends on no variable, only on constants "
+            "(numbers, numpy arrays, requires_grad=False tensors), so there is nothing "
+            "to differentiate")
+    grads = {root: seed}
+    get = grads.get
+    node = None
+    try:
+        for node in reversed(order):
+            children = node.children
+            if not children:
+                continue
+            upstream = get(node)
+            if upstream is None:
+                continue
+            op = node.op
+            if op.vjp is not None:
+                if len(children) == 1:  # its one operand is live, or node would not be
+                    products = op.vjp(upstream, node.data, node.arg, children[0].data)
+                else:
+                    products = op.vjp(upstream, node.data, node.arg,
+                                      *[c.data for c in children],
+                                      needs=tuple([c in live for c in children]))
+                locals_ = None
+            else:
+                locals_ = op.local(node.data, *[c.data for c in children])
+            skip = op.constant_operands
+            for i, child in enumerate(children):
+                if child not in live or i in skip:
+                    continue
+                if locals_ is None:
+                    product = products[i]
+                else:  # elementwise: local derivative times upstream
+                    local = locals_[i]
+                    product = upstream if local.__class__ is float and local == 1.0 \
+                        else local * upstream
+                product = child._fit_grad(product)
+                previous = get(child)
+                grads[child] = product if previous is None else previous + product
+    except (ArithmeticError, ValueError) as error:
+        raise _backward_error(node, error) from None
+    handed_out = set()  # a leaf's grad must be its own array, never shared or read-only
+    for node, g in grads.items():
+        if g.__class__ is not np.ndarray:
+            g = np.asarray(g, dtype=np.float64)
+        if node.children:
+            node.grad = g
+            continue
+        old = node.grad
+        if not _is_zero(old):
+            g = old + g
+        elif id(g) in handed_out or not g.flags.writeable:
+            g = g.copy()
+        handed_out.add(id(g))
+        node.grad = g
+
+
+# --- display -------------------------------------------------------------------------
+
+def _fmt(a: np.ndarray, indent: int) -> str:
+    """numpy's layout with the project's number format, columns aligned."""
+    sample = a.ravel()
+    if sample.size > 200:  # only the corners are shown; width from those and the extremes
+        sample = np.concatenate([sample[:100], sample[-100:], [sample.min(), sample.max()]])
+    width = max((len(format_number(x)) for x in sample), default=0)
+    return np.array2string(
+        a, separator=", ", max_line_width=88, prefix=" " * indent,
+        formatter={"float_kind": lambda x: format_number(x).rjust(width)},
+        threshold=60, edgeitems=3)
+
+
+def _html_table(a: np.ndarray, color: str, limit: int = 6) -> str:
+    if a.ndim > 2:
+        return f"<pre style='margin:0'>{html.escape(_fmt(a, 0))}</pre>"
+    rows = np.atleast_2d(a)
+    r, c = rows.shape
+    show_r = list(range(min(r, limit))) + ([None] if r > limit else [])
+    show_c = list(range(min(c, limit))) + ([None] if c > limit else [])
+    cells = []
+    for i in show_r:
+        tds = "".join(
+            "<td>…</td>" if i is None or j is None
+            else f"<td style='text-align:right;padding:0 4px'>{format_number(rows[i, j])}</td>"
+            for j in show_c)
+        cells.append(f"<tr>{tds}</tr>")
+    return (f"<table style='border-collapse:collapse;color:{color};font-size:90%'>"
+            f"{''.join(cells)}</table>")

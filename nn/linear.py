@@ -1,0 +1,200 @@
+"""Batched layers on Tensors: the matrix form of the network (seed 003).
+
+A batch X has one sample per row (N x M). Layer l computes
+
+    h_l = Z_{l-1} W_l + b_l        Z_l = f_l(h_l)        (Z_0 = X)
+
+with W_l of shape (inputs, outputs) and the bias row b_l added to every row of
+the batch (the seed's b~: b^T repeated N times). The engine's gradients are then
+exactly the seed's matrix rules: dJ/dW_l = Z_{l-1}^T dJ/dh_l,
+dJ/dZ_{l-1} = dJ/dh_l W_l^T, dJ/db_l = the column sums of dJ/dh_l.
+
+These modules plug into the same losses, optimizers and ``fit`` loop as the
+scalar ``nn.MLP``; ``batched = True`` tells ``fit`` to hand them a whole batch.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+
+from autograd import Tensor
+
+from .layers import ELEMENTWISE, check_activation
+from .module import Module, freeze
+
+BiasSpec = Union[bool, str, float, Sequence[float], np.ndarray, None]
+
+
+def _activate(name: str, h: Tensor) -> Tensor:
+    # softmax couples the outputs of a sample: it runs along each row
+    return h.softmax(-1) if name == "softmax" else ELEMENTWISE[name](h)
+
+
+class Linear(Module):
+    """``nout`` neurons fully connected to ``nin`` inputs, for a whole batch:
+    ``out = f(x @ W + b)``.
+
+    ``weights``: an (nin, nout) array (rows = sending input, columns =
+    receiving neuron, as in seed 003); random uniform in +-1/sqrt(nin) if omitted.
+    ``bias``: True (one random bias per neuron), ``"shared"`` (one random bias
+    for the layer), a number (one bias of that value shared by the layer, as the
+    2-3-2 slides do), an array of nout numbers, or False/None (no bias).
+    ``index`` numbers the layer in labels: W{index}, b{index}, h{index}, Z{index}.
+    """
+
+    batched = True
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "identity",
+        *,
+        weights: Optional[Any] = None,
+        bias: BiasSpec = True,
+        train_bias: bool = True,
+        index: Union[int, str] = "",
+        rng: Optional[np.random.Generator] = None,
+        seed: Optional[int] = None,
+    ) -> None:
+        for what, n in (("nin", nin), ("nout", nout)):
+            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+                raise ValueError(f"Linear: {what} must be a positive int, got {n!r}")
+        self.activation = check_activation(activation)
+        self._index = str(index)
+        rng = rng if rng is not None else np.random.default_rng(seed)
+        bound = 1.0 / np.sqrt(nin)
+        if weights is None:
+            weights = rng.uniform(-bound, bound, (nin, nout))
+        self.W = Tensor(weights, label=f"W{index}")
+        if self.W.shape != (nin, nout):
+            raise ValueError(f"Linear({nin} -> {nout}): weights of shape {self.W.shape}; "
+                             f"expected ({nin}, {nout}) (rows = inputs, columns = neurons)")
+        b = _bias(bias, nout, bound, rng)
+        if b is not None:
+            self.b = Tensor(b, label=f"b{index}")
+            if not train_bias:
+                freeze(self.b)
+
+    @property
+    def nin(self) -> int:
+        return self.W.shape[0]
+
+    @property
+    def nout(self) -> int:
+        return self.W.shape[1]
+
+    def net(self, x: Any) -> Tensor:
+        """h = x W + b (before the activation), labelled h{index}."""
+        if not isinstance(x, Tensor):
+            x = np.asarray(x, dtype=np.float64)
+        if not x.shape or x.shape[-1] != self.nin:
+            raise ValueError(f"Linear({self.nin} -> {self.nout}): input of shape {x.shape}; "
+                             f"expected one row of {self.nin} features per sample, "
+                             f"shape (N, {self.nin})")
+        h = x @ self.W
+        b = getattr(self, "b", None)
+        if b is not None:
+            h = h + b
+        h.label = f"h{self._index}"
+        return h
+
+    def __call__(self, x: Any) -> Tensor:
+        h = self.net(x)
+        z = _activate(self.activation, h)
+        if z is not h:
+            z.label = f"Z{self._index}"
+        return z
+
+    def extra_repr(self) -> str:
+        b = getattr(self, "b", None)
+        bias = "" if b is not None and b.shape else (", shared bias" if b is not None
+                                                     else ", no bias")
+        return f"{self.nin} -> {self.nout}, {self.activation}{bias}"
+
+
+def _bias(bias: BiasSpec, nout: int, bound: float, rng: np.random.Generator
+          ) -> Optional[np.ndarray]:
+    if bias is None or bias is False:
+        return None
+    if bias is True:
+        return rng.uniform(-bound, bound, nout)
+    if isinstance(bias, str):
+        if bias != "shared":
+            raise ValueError(f"Linear: bias={bias!r}; use True, False, 'shared', a number "
+                             "or an array of one bias per neuron")
+        return np.asarray(rng.uniform(-bound, bound))
+    b = np.asarray(bias, dtype=np.float64)
+    if b.shape not in ((), (nout,)):
+        raise ValueError(f"Linear: bias of shape {b.shape}; expected a number (shared) or "
+                         f"{nout} numbers (one per neuron)")
+    return b
+
+
+class TensorMLP(Module):
+    """A multi-layer perceptron on Tensors, one batch per call:
+    ``TensorMLP(4, [6, 3], "sigmoid", output_activation="softmax")`` is seed
+    004's iris network. Same arguments as the scalar ``nn.MLP``; weights are
+    W1, W2, ... of shape (inputs, outputs), biases b1, b2, ...
+    """
+
+    batched = True
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: Union[str, Sequence[str]] = "sigmoid",
+        *,
+        output_activation: Optional[str] = None,
+        bias: BiasSpec = True,
+        seed: Optional[int] = None,
+    ) -> None:
+        nouts = list(nouts)
+        if not nouts:
+            raise ValueError("TensorMLP needs at least one layer size in nouts")
+        acts = [activation] * len(nouts) if isinstance(activation, str) else list(activation)
+        if len(acts) != len(nouts):
+            raise ValueError(f"TensorMLP: {len(acts)} activations for {len(nouts)} layers")
+        if output_activation is not None:
+            acts[-1] = output_activation
+        rng = np.random.default_rng(seed)
+        sizes = [nin, *nouts]
+        self.layers = [Linear(a, b, act, bias=bias, index=k + 1, rng=rng)
+                       for k, (a, b, act) in enumerate(zip(sizes, sizes[1:], acts))]
+
+    @classmethod
+    def from_layers(cls, layers: Sequence[Linear]) -> "TensorMLP":
+        """A network of explicitly built Linear layers (fan-ins must match)."""
+        layers = list(layers)
+        if not layers:
+            raise ValueError("TensorMLP.from_layers needs at least one layer")
+        for k, (prev, layer) in enumerate(zip(layers, layers[1:]), start=1):
+            if layer.nin != prev.nout:
+                raise ValueError(f"layer {k} takes {layer.nin} inputs but layer {k - 1} has "
+                                 f"{prev.nout} neurons")
+        model = cls.__new__(cls)
+        model.layers = layers
+        return model
+
+    @property
+    def nin(self) -> int:
+        return self.layers[0].nin
+
+    def forward_layers(self, x: Any) -> list[list[Tensor]]:
+        """Every layer's output for the batch, first layer first."""
+        outs = []
+        for layer in self.layers:
+            x = layer(x)
+            outs.append([x])
+        return outs
+
+    def __call__(self, x: Any) -> Tensor:
+        """The output layer's activations, one row per sample."""
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def extra_repr(self) -> str:
+        return "-".join(str(n) for n in [self.nin] + [layer.nout for layer in self.layers])

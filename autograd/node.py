@@ -58,6 +58,50 @@ class Node:
         self.label = label
         return self
 
+    # --- composite ops, built from the primitives add, mul and pow -----------------
+    # Subclasses provide the primitives and two hooks: _operand (lift a number
+    # into a constant of their kind, NotImplemented for a foreign node) and
+    # _constant. A constant operand is folded (x - 2 is x + (-2): no extra node).
+    def __neg__(self) -> "Node":
+        return self * -1.0
+
+    def __sub__(self, other: Any) -> "Node":
+        other = self._operand(other, "-")
+        if other is NotImplemented:
+            return other
+        if other.is_constant:
+            return self + self._constant(-other.data)
+        return self + (-other)
+
+    def __rsub__(self, other: Any) -> "Node":
+        other = self._operand(other, "-")
+        if other is NotImplemented:
+            return other
+        return other + (-self)
+
+    def __truediv__(self, other: Any) -> "Node":
+        other = self._operand(other, "/")
+        if other is NotImplemented:
+            return other
+        _check_divisor(self, other)
+        if other.is_constant:
+            return self * self._constant(1.0 / other.data)
+        return self * other ** -1.0
+
+    def __rtruediv__(self, other: Any) -> "Node":
+        other = self._operand(other, "/")
+        if other is NotImplemented:
+            return other
+        _check_divisor(other, self)
+        return other * self ** -1.0
+
+    def _operand(self, x: Any, symbol: str) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def _constant(data: Any) -> "Node":
+        raise NotImplementedError
+
     # Subclasses: reduce a gradient contribution to this node's own shape.
     def _fit_grad(self, contribution: Any) -> Any:
         return contribution
@@ -67,6 +111,13 @@ class Node:
 
     def _describe(self) -> str:
         raise NotImplementedError
+
+
+def _check_divisor(numerator: Node, divisor: Node) -> None:
+    if not np.all(divisor.data):
+        raise ZeroDivisionError(
+            f"/: division by zero ({numerator._describe()} / {divisor._describe()})"
+        )
 
 
 # --- modes -------------------------------------------------------------------------

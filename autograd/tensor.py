@@ -193,6 +193,13 @@ class Tensor(Node):
     def _zero_like(self) -> np.ndarray:
         return _zeros(self.data.shape)
 
+    def _operand(self, x: Any, symbol: str) -> "Tensor":
+        return _lift(x, symbol)
+
+    @staticmethod
+    def _constant(data: Any) -> "Tensor":
+        return _constant(np.asarray(data, dtype=np.float64))
+
     def _describe(self) -> str:
         name = f"{self.label}=" if self.label else ""
         if self.data.size <= 4:
@@ -359,19 +366,21 @@ def _constant(data: np.ndarray) -> Tensor:
     return t
 
 
-def _lift(x: Any, op: ops.Op) -> Tensor:
-    """An operand that is not a Tensor becomes a constant (or a clear error)."""
+def _lift(x: Any, op: "ops.Op | str") -> Tensor:
+    """An operand that is not a Tensor becomes a constant (or a clear error).
+    ``op``: the op (or, for a composite, its symbol) named in error messages."""
     if isinstance(x, Tensor):
         return x
+    what = op if isinstance(op, str) else f"{op.name} ({op.symbol})"
     if isinstance(x, Node):
         raise TypeError(
-            f"{op.name} ({op.symbol}): cannot combine a Tensor with a {type(x).__name__} "
+            f"{what}: cannot combine a Tensor with a {type(x).__name__} "
             f"({x._describe()}). Value builds scalar graphs, Tensor array graphs; use "
             "Tensor(v.data) for a constant, or build the whole computation from Tensors"
         )
     if x.__class__ is float or x.__class__ is int:
         return _constant(np.asarray(float(x)))
-    return _constant(_as_array(x, f"{op.name} ({op.symbol}) operand", copy=False))
+    return _constant(_as_array(x, f"{what} operand", copy=False))
 
 
 def _result(op: ops.Op, data: Any, operands: tuple) -> Tensor:
@@ -589,49 +598,6 @@ Tensor.tanh = _unary(ops.TANH)
 Tensor.sigmoid = _unary(ops.SIGMOID)
 Tensor.relu = _unary(ops.RELU)
 Tensor.step = _unary(ops.STEP)
-
-
-# --- composites: built from the primitives above --------------------------------------
-
-def _neg(self: Tensor) -> Tensor:
-    return self * -1.0
-
-
-def _sub(self: Tensor, other: Any) -> Tensor:
-    if isinstance(other, Tensor):
-        return self + (-other)
-    other = _lift(other, ops.ADD)
-    return self + _constant(-other.data)
-
-
-def _rsub(self: Tensor, other: Any) -> Tensor:
-    return _lift(other, ops.ADD) + (-self)
-
-
-def _truediv(self: Tensor, other: Any) -> Tensor:
-    other = _lift(other, ops.MUL)
-    _check_divisor(self, other)
-    if not other.is_constant:
-        return self * other ** -1.0
-    return self * _constant(1.0 / other.data)
-
-
-def _rtruediv(self: Tensor, other: Any) -> Tensor:
-    other = _lift(other, ops.MUL)
-    _check_divisor(other, self)
-    return other * self ** -1.0
-
-
-def _check_divisor(a: Tensor, b: Tensor) -> None:
-    if not np.all(b.data):
-        raise ZeroDivisionError(f"/: division by zero ({a._describe()} / {b._describe()})")
-
-
-Tensor.__neg__ = _neg
-Tensor.__sub__ = _sub
-Tensor.__rsub__ = _rsub
-Tensor.__truediv__ = _truediv
-Tensor.__rtruediv__ = _rtruediv
 
 
 # --- the backward pass for plain backward() calls -------------------------------------

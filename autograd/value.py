@@ -96,6 +96,17 @@ class Value(Node):
             f"{op_name}: operands must be Values or numbers, got {type(x).__name__} {x!r}"
         )
 
+    def _operand(self, x: Any, symbol: str) -> "Value":
+        if x.__class__ is Value:
+            return x
+        if isinstance(x, Node):
+            return NotImplemented  # a Tensor: its reflected method explains the mix-up
+        return Value._lift(x, symbol)
+
+    @staticmethod
+    def _constant(data: float) -> "Value":
+        return Value._lift(float(data), "const")
+
     def _describe(self) -> str:
         name = f"{self.label}=" if self.label else ""
         return f"{name}{self.data!r}"
@@ -264,41 +275,3 @@ Value.tanh = _unary(ops.TANH)
 Value.sigmoid = _unary(ops.SIGMOID)
 Value.relu = _unary(ops.RELU)
 Value.step = _unary(ops.STEP)
-
-
-# --- composites: built from the primitives above --------------------------------------
-
-def _neg(self: Value) -> Value:
-    return self * -1.0
-
-
-def _sub(self: Value, other: Operand) -> Value:
-    if isinstance(other, Node) and not isinstance(other, Value):
-        return NotImplemented
-    return self + (-Value._lift(other, "-") if not isinstance(other, Value) else -other)
-
-
-def _rsub(self: Value, other: Operand) -> Value:
-    return Value._lift(other, "-") + (-self)
-
-
-def _truediv(self: Value, other: Operand) -> Value:
-    if isinstance(other, Node) and not isinstance(other, Value):
-        return NotImplemented
-    other = Value._lift(other, "/")
-    if other.data == 0.0:
-        raise ZeroDivisionError(f"/: division by zero ({self._describe()} / {other._describe()})")
-    return self * other ** -1.0
-
-
-def _rtruediv(self: Value, other: Operand) -> Value:
-    if self.data == 0.0:
-        raise ZeroDivisionError(f"/: division by zero ({other!r} / {self._describe()})")
-    return Value._lift(other, "/") * self ** -1.0
-
-
-Value.__neg__ = _neg
-Value.__sub__ = _sub
-Value.__rsub__ = _rsub
-Value.__truediv__ = _truediv
-Value.__rtruediv__ = _rtruediv

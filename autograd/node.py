@@ -58,6 +58,41 @@ class Node:
         self.label = label
         return self
 
+    # --- backward ------------------------------------------------------------------
+    def backward(
+        self,
+        gradient: Any = None,
+        *,
+        create_graph: bool = False,
+        on_step: Optional["Observer"] = None,
+        accumulate: bool = False,
+    ) -> None:
+        """Fill ``.grad`` of every node under this one with d(self)/d(node).
+
+        ``gradient``: the seed d(root)/d(self); 1 by default, which needs a
+        one-number root (a loss). ``create_graph``: record the backward pass so
+        grads can be differentiated again. ``on_step``: called with a
+        :class:`BackwardStep` for every edge. ``accumulate``: add to grads left
+        by an earlier pass without a warning.
+        """
+        seed = self._seed(gradient)
+        order = topological_order(self)
+        prepare_backward(self, order, accumulate)
+        if create_graph or on_step is not None or MODE.anomaly:
+            _run_backward(self, self._constant(seed) if create_graph else seed, order=order,
+                          create_graph=create_graph, on_step=on_step)
+        else:
+            self._fast_backward(seed, order)
+
+    def _seed(self, gradient: Any) -> Any:
+        raise NotImplementedError
+
+    def _fast_backward(self, seed: Any, order: list) -> None:
+        _run_backward(self, seed, order=order)
+
+    def _holds_grad(self) -> bool:
+        return _nonzero(self.grad)
+
     # --- composite ops, built from the primitives add, mul and pow -----------------
     # Subclasses provide the primitives and two hooks: _operand (lift a number
     # into a constant of their kind, NotImplemented for a foreign node) and
@@ -278,7 +313,7 @@ def prepare_backward(root: Node, order: list[Node], accumulate: bool) -> None:
     stale: list[Node] = []
     for node in order:
         if node.op is None:
-            if not accumulate and _nonzero(node.grad):
+            if not accumulate and node._holds_grad():
                 stale.append(node)
         else:
             node.grad = node._zero_like()

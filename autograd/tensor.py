@@ -206,33 +206,12 @@ class Tensor(Node):
             return f"{name}Tensor({self.data.tolist()!r})"
         return f"{name}Tensor of shape {self.shape}"
 
-    # --- backward -------------------------------------------------------------------
-    def backward(
-        self,
-        gradient: Optional[ArrayLike] = None,
-        *,
-        create_graph: bool = False,
-        on_step: Optional[Observer] = None,
-        accumulate: bool = False,
-    ) -> None:
-        """Fill ``.grad`` of every tensor under this one with d(self)/d(tensor).
+    # --- backward (Node.backward drives it) -----------------------------------------------
+    def _holds_grad(self) -> bool:
+        return not _is_zero(self.grad)  # the shared zero array is known fresh unscanned
 
-        This tensor must hold one number (a loss), unless ``gradient`` gives
-        d(something)/d(self) with this tensor's shape (a vector-Jacobian
-        product). ``create_graph``, ``on_step`` and ``accumulate`` work as in
-        :meth:`autograd.Value.backward`.
-        """
-        seed = self._seed(gradient)
-        order = topological_order(self)
-        # prepare_backward scans the leaves' grads for leftovers; a grad that is
-        # still the shared zero array is known fresh without scanning it.
-        fresh = accumulate or all(_is_zero(n.grad) for n in order if n.op is None)
-        prepare_backward(self, order, accumulate or fresh)
-        if create_graph or on_step is not None or MODE.anomaly:
-            _run_backward(self, _constant(seed) if create_graph else seed, order=order,
-                          create_graph=create_graph, on_step=on_step)
-        else:
-            _backward_arrays(self, seed, order)
+    def _fast_backward(self, seed: np.ndarray, order: list) -> None:
+        _backward_arrays(self, seed, order)
 
     def _seed(self, gradient: Optional[ArrayLike]) -> np.ndarray:
         shape = self.data.shape

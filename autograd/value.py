@@ -114,31 +114,13 @@ class Value(Node):
     def _zero_like(self) -> float:
         return 0.0
 
-    # --- backward -------------------------------------------------------------------
-    def backward(
-        self,
-        gradient: Optional[float] = None,
-        *,
-        create_graph: bool = False,
-        on_step: Optional[Observer] = None,
-        accumulate: bool = False,
-    ) -> None:
-        """Fill ``.grad`` of every node under this one with d(self)/d(node).
+    # --- backward (Node.backward drives it) -----------------------------------------------
+    def _seed(self, gradient: Optional[float]) -> float:
+        return 1.0 if gradient is None else _as_float(gradient, "backward(gradient=...)")
 
-        ``gradient``: the seed d(root)/d(self), 1 by default. ``create_graph``:
-        record the backward pass so grads can be differentiated again.
-        ``on_step``: called with a :class:`BackwardStep` for every edge.
-        ``accumulate``: add to grads left by an earlier pass without a warning.
-        """
-        seed = 1.0 if gradient is None else _as_float(gradient, "backward(gradient=...)")
-        order = topological_order(self)
-        prepare_backward(self, order, accumulate)
-        if create_graph or on_step is not None or MODE.anomaly:
-            _run_backward(self, Value(seed) if create_graph else seed, order=order,
-                          create_graph=create_graph, on_step=on_step)
-        else:
-            self.grad = seed
-            _run_backward_floats(order)
+    def _fast_backward(self, seed: float, order: list) -> None:
+        self.grad = seed
+        _run_backward_floats(order)
 
     # --- conversions ------------------------------------------------------------------
     def item(self) -> float:

@@ -1,8 +1,9 @@
 """Gradients as functions: grad() (as torch.autograd.grad) and gradcheck()."""
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -95,6 +96,18 @@ class GradcheckResult:
         return "\n".join(lines)
 
 
+def _parameter_names(f: Callable, count: int) -> list[str]:
+    try:
+        params = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):  # builtins and some callables have no signature
+        params = []
+    positional = [p.name for p in params
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) >= count:
+        return positional[:count]
+    return [f"x{i}" for i in range(count)]
+
+
 def _leaf(x: Any) -> Node:
     if isinstance(x, np.ndarray):
         from .tensor import Tensor  # Tensor arrives with the tensor engine
@@ -110,11 +123,16 @@ def gradcheck(
     atol: float = 1e-6,
     rtol: float = 1e-5,
     verbose: bool = False,
+    names: Optional[Sequence[str]] = None,
 ) -> GradcheckResult:
     """Compare backward gradients of ``f(*inputs)`` (a scalar) with central
     finite differences (f(x+eps) - f(x-eps)) / 2eps, per input entry. ``inputs``
     are numbers (or numpy arrays, for Tensor functions). Returns the comparison;
-    truthy when every entry agrees within atol + rtol*|numeric|."""
+    truthy when every entry agrees within atol + rtol*|numeric|. Entries are
+    named by ``names``, else by f's parameter names (x0, x1, ... for *args)."""
+    names = list(names) if names is not None else _parameter_names(f, len(inputs))
+    if len(names) != len(inputs):
+        raise ValueError(f"gradcheck(): {len(names)} names for {len(inputs)} inputs")
     raw = [np.array(x, dtype=np.float64) if isinstance(x, np.ndarray) else float(x)
            for x in inputs]
     leaves = [_leaf(x) for x in raw]
@@ -130,7 +148,7 @@ def gradcheck(
 
     analytic: list[float] = []
     numeric: list[float] = []
-    names: list[str] = []
+    labels: list[str] = []
     for i, x in enumerate(raw):
         if isinstance(x, np.ndarray):
             g = np.asarray(grads[i], dtype=np.float64)
@@ -141,15 +159,15 @@ def gradcheck(
                 minus[i][idx] -= eps
                 numeric.append((evaluate(plus) - evaluate(minus)) / (2 * eps))
                 analytic.append(float(g[idx]))
-                names.append(f"x{i}{list(idx)}")
+                labels.append(f"{names[i]}{list(idx)}")
         else:
             plus, minus = list(raw), list(raw)
             plus[i] = x + eps
             minus[i] = x - eps
             numeric.append((evaluate(plus) - evaluate(minus)) / (2 * eps))
             analytic.append(float(grads[i]))
-            names.append(f"x{i}")
-    result = GradcheckResult(analytic, numeric, names, atol, rtol)
+            labels.append(names[i])
+    result = GradcheckResult(analytic, numeric, labels, atol, rtol)
     if verbose:
         print(result)
     return result

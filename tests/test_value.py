@@ -344,3 +344,14 @@ def test_undefined_local_derivative_names_the_op():
     y = x ** e  # x**e is 0, but d/dx = e * x**(e-1) divides by zero
     with pytest.raises(ArithmeticError, match=r"backward: the local derivative of pow\(x=0.0, e=0.5\)"):
         y.backward()
+
+
+def test_gradcheck_names_entries_after_the_parameters():
+    result = gradcheck(lambda w7, out_h1: w7 * out_h1, [0.4, 0.912934])
+    assert result.names == ["w7", "out_h1"]
+    assert result.analytic == pytest.approx([0.912934, 0.4])
+    assert "w7" in str(result)
+    named = gradcheck(lambda *xs: xs[0] * xs[1], [1.0, 2.0], names=["a", "b"])
+    assert named.names == ["a", "b"]
+    with pytest.raises(ValueError, match="1 names for 2 inputs"):
+        gradcheck(lambda a, b: a * b, [1.0, 2.0], names=["a"])

@@ -49,7 +49,8 @@ def is_frozen(p: Node) -> bool:
 
 
 def _is_parameter(x: Any) -> bool:
-    return isinstance(x, Node) and x.is_leaf
+    # a constant (a number lifted into the graph) is a leaf but never a parameter
+    return isinstance(x, Node) and x.is_leaf and not x.is_constant
 
 
 def _is_module_list(x: Any) -> bool:

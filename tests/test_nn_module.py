@@ -201,3 +201,16 @@ def test_custom_module_discovers_parameters():
 
     m = Affine()
     assert [n for n, _ in m.named_parameters()] == ["a", "inner.w.0"]
+
+
+def test_a_constant_held_by_a_module_is_not_a_parameter():
+    from autograd import Value
+    from nn.module import Module
+
+    class Scaled(Module):
+        def __init__(self):
+            self.w = Value(0.5, "w")
+            self.scale = Value(1.0) * 0 + 2.0  # computed: not a leaf
+            self.offset = Value._constant(3.0)  # a lifted number
+
+    assert [name for name, _ in Scaled().named_parameters()] == ["w"]

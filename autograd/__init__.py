@@ -11,6 +11,7 @@ from .node import (
     enable_grad,
     is_grad_enabled,
     no_grad,
+    set_grad_enabled,
     topological_order,
     zero_grad,
 )
@@ -21,5 +22,5 @@ from .tensor import ShapeError, Tensor
 __all__ = [
     "AnomalyError", "BackwardStep", "GradcheckResult", "GradientAccumulationWarning", "Node",
     "Op", "ShapeError", "Tensor", "Value", "detect_anomaly", "enable_grad", "format_number",
-    "grad", "gradcheck", "is_grad_enabled", "no_grad", "topological_order", "zero_grad",
+    "grad", "gradcheck", "is_grad_enabled", "no_grad", "set_grad_enabled", "topological_order", "zero_grad",
 ]

@@ -50,8 +50,21 @@ class Node:
 
     @property
     def is_constant(self) -> bool:
-        """True for a number lifted into the graph (the 2 in ``x * 2``)."""
+        """True for a number lifted into the graph (the 2 in ``x * 2``), a node
+        made with ``requires_grad=False``, or a result computed under no_grad."""
         return self.op is not None and self.op.name == "const"
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            f"the truth value of a {type(self).__name__} is ambiguous: compare its data "
+            f"(e.g. `if x.data > 0:`), not the graph node ({self._describe()})"
+        )
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        raise TypeError(
+            f"a {type(self).__name__} is a graph node, not an array: numpy functions cannot "
+            "record it. Use the node's own methods, or its .data for the plain numbers"
+        )
 
     def named(self, label: str) -> "Node":
         """Set the label and return the node itself, for use inside expressions."""
@@ -74,6 +87,12 @@ class Node:
         grads can be differentiated again. ``on_step``: called with a
         :class:`BackwardStep` for every edge. ``accumulate``: add to grads left
         by an earlier pass without a warning.
+
+        Local derivatives read the operands' current ``.data`` when each edge is
+        processed: change a parameter's data between forward and backward and
+        the pass goes through the new value (the slides' sequential update
+        convention is built on this). Otherwise, leave data alone until backward
+        has run.
         """
         seed = self._seed(gradient)
         order = topological_order(self)
@@ -149,10 +168,15 @@ class Node:
 
 
 def _check_divisor(numerator: Node, divisor: Node) -> None:
-    if not np.all(divisor.data):
-        raise ZeroDivisionError(
-            f"/: division by zero ({numerator._describe()} / {divisor._describe()})"
-        )
+    d = divisor.data
+    if d.__class__ is float:
+        if d != 0.0:
+            return
+    elif np.all(d):
+        return
+    raise ZeroDivisionError(
+        f"/: division by zero ({numerator._describe()} / {divisor._describe()})"
+    )
 
 
 # --- modes -------------------------------------------------------------------------
@@ -248,6 +272,7 @@ def topological_order(
     included but not descended into (a root is always descended into).
     Iterative depth-first post-order: a million-node chain is fine."""
     roots = [root] if isinstance(root, Node) else list(root)
+    root_ids = {id(r) for r in roots} if stop_at is not None else set()
     order: list[Node] = []
     visited: set[Node] = set()  # nodes hash by identity (see Node.__hash__)
     stack: list = roots[::-1]
@@ -265,7 +290,7 @@ def topological_order(
         add(node)
         push(node)
         push(finished)
-        if stop_at is not None and id(node) in stop_at and not any(node is r for r in roots):
+        if stop_at is not None and id(node) in stop_at and id(node) not in root_ids:
             continue
         for child in node.children:
             if child not in visited:
@@ -313,7 +338,9 @@ def prepare_backward(root: Node, order: list[Node], accumulate: bool) -> None:
     stale: list[Node] = []
     for node in order:
         if node.op is None:
-            if not accumulate and node._holds_grad():
+            if node.grad is None:  # p.grad = None is a common way to clear one
+                node.grad = node._zero_like()
+            elif not accumulate and node._holds_grad():
                 stale.append(node)
         else:
             node.grad = node._zero_like()
@@ -325,7 +352,8 @@ def prepare_backward(root: Node, order: list[Node], accumulate: bool) -> None:
             f"backward(): {len(stale)} leaf node(s) under the root already hold a non-zero "
             f"grad{' (' + names + ')' if names else ''} from an earlier backward(); this pass "
             "adds to them, so gradients compound. Call zero_grad(root) (or model.zero_grad()) "
-            "first, or pass accumulate=True if you mean to sum gradients.",
+            "first, or pass accumulate=True if you mean to sum gradients. Input data reused "
+            "across passes should not collect gradients: create it with requires_grad=False.",
             GradientAccumulationWarning,
             stacklevel=3,
         )
@@ -454,7 +482,7 @@ def _run_backward(
                     raise
                 raise _backward_error(node, error) from None
             for i, child in enumerate(children):
-                if i in op.constant_operands or products[i] is None:
+                if i in op.constant_operands or products[i] is None or child.is_constant:
                     continue
                 product = child._fit_grad(products[i])
                 if anomaly and not _all_finite(product):
@@ -467,6 +495,9 @@ def _run_backward(
                     on_step(BackwardStep(node, child, locals_[i], upstream, product))
                 previous = get(child)
                 if previous is None or (not isinstance(previous, Node) and not _nonzero(previous)):
+                    if isinstance(product, np.ndarray) and (product is upstream
+                                                            or product.base is not None):
+                        product = product.copy()  # each node owns its gradient array
                     put(child, product)
                 else:
                     put(child, previous + product)

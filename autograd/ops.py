@@ -94,20 +94,48 @@ def _sigmoid_array(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def _pow_value(out: Any, a: Any, b: Any) -> tuple:
-    # d/db = x**y ln x exists only for x > 0; elsewhere it is NaN, as in torch
-    # (anomaly mode reports it).
+def _power_derivative(a: Any, n: Any) -> Any:
+    """d/da a**n = n a**(n-1), with its limits at a = 0 (as torch): 0 for n = 0
+    or n > 1, 1 for n = 1, and an infinity for 0 < n < 1 or n < 0 (where plain
+    Python would raise)."""
+    base, power = data_of(a), data_of(n)
+    if isinstance(base, np.ndarray) or isinstance(power, np.ndarray):
+        if isinstance(a, Node) or isinstance(n, Node):
+            if not np.any((base == 0) & (power < 1)):
+                return n * a ** (n - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = power * np.asarray(base, dtype=np.float64) ** (power - 1.0)
+        return np.where(power == 0, 0.0, d)
+    if power == 0:
+        return 0.0
+    if base == 0.0 and power < 1.0:
+        return math.copysign(math.inf, power)
+    return n * a ** (n - 1)
+
+
+def _log_base_times(out: Any, a: Any) -> Any:
+    """d/db a**b = a**b ln a, entry by entry: it exists for a > 0; at a = 0 it
+    is taken as 0 (as torch), and for a < 0 it is NaN (anomaly mode reports it)."""
     base = data_of(a)
-    positive = base > 0 if not isinstance(base, np.ndarray) else np.all(base > 0)
-    return (b * a ** (b - 1), out * log(a) if positive else out * float("nan"))
+    if isinstance(base, np.ndarray):
+        if np.all(base > 0):
+            return out * log(a)
+        positive = (base > 0).astype(np.float64)
+        nan_where_negative = np.where(base < 0, np.nan, 0.0)
+    else:
+        if base > 0:
+            return out * log(a)
+        return 0.0 if base == 0 else math.nan
+    # log of 1 where the base is not positive: those entries get 0 (+ NaN below 0)
+    return out * log(a * positive + (1.0 - positive)) + nan_where_negative
+
+
+def _pow_value(out: Any, a: Any, b: Any) -> tuple:
+    return (_power_derivative(a, b), _log_base_times(out, a))
 
 
 def _pow_const(out: Any, a: Any, n: Any) -> tuple:
-    n = data_of(n)
-    if a.__class__ is float and a == 0.0 and n < 1.0:
-        # d/dx x**n at 0 for n < 1 is infinite (Python raises instead; torch gives inf)
-        return (math.copysign(math.inf, n) if n != 0.0 else 0.0, 0.0)
-    return (n * a ** (n - 1), 0.0)
+    return (_power_derivative(a, data_of(n)), 0.0)
 
 
 # A number lifted into the graph (the 2 in x * 2): a leaf that is not a variable,

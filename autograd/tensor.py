@@ -121,7 +121,7 @@ class Tensor(Node):
     def __init__(self, data: ArrayLike, label: str = "", *, requires_grad: bool = True
                  ) -> None:
         self.data = _as_array(data, "Tensor()")
-        self.grad = _zeros(self.data.shape)
+        self.grad = np.zeros(self.data.shape)  # a leaf's grad is its own, writable
         self.children = ()
         self.op = None if requires_grad else ops.CONSTANT
         if label:
@@ -191,6 +191,10 @@ class Tensor(Node):
         return contribution.reshape(shape)
 
     def _zero_like(self) -> np.ndarray:
+        # Leaves (parameters) get their own writable zeros, so `p.grad *= 0.5`
+        # works; computed nodes share one read-only zero array per shape.
+        if self.op is None:
+            return np.zeros(self.data.shape)
         return _zeros(self.data.shape)
 
     def _operand(self, x: Any, symbol: str) -> "Tensor":
@@ -377,9 +381,9 @@ def _result(op: ops.Op, data: Any, operands: tuple) -> Tensor:
     if MODE.grad_enabled:
         out.children = operands
         out.op = op
-    else:
+    else:  # under no_grad a result is plain data: a constant, not a variable
         out.children = ()
-        out.op = None
+        out.op = ops.CONSTANT
     return out
 
 

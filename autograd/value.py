@@ -29,6 +29,8 @@ _new = object.__new__
 
 def _as_float(data: Any, what: str) -> float:
     """Validate a number for Value; every bad input gets a message naming it."""
+    if data.__class__ is float:
+        return data
     if isinstance(data, Value):
         raise TypeError(
             f"{what} got a Value ({data._describe()}); use it directly, or "
@@ -44,12 +46,18 @@ def _as_float(data: Any, what: str) -> float:
             )
     if isinstance(data, Node):
         raise TypeError(f"{what} holds one number, got a {type(data).__name__}")
-    if isinstance(data, (bool, np.bool_)):
-        return float(data)
-    if isinstance(data, numbers.Real):
-        return float(data)
     if data is None:
         raise TypeError(f"{what} needs a number, got None")
+    if isinstance(data, (numbers.Real, np.bool_)) and not isinstance(data, np.timedelta64):
+        try:
+            return float(data)
+        except OverflowError:
+            raise OverflowError(
+                f"{what}: the integer {str(data)[:20]}... is too large for a float "
+                "(the largest is about 1.8e308)"
+            ) from None
+    if isinstance(data, (complex, np.complexfloating)):
+        raise TypeError(f"{what} needs a real number, got the complex number {data!r}")
     raise TypeError(f"{what} needs a number (int or float), got {type(data).__name__} {data!r}")
 
 
@@ -67,34 +75,36 @@ class Value(Node):
     # numpy scalars on the left of an operator defer to Value's reflected methods
     __array_ufunc__ = None
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(self, data: Number, label: str = "", *, requires_grad: bool = True) -> None:
         self.data = _as_float(data, "Value()")
         self.grad = 0.0
         self.children = ()
-        self.op = None
+        # requires_grad=False: a constant (input data), never a variable or parameter
+        self.op = None if requires_grad else ops.CONSTANT
         if label:
             self.label = label
 
     # --- creation of results ------------------------------------------------------
     @staticmethod
     def _lift(x: Any, op_name: str) -> "Value":
+        """A number operand becomes a constant leaf (or a clear error)."""
         if isinstance(x, Value):
             return x
-        if isinstance(x, (numbers.Real, np.number)) and not isinstance(x, np.ndarray):
-            v = _new(Value)
-            v.data = float(x)
-            v.grad = 0.0
-            v.children = ()
-            v.op = ops.CONSTANT
-            return v
-        if isinstance(x, np.ndarray):
+        if isinstance(x, np.ndarray) and x.ndim:
             raise TypeError(
                 f"{op_name}: cannot combine a Value with a numpy array of shape {x.shape}; "
                 "use autograd.Tensor for arrays"
             )
-        raise TypeError(
-            f"{op_name}: operands must be Values or numbers, got {type(x).__name__} {x!r}"
-        )
+        if not isinstance(x, (numbers.Real, np.bool_, np.ndarray, complex, np.complexfloating)):
+            raise TypeError(
+                f"{op_name}: operands must be Values or numbers, got {type(x).__name__} {x!r}"
+            )
+        v = _new(Value)
+        v.data = _as_float(x, f"{op_name}: operand")
+        v.grad = 0.0
+        v.children = ()
+        v.op = ops.CONSTANT
+        return v
 
     def _operand(self, x: Any, symbol: str) -> "Value":
         if x.__class__ is Value:
@@ -156,6 +166,8 @@ def _domain_error(op: ops.Op, operands: tuple, error: Exception) -> ArithmeticEr
                "with a fractional exponent)",
         "exp": "exp overflowed: the result is larger than the largest float",
     }.get(op.name, str(error))
+    if isinstance(error, OverflowError):
+        reason = f"{op.name} overflowed: the result is larger than the largest float"
     return ArithmeticError(f"{op.name}({ins}): {reason}")
 
 
@@ -175,9 +187,9 @@ def _make(op: ops.Op, operands: tuple) -> Value:
     if MODE.grad_enabled:
         out.children = operands
         out.op = op
-    else:
+    else:  # under no_grad a result is plain data: a constant, not a variable
         out.children = ()
-        out.op = None
+        out.op = ops.CONSTANT
     return out
 
 
@@ -231,11 +243,22 @@ def _unary(op: ops.Op):
 
 
 def _pow(self: Value, exponent: Operand) -> Value:
-    if isinstance(exponent, Value):
+    if isinstance(exponent, Value) and not exponent.is_constant:
         return _make(ops.POW, (self, exponent))
-    if isinstance(exponent, Node):
+    if isinstance(exponent, Node) and not isinstance(exponent, Value):
         return NotImplemented
     n = Value._lift(exponent, "**")
+    if MODE.fast and self.data > 0.0:  # the common case, with no domain to check
+        try:
+            data = self.data ** n.data
+        except OverflowError as e:
+            raise _domain_error(ops.POW_CONST, (self, n), e) from None
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.children = (self, n)
+        out.op = ops.POW_CONST
+        return out
     return _make(ops.POW_CONST, (self, n))
 
 

@@ -259,7 +259,7 @@ def test_no_grad_records_nothing():
     with no_grad():
         y = w * 3 + 1
         assert not autograd.is_grad_enabled()
-    assert y.is_leaf and y.children == () and y.data == 2.5
+    assert y.is_leaf and y.is_constant and y.children == () and y.data == 2.5
     assert autograd.is_grad_enabled()
 
 
@@ -340,10 +340,62 @@ def test_numpy_scalars_on_either_side():
 
 
 def test_undefined_local_derivative_names_the_op():
-    x, e = Value(0.0, "x"), Value(0.5, "e")
-    y = x ** e  # x**e is 0, but d/dx = e * x**(e-1) divides by zero
-    with pytest.raises(ArithmeticError, match=r"backward: the local derivative of pow\(x=0.0, e=0.5\)"):
+    from autograd.value import _make
+
+    broken = ops.Op("sqrt_of_negative", "√", lambda a: 0.0, lambda out, a: (math.sqrt(a),))
+    y = _make(broken, (Value(-1.0, "x"),))
+    with pytest.raises(ArithmeticError, match=r"backward: the local derivative of "
+                                              r"sqrt_of_negative\(x=-1.0\) is undefined here"):
         y.backward()
+
+
+@pytest.mark.parametrize("base, exponent", [(0.0, 2.0), (0.0, 0.5), (0.0, 0.0), (0.0, 1.0),
+                                            (-1.5, 2.0), (2.0, -1.0)])
+def test_powers_at_the_edges_of_their_domain_match_torch(base, exponent, torch):
+    x, n = Value(base), Value(exponent)
+    (x ** n).backward()
+    tx = torch.tensor(base, requires_grad=True)
+    tn = torch.tensor(exponent, requires_grad=True)
+    (tx ** tn).backward()
+    for ours, theirs in ((x.grad, tx.grad.item()), (n.grad, tn.grad.item())):
+        assert ours == pytest.approx(theirs, nan_ok=True), (base, exponent)
+    # a constant exponent: the same derivative for the base
+    c = Value(base)
+    (c ** exponent).backward()
+    assert c.grad == pytest.approx(tx.grad.item(), nan_ok=True)
+
+
+def test_no_grad_results_and_requires_grad_false_are_constants():
+    data = Value(3.0, requires_grad=False)
+    w = Value(0.5, "w")
+    with no_grad():
+        scaled = data * 2.0
+    assert scaled.is_constant and data.is_constant
+    for _ in range(2):  # reused input data never makes the second pass warn
+        w.grad = 0.0
+        (w * scaled).backward()
+        assert w.grad == 6.0
+    w.grad = None  # clearing with None works too
+    (w * scaled).backward()
+    assert w.grad == 6.0
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda: Value(10 ** 400), OverflowError, "too large for a float"),
+        (lambda: Value(1.0) + 10 ** 400, OverflowError, "too large for a float"),
+        (lambda: Value(1.0) + np.complex128(1 + 2j), TypeError, "complex"),
+        (lambda: Value(2 + 1j), TypeError, "complex"),
+        (lambda: Value(2.0) ** Value(2000.0), ArithmeticError, "pow overflowed"),
+        (lambda: Value(10.0) ** 400, ArithmeticError, "pow overflowed"),
+        (lambda: bool(Value(0.0)), TypeError, "truth value of a Value is ambiguous"),
+        (lambda: np.asarray(Value(1.0)) + 1, TypeError, "not an array"),
+    ],
+)
+def test_more_bad_input(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
 
 
 def test_gradcheck_names_entries_after_the_parameters():

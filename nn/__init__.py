@@ -6,16 +6,28 @@
 ...               optimizer=Adam(model.parameters(), lr=0.1), epochs=300, progress=False)
 >>> history.loss[-1] < 0.01
 True
+
+Scalar networks (one ``Value`` per weight): ``Neuron``, ``Layer``, ``MLP``.
+Batched networks (one ``Tensor`` per weight matrix): ``Linear``, ``TensorMLP``.
+Both train with the same losses, optimizers and ``fit``.
 """
-from .layers import ACTIVATIONS, MLP, Layer, Neuron, softmax
+from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron, softmax
+from .linear import Linear, TensorMLP
 from .losses import LOSSES, absolute, cross_entropy, get_loss, half_sse, hinge, mse, mse_half
 from .module import Module, freeze, is_frozen, unfreeze
-from .optim import SGD, AdaGrad, Adam, Optimizer, RMSProp
-from .train import CONVENTIONS, History, TrainState, evaluate, fit, sequential_backward, update
+from .optim import OPTIMIZERS, SGD, AdaGrad, Adam, Optimizer, RMSProp
+from .train import (CONVENTIONS, RECORDS, History, TrainState, evaluate, fit, sequential_backward,
+                    update)
 
 __all__ = [
-    "ACTIVATIONS", "CONVENTIONS", "LOSSES", "MLP", "AdaGrad", "Adam", "History", "Layer", "Module",
-    "Neuron", "Optimizer", "RMSProp", "SGD", "TrainState", "absolute", "cross_entropy", "evaluate",
-    "fit", "freeze", "get_loss", "half_sse", "hinge", "is_frozen", "mse", "mse_half",
-    "sequential_backward", "softmax", "unfreeze", "update",
+    # models
+    "ACTIVATIONS", "INITS", "Layer", "Linear", "MLP", "Module", "Neuron", "TensorMLP", "softmax",
+    "freeze", "is_frozen", "unfreeze",
+    # losses
+    "LOSSES", "absolute", "cross_entropy", "get_loss", "half_sse", "hinge", "mse", "mse_half",
+    # optimizers
+    "OPTIMIZERS", "AdaGrad", "Adam", "Optimizer", "RMSProp", "SGD",
+    # training
+    "CONVENTIONS", "RECORDS", "History", "TrainState", "evaluate", "fit", "sequential_backward",
+    "update",
 ]

@@ -94,10 +94,13 @@ def _viz(name: str) -> Callable[..., Any]:
 
 def _pictures(args: argparse.Namespace, spec: Any, convention: str) -> list[str]:
     written = []
-    if args.graph:
-        _, loss = _picture_model(spec)
-        dot = _viz("draw_graph")(loss, edge_labels=True)
-        written.append(f"wrote {_viz('save')(dot, args.graph)}")
+    # --graph: the named nodes as on the slides (unnamed steps folded into them);
+    # --full-graph: every operation, each edge with its op's local derivative.
+    for path, compact in ((args.graph, True), (args.full_graph, False)):
+        if path:
+            _, loss = _picture_model(spec)
+            dot = _viz("draw_graph")(loss, edge_labels=True, compact=compact)
+            written.append(f"wrote {_viz('save')(dot, path)}")
     if args.network:
         model, _ = _picture_model(spec)
         dot = _viz("draw_network")(model, x=spec.inputs)
@@ -122,10 +125,11 @@ def _bp(args: argparse.Namespace) -> int:
         if not args.spec and not args.preset:
             raise SpecError("", "give a spec file (chainrule bp SPEC.toml) or --preset NAME "
                                 "(bp232, exercise211)")
-        for option in ("graph", "network"):
+        for option in ("graph", "full_graph", "network"):
             path = getattr(args, option)
             if path and Path(path).suffix.lower() not in (".svg", ".png", ".pdf", ".dot"):
-                raise SpecError(f"--{option}", f"{path!r}: use a .svg, .png, .pdf or .dot file name")
+                raise SpecError(f"--{option.replace('_', '-')}",
+                                f"{path!r}: use a .svg, .png, .pdf or .dot file name")
         if args.animate and Path(args.animate).suffix.lower() not in (".html", ".htm"):
             raise SpecError("--animate", f"{args.animate!r}: use an .html file name")
         if args.print_spec:
@@ -165,7 +169,12 @@ def _add_bp_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true",
                    help="print the same content as JSON (keys: forward, gradients, updated, "
                         "history, slide_check)")
-    p.add_argument("--graph", metavar="FILE", help="draw the computation graph (.svg/.png/.pdf/.dot)")
+    p.add_argument("--graph", metavar="FILE",
+                   help="draw the computation graph as the slides do: the named values "
+                        "(net_h1, out_h1, ...), each edge labelled with its derivative "
+                        "(.svg/.png/.pdf/.dot)")
+    p.add_argument("--full-graph", metavar="FILE",
+                   help="draw the computation graph with every operation (wide)")
     p.add_argument("--network", metavar="FILE", help="draw the network (.svg/.png/.pdf/.dot)")
     p.add_argument("--animate", metavar="FILE.html", help="write an animation of the backward pass")
 

@@ -14,6 +14,8 @@ The spec format (``chainrule bp --preset bp232 --print-spec`` prints one)::
     learning_rate = 0.5
     convention = "sequential"     # or "simultaneous" (the default)
     after = [9, 100]              # also report values after K updates
+    figures_from = "slides"       # optional: where the slide_check figures come from;
+                                  # "slides" (the presets) titles the check a slide check
 
     [[layers]]
     neurons = ["h1", "h2", "h3"]
@@ -23,7 +25,7 @@ The spec format (``chainrule bp --preset bp232 --print-spec`` prints one)::
     bias_names = "b1"             # a list = one per neuron, absent = no bias
     train_bias = false
 
-    [[slide_check]]               # optional: printed figures to check
+    [[slide_check]]               # optional: figures to check (from slides or by hand)
     figure = "w1+"
     slide = "0.094534"
     quantity = "w1+"
@@ -120,11 +122,18 @@ class Spec:
     after: list[int] = field(default_factory=list)
     title: str = ""
     source: str = ""
+    figures_from: str = ""  # where the slide_check figures come from ("slides" for the presets)
     slide_check: list[SlideFigure] = field(default_factory=list)
 
     @property
     def outputs(self) -> list[str]:
         return self.layers[-1].neurons
+
+    @property
+    def from_slides(self) -> bool:
+        """The slide_check figures are printed on slides (the presets say
+        ``figures_from = "slides"``), not worked out by the spec's author."""
+        return self.figures_from.lower() == "slides"
 
     def labels(self) -> set[str]:
         """Every name a node of this network's graph carries."""
@@ -156,7 +165,7 @@ def _natural(s: str) -> tuple:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s))
 
 
-TOP_KEYS = ("name", "title", "source", "inputs", "targets", "input_names", "activation", "loss",
+TOP_KEYS = ("name", "title", "source", "figures_from", "inputs", "targets", "input_names", "activation", "loss",
             "learning_rate", "convention", "after", "layers", "slide_check")
 LAYER_KEYS = ("neurons", "weights", "weight_names", "bias", "bias_names", "train_bias",
               "activation")
@@ -210,6 +219,13 @@ def _choice(x: Any, key: str, options: tuple[str, ...]) -> str:
     if x not in options:
         raise SpecError(key, f"unknown value {_show(x)} (choose from {', '.join(options)})")
     return x
+
+
+def _figures_from(x: Any) -> str:
+    if not isinstance(x, str):
+        raise SpecError("figures_from", f"expected a string such as \"slides\" or \"my notes\", "
+                                        f"got {_show(x)}")
+    return x.strip()
 
 
 def parse_spec(data: dict[str, Any]) -> Spec:
@@ -340,7 +356,8 @@ def parse_spec(data: dict[str, Any]) -> Spec:
     spec = Spec(name=name, inputs=inputs, targets=targets, input_names=input_names,
                 activation=activation, loss=loss, learning_rate=float(lr), convention=convention,
                 layers=layers, after=sorted(set(after)),
-                title=str(data.get("title", "")), source=str(data.get("source", "")))
+                title=str(data.get("title", "")), source=str(data.get("source", "")),
+                figures_from=_figures_from(data.get("figures_from", "")))
     checks = data.get("slide_check", [])
     if not isinstance(checks, list) or not all(isinstance(t, dict) for t in checks):
         raise SpecError("slide_check", "expected [[slide_check]] tables")
@@ -654,6 +671,7 @@ class FigureCheck:
     matches: dict[str, bool]          # convention -> within tolerance
     convention: str
     note: str                          # the spec's note with {quantities} filled in
+    from_slides: bool = False          # printed on slides (else the spec's own figures)
 
     @property
     def engine(self) -> float:
@@ -677,6 +695,6 @@ def check_figures(solution: Solution) -> list[FigureCheck]:
         # A hair of slack for the binary representation of the printed decimal.
         matches = {c: abs(v - fig.value) <= fig.tolerance * (1 + 1e-9) for c, v in values.items()}
         results.append(FigureCheck(fig, values, matches, solution.convention,
-                                   _fill(fig.note, solution.run)))
+                                   _fill(fig.note, solution.run), solution.spec.from_slides))
     return results
 

@@ -6,6 +6,22 @@ reports, traces and pictures read like the worked solution.
 
 Weights are given (or initialised) as rows = receiving neuron, columns =
 sending neuron, as in ``W1 = [[w1, w2], [w3, w4], [w5, w6]]``.
+
+Random initialisation (``init=``, the same for ``nn.linear``):
+
+============  ==================================================  ===========
+``init``      weights of a layer with n_in inputs, n_out neurons  biases
+============  ==================================================  ===========
+``uniform``   uniform in +-1/sqrt(n_in) (the default)             the same
+``normal``    normal, standard deviation 1/sqrt(n_in)             0
+``xavier``    normal, standard deviation sqrt(2/(n_in + n_out))   0
+``he``        normal, standard deviation sqrt(2/n_in)             0
+============  ==================================================  ===========
+
+``weight_scale`` multiplies the weights' spread (not the biases'): with
+``init="normal"`` the weights have standard deviation weight_scale/sqrt(n_in).
+Xavier (Glorot) keeps the size of the signal through tanh and sigmoid layers,
+He through ReLU layers, whose half switched off would otherwise halve it.
 """
 from __future__ import annotations
 
@@ -29,6 +45,42 @@ ELEMENTWISE: dict[str, Callable[[Value], Value]] = {
 }
 # softmax couples all neurons of a layer, so the Layer applies it, not the Neuron.
 ACTIVATIONS: tuple[str, ...] = (*ELEMENTWISE, "softmax")
+
+
+INITS: tuple[str, ...] = ("uniform", "normal", "xavier", "he")
+
+
+def check_init(init: str, weight_scale: float = 1.0, where: str = "init") -> str:
+    if not isinstance(init, str) or init not in INITS:
+        raise ValueError(f"{where}: unknown initialisation {init!r} "
+                         f"(choose from {', '.join(INITS)})")
+    number = isinstance(weight_scale, (int, float, np.integer, np.floating))
+    if isinstance(weight_scale, bool) or not number or not np.isfinite(weight_scale) \
+            or weight_scale < 0:
+        raise ValueError(f"{where}: weight_scale must be a number >= 0, got {weight_scale!r}")
+    return init
+
+
+def init_weights(rng: np.random.Generator, shape: Union[int, tuple], nin: int, nout: int,
+                 init: str = "uniform", weight_scale: float = 1.0) -> np.ndarray:
+    """Random weights of ``shape`` for a layer with ``nin`` inputs and ``nout``
+    neurons, by the rule ``init`` (see the module's table)."""
+    if init == "uniform":
+        bound = weight_scale / np.sqrt(nin)
+        return rng.uniform(-bound, bound, shape)
+    std = {"normal": 1.0 / np.sqrt(nin), "xavier": np.sqrt(2.0 / (nin + nout)),
+           "he": np.sqrt(2.0 / nin)}[init]
+    return rng.normal(0.0, weight_scale * std, shape)
+
+
+def init_biases(rng: np.random.Generator, shape: Union[int, tuple], nin: int,
+                init: str = "uniform") -> np.ndarray:
+    """Random biases for ``init="uniform"`` (+-1/sqrt(nin)), zeros otherwise
+    (drawing nothing, so the weights do not depend on whether there are biases)."""
+    if init == "uniform":
+        bound = 1.0 / np.sqrt(nin)
+        return rng.uniform(-bound, bound, shape)
+    return np.zeros(shape)
 
 
 def check_activation(name: str, where: str = "activation") -> str:
@@ -79,7 +131,9 @@ def _as_inputs(x: object, n: int, names: Sequence[str], who: str) -> list[Value]
 
 class Neuron(Module):
     """out = f(w . x + b): ``w`` a list of weight Values, ``b`` a bias Value (or
-    None). ``bias`` may be a Value to share one bias among neurons."""
+    None). ``bias`` may be a Value to share one bias among neurons. Weights not
+    given are drawn by ``init`` and ``weight_scale`` (see the module's table),
+    from ``rng`` or ``seed``."""
 
     def __init__(
         self,
@@ -91,17 +145,20 @@ class Neuron(Module):
         name: str = "",
         weight_names: Optional[Sequence[str]] = None,
         bias_name: str = "",
+        init: str = "uniform",
+        weight_scale: float = 1.0,
         rng: Optional[np.random.Generator] = None,
+        seed: Optional[int] = None,
     ) -> None:
         if activation == "softmax":
             raise ValueError("a single Neuron cannot use softmax (it couples a whole layer); "
                              "use Layer(..., activation='softmax')")
         self.activation = check_activation(activation)
+        check_init(init, weight_scale, f"neuron {name}".strip())
         self.name = name
-        rng = rng if rng is not None else np.random.default_rng()
-        bound = 1.0 / np.sqrt(nin)
-        if weights is None:
-            weights = rng.uniform(-bound, bound, nin).tolist()
+        rng = rng if rng is not None else np.random.default_rng(seed)
+        if weights is None:  # a lone neuron: a layer of one (n_out = 1)
+            weights = init_weights(rng, nin, nin, 1, init, weight_scale).tolist()
         if len(weights) != nin:
             raise ValueError(f"neuron {name or ''}: {len(weights)} weights for {nin} inputs")
         if weight_names is None:
@@ -111,7 +168,7 @@ class Neuron(Module):
         if isinstance(bias, Value):
             self.b: Optional[Value] = bias
         elif bias is True:
-            self.b = Value(float(rng.uniform(-bound, bound)), bias_name or "b")
+            self.b = Value(float(init_biases(rng, (), nin, init)), bias_name or "b")
         elif bias is False or bias is None:
             self.b = None
         else:
@@ -149,6 +206,8 @@ class Layer(Module):
     the layer), a number (one bias of that value shared by the layer, as the
     slides do), a list of numbers (one per neuron), or False/None (no bias).
     ``train_bias=False`` freezes the biases.
+    ``init``, ``weight_scale``: how random weights and biases are drawn (see the
+    module's table); ``seed`` (or ``rng``) makes them repeatable.
     """
 
     def __init__(
@@ -163,10 +222,13 @@ class Layer(Module):
         weight_names: Optional[Sequence[Sequence[str]]] = None,
         bias_names: Union[str, Sequence[str], None] = None,
         train_bias: bool = True,
+        init: str = "uniform",
+        weight_scale: float = 1.0,
         rng: Optional[np.random.Generator] = None,
         seed: Optional[int] = None,
     ) -> None:
         self.activation = check_activation(activation)
+        check_init(init, weight_scale, "layer")
         rng = rng if rng is not None else np.random.default_rng(seed)
         names = list(neuron_names) if neuron_names is not None else [f"n{i + 1}" for i in range(nout)]
         if len(names) != nout:
@@ -181,13 +243,13 @@ class Layer(Module):
         # named_parameters() lists it under the layer (once).
         shared: Optional[Value] = None
         per_neuron: list = [None] * nout
-        bound = 1.0 / np.sqrt(nin)
         if bias is True:
             per_neuron = [True] * nout
         elif isinstance(bias, str):
             if bias != "shared":
                 raise ValueError(f"layer: bias={bias!r}; use True, False, 'shared', a number or a list")
-            shared = Value(float(rng.uniform(-bound, bound)), bias_names if isinstance(bias_names, str) else "b")
+            shared = Value(float(init_biases(rng, (), nin, init)),
+                           bias_names if isinstance(bias_names, str) else "b")
         elif isinstance(bias, (list, tuple)):
             if len(bias) != nout:
                 raise ValueError(f"layer: {len(bias)} biases for {nout} neurons")
@@ -198,14 +260,17 @@ class Layer(Module):
             self.b = shared
         per_names: Sequence[str] = (bias_names if isinstance(bias_names, (list, tuple))
                                     else [f"b_{n}" for n in names])
-        self.neurons = [
-            Neuron(nin, neuron_act,
-                   weights=None if weights is None else weights[i],
-                   bias=shared if shared is not None else per_neuron[i],
-                   name=names[i], weight_names=weight_names[i],
-                   bias_name=per_names[i], rng=rng)
-            for i in range(nout)
-        ]
+        self.neurons = []
+        for i in range(nout):
+            # Random weights are drawn here, where the layer's fan-out (Xavier) is
+            # known; neuron by neuron, then its bias, as a Neuron would draw them.
+            w_i = (init_weights(rng, nin, nin, nout, init, weight_scale).tolist()
+                   if weights is None else weights[i])
+            b_i = shared if shared is not None else per_neuron[i]
+            if b_i is True:
+                b_i = float(init_biases(rng, (), nin, init))
+            self.neurons.append(Neuron(nin, neuron_act, weights=w_i, bias=b_i, name=names[i],
+                                       weight_names=weight_names[i], bias_name=per_names[i]))
         if not train_bias:
             freeze(*self.biases())
 
@@ -245,7 +310,9 @@ class MLP(Module):
     ``output_activation`` overrides the last layer (e.g. ``"softmax"``).
     Default names: inputs x1.., hidden neurons h1.. (h1_1.. with several hidden
     layers), outputs o1..; weights w1, w2, ... layer by layer, row by row.
-    ``seed`` makes the random initialisation repeatable.
+    ``init`` (``"uniform"``, ``"normal"``, ``"xavier"``, ``"he"``) and
+    ``weight_scale`` choose the random initialisation (table in ``nn.layers``);
+    ``seed`` makes it repeatable.
     """
 
     def __init__(
@@ -256,12 +323,15 @@ class MLP(Module):
         *,
         output_activation: Optional[str] = None,
         bias: Union[bool, str] = True,
+        init: str = "uniform",
+        weight_scale: float = 1.0,
         seed: Optional[int] = None,
         input_names: Optional[Sequence[str]] = None,
     ) -> None:
         nouts = list(nouts)
         if not nouts:
             raise ValueError("MLP needs at least one layer size in nouts")
+        check_init(init, weight_scale, "MLP")
         acts = [activation] * len(nouts) if isinstance(activation, str) else list(activation)
         if len(acts) != len(nouts):
             raise ValueError(f"MLP: {len(acts)} activations for {len(nouts)} layers")
@@ -282,7 +352,8 @@ class MLP(Module):
             wnames = [[f"w{w_count + i * a + j + 1}" for j in range(a)] for i in range(b)]
             w_count += a * b
             layers.append(Layer(a, b, acts[l], bias=bias, neuron_names=names,
-                                weight_names=wnames, bias_names=f"b{l + 1}", rng=rng))
+                                weight_names=wnames, bias_names=f"b{l + 1}", init=init,
+                                weight_scale=weight_scale, rng=rng))
         self._setup(layers, input_names, nin)
 
     @classmethod

@@ -20,7 +20,7 @@ import numpy as np
 
 from autograd import Tensor
 
-from .layers import ELEMENTWISE, check_activation
+from .layers import ELEMENTWISE, check_activation, check_init, init_biases, init_weights
 from .module import Module, freeze
 
 BiasSpec = Union[bool, str, float, Sequence[float], np.ndarray, None]
@@ -36,7 +36,8 @@ class Linear(Module):
     ``out = f(x @ W + b)``.
 
     ``weights``: an (nin, nout) array (rows = sending input, columns =
-    receiving neuron, as in seed 003); random uniform in +-1/sqrt(nin) if omitted.
+    receiving neuron, as in seed 003); if omitted, drawn by ``init`` and
+    ``weight_scale`` as for ``nn.MLP`` (default: uniform in +-1/sqrt(nin)).
     ``bias``: True (one random bias per neuron), ``"shared"`` (one random bias
     for the layer), a number (one bias of that value shared by the layer, as the
     2-3-2 slides do), an array of nout numbers, or False/None (no bias).
@@ -55,6 +56,8 @@ class Linear(Module):
         bias: BiasSpec = True,
         train_bias: bool = True,
         index: Union[int, str] = "",
+        init: str = "uniform",
+        weight_scale: float = 1.0,
         rng: Optional[np.random.Generator] = None,
         seed: Optional[int] = None,
     ) -> None:
@@ -62,16 +65,16 @@ class Linear(Module):
             if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
                 raise ValueError(f"Linear: {what} must be a positive int, got {n!r}")
         self.activation = check_activation(activation)
+        check_init(init, weight_scale, "Linear")
         self._index = str(index)
         rng = rng if rng is not None else np.random.default_rng(seed)
-        bound = 1.0 / np.sqrt(nin)
         if weights is None:
-            weights = rng.uniform(-bound, bound, (nin, nout))
+            weights = init_weights(rng, (nin, nout), nin, nout, init, weight_scale)
         self.W = Tensor(weights, label=f"W{index}")
         if self.W.shape != (nin, nout):
             raise ValueError(f"Linear({nin} -> {nout}): weights of shape {self.W.shape}; "
                              f"expected ({nin}, {nout}) (rows = inputs, columns = neurons)")
-        b = _bias(bias, nout, bound, rng)
+        b = _bias(bias, nin, nout, init, rng)
         if b is not None:
             self.b = Tensor(b, label=f"b{index}")
             if not train_bias:
@@ -114,17 +117,17 @@ class Linear(Module):
         return f"{self.nin} -> {self.nout}, {self.activation}{bias}"
 
 
-def _bias(bias: BiasSpec, nout: int, bound: float, rng: np.random.Generator
+def _bias(bias: BiasSpec, nin: int, nout: int, init: str, rng: np.random.Generator
           ) -> Optional[np.ndarray]:
     if bias is None or bias is False:
         return None
     if bias is True:
-        return rng.uniform(-bound, bound, nout)
+        return init_biases(rng, nout, nin, init)
     if isinstance(bias, str):
         if bias != "shared":
             raise ValueError(f"Linear: bias={bias!r}; use True, False, 'shared', a number "
                              "or an array of one bias per neuron")
-        return np.asarray(rng.uniform(-bound, bound))
+        return np.asarray(init_biases(rng, (), nin, init))
     b = np.asarray(bias, dtype=np.float64)
     if b.shape not in ((), (nout,)):
         raise ValueError(f"Linear: bias of shape {b.shape}; expected a number (shared) or "
@@ -135,8 +138,10 @@ def _bias(bias: BiasSpec, nout: int, bound: float, rng: np.random.Generator
 class TensorMLP(Module):
     """A multi-layer perceptron on Tensors, one batch per call:
     ``TensorMLP(4, [6, 3], "sigmoid", output_activation="softmax")`` is seed
-    004's iris network. Same arguments as the scalar ``nn.MLP``; weights are
-    W1, W2, ... of shape (inputs, outputs), biases b1, b2, ...
+    004's iris network. Same arguments as the scalar ``nn.MLP`` (``init``,
+    ``weight_scale``, ``seed``, ``input_names``); weights are W1, W2, ... of
+    shape (inputs, outputs), biases b1, b2, ... ``input_names`` (default x1, x2,
+    ...) name the input columns in pictures of the network.
     """
 
     batched = True
@@ -149,11 +154,15 @@ class TensorMLP(Module):
         *,
         output_activation: Optional[str] = None,
         bias: BiasSpec = True,
+        init: str = "uniform",
+        weight_scale: float = 1.0,
         seed: Optional[int] = None,
+        input_names: Optional[Sequence[str]] = None,
     ) -> None:
         nouts = list(nouts)
         if not nouts:
             raise ValueError("TensorMLP needs at least one layer size in nouts")
+        check_init(init, weight_scale, "TensorMLP")
         acts = [activation] * len(nouts) if isinstance(activation, str) else list(activation)
         if len(acts) != len(nouts):
             raise ValueError(f"TensorMLP: {len(acts)} activations for {len(nouts)} layers")
@@ -161,11 +170,14 @@ class TensorMLP(Module):
             acts[-1] = output_activation
         rng = np.random.default_rng(seed)
         sizes = [nin, *nouts]
-        self.layers = [Linear(a, b, act, bias=bias, index=k + 1, rng=rng)
+        self.layers = [Linear(a, b, act, bias=bias, index=k + 1, init=init,
+                              weight_scale=weight_scale, rng=rng)
                        for k, (a, b, act) in enumerate(zip(sizes, sizes[1:], acts))]
+        self._input_names = _input_names(input_names, nin)
 
     @classmethod
-    def from_layers(cls, layers: Sequence[Linear]) -> "TensorMLP":
+    def from_layers(cls, layers: Sequence[Linear],
+                    input_names: Optional[Sequence[str]] = None) -> "TensorMLP":
         """A network of explicitly built Linear layers (fan-ins must match)."""
         layers = list(layers)
         if not layers:
@@ -176,11 +188,17 @@ class TensorMLP(Module):
                                  f"{prev.nout} neurons")
         model = cls.__new__(cls)
         model.layers = layers
+        model._input_names = _input_names(input_names, layers[0].nin)
         return model
 
     @property
     def nin(self) -> int:
         return self.layers[0].nin
+
+    @property
+    def input_names(self) -> list[str]:
+        """The names of the input columns (x1, x2, ... unless given)."""
+        return list(self._input_names)
 
     def forward_layers(self, x: Any) -> list[list[Tensor]]:
         """Every layer's output for the batch, first layer first."""
@@ -198,3 +216,14 @@ class TensorMLP(Module):
 
     def extra_repr(self) -> str:
         return "-".join(str(n) for n in [self.nin] + [layer.nout for layer in self.layers])
+
+
+def _input_names(names: Optional[Sequence[str]], nin: int) -> list[str]:
+    if names is None:
+        return [f"x{j + 1}" for j in range(nin)]
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"TensorMLP: input_names must be a list of {nin} strings, got {names!r}")
+    names = list(names)
+    if len(names) != nin:
+        raise ValueError(f"TensorMLP: {len(names)} input names for {nin} inputs")
+    return names

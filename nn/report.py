@@ -10,7 +10,7 @@ to the engine's gradients.
 from __future__ import annotations
 
 import textwrap
-from typing import Any, Optional
+from typing import Any, Optional, Sequence, Union
 
 from autograd import format_number
 
@@ -552,7 +552,8 @@ def auto_note(check: FigureCheck) -> str:
     if check.match:
         return ""
     if check.matches[other]:
-        return (f"The slide follows the {other} convention here ({CONVENTION_TEXT[other]}); "
+        who = "The slide follows" if check.from_slides else "This figure follows"
+        return (f"{who} the {other} convention here ({CONVENTION_TEXT[other]}); "
                 f"run with --convention {other} to follow it.")
     if not check.figure.note:
         return "Matches neither convention."
@@ -564,12 +565,24 @@ def full_note(check: FigureCheck) -> str:
 
 
 def _slide_check(sol: Solution, checks: list[FigureCheck]) -> list[str]:
+    """The figure check: a "slide check" for figures printed on slides (the
+    presets), a check of the spec's figures for those its author worked out."""
     if not checks:
         return []
-    lines = heading("5. Slide check: every printed figure against the engine")
-    lines += wrap("✓ = the engine's value is within one unit of the slide's last printed digit, "
-                  "✗ = it is not. Both conventions side by side; the notes explain every mismatch "
-                  "and every oddity of the slides.", INDENT)
+    spec = sol.spec
+    if spec.from_slides:
+        lines = heading("5. Slide check: every printed figure against the engine")
+        lines += wrap("✓ = the engine's value is within one unit of the slide's last printed "
+                      "digit, ✗ = it is not. Both conventions side by side; the notes explain "
+                      "every mismatch and every oddity of the slides.", INDENT)
+        given_as = "slide"
+    else:
+        source = f"from {spec.figures_from}" if spec.figures_from else "the spec gives"
+        lines = heading(f"5. Check of the spec's figures: every figure {source} against the engine")
+        lines += wrap("✓ = the engine's value is within one unit of the figure's last written "
+                      "digit, ✗ = it is not. Both conventions side by side; the notes explain "
+                      "the mismatches.", INDENT)
+        given_as = "given"
     lines.append("")
     order = [sol.convention, sol.other.convention]
     notes: list[str] = []
@@ -586,7 +599,7 @@ def _slide_check(sol: Solution, checks: list[FigureCheck]) -> list[str]:
         for conv in order:
             cells += [format_number(c.values[conv], d), "✓" if c.matches[conv] else "✗"]
         rows.append(cells + [ref])
-    header = ["figure", "slide", "engine", "", "engine", "", "note"]
+    header = ["figure", given_as, "engine", "", "engine", "", "note"]
     groups = [(f"{order[0]} (this run)", 2, 3), (order[1], 4, 5)]
     lines += _table(header, rows, "lrrlrll", groups=groups)
     lines.append("")
@@ -613,13 +626,35 @@ def _slide_check(sol: Solution, checks: list[FigureCheck]) -> list[str]:
 ASCII = {"✓": "ok", "✗": "x", "η": "eta", "σ": "sigmoid"}
 
 
+# The report's parts, in order: the network at a glance, then the numbered sections.
+SECTIONS = {
+    "header": lambda sol, checks: _header(sol),
+    "forward": lambda sol, checks: _forward(sol),
+    "backward": lambda sol, checks: _backward(sol),
+    "updates": lambda sol, checks: _updates(sol),
+    "after": lambda sol, checks: _history(sol),
+    "check": _slide_check,
+}
+
+
 def render_text(sol: Solution, checks: Optional[list[FigureCheck]] = None,
-                unicode: bool = True) -> str:
-    """The worked solution as text. ``unicode=False`` spells ✓ ✗ η σ in ASCII
-    (for terminals that cannot print them)."""
+                unicode: bool = True, sections: Union[str, Sequence[str]] = tuple(SECTIONS)) -> str:
+    """The worked solution as text. ``sections``: which parts, among
+    ``header`` (the network at a glance), ``forward`` (1.), ``backward`` (2.),
+    ``updates`` (3.), ``after`` (4., values after K updates) and ``check``
+    (5., the figure check); always in that order, numbered as in the whole
+    report. ``unicode=False`` spells ✓ ✗ η σ in ASCII (for terminals that
+    cannot print them)."""
     checks = checks or []
-    lines = _header(sol) + _forward(sol) + _backward(sol) + _updates(sol) + _history(sol)
-    lines += _slide_check(sol, checks)
+    wanted = (sections,) if isinstance(sections, str) else tuple(sections)
+    unknown = [s for s in wanted if s not in SECTIONS]
+    if unknown:
+        raise ValueError(f"render_text: unknown section {unknown[0]!r} (choose from "
+                         f"{', '.join(SECTIONS)})")
+    lines = [line for name, part in SECTIONS.items() if name in wanted
+             for line in part(sol, checks)]
+    while lines and not lines[0]:  # a section's heading starts with a blank line
+        lines.pop(0)
     text = "\n".join(lines) + "\n"
     if not unicode:
         for symbol, word in ASCII.items():

@@ -30,6 +30,7 @@ from .module import Module
 from .optim import SGD, Optimizer
 
 CONVENTIONS = ("simultaneous", "sequential")
+RECORDS = ("running", "epoch_end")
 Observer = Callable[[BackwardStep], None]
 
 
@@ -120,29 +121,49 @@ def update(
 
 @dataclass
 class History:
-    """What ``fit`` measured: the loss of every step, the mean step loss of every
-    epoch, the validation loss after every epoch, and early-stopping facts."""
+    """What ``fit`` measured.
+
+    ``step_loss``: the loss of every step (update), on its batch, before the update.
+    ``loss``: one training loss per epoch. With ``record="running"`` (the
+    default) it is the mean of the epoch's step losses, measured while the
+    weights changed; with ``record="epoch_end"`` it is the loss on the whole
+    training set after the epoch's last update (``record`` says which).
+    ``val_loss``: the validation loss after every epoch.
+
+    Epochs are counted from 1, as printed: epoch e's numbers are
+    ``loss[e - 1]`` and ``val_loss[e - 1]``; ``best_epoch`` (the epoch of the
+    lowest validation loss) and ``epochs`` (how many ran) count the same way.
+    """
 
     step_loss: list[float] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     best_epoch: Optional[int] = None
     stopped_early: bool = False
+    record: str = "running"
 
     @property
     def epochs(self) -> int:
         return len(self.loss)
 
+    @property
+    def best_val_loss(self) -> Optional[float]:
+        """The validation loss of ``best_epoch`` (None without validation)."""
+        return self.val_loss[self.best_epoch - 1] if self.best_epoch is not None else None
+
     def __repr__(self) -> str:
         last = f"{self.loss[-1]:.6f}" if self.loss else "-"
         val = f", val_loss {self.val_loss[-1]:.6f}" if self.val_loss else ""
-        stop = f", stopped early (best epoch {self.best_epoch})" if self.stopped_early else ""
-        return f"History({self.epochs} epochs, loss {last}{val}{stop})"
+        best = f", best epoch {self.best_epoch}" if self.best_epoch is not None else ""
+        stop = ", stopped early" if self.stopped_early else ""
+        return f"History({self.epochs} epochs, loss {last}{val}{best}{stop})"
 
 
 @dataclass
 class TrainState:
-    """Handed to ``fit``'s callback after every step."""
+    """Handed to ``fit``'s callback after every step. ``epoch`` and ``step``
+    count from 1; ``loss`` is this step's batch loss (before the update),
+    ``val_loss`` the latest validation loss (None before the first epoch ends)."""
 
     model: Module
     epoch: int
@@ -166,14 +187,14 @@ def _in_notebook() -> bool:
 
 
 def _progress_bar(total: int, progress: Optional[bool]):
-    """tqdm over epochs; quiet unless stderr is a terminal or we run in a notebook."""
+    """tqdm over the epochs 1..total; quiet unless stderr is a terminal or we run in a notebook."""
     notebook = _in_notebook()
     enabled = progress if progress is not None else (notebook or sys.stderr.isatty())
     if notebook:
         from tqdm.auto import tqdm
     else:
         from tqdm import tqdm
-    return tqdm(range(total), disable=not enabled, unit="epoch", leave=False)
+    return tqdm(range(1, total + 1), disable=not enabled, unit="epoch", leave=False)
 
 
 def _as_rows(data: Any, name: str) -> Union[list, np.ndarray]:
@@ -225,6 +246,7 @@ def fit(
     progress: Optional[bool] = None,
     seed: Optional[int] = None,
     convention: str = "simultaneous",
+    record: str = "running",
 ) -> History:
     """Train ``model`` on samples ``X`` with targets ``Y``.
 
@@ -237,8 +259,16 @@ def fit(
     ``callback(state)`` runs after every step. ``progress``: a tqdm bar (None =
     only in a terminal or notebook). ``seed`` fixes the shuffling.
     ``optimizer`` defaults to SGD(lr=0.1) on the model's parameters.
+    ``record``: what ``history.loss`` holds for each epoch: ``"running"`` the
+    mean of its step losses (free: they were computed anyway, but with
+    mini-batches they mix the weights of the whole epoch), ``"epoch_end"`` the
+    loss over all of X after the epoch's last update (one extra forward pass
+    without a graph per epoch).
+    Epochs count from 1 (``history.best_epoch``, ``state.epoch``).
     """
     check_convention(convention)
+    if record not in RECORDS:
+        raise ValueError(f"fit(): unknown record {record!r} (choose from {', '.join(RECORDS)})")
     loss_fn = get_loss(loss)
     X = _as_rows(X, "X")
     Y = _as_rows(Y, "Y")
@@ -252,14 +282,14 @@ def fit(
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr=0.1)
     rng = np.random.default_rng(seed)
-    history = History()
+    history = History(record=record)
     best: Optional[float] = None
     best_state: Optional[dict] = None
     waited = 0
     step = 0
     bar = _progress_bar(epochs, progress)
     try:
-        for epoch in bar:
+        for epoch in bar:  # 1, 2, ..., epochs
             if batch_size is None:
                 batches = [list(range(n))]
             else:
@@ -280,7 +310,8 @@ def fit(
                     callback(TrainState(model, epoch, step, losses[-1],
                                         history.val_loss[-1] if history.val_loss else None,
                                         history, xb, yb))
-            history.loss.append(float(np.mean(losses)))
+            history.loss.append(float(np.mean(losses)) if record == "running"
+                                else evaluate(model, X, Y, loss_fn))
             postfix = {"loss": f"{history.loss[-1]:.6f}"}
             if validation is not None:
                 val = evaluate(model, validation[0], validation[1], loss_fn)

@@ -251,3 +251,68 @@ def test_three_layer_report_writes_generic_path_terms():
     # layer 1 feeds a hidden layer: terms are dE_total/dnet_k * dnet_k/dout_j
     assert re.search(r"dE_total/dout_h1_1 += dE_total/dnet_h2_1 \* dnet_h2_1/dout_h1_1 \+ ", text)
     assert "(w5+)" in text  # sequential: through the updated layer-2 weight
+
+
+def test_render_text_renders_only_the_sections_asked_for():
+    sol = solve(preset("bp232"), after=[9])
+    checks = check_figures(sol)
+    whole = render_text(sol, checks)
+    parts = {name: render_text(sol, checks, sections=(name,))
+             for name in ("header", "forward", "backward", "updates", "after", "check")}
+    assert parts["header"].startswith("chainrule bp: bp232, the 2-3-2 network of the BP slides")
+    assert parts["forward"].startswith("1. Forward pass\n---")
+    assert "net_h1 = w1*l1 + w2*l2 + b1*1 = 0.1*5 + 0.15*10 + 0.35*1 = 2.350000" in parts["forward"]
+    assert "= 0.881090 * 0.097049 * 0.912934 = 0.078064" in parts["backward"]
+    assert "2. Backward" not in parts["forward"] and "1. Forward" not in parts["backward"]
+    assert parts["updates"].startswith("3. Updates") and "0.094534" in parts["updates"]
+    assert parts["after"].startswith("4. After K updates") and "K = 9" in parts["after"]
+    assert parts["check"].startswith("5. Slide check")
+    assert "sequential: 44 of 46 figures match" in parts["check"]
+    # the parts are the whole report, cut at the blank line before each heading
+    assert "\n\n".join(p.rstrip("\n") for p in parts.values()) + "\n" == whole
+    two = render_text(sol, checks, sections=("check", "forward"))  # always in report order
+    assert two.startswith("1. Forward pass") and two.index("1. Forward") < two.index("5. Slide")
+    assert render_text(sol, checks, sections="updates") == parts["updates"]
+    with pytest.raises(ValueError, match="unknown section 'slides'.*header, forward"):
+        render_text(sol, checks, sections=("slides",))
+
+
+def test_a_users_own_figures_are_checked_as_the_specs_not_the_slides():
+    text = OTHER_SPECS["relu_identity_mse"] + '''
+[[slide_check]]
+figure = "out_o1"
+slide = "0.2"
+quantity = "out_o1"
+
+[[slide_check]]
+figure = "w3+, by hand"
+slide = "0.060623"
+quantity = "w3+"
+'''
+    spec = spec_from_text(text)
+    assert spec.figures_from == "" and not spec.from_slides
+    sol = solve(spec, "simultaneous")
+    checks = check_figures(sol)
+    report = render_text(sol, checks, sections="check")
+    assert report.startswith("5. Check of the spec's figures: every figure the spec gives "
+                             "against the engine")
+    # (the sequential convention is still described "as the slides do")
+    assert "slide check" not in report.lower() and "The slide" not in report
+    header = next(line for line in report.splitlines() if line.strip().startswith("figure"))
+    assert header.split()[:3] == ["figure", "given", "engine"]
+    # out_o1 = 0.7 * relu(0.3 - 0.4) - 0.5 * relu(0.1 + 0.8) = -0.45: not 0.2
+    assert re.search(r"\n   out_o1 +0\.2 +-0\.450000  ✗ ", report)
+    # w3+ = 0.1 - 0.05 * dE/dw3 through the updated w6 (sequential: 0.060623) or w6 = -0.5
+    from nn.report import full_note
+    w3 = checks[1]
+    assert w3.values["simultaneous"] == pytest.approx(0.0525, abs=1e-12) and not w3.match
+    assert full_note(w3).startswith("This figure follows the sequential convention here")
+    assert all("The slide" not in full_note(c) for c in checks)
+    # figures named as coming from somewhere else
+    named = spec_from_text('figures_from = "my notes"\n' + text)
+    report = render_text(solve(named), check_figures(solve(named)), sections="check")
+    assert report.startswith("5. Check of the spec's figures: every figure from my notes")
+    with pytest.raises(SpecError, match="figures_from: expected a string"):
+        spec_from_text("figures_from = 3\n" + text)
+    # the presets' figures are the slides': a slide check
+    assert preset("bp232").from_slides and preset("exercise211").from_slides

@@ -105,6 +105,7 @@ def test_exercise211_preset(capsys):
     (["bp"], "give a spec file (chainrule bp SPEC.toml) or --preset NAME"),
     (["bp232", "--after", "9,x"], "--after: expected update counts like 9,100,1000"),
     (["bp232", "--graph", "g.gif"], "--graph: 'g.gif': use a .svg, .png, .pdf or .dot file name"),
+    (["bp232", "--full-graph", "g"], "--full-graph: 'g': use a .svg, .png, .pdf or .dot file name"),
     (["bp", "nowhere.toml"], "cannot read nowhere.toml"),
     (["bp", "--print-spec"], "--print-spec: prints a preset"),
 ])
@@ -126,12 +127,21 @@ def test_invalid_spec_file_names_file_and_key(tmp_path, capsys):
 
 def test_pictures(tmp_path, capsys):
     viz = pytest.importorskip("viz")
-    graph, network = tmp_path / "g.svg", tmp_path / "n.svg"
-    code, out, err = run(capsys, "bp232", "--graph", str(graph), "--network", str(network))
+    graph, full, network = tmp_path / "g.svg", tmp_path / "full.dot", tmp_path / "n.svg"
+    code, out, err = run(capsys, "bp232", "--graph", str(graph), "--network", str(network),
+                         "--full-graph", str(full))
     assert code == 0, err
-    assert f"wrote {graph}" in out and "one plain backward pass" in out
+    assert f"wrote {graph}" in out and f"wrote {full}" in out and "one plain backward pass" in out
     for path in (graph, network):
         assert "<svg" in path.read_text()[:400]
+    # --graph: the slides' named values only, each edge its derivative (w7's: out_h1)
+    svg = graph.read_text()
+    assert "net_h1" in svg and "E_total" in svg and "0.912934" in svg
+    assert 'class="node"' in svg and "<title>o" not in svg  # no op circles
+    # --full-graph: every operation (its DOT text: one op node per operation): the sums
+    # 3 x 2 (hidden) + 2 x 3 (output) + 2 (target - out) + 1 (E_total), 5 sigmoids
+    dot = full.read_text()
+    assert dot.count("[label=\"+\"") == 15 and dot.count("[label=\"σ\"") == 5
     if hasattr(viz, "animate_backward"):
         page = tmp_path / "a.html"
         assert main(["bp232", "--animate", str(page)]) == 0

@@ -91,6 +91,60 @@ def test_seeded_init_is_repeatable_and_bounded():
     assert all(abs(float(a[k])) <= bound for k in a if k.startswith("layers.0"))
 
 
+def _matrix(layer):
+    return np.array([[w.data for w in n.w] for n in layer.neurons])
+
+
+@pytest.mark.parametrize("init, std", [
+    ("normal", lambda nin, nout: 1 / math.sqrt(nin)),
+    ("xavier", lambda nin, nout: math.sqrt(2 / (nin + nout))),
+    ("he", lambda nin, nout: math.sqrt(2 / nin)),
+])
+def test_normal_inits_draw_the_documented_spread_and_zero_biases(init, std):
+    """Layer by layer, row by row from one generator: the weights are exactly
+    those numbers, scaled by weight_scale; no bias is drawn."""
+    model = MLP(3, [5, 2], "tanh", init=init, weight_scale=1.5, seed=4)
+    rng = np.random.default_rng(4)
+    expected = [rng.normal(0, 1.5 * std(3, 5), (5, 3)), rng.normal(0, 1.5 * std(5, 2), (2, 5))]
+    for layer, W in zip(model.layers, expected):
+        np.testing.assert_array_equal(_matrix(layer), W)
+        assert all(n.b.data == 0.0 for n in layer.neurons)
+    assert MLP(3, [5, 2], init=init, seed=4).state_dict().keys() == model.state_dict().keys()
+
+
+def test_uniform_weight_scale_scales_the_weights_not_the_biases():
+    plain, wide = MLP(4, [3], seed=2), MLP(4, [3], weight_scale=2.0, seed=2)
+    np.testing.assert_allclose(_matrix(wide.layers[0]), 2 * _matrix(plain.layers[0]), rtol=1e-15)
+    assert [n.b.data for n in wide.layers[0].neurons] == [n.b.data for n in plain.layers[0].neurons]
+    assert np.abs(_matrix(wide.layers[0])).max() <= 2 / math.sqrt(4)
+    lone = Neuron(4, init="normal", weight_scale=0.5, seed=3)  # a neuron alone: a layer of one
+    assert [w.data for w in lone.w] == list(np.random.default_rng(3).normal(0, 0.25, 4))
+    assert Layer(2, 2, bias="shared", init="he", seed=0).b.data == 0.0
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(init="glorot"), "unknown initialisation 'glorot' .*uniform, normal, xavier, he"),
+    (dict(weight_scale=-1.0), "weight_scale must be a number >= 0, got -1.0"),
+    (dict(weight_scale="2"), "weight_scale must be a number"),
+])
+def test_init_errors_name_the_problem(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        MLP(2, [2], **kwargs)
+
+
+def test_the_package_exports_its_public_api():
+    import nn
+    import nn.linear
+
+    assert all(hasattr(nn, name) for name in nn.__all__)
+    assert nn.Linear is nn.linear.Linear and nn.TensorMLP is nn.linear.TensorMLP
+    assert {"MLP", "Layer", "Neuron", "Linear", "TensorMLP", "Module", "fit", "evaluate",
+            "History", "TrainState", "SGD", "Adam", "mse", "cross_entropy", "INITS",
+            "RECORDS"} <= set(nn.__all__)
+    assert nn.INITS == ("uniform", "normal", "xavier", "he")
+    assert nn.RECORDS == ("running", "epoch_end")
+
+
 def test_default_names():
     model = MLP(2, [3, 3, 1], seed=0)
     labels = [p.label for p in model.parameters()]

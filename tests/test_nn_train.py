@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from nn import MLP, SGD, Layer, TrainState, evaluate, fit, half_sse, mse
+from nn import MLP, SGD, History, Layer, TrainState, evaluate, fit, half_sse, mse
 from nn.train import update
 
 X = [[0.0, 1.0], [1.0, 0.5], [0.5, -1.0], [-1.0, 0.2], [0.3, 0.3]]
@@ -57,7 +57,8 @@ def test_mini_batches_and_callback_state():
     model = linear_model()
     hist = fit(model, X, Y, epochs=2, batch_size=2, seed=0, progress=False, callback=seen.append)
     assert [len(s.batch_inputs) for s in seen] == [2, 2, 1, 2, 2, 1]
-    assert [s.step for s in seen] == [1, 2, 3, 4, 5, 6] and seen[-1].epoch == 1
+    assert [s.step for s in seen] == [1, 2, 3, 4, 5, 6]
+    assert [s.epoch for s in seen] == [1, 1, 1, 2, 2, 2]  # epochs count from 1
     assert seen[0].model is model and seen[0].history is hist
     assert hist.loss[0] == pytest.approx(np.mean(hist.step_loss[:3]), abs=1e-15)
 
@@ -76,10 +77,55 @@ def test_early_stopping_restores_the_best_parameters():
     hist = fit(model, X, Y, epochs=200, optimizer=SGD(model.parameters(), lr=0.05),
                validation=(Xv, Yv), patience=3, progress=False)
     assert hist.stopped_early and hist.epochs < 200
-    best = hist.best_epoch
-    assert hist.val_loss[best] == min(hist.val_loss)
-    assert hist.epochs == best + 1 + 3  # stopped after `patience` epochs without improvement
-    assert evaluate(model, Xv, Yv, "mse") == pytest.approx(hist.val_loss[best], abs=1e-15)
+    best = hist.best_epoch  # counted from 1, like hist.epochs
+    assert hist.val_loss[best - 1] == min(hist.val_loss) == hist.best_val_loss
+    assert hist.epochs == best + 3  # stopped after `patience` epochs without improvement
+    assert evaluate(model, Xv, Yv, "mse") == pytest.approx(hist.val_loss[best - 1], abs=1e-15)
+    assert repr(hist) == (f"History({hist.epochs} epochs, loss {hist.loss[-1]:.6f}, val_loss "
+                          f"{hist.val_loss[-1]:.6f}, best epoch {best}, stopped early)")
+
+
+def test_best_epoch_counts_from_one():
+    # validation = training data, full batch, small steps: the loss falls every epoch
+    model = linear_model()
+    hist = fit(model, X, Y, epochs=4, optimizer=SGD(model.parameters(), lr=0.01),
+               validation=(X, Y), progress=False)
+    assert hist.best_epoch == 4 == hist.epochs and not hist.stopped_early
+    assert "4 epochs" in repr(hist) and "best epoch 4" in repr(hist)
+    assert hist.best_val_loss == hist.val_loss[-1]
+    assert History().best_val_loss is None
+
+
+def hand_mse(model):
+    p = {q.label: q.data for q in model.parameters()}
+    errors = [p["w1"] * x[0] + p["w2"] * x[1] + p["b_o1"] - t for x, t in zip(X, Y)]
+    return sum(e * e for e in errors) / len(X)
+
+
+def test_record_epoch_end_is_the_whole_training_loss_after_the_epoch():
+    # mini-batches: the running mean mixes three sets of weights, epoch_end uses the last
+    model = linear_model()
+    hist = fit(model, X, Y, epochs=1, batch_size=2, seed=0, record="epoch_end", progress=False,
+               optimizer=SGD(model.parameters(), lr=0.2))
+    assert hist.record == "epoch_end"
+    assert hist.loss == [pytest.approx(hand_mse(model), abs=1e-15)]
+    other = linear_model()
+    running = fit(other, X, Y, epochs=1, batch_size=2, seed=0, progress=False,
+                  optimizer=SGD(other.parameters(), lr=0.2))
+    assert running.record == "running"
+    assert running.loss[0] == pytest.approx(np.mean(running.step_loss), abs=1e-15)
+    assert abs(running.loss[0] - hist.loss[0]) > 1e-3  # the two records differ ...
+    assert running.step_loss == hist.step_loss             # ... the training does not
+
+
+def test_record_epoch_end_full_batch_is_the_next_epochs_step_loss():
+    # full batch: the loss after epoch e's update is the loss epoch e+1 starts from
+    model = linear_model()
+    hist = fit(model, X, Y, epochs=5, record="epoch_end", progress=False,
+               optimizer=SGD(model.parameters(), lr=0.1))
+    assert hist.loss[:-1] == pytest.approx(hist.step_loss[1:], abs=1e-15)
+    assert hist.loss[-1] == pytest.approx(hand_mse(model), abs=1e-15)
+    assert all(a > b for a, b in zip(hist.loss, hist.loss[1:]))
 
 
 def test_fit_errors():
@@ -91,6 +137,8 @@ def test_fit_errors():
         fit(linear_model(), X, Y, batch_size=0)
     with pytest.raises(ValueError, match="unknown convention 'staged'"):
         fit(linear_model(), X, Y, convention="staged")
+    with pytest.raises(ValueError, match="unknown record 'last'.*running, epoch_end"):
+        fit(linear_model(), X, Y, record="last")
 
 
 # --- the sequential convention ----------------------------------------------------------------

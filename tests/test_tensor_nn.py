@@ -160,6 +160,55 @@ def test_two_three_two_with_linear_layers_and_shared_biases():
     assert hidden.b.shape == () and hidden.b.grad.shape == ()
 
 
+def test_tensor_mlp_init_options():
+    model = TensorMLP(6, [4, 3], init="xavier", weight_scale=2.0, seed=9)
+    rng = np.random.default_rng(9)
+    np.testing.assert_array_equal(model.layers[0].W.data,
+                                  rng.normal(0, 2 * np.sqrt(2 / 10), (6, 4)))
+    np.testing.assert_array_equal(model.layers[1].W.data, rng.normal(0, 2 * np.sqrt(2 / 7), (4, 3)))
+    assert not model.layers[0].b.data.any() and model.layers[1].b.shape == (3,)
+    he = TensorMLP(400, [300], "relu", init="he", seed=0).layers[0].W.data
+    assert he.std() == pytest.approx(np.sqrt(2 / 400), rel=0.01)
+    plain = TensorMLP(3, [2], seed=1).layers[0]
+    wide = TensorMLP(3, [2], weight_scale=3, seed=1).layers[0]
+    np.testing.assert_allclose(wide.W.data, 3 * plain.W.data, rtol=1e-14)
+    np.testing.assert_array_equal(wide.b.data, plain.b.data)
+    with pytest.raises(ValueError, match="TensorMLP: unknown initialisation 'lecun'"):
+        TensorMLP(3, [2], init="lecun")
+
+
+def test_he_init_keeps_the_signal_through_deep_relu_layers():
+    """He: Var(w) = 2/n_in keeps E[out^2] of a ReLU layer (half of its inputs
+    switched off) at its input's; the default uniform init, Var(w) =
+    1/(3 n_in), divides it by 6 at every layer: 6^-10 after ten."""
+    from autograd import no_grad
+
+    X = np.random.default_rng(0).normal(size=(64, 256))
+
+    def gain_after_10_layers(init):
+        model = TensorMLP(256, [256] * 10, "relu", init=init, bias=False, seed=1)
+        with no_grad():
+            return np.mean(model(X).data ** 2) / np.mean(X ** 2)
+
+    assert 0.5 < gain_after_10_layers("he") < 2
+    assert gain_after_10_layers("uniform") == pytest.approx(6.0 ** -10, rel=0.3)
+
+
+def test_tensor_mlp_input_names():
+    assert TensorMLP(3, [2], seed=0).input_names == ["x1", "x2", "x3"]
+    model = TensorMLP(3, [2], seed=0, input_names=["temp", "hum", "wind"])
+    assert model.input_names == ["temp", "hum", "wind"]
+    model.input_names.append("x")  # a copy: the model's names stay as they are
+    assert model.input_names == ["temp", "hum", "wind"]
+    joined = TensorMLP.from_layers([Linear(2, 1, seed=0)], input_names=["a", "b"])
+    assert joined.input_names == ["a", "b"]
+    assert TensorMLP.from_layers([Linear(2, 1, seed=0)]).input_names == ["x1", "x2"]
+    with pytest.raises(ValueError, match="TensorMLP: 2 input names for 3 inputs"):
+        TensorMLP(3, [2], input_names=["a", "b"])
+    with pytest.raises(TypeError, match="input_names must be a list of 3 strings"):
+        TensorMLP(3, [2], input_names="abc")
+
+
 def test_state_dict_and_save_roundtrip(tmp_path):
     model = TensorMLP(3, [4, 2], seed=5)
     path = model.save(tmp_path / "net.npz")

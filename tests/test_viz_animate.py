@@ -86,20 +86,47 @@ def test_the_page_is_self_contained(tmp_path):
     assert "ArrowRight" in fragment and 'type="range"' in fragment
 
 
-@pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("chromium-browser")),
-                    reason="no headless browser to run the page's script")
+BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_browser = pytest.mark.skipif(not BROWSER, reason="no headless browser to run the page's script")
+
+
+def browser_dom(page: str, script: str, tmp_path) -> str:
+    """The page's DOM after ``script`` ran in a headless browser (1000 x 700 window)."""
+    path = tmp_path / "p.html"
+    path.write_text(page.replace("</body>", f"<script>{script}</script></body>"), encoding="utf-8")
+    return subprocess.run([BROWSER, "--headless", "--no-sandbox", "--disable-gpu",
+                           "--window-size=1000,700", "--virtual-time-budget=3000", "--dump-dom",
+                           path.as_uri()], capture_output=True, text=True, timeout=60).stdout
+
+
+@needs_browser
 def test_the_page_steps_in_a_browser(tmp_path):
     a, b, c = abc()
-    page = viz.BackwardStepper(c).page()
-    press = ("<script>setTimeout(function(){var r=document.querySelector('.chainrule-stepper');"
+    press = ("setTimeout(function(){var r=document.querySelector('.chainrule-stepper');"
              "for(var i=0;i<3;i++) r.dispatchEvent(new KeyboardEvent('keydown',"
-             "{key:'ArrowRight'}));},20)</script>")
-    path = tmp_path / "p.html"
-    path.write_text(page.replace("</body>", press + "</body>"), encoding="utf-8")
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
-                          "--virtual-time-budget=2000", "--dump-dom", path.as_uri()],
-                         capture_output=True, text=True, timeout=60).stdout
+             "{key:'ArrowRight'}));},20)")
+    dom = browser_dom(viz.BackwardStepper(c).page(), press, tmp_path)
     assert "step 3 / 4" in dom
     assert "grad 2.000000" in dom and "cr-partial" in dom  # a: 1 of its 2 contributions
     assert "∂c/∂a += ∂b/∂a × ∂c/∂b" in dom
+
+
+@needs_browser
+def test_the_page_opens_scrolled_to_the_first_step(tmp_path):
+    """The 2-3-2 graph is far wider than the window, leaves on the left; step 0
+    is at the root on the right: the picture opens scrolled there."""
+    E, _ = net232()
+    stepper = viz.BackwardStepper(E)
+    first = stepper.steps[0]["edge"]
+    assert first == "e61_0"  # E_total = E_o1 + E_o2: the root's first edge
+    probe = ("setTimeout(function(){var r=document.querySelector('.chainrule-stepper');"
+             "var pic=r.querySelector('.pic'), e=r.querySelector('[id=\"" + first + "\"]');"
+             "var p=pic.getBoundingClientRect(), g=e.getBoundingClientRect();"
+             "document.body.setAttribute('data-probe', [Math.round(pic.scrollLeft),"
+             "pic.scrollWidth - pic.clientWidth, g.left >= p.left && g.right <= p.right"
+             " && g.top >= p.top && g.bottom <= p.bottom].join(' '));}, 500)")
+    dom = browser_dom(stepper.page(), probe, tmp_path)
+    left, most, visible = re.search(r'data-probe="(\d+) (\d+) (\w+)"', dom).groups()
+    assert visible == "true"
+    assert int(most) > 1500  # a wide picture in a 1000-pixel window
+    assert int(left) > int(most) // 2  # scrolled right, towards the root

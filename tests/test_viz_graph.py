@@ -51,7 +51,9 @@ def node_id(source, label):
 
 
 def edge_lines(source):
-    return [line.strip() for line in source.splitlines() if " -> " in line]
+    """The drawn edges (not the invisible ones that keep a column in order)."""
+    return [line.strip() for line in source.splitlines()
+            if " -> " in line and "style=invis" not in line]
 
 
 # --- value and op nodes ----------------------------------------------------------------------
@@ -85,7 +87,7 @@ def test_edge_labels_are_the_op_local_derivatives():
     t = x.tanh().named("t")
     y = (s * t + x ** 3).named("y")
     y.backward()
-    src = viz.draw_graph(y, edge_labels=True).source
+    src = viz.draw_graph(y, edge_labels=True, compact=False).source  # one circle per op
     labels = {}
     for line in edge_lines(src):
         m = re.match(r'(v\d+) -> (o\d+) \[label=" (\S+) "', line)
@@ -159,10 +161,11 @@ def test_w1_has_two_paths_through_o1_and_o2_summing_to_its_grad():
     assert "dE_total/dE_o1 * dE_o1/dout_o1" in p7.describe()
 
 
-def test_highlight_colours_both_paths_and_lists_their_products():
+@pytest.mark.parametrize("compact", [False, True])
+def test_highlight_colours_both_paths_and_lists_their_products(compact):
     E, n = net232()
     E.backward()
-    src = viz.draw_graph(E, edge_labels=True, highlight=n["w1"]).source
+    src = viz.draw_graph(E, edge_labels=True, highlight=n["w1"], compact=compact).source
     assert "2 paths from E_total down to w1" in src
     assert "path 1: ∂E_total/∂E_o1 × ∂E_o1/∂out_o1 × ∂out_o1/∂net_o1 × ∂net_o1/∂out_h1" in src
     assert "= 0.013593<" in src and "= -0.001326<" in src
@@ -280,3 +283,116 @@ def test_a_2_16_16_1_mlp_on_100_samples_collapses_to_a_readable_picture():
     assert names == {"h1_*", "h2_*", "o*", "x1", "x2", "E_o1", "E_total"}
     assert "53,072 nodes" in layer
     assert "data 12." in layer and "grad 1.000000" in layer  # E_total's own value
+
+
+# --- the compact view ---------------------------------------------------------------------------
+
+def compact_edges(src):
+    """{(operand label, result label): the number on the edge} of a compact picture."""
+    names = dict(re.findall(r"\t(v\d+) \[label=<<table[^\n]*?<b>([^<]+)</b>", src))
+    out = {}
+    for line in edge_lines(src):
+        m = re.match(r"(v\d+) -> (v\d+) \[.*label=\"?(-?[\d.]+)\"?", line)
+        assert m, line
+        out[(names[m.group(1)], names[m.group(2)])] = float(m.group(3))
+    return out
+
+
+def test_compact_232_reads_like_the_slides():
+    E, n = net232()
+    E.backward()
+    src = viz.draw_graph(E).source  # compact: the default for a graph with named nodes
+    boxes = set(re.findall(r"\tv\d+ \[label=<<table[^\n]*?<b>([^<]+)</b>", src))
+    assert boxes == set(n)  # l1 l2 b1 b2 w1..w12 net_h* out_h* net_o* out_o* E_o* E_total
+    assert "shape=circle" not in src and "#f1f5f9" not in src  # no op circles, no constants
+    assert "w1</b> = <font" in src and "0.100000</font>" in src and "grad 0.012268" in src
+    edges = compact_edges(src)
+    # 3 x (w, w, l1, l2, b1) + 3 + 2 x (3 w, 3 out_h, b2) + 2 + 2 + 2
+    assert len(edges) == 15 + 3 + 14 + 2 + 2 + 2
+    oh1, oo1 = n["out_h1"].data, n["out_o1"].data
+    expected = {
+        ("w1", "net_h1"): 5.0, ("l1", "net_h1"): 0.1, ("b1", "net_h3"): 1.0,
+        ("net_h1", "out_h1"): oh1 * (1 - oh1),
+        ("w7", "net_o1"): oh1, ("out_h1", "net_o1"): 0.4, ("out_h1", "net_o2"): 0.45,
+        ("net_o1", "out_o1"): oo1 * (1 - oo1),
+        # E_o1 = 0.5 * (0.01 - out_o1) ** 2 folds * -1, + 0.01, ** 2, * 0.5 into one edge
+        ("out_o1", "E_o1"): oo1 - 0.01, ("E_o1", "E_total"): 1.0,
+    }
+    for edge, value in expected.items():
+        assert edges[edge] == pytest.approx(value, abs=5e-7), edge
+    # the slides' figures for dE_total/dw7 = 0.88109 * 0.097049 * 0.912934
+    assert [edges[e] for e in (("out_o1", "E_o1"), ("net_o1", "out_o1"), ("w7", "net_o1"))] \
+        == [0.88109, 0.097049, 0.912934]
+    # ... and along every edge the chain rule through the folded steps: the product
+    # of an edge's number and its head's grad, summed over a node's edges, is its grad
+    grads = {}
+    for (tail, head), value in edges.items():
+        grads[tail] = grads.get(tail, 0.0) + value * n[head].grad
+    for name, total in grads.items():
+        assert total == pytest.approx(n[name].grad, abs=3e-6), name
+    assert "folded into the named box they feed" in src
+
+
+def test_compact_paths_to_w1_sum_to_its_grad():
+    E, n = net232()
+    E.backward()
+    full = viz.gradient_paths(E, n["w1"])
+    src = viz.draw_graph(E, highlight=n["w1"], compact=True).source
+    assert "2 paths from E_total down to w1" in src
+    # each compact path's factors are the full path's factors grouped at the named nodes
+    for k, path in enumerate(full, 1):
+        numbers = " × ".join(f"{v:.6f}" for _, _, v in path.segments())
+        assert f"= {numbers}<" in src, numbers
+        assert f"<b>= {path.product:.6f}</b>" in src
+    assert "= 0.013593 + -0.001326 <b>= 0.012268</b>" in src
+    assert "w1.grad = 0.012268, as backward() computed" in src
+    # the coloured edges are exactly the two paths: 4 + 4 edges, out_h1 -> net_h1 -> w1 shared
+    coloured = [e for e in edge_lines(src) if "penwidth=2.2" in e]
+    assert len(coloured) == 6 + 6 - 2
+    names = dict(re.findall(r"\t(v\d+) \[label=<<table[^\n]*?<b>([^<]+)</b>", src))
+    shared = [e for e in coloured if 'color="#7c3aed:#059669"' in e]
+    assert sorted(names[e.split()[0]] for e in shared) == ["net_h1", "w1"]
+
+
+def test_compact_sums_the_folded_paths_and_keeps_unnamed_variables():
+    x = Value(3.0, "x")
+    c = Value(2.0)                       # an unnamed variable (not a constant): kept
+    y = (x * x * c).named("y")           # x * x is unnamed: two folded paths x -> y
+    z = (y + x).named("z")
+    z.backward()
+    assert x.grad == 2 * 3.0 * 2.0 + 1.0 and c.grad == 9.0
+    src = viz.draw_graph(z, compact=True).source
+    boxes = re.findall(r"\tv\d+ \[label=<<table[^\n]*?</table>>", src)
+    assert len(boxes) == 4 and sum("data " in b for b in boxes) == 1  # x, c, y, z
+    assert "data <font face=\"Courier New\" color=\"#1f2933\">2.000000" in src
+    edges = compact_edges(src.replace("data <font", "<b>c</b><font"))
+    assert edges == {("x", "y"): 12.0, ("c", "y"): 9.0, ("y", "z"): 1.0, ("x", "z"): 1.0}
+    assert "∂y/∂x = 12.000000, through 1 unnamed step" in src  # its tooltip
+
+
+def test_when_the_graph_is_compact_and_when_not():
+    a, b, c = abc()
+    c.backward()
+    # every result named: nothing to fold, so every op stays (the 4 paths of a)
+    assert viz.draw_graph(c, highlight=a).source.count('[label="+"') == 2
+    assert "4 paths" in viz.draw_graph(c, highlight=a).source
+    E, n = net232()
+    E.backward()
+    full = viz.draw_graph(E, compact=False).source
+    # one circle per op: 3 x (2 * and 2 +) + 3 σ + 2 x (3 * and 3 +) + 2 σ
+    # + 2 x (* -1, + 0.01, ** 2, * 0.5) + the last +
+    assert full.count("shape=circle") == 12 + 3 + 12 + 2 + 8 + 1
+    assert "label=" not in "".join(e for e in edge_lines(full) if "style=dashed" not in e)
+    # an unnamed node to highlight: the full graph (auto), or a clear error
+    partial = n["net_h1"].children[0]
+    src = viz.draw_graph(E, highlight=partial).source
+    assert "2 paths from E_total down to (+)" in src and "shape=circle" in src
+    with pytest.raises(ValueError, match="folded into the named node.*compact=False"):
+        viz.draw_graph(E, highlight=partial, compact=True)
+    with pytest.raises(ValueError, match="group= and compact=True"):
+        viz.draw_graph(E, group="neuron", compact=True)
+    from autograd import Tensor
+    t = (Tensor([[1.0, 2.0]]) @ Tensor([[3.0], [4.0]])).named("t")
+    assert "shape=circle" in viz.draw_graph(t.sum().named("s")).source  # tensors: full
+    with pytest.raises(ValueError, match="compact=True folds graphs of scalar Values"):
+        viz.draw_graph(t, compact=True)

@@ -29,18 +29,85 @@ def edges(source):
     return [line.strip() for line in source.splitlines() if " -> " in line]
 
 
+def weight_labels(source):
+    """{weight name: (label node id, its label)} of a picture with numbers."""
+    found = re.findall(r"\t+(W\d+_\d+_\d+) \[label=<(<table.*?</table>)>", source)
+    return {re.search(r"<b>(\w+)</b>", label).group(1): (node, label) for node, label in found}
+
+
 def test_weights_on_edges_with_value_and_grad():
     src = viz.draw_network(slides_232()).source
-    (w7,) = [e for e in edges(src) if "<b>w7</b>" in e]
-    assert w7.startswith("L0_0 -> L1_0")  # from h1 to o1
-    assert "<b>w7</b> 0.400000" in w7 and "grad 0.078064" in w7
-    (w1,) = [e for e in edges(src) if "<b>w1</b>" in e]
-    assert w1.startswith("in0 -> L0_0") and "grad 0.012268" in w1
-    assert len([e for e in edges(src) if "<b>w" in e]) == 12
+    labels = weight_labels(src)
+    assert sorted(labels) == sorted(f"w{k}" for k in range(1, 13))
+    # each weight sits on its edge: sender -> its label -> receiving neuron
+    w7, text = labels["w7"]
+    assert "<b>w7</b> 0.400000" in text and "grad 0.078064" in text
+    assert f"L0_0 -> {w7} [arrowhead=none]" in src and f"{w7} -> L1_0" in src  # h1 to o1
+    w1, text = labels["w1"]
+    assert f"in0 -> {w1}" in src and f"{w1} -> L0_0" in src and "grad 0.012268" in text
     assert re.search(r"\tin0 \[label=l1 ", src) and re.search(r"\tin1 \[label=l2 ", src)
     for name in ("h1", "h2", "h3", "o1", "o2"):
         assert f"<b>{name}</b>" in src
     assert "σ" in src
+
+
+def test_weight_labels_are_laid_out_in_reading_order_without_overlaps():
+    """Graphviz's own layout (its JSON output): the weights stand in a column of
+    their own between two layers, grouped by the neuron they feed, top to bottom
+    w1 w2 | w3 w4 | w5 w6, and no two of them (or a neuron) overlap."""
+    import json
+    layout = json.loads(viz.draw_network(slides_232()).pipe(format="json"))
+    boxes = {}
+    for o in layout["objects"]:
+        if "pos" in o:
+            x, y = map(float, o["pos"].split(","))
+            w, h = float(o["width"]) * 72, float(o["height"]) * 72
+            boxes[o["name"]] = (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+    ids = {w: node for w, (node, _) in weight_labels(viz.draw_network(slides_232()).source).items()}
+    centre_y = lambda n: (boxes[n][1] + boxes[n][3]) / 2  # noqa: E731
+    hidden = [ids[f"w{k}"] for k in range(1, 7)]
+    output = [ids[w] for w in ("w7", "w9", "w11", "w8", "w10", "w12")]  # o1's, then o2's
+    assert all(n.startswith("W0_") for n in hidden) and all(n.startswith("W1_") for n in output)
+    for column in (hidden, output):
+        ys = [centre_y(n) for n in column]
+        assert ys == sorted(ys, reverse=True)  # graphviz's y grows upwards
+    x_in, x_h, x_o = (boxes[n][0] for n in ("in0", "L0_0", "L1_0"))
+    assert all(boxes["in0"][2] < boxes[n][0] and boxes[n][2] < x_h for n in hidden)
+    assert all(boxes["L0_0"][2] < boxes[n][0] and boxes[n][2] < x_o for n in output)
+    shown = hidden + output + ["L0_0", "L0_1", "L0_2", "L1_0", "L1_1", "bias0", "bias1"]
+    for a in shown:
+        for b in shown:
+            if a < b:
+                ax0, ay0, ax1, ay1 = boxes[a]
+                bx0, by0, bx1, by1 = boxes[b]
+                assert ax1 <= bx0 or bx1 <= ax0 or ay1 <= by0 or by1 <= ay0, (a, b)
+
+
+def test_grads_show_only_once_there_are_some():
+    model = slides_232()
+    assert "grad 0.078064" in viz.draw_network(model).source
+    hidden = viz.draw_network(model, grads=False).source
+    assert "grad" not in hidden and "<b>w7</b> 0.400000" in hidden
+    fresh = MLP.from_layers(slides_232().layers, input_names=["l1", "l2"])
+    for p in fresh.parameters():
+        p.grad = 0.0
+    before = viz.draw_network(fresh).source  # before backward(): every grad is 0
+    assert "grad 0.000000" not in before and "data 0.350000" in before
+    assert "grad 0.000000" in viz.draw_network(fresh, grads=True).source
+
+
+def test_a_lone_neuron_and_a_lone_layer_run_on_x():
+    from nn.layers import Neuron
+    neuron = Neuron(3, "sigmoid", weights=[0.4, 0.3, -0.6], bias=0.25, name="h",
+                    weight_names=["W1", "W2", "W3"], bias_name="b")
+    src = viz.draw_network(neuron, x=[1.0, -2.0, 0.5]).source
+    net = 0.4 * 1.0 + 0.3 * -2.0 - 0.6 * 0.5 + 0.25
+    assert f"out {1 / (1 + math.exp(-net)):.6f}" in src  # sigmoid(-0.25) = 0.437823
+    assert "out 0.437823" in src and "<b>W3</b> -0.600000" in src
+    layer = Layer(2, 2, "tanh", weights=[[1.0, 0.0], [0.5, 0.5]], bias=False)
+    src = viz.draw_network(layer, x=[[1.0, 2.0], [3.0, 0.0]]).source
+    means = [(math.tanh(1.0) + math.tanh(3.0)) / 2, (math.tanh(1.5) + math.tanh(1.5)) / 2]
+    assert f"out {means[0]:.6f}" in src and f"out {means[1]:.6f}" in src
 
 
 def test_shared_biases_are_one_node_feeding_the_whole_layer():
@@ -91,3 +158,11 @@ def test_tensor_mlp_and_bad_input():
     assert "W1[0,0] = " in src and "softmax" in src and "out 0." in src
     with pytest.raises(TypeError, match="draw_graph"):
         viz.draw_network(object())
+
+
+def test_a_tensor_mlp_network_shows_its_input_names():
+    from nn import TensorMLP
+
+    model = TensorMLP(2, [2, 1], input_names=["temp", "hour"], seed=0)
+    source = viz.draw_network(model).source
+    assert "temp" in source and "hour" in source and "x1" not in source

@@ -53,8 +53,9 @@ def test_the_returned_digraph_renders_itself_with_no_path_setup(no_path, tmp_pat
     assert isinstance(g, graphviz.Digraph)
     svg = g.pipe(format="svg", encoding="utf-8")
     assert "<svg" in svg and "grad 4.000000" in svg and "data 1.000000" in svg
-    bundle = g._repr_mimebundle_()  # what Jupyter calls to show it inline
+    bundle, metadata = g._repr_mimebundle_()  # what Jupyter calls to show it inline
     assert "grad 4.000000" in bundle["image/svg+xml"]
+    assert metadata == {"image/svg+xml": {"unconfined": True}}
     assert "∂c/∂a: 4 paths" in g._repr_image_svg_xml()
     width, height = png_size(g._repr_image_png())
     assert width > 300 and height > 100
@@ -140,3 +141,16 @@ def test_every_view_renders_to_png(tmp_path):
     assert sizes["graph"][0] > sizes["layer"][0]  # collapsing makes it smaller
     stepper = viz.BackwardStepper(E)
     assert "<svg" in stepper.svg and "grad " in stepper.svg
+
+
+def test_jupyter_shows_wide_graphs_at_full_size_with_a_scrollbar():
+    """IPython's own display formatter gets the SVG and, for it, the
+    "unconfined" metadata: shown at its size, not shrunk to the page width."""
+    formatters = pytest.importorskip("IPython.core.formatters")
+    g = small_graph()
+    data, metadata = formatters.DisplayFormatter().format(g)
+    assert data["image/svg+xml"].lstrip().startswith("<?xml") and "∂c/∂a" in data["image/svg+xml"]
+    assert metadata["image/svg+xml"] == {"unconfined": True}
+    # asked for a PNG only, graphviz's plain bundle: no SVG, no metadata for it
+    png_only = g._repr_mimebundle_(include=["image/png"])
+    assert list(png_only) == ["image/png"] and png_only["image/png"][:4] == b"\x89PNG"

@@ -1,19 +1,23 @@
 """Pictures of computation graphs and networks: the only place graphviz is used.
 
-- :func:`draw_graph`: the computation graph (data, grad, local derivatives on
-  the edges, the chain rule's paths to a node highlighted with their products,
-  grouping into neurons or layers for big graphs); :func:`gradient_paths`
-  gives the same paths as data.
+- :func:`draw_graph`: the computation graph, compact as on the slides (the
+  named values, each edge its derivative) or with every operation (each edge
+  its op's local derivative); data and grad in every box, the chain rule's
+  paths to a node highlighted with their products, grouping into neurons or
+  layers for big graphs; :func:`gradient_paths` gives the same paths as data.
 - :func:`draw_network`: the slides' picture of a network (weights and grads on
-  the edges, shared biases); :class:`LiveTrainingView` shows it live while
-  ``nn.train.fit`` trains.
+  the edges, shared biases; a lone Neuron or Layer too);
+  :class:`LiveTrainingView` shows it live while ``nn.train.fit`` trains.
 - :func:`animate_backward` / :class:`BackwardStepper`: backward one edge at a
   time, as a self-contained page or inline in Jupyter.
+- :func:`plot_decision_boundary`: a model of two inputs over the plane, its
+  decision boundary and the samples (matplotlib).
 - :func:`save`: to .svg/.png/.pdf/.dot on any machine (system ``dot`` or the
   pip-installed ``graphviz-pure``); the returned digraphs also render by
   themselves (``.render()``, ``.pipe()``, inline in Jupyter).
 """
 from .animate import BackwardStepper, animate_backward, record_backward
+from .boundary import DecisionBoundary, model_on_grid, plot_decision_boundary
 from .graph import (
     GradientPath,
     GraphTooLargeError,
@@ -27,8 +31,8 @@ from .network import draw_network, layer_activations
 from .render import Digraph, Renderer, RenderError, find_renderer, save
 
 __all__ = [
-    "BackwardStepper", "Digraph", "GradientPath", "GraphTooLargeError", "LiveTrainingView",
-    "RenderError", "Renderer", "animate_backward", "assign_groups", "batch_activations",
+    "BackwardStepper", "DecisionBoundary", "Digraph", "GradientPath", "GraphTooLargeError",
+    "LiveTrainingView", "RenderError", "Renderer", "animate_backward", "assign_groups", "batch_activations",
     "draw_graph", "draw_network", "find_renderer", "gradient_paths", "layer_activations",
-    "local_derivatives", "record_backward", "save",
+    "local_derivatives", "model_on_grid", "plot_decision_boundary", "record_backward", "save",
 ]

@@ -60,8 +60,9 @@ class BackwardStepper:
         graph = _Graph(root)
         with _backward_recorded(root) as raw:
             # drawn with this pass's grads, so every box is wide enough for its number
-            self.svg = _strip_xml_header(draw_graph(root, digits=digits, edge_labels=True)
-                                         .pipe(format="svg", encoding="utf-8"))
+            # (the full graph: one step per engine edge, each op drawn)
+            picture = draw_graph(root, digits=digits, edge_labels=True, compact=False)
+            self.svg = _strip_xml_header(picture.pipe(format="svg", encoding="utf-8"))
         self.steps = self._frames(graph, raw)
 
     # --- the data the page steps through ------------------------------------------------
@@ -241,6 +242,21 @@ Object.keys(ids).forEach(function (id) {
   var t = gradText(id); if (t) finals[id] = t.textContent;
 });
 function esc(t) { return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;"); }
+// What the picture should show at step k: the first step's edge at the start (next
+// to the root, on the right of a wide graph), then the node receiving the gradient.
+function focus(k) { return k === 0 ? (N ? S[0].edge : D.root) : S[k - 1].child; }
+// Scroll the picture so that element id is in view; false while not laid out yet.
+function reveal(id) {
+  var g = el(id);
+  if (!g || !pic || pic.classList.contains("fit")) return true;
+  var pr = pic.getBoundingClientRect(), gr = g.getBoundingClientRect();
+  if (!pr.width || !pr.height) return false;
+  if (gr.left < pr.left || gr.right > pr.right)
+    pic.scrollLeft += (gr.left + gr.right) / 2 - (pr.left + pr.right) / 2;
+  if (gr.top < pr.top || gr.bottom > pr.bottom)
+    pic.scrollTop += (gr.top + gr.bottom) / 2 - (pr.top + pr.bottom) / 2;
+  return true;
+}
 var marked = [];
 function mark(id, cls) { var g = el(id); if (g) { g.classList.add(cls); marked.push([g, cls]); } }
 function show(k) {
@@ -279,15 +295,8 @@ function show(k) {
       "<div>" + esc(s.child_name) + ".grad: <span class='mono'>" + esc(s.before) +
       " &rarr; <b class='grad'>" +
       esc(s.after) + "</b></span>" + share + "</div>";
-    var g = el(s.child);
-    if (g && pic && !pic.classList.contains("fit")) {
-      var pr = pic.getBoundingClientRect(), gr = g.getBoundingClientRect();
-      if (gr.left < pr.left || gr.right > pr.right)
-        pic.scrollLeft += (gr.left + gr.right) / 2 - (pr.left + pr.right) / 2;
-      if (gr.top < pr.top || gr.bottom > pr.bottom)
-        pic.scrollTop += (gr.top + gr.bottom) / 2 - (pr.top + pr.bottom) / 2;
-    }
   }
+  reveal(focus(k));
   var rows = ["<table><tr><td><b>node</b></td><td><b>grad so far</b></td></tr>"];
   var now = k > 0 ? S[k - 1].child : D.root;
   var order = [D.root];
@@ -348,4 +357,10 @@ if (document.body && document.body.firstElementChild === root &&
     document.body.children.length === 1)
   document.addEventListener("keydown", function (e) { if (e.target === document.body) onKey(e); });
 show(0);
+// Jupyter may run this before the output is on the page: scroll to the first step
+// once the picture has a size (unless the user has moved on already).
+(function settle(tries) {
+  if (cur !== 0 || reveal(focus(0)) || tries <= 0) return;
+  setTimeout(function () { settle(tries - 1); }, 100);
+})(100);
 """

@@ -1,6 +1,14 @@
-"""The computation graph as a picture: a value node per Value (label, data,
-grad), an op node per operation, the local derivative on each edge, and the
-paths of the chain rule highlighted with their products.
+"""The computation graph as a picture, in two views, with the paths of the
+chain rule highlighted with their products:
+
+- full (``compact=False``): a value node per Value (label, data, grad), an op
+  node per operation, each edge labelled with its op's local derivative;
+- compact (the default for graphs with named intermediate values): only the
+  named values (and unnamed variables), as the slides write a network
+  (``w1, l1 -> net_h1 -> out_h1 -> ... -> E_total``); the unnamed steps
+  between them are folded in, and each edge carries d(named result)/d(named
+  operand): the local derivatives of the folded ops multiplied along each
+  folded path and summed over them.
 
 Everything is read through the public graph API (``data``, ``grad``,
 ``label``, ``op``, ``children``, :func:`autograd.topological_order`); local
@@ -36,7 +44,7 @@ import re
 from collections import Counter
 from typing import Any, Callable, Iterator, Mapping, NamedTuple, Optional, Union
 
-from autograd import topological_order
+from autograd import Value, topological_order
 from autograd.node import Node
 
 from . import style
@@ -45,6 +53,7 @@ from .render import Digraph
 GroupRule = Union[str, Mapping[str, str], Callable[[Node], Optional[str]]]
 
 LEGEND_PATHS = 12  # paths listed one by one in a highlight legend
+_INDENT = "&#160;" * 6  # the numbers of a path under its symbols
 
 
 class GraphTooLargeError(ValueError):
@@ -86,10 +95,32 @@ class _Graph:
                 self.users[self.index[id(c)]].append((i, pos))
         self._locals: dict[int, Optional[tuple]] = {}
 
+    @property
+    def nodes(self) -> list:
+        return self.order
+
     def local(self, i: int) -> Optional[tuple]:
         if i not in self._locals:
             self._locals[i] = local_derivatives(self.order[i])
         return self._locals[i]
+
+    def down(self, i: int) -> list[tuple[int, int]]:
+        """(operand position, operand index) of every edge gradient flows down
+        from node i (a + a has two; the exponent of x**2 has none)."""
+        n = self.order[i]
+        return [(pos, self.index[id(c)]) for pos, c in enumerate(n.children)
+                if not _is_constant_edge(n, pos)]
+
+    def factor(self, i: int, pos: int) -> Any:
+        """d node i / d its operand at ``pos``, from the op's own rule."""
+        locals_ = self.local(i)
+        if locals_ is None:
+            n = self.order[i]
+            raise ValueError(
+                f"gradient paths need scalar local derivatives, but op {n.op.name!r} "
+                f"({name_of(n)}) has a Jacobian (vector-Jacobian product) instead"
+            )
+        return locals_[pos]
 
     def is_constant(self, i: int) -> bool:
         """A number lifted into the graph (the 2 in ``x * 2``), or a leaf used
@@ -163,73 +194,61 @@ class GradientPath(NamedTuple):
 
 
 class _Paths:
-    """The part of the graph between root and a target: which nodes lie on a
-    path to it, how many paths there are, and the paths themselves."""
+    """The part of a graph between its root and a target: which nodes lie on a
+    path to it, how many paths there are, and the paths themselves.
 
-    def __init__(self, graph: _Graph, target: int) -> None:
+    Works on the full graph (:class:`_Graph`: an edge per operand) and on the
+    compact one (:class:`_Compact`: an edge per named operand) alike, through
+    ``nodes`` (topological order, root last), ``down(i)`` -> [(key, child)]
+    and ``factor(i, key)`` -> d node i / d child."""
+
+    def __init__(self, graph: Any, target: int) -> None:
         self.graph = graph
         self.target = target
-        order = graph.order
-        on = [False] * len(order)
-        count = [0] * len(order)
+        size = len(graph.nodes)
+        on = [False] * size
+        count = [0] * size
         on[target] = True
         count[target] = 1
         # children come first in topological order, so one forward sweep suffices
-        for i in range(target + 1, len(order)):
-            n = order[i]
-            if not n.children:
-                continue
+        for i in range(target + 1, size):
             total = 0
-            for pos, c in enumerate(n.children):
-                if _is_constant_edge(n, pos):
-                    continue
-                ci = graph.index[id(c)]
-                if on[ci]:
-                    total += count[ci]
+            for _, j in graph.down(i):
+                if on[j]:
+                    total += count[j]
             if total:
                 on[i] = True
                 count[i] = total
         self.on = on
         self.count = count[-1]  # paths from the root
 
-    def edges(self) -> Iterator[tuple[int, int, int]]:
-        """(parent, operand position, child) for every edge on some path."""
+    def edges(self) -> Iterator[tuple[int, Any, int]]:
+        """(parent, key, child) for every edge on some path."""
         g = self.graph
-        for i in range(self.target + 1, len(g.order)):
-            if not self.on[i]:
-                continue
-            n = g.order[i]
-            for pos, c in enumerate(n.children):
-                ci = g.index[id(c)]
-                if self.on[ci] and not _is_constant_edge(n, pos):
-                    yield i, pos, ci
+        for i in range(self.target + 1, len(g.nodes)):
+            if self.on[i]:
+                for key, j in g.down(i):
+                    if self.on[j]:
+                        yield i, key, j
 
-    def __iter__(self) -> Iterator[tuple[list[int], list[int], tuple]]:
-        """Paths as (node indices, operand positions, factors), depth first,
-        first operand first; an explicit stack, no recursion."""
+    def __iter__(self) -> Iterator[tuple[list[int], list, tuple]]:
+        """Paths as (node indices, edge keys, factors), depth first, first
+        operand first; an explicit stack, no recursion."""
         g = self.graph
-        root = len(g.order) - 1
+        root = len(g.nodes) - 1
         if not self.on[root]:
             return
         stack: list[tuple[int, tuple, tuple, tuple]] = [(root, (root,), (), ())]
         while stack:
-            i, nodes, positions, factors = stack.pop()
+            i, nodes, keys, factors = stack.pop()
             if i == self.target:
-                yield list(nodes), list(positions), factors
+                yield list(nodes), list(keys), factors
                 continue
-            n = g.order[i]
-            locals_ = g.local(i)
-            if locals_ is None:
-                raise ValueError(
-                    f"gradient paths need scalar local derivatives, but op {n.op.name!r} "
-                    f"({name_of(n)}) has a Jacobian (vector-Jacobian product) instead"
-                )
             branches = []
-            for pos, c in enumerate(n.children):
-                ci = g.index[id(c)]
-                if self.on[ci] and not _is_constant_edge(n, pos):
-                    branches.append((ci, nodes + (ci,), positions + (pos,),
-                                     factors + (locals_[pos],)))
+            for key, j in g.down(i):
+                if self.on[j]:
+                    branches.append((j, nodes + (j,), keys + (key,),
+                                     factors + (g.factor(i, key),)))
             stack.extend(reversed(branches))
 
 
@@ -376,19 +395,183 @@ def _assign(graph: _Graph, rule: Callable[[Node], Optional[str]]) -> list[Option
     return groups
 
 
+# --- the compact view ----------------------------------------------------------------------------
+
+def _kept(graph: _Graph) -> list[bool]:
+    """Which nodes the compact view draws: the root, every named node and every
+    unnamed leaf that is a variable; constants and unnamed results are folded."""
+    last = len(graph.order) - 1
+    keep = []
+    for i, n in enumerate(graph.order):
+        if i == last:
+            keep.append(True)
+        elif graph.is_constant(i):
+            keep.append(False)
+        else:
+            keep.append(bool(n.label) or not n.children)
+    return keep
+
+
+def _is_value_graph(graph: _Graph) -> bool:
+    """Scalar Values only: every folded derivative is then a plain number."""
+    return all(isinstance(n, Value) for n in graph.order)
+
+
+def _has_folds(graph: _Graph) -> bool:
+    """Named intermediate results to keep and unnamed ones to fold into them."""
+    last = len(graph.order) - 1
+    named = unnamed = False
+    for i, n in enumerate(graph.order):
+        if not n.children or i == last:
+            continue
+        if n.label:
+            named = True
+        elif not graph.is_constant(i):
+            unnamed = True
+        if named and unnamed:
+            return True
+    return False
+
+
+class _CompactEdge(NamedTuple):
+    child: int      # position of the operand in the compact graph
+    factor: float   # d parent / d child through the folded nodes
+    paths: int      # folded paths summed into it (1 for a single chain)
+    folded: int     # unnamed operations crossed
+
+
+class _Compact:
+    """The graph with its unnamed intermediate nodes folded into the named node
+    they feed (the products and partial sums of a weighted sum into ``net_h1``,
+    the ``* -1``, ``+ target``, ``** 2`` and ``* 0.5`` of a squared error into
+    ``E_o1``). An edge joins each kept node to every named node computed from
+    it, labelled with the derivative of the one with respect to the other: the
+    chain rule through the folded nodes, the ops' own local derivatives
+    multiplied along each folded path and summed over them. Constants drop out.
+
+    Same interface as :class:`_Graph` for the paths code: ``nodes``
+    (topological order, root last), ``down(k)``, ``factor(k, key)``. ``full[k]``
+    is node k's index in the full graph: its picture id stays ``v<full index>``.
+    """
+
+    def __init__(self, graph: _Graph, keep: Optional[list[bool]] = None) -> None:
+        self.graph = graph
+        keep = keep if keep is not None else _kept(graph)
+        self.full = [i for i, kept in enumerate(keep) if kept]
+        self.position = {i: k for k, i in enumerate(self.full)}
+        self.nodes = [graph.order[i] for i in self.full]
+        self.root = graph.root
+        self.edges = [self._fold(i, keep) for i in self.full]
+
+    def _fold(self, i: int, keep: list[bool]) -> list[_CompactEdge]:
+        g = self.graph
+        order = g.order
+        if not order[i].children:
+            return []
+        # The folded region under i, and its kept operands in reading order
+        # (w1, l1, w2, l2, b1 for net_h1): a depth-first walk, first operand first.
+        region: set[int] = set()
+        first: dict[int, int] = {}
+        stack = [c for _, c in reversed(g.down(i))]
+        while stack:
+            x = stack.pop()
+            if keep[x]:
+                first.setdefault(x, len(first))
+            elif order[x].children and not g.is_constant(x) and x not in region:
+                region.add(x)
+                stack.extend(c for _, c in reversed(g.down(x)))
+        # d i / d x for the folded x, parents before children (the backward sweep
+        # restricted to the region), collecting d i / d operand at the kept ones.
+        below: dict[int, Any] = {i: 1.0}
+        count: dict[int, int] = {i: 1}
+        total: dict[int, Any] = {}
+        paths: dict[int, int] = {}
+        for x in [i] + sorted(region, reverse=True):
+            d = below[x]
+            for pos, c in g.down(x):
+                if keep[c]:
+                    total[c] = total.get(c, 0.0) + d * g.factor(x, pos)
+                    paths[c] = paths.get(c, 0) + count[x]
+                elif c in region:
+                    below[c] = below.get(c, 0.0) + d * g.factor(x, pos)
+                    count[c] = count.get(c, 0) + count[x]
+        return [_CompactEdge(self.position[c], total[c], paths[c], len(region))
+                for c in sorted(first, key=first.__getitem__)]
+
+    def down(self, k: int) -> list[tuple[int, int]]:
+        return [(key, e.child) for key, e in enumerate(self.edges[k])]
+
+    def columns(self, reading: list[int]) -> list[list[int]]:
+        """The nodes by their longest distance from the root, each column in
+        reading order."""
+        depth = [0] * len(self.nodes)
+        for k in range(len(self.nodes) - 1, -1, -1):  # parents before their operands
+            for e in self.edges[k]:
+                depth[e.child] = max(depth[e.child], depth[k] + 1)
+        columns: dict[int, list[int]] = {}
+        for k in reading:
+            columns.setdefault(depth[k], []).append(k)
+        return [columns[d] for d in sorted(columns)]
+
+    def reading_order(self) -> list[int]:
+        """Root first, then depth first along operands in order (E_total, E_o1,
+        out_o1, net_o1, w7, out_h1, ...): emitted in this order, graphviz keeps
+        the first operand above the second, h1 above h2."""
+        seen = [False] * len(self.nodes)
+        out = []
+        stack = [len(self.nodes) - 1]
+        while stack:
+            k = stack.pop()
+            if seen[k]:
+                continue
+            seen[k] = True
+            out.append(k)
+            stack.extend(e.child for e in reversed(self.edges[k]) if not seen[e.child])
+        return out
+
+    def factor(self, k: int, key: int) -> float:
+        return self.edges[k][key].factor
+
+    def find(self, node: Node, what: str) -> int:
+        i = self.graph.find(node, what)
+        k = self.position.get(i)
+        if k is None:
+            raise ValueError(
+                f"{what}: {name_of(node)} is an unnamed intermediate result, folded into the "
+                "named node it feeds in the compact view; name it (v.named('...')) or pass "
+                "compact=False to draw every operation"
+            )
+        return k
+
+
 # --- drawing -----------------------------------------------------------------------------------
 
-def _new_digraph(root: Node) -> Digraph:
+def _new_digraph(root: Node, graph: Optional[dict] = None, node: Optional[dict] = None,
+                 edge: Optional[dict] = None) -> Digraph:
     # the name is render()'s default file name: graph_E_total.gv -> .svg
     dot = Digraph(name=re.sub(r"\W+", "_", f"graph_{name_of(root)}").strip("_"), format="svg")
-    dot.attr("graph", **style.GRAPH_ATTR)
-    dot.attr("node", **style.NODE_ATTR)
-    dot.attr("edge", **style.EDGE_ATTR)
+    dot.attr("graph", **{**style.GRAPH_ATTR, **(graph or {})})
+    dot.attr("node", **{**style.NODE_ATTR, **(node or {})})
+    dot.attr("edge", **{**style.EDGE_ATTR, **(edge or {})})
     return dot
 
 
 def _constant_text(x: Any) -> str:
     return f"{style.scalar(x):g}" if style.is_scalar(x) else style.number(x, 3)
+
+
+def _value_box(dot: Digraph, node_id: str, n: Node, digits: int, is_root: bool,
+               extra: Optional[dict] = None, short: bool = False) -> None:
+    attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": style.VALUE_FILL,
+             "margin": "0.08,0.04", "id": node_id}
+    if is_root:
+        attrs["fillcolor"] = style.ROOT_FILL
+    if extra:
+        attrs.update(extra)
+    if short:
+        attrs["margin"] = "0.05,0.03"
+    rows = (style.short_value_rows if short else style.value_rows)(n.label, n.data, n.grad, digits)
+    dot.node(node_id, label=style.html_label(rows), **attrs)
 
 
 def _value_node(dot: Digraph, graph: _Graph, i: int, digits: int,
@@ -400,14 +583,7 @@ def _value_node(dot: Digraph, graph: _Graph, i: int, digits: int,
                  fontcolor=style.MUTED, fontsize="10", margin="0.05,0.02", height="0.25",
                  width="0.3")
         return
-    attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": style.VALUE_FILL,
-             "margin": "0.08,0.04", "id": f"v{i}"}
-    if i == len(graph.order) - 1:
-        attrs["fillcolor"] = style.ROOT_FILL
-    if extra:
-        attrs.update(extra)
-    dot.node(f"v{i}", label=style.html_label(style.value_rows(n.label, n.data, n.grad, digits)),
-             **attrs)
+    _value_box(dot, f"v{i}", n, digits, i == len(graph.order) - 1, extra)
 
 
 def _op_node(dot: Digraph, i: int, symbol: str, extra: Optional[dict] = None) -> None:
@@ -423,89 +599,129 @@ def draw_graph(
     root: Node,
     *,
     digits: int = 6,
-    edge_labels: bool = False,
+    edge_labels: Optional[bool] = None,
     highlight: Optional[Node] = None,
     group: Optional[GroupRule] = None,
+    compact: Optional[bool] = None,
     max_nodes: int = 2000,
 ) -> Digraph:
     """The computation graph under ``root`` as a ``graphviz.Digraph`` (left to
-    right): a box per value (label, data, grad with ``digits`` decimals) and a
-    circle per operation.
+    right): a box per value (label, data, grad with ``digits`` decimals).
 
-    ``edge_labels``: write on each edge the local derivative d(result)/d(operand).
-    ``highlight=node``: colour every path from ``root`` down to ``node`` and list
-    each path's product of local derivatives and their sum (== node.grad).
-    ``group``: collapse the graph into groups: ``"neuron"``, ``"layer"``,
-    ``"label"``, a mapping {label prefix: group name}, or a function
-    node -> group name or None (see the module docstring for how unnamed
-    nodes join groups). ``max_nodes``: past this many boxes the call raises
-    :class:`GraphTooLargeError` explaining how to collapse instead of hanging.
-    Render with ``viz.save(g, "graph.png")``, ``g.render()`` or by showing ``g``
-    in Jupyter.
+    ``compact``: fold the unnamed intermediate results (the products and partial
+    sums of a weighted sum, the ``* -1`` of a subtraction, the ``* 0.5`` of a
+    squared error) into the named node they feed, so the picture reads like the
+    slides: ``w1, l1 -> net_h1 -> out_h1 -> ... -> E_total``, each edge labelled
+    with d(named result)/d(named operand), the chain rule through the folded
+    steps. ``compact=False`` draws every operation as a circle, each edge with
+    its op's own local derivative. The default (None) is compact for graphs of
+    ``Value``s that have named intermediate results and unnamed ones to fold.
+
+    ``edge_labels``: write the derivatives on the edges (default: in the
+    compact view only). ``highlight=node``: colour every path from ``root``
+    down to ``node`` and list each path's product of derivatives and their sum
+    (== node.grad). ``group``: collapse the graph into groups: ``"neuron"``,
+    ``"layer"``, ``"label"``, a mapping {label prefix: group name}, or a
+    function node -> group name or None (see the module docstring for how
+    unnamed nodes join groups). ``max_nodes``: past this many boxes the call
+    raises :class:`GraphTooLargeError` explaining how to collapse instead of
+    hanging. Render with ``viz.save(g, "graph.png")``, ``g.render()`` or by
+    showing ``g`` in Jupyter.
     """
     graph = _Graph(root)
     if group is not None:
         if highlight is not None:
             raise ValueError("highlight= needs the full graph; leave group=None to highlight paths")
+        if compact:
+            raise ValueError("group= and compact=True are two ways to shrink the graph; "
+                             "pass one of them")
         return _draw_grouped(graph, group, digits, max_nodes)
+    if compact is None:
+        target = graph.index.get(id(highlight)) if highlight is not None else None
+        compact = (_is_value_graph(graph) and _has_folds(graph)
+                   and (target is None or bool(graph.order[target].label)
+                        or not graph.order[target].children))
+    elif compact and not _is_value_graph(graph):
+        raise ValueError("compact=True folds graphs of scalar Values; a graph of Tensors keeps its "
+                         "ops (their derivatives are Jacobians): use group='layer' to shrink it")
+    keep = _kept(graph) if compact else None
     n_nodes = len(graph.order)
-    if n_nodes > max_nodes:
+    boxes = sum(keep) if keep is not None else n_nodes
+    if boxes > max_nodes:
+        kept = (f", and even the compact view (unnamed steps folded) needs {boxes:,} boxes"
+                if keep is not None else "")
         raise GraphTooLargeError(
-            f"draw_graph: the graph under {name_of(root)} has {n_nodes:,} nodes, more than "
+            f"draw_graph: the graph under {name_of(root)} has {n_nodes:,} nodes{kept}, more than "
             f"max_nodes={max_nodes:,}; one box per node would take minutes to lay out and could "
             "not be read. Collapse it: draw_graph(root, group='neuron') (one box per neuron), "
             "group='layer' (one per layer), group='label', or group=a function node -> group "
             "name (unnamed nodes join the group they feed). Or draw a smaller piece (one "
             "sample's loss), or raise max_nodes."
         )
-    return _draw_full(graph, digits, edge_labels, highlight)
+    if keep is not None:
+        return _draw_compact(_Compact(graph, keep), digits,
+                             True if edge_labels is None else edge_labels, highlight)
+    return _draw_full(graph, digits, bool(edge_labels), highlight)
+
+
+class _Highlight(NamedTuple):
+    nodes: dict        # node index -> attributes of its box
+    edges: dict        # (parent index, edge key) -> colours
+    result_colors: dict  # node index -> colours of its op's result edge (full view)
+    legend: list       # HTML rows
+    target: int
+
+
+def _highlight(graph: Any, target: int, digits: int) -> _Highlight:
+    """Colours for every path from the root down to ``target`` (one per path
+    while there are few, a shared one past that) and the legend listing them."""
+    paths = _Paths(graph, target)
+    listed = list(itertools.islice(paths, LEGEND_PATHS))
+    per_path = paths.count <= len(style.PATH_COLORS)
+    edge_colors: dict[tuple[int, Any], list[str]] = {}
+    touched: dict[int, set] = {}
+    if per_path:  # one colour per path; a shared edge gets parallel lines
+        for k, (idx, keys, _) in enumerate(listed):
+            color = style.PATH_COLORS[k]
+            for a, key, b in zip(idx, keys, idx[1:]):
+                edge_colors.setdefault((a, key), []).append(color)
+                for i in (a, b):
+                    touched.setdefault(i, set()).add(color)
+    else:
+        for a, key, b in paths.edges():
+            edge_colors[(a, key)] = [style.PATH_SHARED]
+            for i in (a, b):
+                touched.setdefault(i, set()).add(style.PATH_SHARED)
+    node_style: dict[int, dict] = {}
+    result_colors: dict[int, list[str]] = {}
+    for i, colors in touched.items():
+        color = next(iter(colors)) if len(colors) == 1 else style.PATH_SHARED
+        node_style[i] = {"color": color, "penwidth": "2.2"}
+        result_colors[i] = [c for c in style.PATH_COLORS + (style.PATH_SHARED,) if c in colors]
+    node_style[target] = {"color": node_style.get(target, {}).get("color", style.PATH_SHARED),
+                          "penwidth": "3", "fillcolor": style.TARGET_FILL}
+    legend = _path_legend(graph, target, paths, listed, per_path, digits)
+    return _Highlight(node_style, edge_colors, result_colors, legend, target)
 
 
 def _draw_full(graph: _Graph, digits: int, edge_labels: bool,
                highlight: Optional[Node]) -> Digraph:
     dot = _new_digraph(graph.root)
     order = graph.order
-    node_style: dict[int, dict] = {}
-    op_style: dict[int, dict] = {}
-    edge_colors: dict[tuple[int, int], list[str]] = {}  # (op node, operand) -> colours
-    out_colors: dict[int, list[str]] = {}
-    legend_rows: list[str] = []
-    target = -1
-
-    if highlight is not None:
-        target = graph.find(highlight, "highlight")
-        paths = _Paths(graph, target)
-        listed = list(itertools.islice(paths, LEGEND_PATHS))
-        per_path = paths.count <= len(style.PATH_COLORS)
-        if per_path:  # one colour per path; a shared edge gets parallel lines
-            for k, (idx, positions, _) in enumerate(listed):
-                for a, pos in zip(idx, positions):
-                    edge_colors.setdefault((a, pos), []).append(style.PATH_COLORS[k])
-        else:
-            for a, pos, _ in paths.edges():
-                edge_colors[(a, pos)] = [style.PATH_SHARED]
-        seen: dict[int, set] = {}
-        for (a, pos), colors in edge_colors.items():
-            child = graph.index[id(order[a].children[pos])]
-            for i in (a, child):
-                seen.setdefault(i, set()).update(colors)
-        for i, colors in seen.items():
-            color = next(iter(colors)) if len(colors) == 1 else style.PATH_SHARED
-            node_style[i] = {"color": color, "penwidth": "2.2"}
-            op_style[i] = {"color": color, "penwidth": "2"}
-            out_colors[i] = [c for c in style.PATH_COLORS + (style.PATH_SHARED,) if c in colors]
-        node_style[target] = {"color": node_style.get(target, {}).get("color", style.PATH_SHARED),
-                              "penwidth": "3", "fillcolor": style.TARGET_FILL}
-        legend_rows = _path_legend(graph, target, paths, listed, per_path, digits)
+    marked = (_highlight(graph, graph.find(highlight, "highlight"), digits)
+              if highlight is not None else _Highlight({}, {}, {}, [], -1))
 
     for i, n in enumerate(order):
-        _value_node(dot, graph, i, digits, node_style.get(i))
+        _value_node(dot, graph, i, digits, marked.nodes.get(i))
         if not n.children:
             continue
-        _op_node(dot, i, n.op.symbol, op_style.get(i))
+        op_attrs = None
+        if i in marked.result_colors:  # on a highlighted path
+            op_attrs = {"color": marked.nodes[i]["color"], "penwidth": "2"}
+        _op_node(dot, i, n.op.symbol, op_attrs)
         result_attrs = {"id": f"r{i}"}
-        if i in out_colors and i != target:
-            result_attrs.update(color=":".join(out_colors[i]), penwidth="2.2")
+        if i in marked.result_colors and i != marked.target:
+            result_attrs.update(color=":".join(marked.result_colors[i]), penwidth="2.2")
         dot.edge(f"o{i}", f"v{i}", **result_attrs)
         locals_ = graph.local(i) if edge_labels else None
         for pos, c in enumerate(n.children):
@@ -514,7 +730,7 @@ def _draw_full(graph: _Graph, digits: int, edge_labels: bool,
             if _is_constant_edge(n, pos) or graph.is_constant(ci):
                 attrs.update(style="dashed", color="#cbd5e1")
             else:
-                colors = edge_colors.get((i, pos))
+                colors = marked.edges.get((i, pos))
                 if colors:
                     attrs.update(color=":".join(colors), penwidth="2.2")
                 if locals_ is not None:
@@ -524,19 +740,69 @@ def _draw_full(graph: _Graph, digits: int, edge_labels: bool,
 
     notes = []
     if edge_labels:
-        notes.append(f'<tr><td align="left" colspan="3"><font color="{style.LOCAL}">blue numbers '
-                     "on edges: the local derivative ∂(result)/∂(operand) of each op"
-                     "</font></td></tr>")
-    if legend_rows or notes:
-        dot.attr("graph", labelloc="b", labeljust="l", fontsize="12",
-                 label=style.html_label(legend_rows + notes, cellpadding="2"))
+        notes.append("blue numbers on edges: the local derivative ∂(result)/∂(operand) of each op")
+    _legend(dot, marked.legend, notes)
     return dot
 
 
-def _path_legend(graph: _Graph, target: int, paths: _Paths, listed: list, per_path: bool,
+def _draw_compact(c: _Compact, digits: int, edge_labels: bool,
+                  highlight: Optional[Node]) -> Digraph:
+    # tighter than the full view: it is meant to fit a laptop screen at full size
+    dot = _new_digraph(c.root, graph={"nodesep": "0.12", "ranksep": "0.12"},
+                       node={"fontsize": "10"}, edge={"fontsize": "9"})
+    marked = (_highlight(c, c.find(highlight, "highlight"), digits)
+              if highlight is not None else _Highlight({}, {}, {}, [], -1))
+    last = len(c.nodes) - 1
+    reading = c.reading_order()
+    for k in reading:
+        _value_box(dot, f"v{c.full[k]}", c.nodes[k], digits, k == last, marked.nodes.get(k),
+                   short=True)
+    # One column per distance from the root (E_total; E_o*; out_o*; net_o*; out_h* with
+    # w7..w12; ...), each kept in reading order by invisible edges: h1 above h2 above h3.
+    for column in c.columns(reading):
+        if len(column) > 1:
+            with dot.subgraph() as s:
+                s.attr(rank="same")
+                for a, b in zip(column, column[1:]):
+                    s.edge(f"v{c.full[a]}", f"v{c.full[b]}", style="invis")
+    num = style.number
+    for k in reading:
+        n = c.nodes[k]
+        for key, e in enumerate(c.edges[k]):
+            child = c.nodes[e.child]
+            how = (f"∂{name_of(n)}/∂{name_of(child)} = {num(e.factor, digits)}"
+                   + (f", through {e.folded} unnamed step{'s' if e.folded > 1 else ''}"
+                      if e.folded else f", the local derivative of {n.op.symbol}"))
+            attrs = {"id": f"k{c.full[k]}_{c.full[e.child]}", "tooltip": how}
+            colors = marked.edges.get((k, key))
+            if colors:
+                attrs.update(color=":".join(colors), penwidth="2.2")
+            if edge_labels:
+                attrs.update(label=num(e.factor, digits), fontcolor=style.LOCAL)
+            dot.edge(f"v{c.full[e.child]}", f"v{c.full[k]}", **attrs)
+    notes = []
+    if edge_labels:
+        notes.append("blue numbers on edges: ∂(the box an arrow enters)/∂(the box it leaves)")
+    notes.append("unnamed steps (products, partial sums, ×(−1), constants) are folded into the "
+                 "named box they feed;")
+    notes.append("the chain rule through them gives each edge's number (compact=False draws "
+                 "every operation)")
+    _legend(dot, marked.legend, notes)
+    return dot
+
+
+def _legend(dot: Digraph, rows: list[str], notes: list[str]) -> None:
+    rows = rows + [f'<tr><td align="left"><font color="{style.LOCAL}">'
+                   f"{style.esc(t)}</font></td></tr>" for t in notes]
+    if rows:
+        dot.attr("graph", labelloc="b", labeljust="l", fontsize="12",
+                 label=style.html_label(rows, cellpadding="2"))
+
+
+def _path_legend(graph: Any, target: int, paths: _Paths, listed: list, per_path: bool,
                  digits: int) -> list[str]:
-    order = graph.order
-    root_name, node_name = name_of(graph.root), name_of(order[target])
+    order = graph.nodes
+    root_name, node_name = name_of(order[-1]), name_of(order[target])
     esc, num = style.esc, style.number
     n = paths.count
     title = (f"∂{root_name}/∂{node_name}: {n} paths from {root_name} down to {node_name}; "
@@ -544,7 +810,7 @@ def _path_legend(graph: _Graph, target: int, paths: _Paths, listed: list, per_pa
              f"∂{root_name}/∂{node_name}: one path from {root_name} down to {node_name}")
     if n == 0:
         title = f"{node_name} does not affect {root_name}: no path, ∂{root_name}/∂{node_name} = 0"
-    rows = [f'<tr><td align="left" colspan="3"><b>{esc(title)}</b></td></tr>']
+    rows = [f'<tr><td align="left"><b>{esc(title)}</b></td></tr>']
     products = []
     for k, (idx, _, factors) in enumerate(listed):
         path = GradientPath(tuple(order[i] for i in idx), tuple(factors),
@@ -555,23 +821,25 @@ def _path_legend(graph: _Graph, target: int, paths: _Paths, listed: list, per_pa
         symbols = " × ".join(f"∂{name_of(u)}/∂{name_of(lo)}" for u, lo, _ in segs)
         numbers = " × ".join(num(v, digits) for _, _, v in segs)
         rows.append(
-            f'<tr><td><font color="{color}" point-size="14">■</font></td>'
-            f'<td align="left">path {k + 1}: {esc(symbols)}</td><td></td></tr>'
-            f'<tr><td></td><td align="left"><font face="{style.MONO}">= {esc(numbers)}</font></td>'
-            f'<td align="left"><font face="{style.MONO}" color="{color}"><b>= '
+            f'<tr><td align="left"><font color="{color}">■</font> path {k + 1}: '
+            f"{esc(symbols)}</td></tr>"
+            f'<tr><td align="left">{_INDENT}<font face="{style.MONO}">= {esc(numbers)}</font>'
+            "</td></tr>"
+            # its own line: graphviz-pure over-estimates the width of ×, which would
+            # leave a gap before a product written after the factors
+            f'<tr><td align="left">{_INDENT}<font face="{style.MONO}" color="{color}"><b>= '
             f"{esc(num(path.product, digits))}</b></font></td></tr>"
         )
     if n > len(listed):
-        rows.append(f'<tr><td></td><td align="left" colspan="2">… and {n - len(listed):,} more '
+        rows.append(f'<tr><td align="left">{_INDENT}… and {n - len(listed):,} more '
                     "paths</td></tr>")
     total = _sum_over_paths(graph, paths)
     if n > 1:
         shown = " + ".join(num(p, digits) for p in products)
         if n > len(listed):
             shown += " + …"
-        rows.append(f'<tr><td></td><td align="left"><b>sum</b> <font face="{style.MONO}">= '
-                    f"{esc(shown)}</font></td><td align=\"left\"><font face=\"{style.MONO}\">"
-                    f"<b>= {esc(num(total, digits))}</b></font></td></tr>")
+        rows.append(f'<tr><td align="left">{_INDENT}<b>sum</b> <font face="{style.MONO}">= '
+                    f"{esc(shown)} <b>= {esc(num(total, digits))}</b></font></td></tr>")
     grad = order[target].grad
     if grad is not None and style.is_scalar(grad):
         g = style.scalar(grad)
@@ -582,29 +850,26 @@ def _path_legend(graph: _Graph, target: int, paths: _Paths, listed: list, per_pa
         else:
             check = (f"{node_name}.grad = {num(g, digits)} differs: was backward() run from "
                      f"{root_name} with zeroed grads?")
-        rows.append(f'<tr><td></td><td align="left" colspan="2"><font color="{style.GRAD}">'
+        rows.append(f'<tr><td align="left">{_INDENT}<font color="{style.GRAD}">'
                     f"{esc(check)}</font></td></tr>")
     return rows
 
 
-def _sum_over_paths(graph: _Graph, paths: _Paths) -> float:
+def _sum_over_paths(graph: Any, paths: _Paths) -> float:
     """Sum of all path products without listing them: the same sweep as the
     backward pass, restricted to the nodes on a path."""
     if paths.count == 0:
         return 0.0
     below = {paths.target: 1.0}  # d node / d target, for nodes on a path
-    for i in range(paths.target + 1, len(graph.order)):
+    for i in range(paths.target + 1, len(graph.nodes)):
         if not paths.on[i]:
             continue
-        n = graph.order[i]
-        locals_ = graph.local(i)
         total = 0.0
-        for pos, c in enumerate(n.children):
-            ci = graph.index[id(c)]
-            if paths.on[ci] and not _is_constant_edge(n, pos):
-                total += style.scalar(locals_[pos]) * below[ci]
+        for key, j in graph.down(i):
+            if paths.on[j]:
+                total += style.scalar(graph.factor(i, key)) * below[j]
         below[i] = total
-    return below[len(graph.order) - 1]
+    return below[len(graph.nodes) - 1]
 
 
 def _draw_grouped(graph: _Graph, group: GroupRule, digits: int, max_nodes: int) -> Digraph:

@@ -1,27 +1,44 @@
 """A live view of training for Jupyter: pass it as ``fit(..., callback=view)``.
 
-One display, updated in place (an IPython display handle), shows the network
-(edge colour and width from each weight, a thick warm border on neurons whose
-parameters get large gradients, fill from their output on the current batch),
-the loss curve and the current batch's activations. It redraws every
-``every`` steps, and never spends more than about ``budget`` of the training
-time on drawing: a slow redraw spaces the next ones out.
+One display, updated in place (an IPython display handle), shows side by side
+and at most ``max_height`` pixels tall: the network (edge colour and width
+from each weight, a thick warm border on neurons whose parameters get large
+gradients, fill from their output on the current batch), the loss curve and
+the current batch's activations.
+
+Small networks (at most ``COMPACT_COLUMN`` nodes in every column) are drawn by
+graphviz as ``viz.draw_network`` draws them, with every name (and, with few
+weights, every number); bigger ones compactly (:func:`compact_network_svg`),
+nodes sized to their column, so that 38 inputs still fit beside the loss
+curve. Either picture is at most 560 x ``max_height`` pixels.
+
+When it redraws: at the first step, then as soon as ``interval`` seconds have
+passed since the last frame, but never spending more than about ``budget`` of
+the time on drawing (a slow redraw spaces the next ones out). ``every=k``
+also limits redraws to every k-th step. The last state is drawn at the end of
+the notebook cell.
 """
 from __future__ import annotations
 
 import base64
 import html
 import io
+import math
 import re
 import time
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
 from autograd import no_grad
 
 from . import style
-from .network import _read_model, _network_digraph, MAX_LABELLED_WEIGHTS
+from .network import (ACTIVATION_SYMBOLS, MAX_LABELLED_WEIGHTS, _network_digraph, _neuron_attrs,
+                      _neuron_tooltip, _read_model)
+
+# More nodes than this in one column (inputs or a layer): the compact picture.
+COMPACT_COLUMN = 10
+DPI = 80  # the figure's pixels per inch: its PNG is shown at that size (1:1)
 
 
 def batch_activations(model: Any, batch: Any, limit: int = 32) -> Optional[list[np.ndarray]]:
@@ -42,13 +59,24 @@ def batch_activations(model: Any, batch: Any, limit: int = 32) -> Optional[list[
             for k in range(len(per_sample[0]))]
 
 
-def responsive_svg(svg: str) -> str:
-    """Graphviz's SVG without the XML header and with its fixed size replaced
-    by the container's width (the viewBox keeps the proportions)."""
+def fit_svg(svg: str, max_width: float, max_height: float) -> tuple[str, int, int]:
+    """Graphviz's SVG without its XML header, sized to fit ``max_width`` x
+    ``max_height`` pixels (shrunk, never enlarged; the viewBox keeps the
+    proportions, and a narrower container shrinks it further).
+    Returns (svg, width, height) in pixels."""
     svg = svg[svg.find("<svg"):]
     head_end = svg.find(">")
-    head = re.sub(r'\s(width|height)="[^"]*"', "", svg[:head_end])
-    return head + ' width="100%" style="height:auto"' + svg[head_end:]
+    head = svg[:head_end]
+    box = re.search(r'viewBox="\s*[-\d.]+[ ,]+[-\d.]+[ ,]+([\d.]+)[ ,]+([\d.]+)\s*"', head)
+    if box is None:
+        raise ValueError("fit_svg(): the SVG has no viewBox to scale by")
+    # graphviz measures in points; a browser shows 96 px per 72 pt
+    width, height = float(box.group(1)) * 4 / 3, float(box.group(2)) * 4 / 3
+    scale = min(1.0, max_width / width, max_height / height)
+    w, h = round(width * scale), round(height * scale)
+    head = re.sub(r'\s(width|height|style)="[^"]*"', "", head)
+    head += f' width="{w}" height="{h}" style="max-width:100%;height:auto"'
+    return head + svg[head_end:], w, h
 
 
 def _in_notebook() -> bool:
@@ -60,28 +88,60 @@ def _in_notebook() -> bool:
     return ip is not None and type(ip).__name__ == "ZMQInteractiveShell"
 
 
+def _read_network(model: Any) -> Optional[tuple[list[str], list[Any]]]:
+    """(input names, layers) as ``viz.network`` reads them, or None."""
+    try:
+        inputs, layers = _read_model(model)
+    except (TypeError, ValueError):
+        return None
+    names = getattr(model, "input_names", None)
+    if names is not None and len(names) == len(inputs):
+        inputs = list(names)  # a TensorMLP's names too
+    return inputs, layers
+
+
 class LiveTrainingView:
     """``fit(model, X, Y, callback=LiveTrainingView())`` in a notebook cell.
 
-    ``every``: redraw every this many steps (and at the end of the cell).
-    ``budget``: the largest share of time spent drawing (0.2 = 20%).
+    ``interval``: the shortest time between two frames, in seconds.
+    ``budget``: the largest share of the time spent drawing (0.2 = 20%).
+    ``every``: if given, redraw only at every this many steps.
+    ``max_height``: the display's height in pixels, at most.
+    ``compact``: draw the network compactly (True, :func:`compact_network_svg`)
+    or with graphviz (False); by default graphviz unless a column has more
+    than ``COMPACT_COLUMN`` nodes.
     ``digits``: decimals of the numbers shown. Outside a notebook nothing is
     displayed; :meth:`html` and :meth:`save` still give the latest picture.
     """
 
-    def __init__(self, every: int = 10, *, budget: float = 0.2, digits: int = 4,
-                 display: Optional[bool] = None) -> None:
-        if not isinstance(every, int) or every < 1:
-            raise ValueError(f"LiveTrainingView: every must be a positive int, got {every!r}")
+    def __init__(self, every: Optional[int] = None, *, interval: float = 0.25,
+                 budget: float = 0.2, digits: int = 4, max_height: int = 560,
+                 compact: Optional[bool] = None, display: Optional[bool] = None) -> None:
+        if every is not None and (isinstance(every, bool) or not isinstance(every, int)
+                                  or every < 1):
+            raise ValueError(f"LiveTrainingView: every must be None or a positive int, "
+                             f"got {every!r}")
+        if not 0 < budget <= 1:
+            raise ValueError(f"LiveTrainingView: budget is a share of the time, in (0, 1], "
+                             f"got {budget!r}")
+        if interval < 0:
+            raise ValueError(f"LiveTrainingView: interval must be >= 0 seconds, got {interval!r}")
+        if max_height < 300:
+            raise ValueError(f"LiveTrainingView: max_height must be at least 300 px, "
+                             f"got {max_height!r}")
         self.every = every
+        self.interval = interval
         self.budget = budget
         self.digits = digits
+        self.max_height = max_height
+        self.compact = compact
         self.display = _in_notebook() if display is None else display
         self.steps: list[int] = []
         self.losses: list[float] = []
         self.val_points: list[tuple[int, float]] = []
         self.redraws = 0
         self.drawing_seconds = 0.0
+        self._draw_times: list[float] = []
         self._started: Optional[float] = None
         self._last_draw = 0.0
         self._state: Any = None
@@ -90,7 +150,7 @@ class LiveTrainingView:
         self._hooked = False
         self._drawn_step: Optional[int] = None
         self._fig: Any = None
-        self._image: Any = None
+        self._fig_key: Any = None
 
     # --- the callback ----------------------------------------------------------------------
     def __call__(self, state: Any) -> None:
@@ -104,12 +164,21 @@ class LiveTrainingView:
                                            or self.val_points[-1][1] != state.val_loss):
             self.val_points.append((state.step, float(state.val_loss)))
         self._state = state
-        due = state.step == 1 or state.step % self.every == 0
-        # keep drawing under `budget` of the time: a slow redraw spaces out the next
-        cost = self.drawing_seconds / max(self.redraws, 1)
-        spaced = now - self._last_draw >= cost / max(self.budget, 1e-6) - cost
-        if due and spaced:
+        if not self.redraws:
             self.refresh()
+            return
+        if self.every is not None and state.step % self.every:
+            return
+        if now - self._last_draw >= self._wait():
+            self.refresh()
+
+    def _wait(self) -> float:
+        """Seconds to wait after a frame: ``interval``, or longer if frames cost
+        so much that drawing would take more than ``budget`` of the time. The
+        first frame (which sets the figure up) is not counted."""
+        later = self._draw_times[1:]
+        cost = sum(later) / len(later) if later else 0.0
+        return max(self.interval, cost / self.budget - cost)
 
     def refresh(self) -> None:
         """Redraw now with the latest state."""
@@ -125,7 +194,8 @@ class LiveTrainingView:
             else:
                 self._handle.update(HTML(self._html))
         self._last_draw = time.perf_counter()
-        self.drawing_seconds += self._last_draw - t0
+        self._draw_times.append(self._last_draw - t0)
+        self.drawing_seconds += self._draw_times[-1]
         self.redraws += 1
 
     def close(self) -> None:
@@ -178,41 +248,58 @@ class LiveTrainingView:
     def _render(self, state: Any) -> str:
         model = state.model
         acts = batch_activations(model, state.batch_inputs)
-        if acts:
-            self._sizes = [a.shape[1] for a in acts]
+        net = _read_network(model)
         parts = []
-        try:
-            inputs, layers = _read_model(model)
-        except TypeError:
-            layers = None
-        if layers is not None:
-            means = [a.mean(axis=0).tolist() for a in acts] if acts else None
-            n_weights = sum(len(n.weights) for layer in layers for n in layer.neurons)
-            dot = _network_digraph(inputs, layers, digits=self.digits, activations=means,
-                                   numbers_on_edges=n_weights <= MAX_LABELLED_WEIGHTS // 2,
-                                   weight_colors=True)
-            svg = responsive_svg(dot.pipe(format="svg", encoding="utf-8"))
-            parts.append(f"<div style='flex:1 1 420px;min-width:320px;max-width:760px'>"
-                         f"{svg}</div>")
-        png = self._plot(acts)
-        parts.append(f"<div style='flex:1 1 420px'><img style='max-width:100%' "
+        beside = 0  # height of the network picture, which the plots match
+        if net is not None:
+            inputs, layers = net
+            compact = self.compact
+            if compact is None:
+                compact = max([len(inputs)] + [len(l.neurons) for l in layers]) > COMPACT_COLUMN
+            if compact:
+                beside = self.max_height
+                means = [a.mean(axis=0) for a in acts] if acts else None
+                svg = compact_network_svg(inputs, layers, means, width=480, height=beside,
+                                          digits=self.digits)
+            else:
+                svg, _, height = self._graph_svg(net, acts)
+                # in steps of 40 px: numbers changing width must not remake the figure
+                beside = min(-(-height // 40) * 40, self.max_height)
+            parts.append(f"<div style='flex:0 1 auto;min-width:0'>{svg}</div>")
+        png, width, height = self._plot(acts, beside)
+        parts.append(f"<div style='flex:0 1 auto;min-width:0'><img width='{width}' "
+                     f"height='{height}' style='max-width:100%;height:auto;display:block' "
                      f"src='data:image/png;base64,{png}'/></div>")
         val = (f" · validation loss {style.number(state.val_loss, self.digits)}"
                if state.val_loss is not None else "")
-        head = (f"<div style='font:14px Arial,sans-serif;margin-bottom:4px'><b>epoch "
-                f"{state.epoch + 1} · step {state.step}</b> · loss "
-                f"<span style='color:{style.GRAD}'>{style.number(state.loss, self.digits)}</span>"
-                f"{html.escape(val)}</div>")
-        return (f"<div class='chainrule-live'>{head}<div style='display:flex;flex-wrap:wrap;"
-                f"gap:8px;align-items:flex-start'>{''.join(parts)}</div></div>")
+        head = (f"<div style='margin-bottom:4px'><b>epoch {state.epoch} · step {state.step}"
+                f"</b> · loss <span style='color:{style.GRAD}'>"
+                f"{style.number(state.loss, self.digits)}</span>{html.escape(val)}</div>")
+        return (f"<div class='chainrule-live' style='font:14px Arial,sans-serif'>{head}"
+                f"<div style='display:flex;gap:12px;align-items:center'>"
+                f"{''.join(parts)}</div></div>")
 
-    def _plot(self, acts: Optional[list[np.ndarray]]) -> str:
-        """The loss curve and the batch's activations as a base64 PNG. The figure
-        is made once and only its data change afterwards: redrawing stays cheap."""
+    def _graph_svg(self, net: tuple[list[str], list[Any]], acts: Optional[list[np.ndarray]]
+                   ) -> tuple[str, int, int]:
+        inputs, layers = net
+        means = [a.mean(axis=0).tolist() for a in acts] if acts else None
+        n_weights = sum(len(n.weights) for layer in layers for n in layer.neurons)
+        dot = _network_digraph(inputs, layers, digits=self.digits, activations=means,
+                               numbers_on_edges=n_weights <= MAX_LABELLED_WEIGHTS // 2,
+                               weight_colors=True)
+        return fit_svg(dot.pipe(format="svg", encoding="utf-8"), 560, self.max_height)
+
+    # --- the plots: loss and activations, stacked beside the network -------------------------
+    def _plot(self, acts: Optional[list[np.ndarray]], beside: int) -> tuple[str, int, int]:
+        """The loss curve and the batch's activations as a base64 PNG, and its
+        size in pixels. The figure is made once and only its data change
+        afterwards: redrawing stays cheap."""
         joined = np.concatenate(acts, axis=1) if acts else None
-        if self._fig is None or (joined is not None) != (self._image is not None):
-            self._make_figure(joined)
-        fig, ax = self._fig, self._ax
+        key = (None if joined is None else joined.shape[1], beside)
+        if self._fig is None or key != self._fig_key:
+            self._make_figure(joined, beside, [a.shape[1] for a in acts or []])
+            self._fig_key = key
+        ax = self._ax
         self._loss_line.set_data(self.steps, self.losses)
         if self.val_points:
             self._val_line.set_data(*zip(*self.val_points))
@@ -223,48 +310,144 @@ class LiveTrainingView:
         ax.relim()
         ax.autoscale_view()
         positive = len(self.losses) > 1 and min(self.losses) > 0
-        ax.set_yscale("log" if positive and max(self.losses) / min(self.losses) > 50 else "linear")
-        if joined is not None:
+        scale = "log" if positive and max(self.losses) / min(self.losses) > 50 else "linear"
+        if scale != ax.get_yscale():
+            ax.set_yscale(scale)
+            if scale == "log":  # plain tick labels: mathtext's 10^-1 costs a lot to draw
+                from matplotlib.ticker import FuncFormatter, NullFormatter
+                ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+                ax.yaxis.set_minor_formatter(NullFormatter())
+        if joined is not None and self._image is not None:
             if self._image.get_array().shape != joined.shape:
                 self._image.set_extent((-0.5, joined.shape[1] - 0.5, joined.shape[0] - 0.5, -0.5))
             self._image.set_data(joined)
             lo, hi = float(np.min(joined)), float(np.max(joined))
             self._image.set_clim(lo, hi if hi > lo else lo + 1e-9)
         buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        return base64.b64encode(buf.getvalue()).decode("ascii")
+        self._fig.savefig(buf, format="png", dpi=DPI)
+        width, height = (round(v * DPI) for v in self._fig.get_size_inches())
+        return base64.b64encode(buf.getvalue()).decode("ascii"), width, height
 
-    def _make_figure(self, joined: Optional[np.ndarray]) -> None:
+    def _make_figure(self, joined: Optional[np.ndarray], beside: int,
+                     sizes: Sequence[int]) -> None:
         from matplotlib.figure import Figure
-        panels = 2 if joined is not None else 1
-        fig = Figure(figsize=(4.0 * panels, 2.8), dpi=72)
-        fig.subplots_adjust(left=0.09 if panels == 2 else 0.16,
-                            right=0.92 if panels == 2 else 0.97, bottom=0.17, top=0.9,
-                            wspace=0.3)
-        ax = fig.add_subplot(1, panels, 1)
+        from matplotlib.ticker import MaxNLocator
+        acts = joined is not None
+        if beside:  # stacked, about as tall as the network beside them
+            width, height = 480, min(max(beside, 420 if acts else 300), self.max_height)
+            grid = dict(nrows=2 if acts else 1, ncols=1, left=0.14, right=0.9, top=0.94,
+                        bottom=0.09, hspace=0.42)
+        else:  # no network: side by side
+            width, height = (880 if acts else 480), 300
+            grid = dict(nrows=1, ncols=2 if acts else 1, left=0.08 if acts else 0.14,
+                        right=0.95, top=0.9, bottom=0.16, wspace=0.3)
+        fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
+        spec = fig.add_gridspec(**grid)
+        ax = fig.add_subplot(spec[0, 0])
+        ax_act = (fig.add_subplot(spec[1, 0] if beside else spec[0, 1]) if acts else None)
         (self._loss_line,) = ax.plot([], [], color=style.GRAD, lw=1.2, label="loss per step")
         (self._val_line,) = ax.plot([], [], "o-", color=style.LOCAL, ms=3, lw=1,
                                     label="_nolegend_")
         self._val_shown = False
-        ax.set_xlabel("step")
+        ax.set_xlabel("step", fontsize=9)
         ax.set_title("loss", fontsize=10)
+        ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="upper right")
         self._image = None
-        if joined is not None:
-            ax2 = fig.add_subplot(1, panels, 2)
-            self._image = ax2.imshow(joined, aspect="auto", cmap="viridis",
-                                     interpolation="nearest")
+        if ax_act is not None:
+            self._image = ax_act.imshow(joined, aspect="auto", cmap="viridis",
+                                        interpolation="nearest")
             x = 0
-            for a in self._layer_sizes(joined):
+            for a in list(sizes)[:-1]:  # white lines between the layers
                 x += a
-                ax2.axvline(x - 0.5, color="white", lw=2)
-            ax2.set_xlabel("neurons, layer by layer")
-            ax2.set_ylabel("sample in the batch")
-            ax2.set_title("activations on this batch", fontsize=10)
-            fig.colorbar(self._image, ax=ax2, fraction=0.05, pad=0.02)
+                ax_act.axvline(x - 0.5, color="white", lw=2)
+            ax_act.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax_act.yaxis.set_major_locator(MaxNLocator(integer=True))
+            ax_act.set_xlabel("neurons, layer by layer", fontsize=9)
+            ax_act.set_ylabel("sample", fontsize=9)
+            ax_act.set_title("activations on this batch", fontsize=10)
+            ax_act.tick_params(labelsize=8)
+            cbar = fig.colorbar(self._image, ax=ax_act, fraction=0.05, pad=0.02)
+            cbar.ax.tick_params(labelsize=8)
         self._fig, self._ax = fig, ax
 
-    def _layer_sizes(self, joined: np.ndarray) -> list[int]:
-        sizes = getattr(self, "_sizes", None) or [joined.shape[1]]
-        return sizes[:-1]
+
+def compact_network_svg(inputs: Sequence[str], layers: Sequence[Any],
+                        means: Optional[Sequence[Sequence[float]]] = None, *,
+                        width: int = 480, height: int = 560, digits: int = 4) -> str:
+    """A network too big for graphviz's picture, as a small SVG written here:
+    one column per layer, nodes sized to fit their column, ``inputs`` named on
+    the left. The colours are ``viz.network``'s: edge colour and width from the
+    weight, neuron fill from its mean output ``means`` (one list per layer),
+    a warm border for large gradients. Hover a neuron for its numbers."""
+    esc = style.esc
+    columns = [len(inputs)] + [len(layer.neurons) for layer in layers]
+    top, bottom = 26, 34
+    inner = height - top - bottom
+    gaps = [min(inner / n, inner * 0.16) for n in columns]
+    diameters = [min(0.72 * g, 30.0) for g in gaps]
+    label_px = min(max(0.8 * gaps[0], 7.0), 12.0)
+    left = 6 + 0.56 * label_px * max([len(name) for name in inputs] + [1]) + diameters[0] / 2
+    right = 8 + diameters[-1] / 2
+    xs = [left + k * (width - left - right) / max(len(layers), 1) for k in range(len(columns))]
+    ys = [top + inner / 2 - g * ((n - 1) / 2 - np.arange(n)) for n, g in zip(columns, gaps)]
+
+    weights = [w for layer in layers for n in layer.neurons for w in n.weights]
+    largest_w = max((abs(w.data) for w in weights), default=0.0)
+    hi = 3.0 if len(weights) <= 200 else 1.8  # thinner edges where there are many
+    grads = [[math.sqrt(sum(w.grad ** 2 for w in n.weights) + (n.bias.grad ** 2 if n.bias else 0.0))
+              for n in layer.neurons] for layer in layers]
+    largest_g = max((g for column in grads for g in column), default=0.0)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+           f'width="{width}" height="{height}" style="max-width:100%;height:auto" '
+           f'font-family="{style.FONT},sans-serif">',
+           '<g stroke-linecap="round" opacity="0.85">']
+    for k, layer in enumerate(layers):
+        for i, n in enumerate(layer.neurons):
+            for j, w in enumerate(n.weights):
+                out.append(f'<line x1="{xs[k]:.1f}" y1="{ys[k][j]:.1f}" x2="{xs[k + 1]:.1f}" '
+                           f'y2="{ys[k + 1][i]:.1f}" stroke="{style.diverging(w.data, largest_w)}" '
+                           f'stroke-width="{style.penwidth_for(w.data, largest_w, 0.3, hi):.2f}"/>')
+    out.append("</g>")
+    r0 = diameters[0] / 2
+    for name, y in zip(inputs, ys[0]):
+        out.append(f'<circle cx="{xs[0]:.1f}" cy="{y:.1f}" r="{r0:.1f}" fill="#e0f2fe" '
+                   f'stroke="#0284c7"/><text x="{xs[0] - r0 - 3:.1f}" y="{y:.1f}" '
+                   f'font-size="{label_px:.1f}" text-anchor="end" dominant-baseline="central" '
+                   f'fill="{style.INK}">{esc(name)}</text>')
+    header = [f"{columns[0]} inputs"]
+    for k, layer in enumerate(layers, start=1):
+        r = diameters[k] / 2
+        for i, n in enumerate(layer.neurons):
+            act = (float(means[k - 1][i]) if means is not None and k - 1 < len(means)
+                   else None)
+            attrs = _neuron_attrs(layer, act, grads[k - 1][i], largest_g)
+            # graphviz's border widths (1 to 4), scaled down with the node
+            border = 0.5 + 0.8 * float(attrs.get("penwidth", 1.0)) * min(diameters[k] / 30, 1.0)
+            tip = _neuron_tooltip(n, grads[k - 1][i], digits)
+            if act is not None:
+                tip += f"; mean output {style.number(act, digits)}"
+            out.append(f'<circle cx="{xs[k]:.1f}" cy="{ys[k][i]:.1f}" r="{r:.1f}" '
+                       f'fill="{attrs["fillcolor"]}" stroke="{attrs["color"]}" '
+                       f'stroke-width="{border:.2f}"><title>{esc(tip)}</title></circle>')
+            if diameters[k] >= 16:  # the name fits inside
+                size = min(diameters[k] * 0.4, 12)
+                out.append(f'<text x="{xs[k]:.1f}" y="{ys[k][i]:.1f}" text-anchor="middle" '
+                           f'dominant-baseline="central" font-size="{size:.1f}" '
+                           f'fill="{style.INK}" pointer-events="none">{esc(n.name)}</text>')
+        symbol = ACTIVATION_SYMBOLS.get(layer.activation, layer.activation) or "linear"
+        header.append(f"{len(layer.neurons)} × {symbol}")
+    for x, text in zip(xs, header):
+        half = 0.3 * 12 * len(text)  # about half the text's width at 12 px
+        x = min(max(x, 2 + half), width - 2 - half)
+        out.append(f'<text x="{x:.1f}" y="14" text-anchor="middle" font-size="12" '
+                   f'fill="{style.MUTED}">{esc(text)}</text>')
+    notes = ("edges: red = positive weight, blue = negative, width grows with |w|",
+             "fill: mean output on the batch (white 0, green 1); warm border: large gradient")
+    for i, text in enumerate(notes):
+        out.append(f'<text x="{width / 2:.0f}" y="{height - 20 + 12 * i}" text-anchor="middle" '
+                   f'font-size="10" fill="{style.MUTED}">{esc(text)}</text>')
+    out.append("</svg>")
+    return "".join(out)

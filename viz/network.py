@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 import numpy as np
 
@@ -104,7 +104,8 @@ def _read_model(model: Any) -> tuple[list[str], list[_Layer]]:
                 spec.neurons.append(_Neuron(names[k][i], weights, bias))
             out.append(spec)
         nin = np.asarray(layers[0].W.data).shape[0]
-        return [f"x{j + 1}" for j in range(nin)], out
+        names = getattr(model, "input_names", None)
+        return (list(names) if names else [f"x{j + 1}" for j in range(nin)]), out
     for layer in layers:
         neurons = list(layer.neurons)
         ids = [id(n.b) for n in neurons if getattr(n, "b", None) is not None]
@@ -137,14 +138,33 @@ def _grad_array(t: Node) -> Any:
     return g
 
 
+def _run_alone(model: Any, rows: np.ndarray) -> Optional[list[list[float]]]:
+    """Mean outputs of a lone Layer (a list of outputs) or Neuron (one output)."""
+    if not callable(model):
+        return None
+    sums: Optional[np.ndarray] = None
+    with no_grad():
+        for x in rows.tolist():
+            out = model(x)
+            values = np.array([v.data for v in out] if isinstance(out, (list, tuple))
+                              else [out.data], dtype=float)
+            sums = values if sums is None else sums + values
+    return [(sums / len(rows)).tolist()] if sums is not None else None
+
+
 def layer_activations(model: Any, batch: Any) -> Optional[list[list[float]]]:
     """Mean output of every neuron over ``batch`` (one list per layer), computed
-    without recording a graph; None if the model cannot be run on it."""
-    if batch is None or not hasattr(model, "forward_layers"):
+    without recording a graph; None if the model cannot be run on it. An MLP,
+    a TensorMLP, a lone Layer or a lone Neuron."""
+    if batch is None:
         return None
     rows = np.asarray(batch, dtype=float)
     if rows.ndim == 1:
         rows = rows[None, :]
+    if not hasattr(model, "forward_layers"):
+        if hasattr(model, "neurons") or isinstance(getattr(model, "w", None), (list, tuple)):
+            return _run_alone(model, rows)
+        return None
     with no_grad():
         if getattr(model, "batched", False):
             outs = model.forward_layers(rows)
@@ -162,35 +182,55 @@ def draw_network(
     *,
     digits: int = 6,
     x: Any = None,
+    grads: Optional[bool] = None,
     weight_colors: Optional[bool] = None,
 ) -> Digraph:
     """The network as the slides draw it: input nodes, then each layer's
-    neurons (name and activation), each weight on its edge with value and grad
-    (``digits`` decimals), a shared bias as one node feeding its whole layer.
+    neurons (name and activation), each weight with its value and grad
+    (``digits`` decimals) on its edge, next to the neuron it feeds, a shared
+    bias as one node feeding its whole layer. ``model``: an MLP, a Layer, a
+    Neuron or a TensorMLP.
 
     ``x``: one sample (or a batch) to run through the model: each neuron then
-    shows its output (the batch mean). ``weight_colors``: colour (red +, blue -)
-    and width (|w|) of the edges tell the weights; by default on for networks
-    with more than 40 weights, where numbers on every edge could not be read.
+    shows its output (the batch mean). ``grads``: show the gradients; by
+    default only when some are non-zero (before ``backward()`` they are all
+    0). ``weight_colors``: colour (red +, blue -) and width (|w|) of the edges
+    tell the weights; by default on for networks with more than 40 weights,
+    where numbers on every edge could not be read.
     """
     inputs, layers = _read_model(model)
     activations = layer_activations(model, x) if x is not None else None
+    if x is not None and activations is None:
+        raise TypeError(f"draw_network(x=...): cannot run a {type(model).__name__} on a sample")
     n_weights = sum(len(n.weights) for layer in layers for n in layer.neurons)
     if weight_colors is None:
         weight_colors = n_weights > MAX_LABELLED_WEIGHTS
+    if grads is None:
+        grads = any(p.grad != 0.0 for p in _params(layers))
     return _network_digraph(inputs, layers, digits=digits, activations=activations,
                             numbers_on_edges=n_weights <= MAX_LABELLED_WEIGHTS,
-                            weight_colors=weight_colors)
+                            weight_colors=weight_colors, show_grads=grads)
+
+
+def _params(layers: list[_Layer]) -> Iterator[_Param]:
+    for layer in layers:
+        if layer.shared_bias is not None:
+            yield layer.shared_bias
+        for n in layer.neurons:
+            yield from n.weights
+            if n.bias is not None:
+                yield n.bias
 
 
 def _network_digraph(inputs: list[str], layers: list[_Layer], *, digits: int,
                      activations: Optional[list[list[float]]], numbers_on_edges: bool,
-                     weight_colors: bool, title: str = "") -> Digraph:
+                     weight_colors: bool, title: str = "", show_grads: bool = True) -> Digraph:
     esc, num = style.esc, style.number
     dot = Digraph(name="network", format="svg")
     dot.attr("graph", rankdir="LR", fontname=style.FONT, bgcolor="white", pad="0.2",
-             nodesep="0.3" if numbers_on_edges else "0.15",
-             ranksep="2.2" if numbers_on_edges else "1.4", splines="true", ordering="out")
+             nodesep="0.2" if numbers_on_edges else "0.15",
+             ranksep="0.35" if numbers_on_edges else "1.4", splines="true", ordering="out",
+             outputorder="edgesfirst")
     dot.attr("node", fontname=style.FONT, fontsize="11", fontcolor=style.INK, color=style.MUTED)
     dot.attr("edge", fontname=style.FONT, fontsize="9", arrowsize="0.5", color=style.EDGE)
     if title:
@@ -201,7 +241,7 @@ def _network_digraph(inputs: list[str], layers: list[_Layer], *, digits: int,
     grads = {id(n): math.sqrt(sum(w.grad ** 2 for w in n.weights)
                               + (n.bias.grad ** 2 if n.bias else 0.0))
              for layer in layers for n in layer.neurons}
-    largest_g = max(grads.values(), default=0.0)
+    largest_g = max(grads.values(), default=0.0) if show_grads else 0.0
 
     with dot.subgraph(name="rank_inputs") as s:
         s.attr(rank="same")
@@ -210,7 +250,7 @@ def _network_digraph(inputs: list[str], layers: list[_Layer], *, digits: int,
                    fillcolor="#e0f2fe", color="#0284c7", width="0.5", fixedsize="false")
         column = [f"in{j}" for j in range(len(inputs))]
         if layers[0].shared_bias is not None:
-            _bias_node(s, "bias0", layers[0].shared_bias, digits)
+            _bias_node(s, "bias0", layers[0].shared_bias, digits, show_grads)
             column.append("bias0")
         _keep_order(s, column)
 
@@ -221,34 +261,45 @@ def _network_digraph(inputs: list[str], layers: list[_Layer], *, digits: int,
             s.attr(rank="same")
             for i, n in enumerate(layer.neurons):
                 act = activations[li][i] if activations and li < len(activations) else None
-                s.node(ids[i], label=_neuron_label(n, layer, act, digits, numbers_on_edges),
-                       tooltip=_neuron_tooltip(n, grads[id(n)], digits),
+                s.node(ids[i], label=_neuron_label(n, layer, act, digits, numbers_on_edges,
+                                                   show_grads),
+                       tooltip=_neuron_tooltip(n, grads[id(n)], digits, show_grads),
                        **_neuron_attrs(layer, act, grads[id(n)], largest_g))
             if li + 1 < len(layers) and layers[li + 1].shared_bias is not None:
-                _bias_node(s, f"bias{li + 1}", layers[li + 1].shared_bias, digits)
+                _bias_node(s, f"bias{li + 1}", layers[li + 1].shared_bias, digits, show_grads)
                 _keep_order(s, ids + [f"bias{li + 1}"])
             else:
                 _keep_order(s, ids)
-        # Edges leave each sender in neuron order: with ordering=out the layers
-        # keep h1, h2, h3 top to bottom, as on the slides.
+        # Weight numbers sit in a column of their own between the layers, grouped by
+        # the neuron they feed (w1 w2 | w3 w4 | w5 w6), each on its edge: as nodes,
+        # graphviz lays them out without overlaps. Edges leave each sender in neuron
+        # order: with ordering=out the layers keep h1, h2, h3 top to bottom.
+        labels = [[f"W{li}_{j}_{i}" for j in range(len(previous))]
+                  for i in range(len(layer.neurons))]
+        if numbers_on_edges:
+            with dot.subgraph(name=f"rank_w{li}") as s:
+                s.attr(rank="same")
+                for i, n in enumerate(layer.neurons):
+                    for j, w in enumerate(n.weights):
+                        # white boxes drawn over the edges: a line passing behind a
+                        # label never runs through its text
+                        s.node(labels[i][j], label=_weight_label(w, digits, show_grads),
+                               shape="box", style="filled", fillcolor="white", color="white",
+                               penwidth="0", margin="0.05,0.02", height="0",
+                               tooltip=_weight_tooltip(w, digits, show_grads))
+                _keep_order(s, [lab for row in labels for lab in row])
         for j, i in ((j, i) for j in range(len(previous)) for i in range(len(layer.neurons))):
-            n = layer.neurons[i]
-            w = n.weights[j]
-            if True:
-                attrs: dict[str, str] = {}
-                if numbers_on_edges:
-                    attrs["label"] = (
-                        f'<<font color="{style.INK}"><b>{esc(w.label)}</b> '
-                        f"{esc(num(w.data, digits))}"
-                        f'</font><br/><font color="{style.GRAD}">grad {esc(num(w.grad, digits))}'
-                        "</font>>")
-                if weight_colors:
-                    attrs.update(color=style.diverging(w.data, largest_w),
-                                 penwidth=f"{style.penwidth_for(w.data, largest_w, 0.4, 4.0):.2f}")
-                if not numbers_on_edges:
-                    attrs["tooltip"] = (f"{w.label} = {num(w.data, digits)}, "
-                                        f"grad {num(w.grad, digits)}")
-                dot.edge(previous[j], ids[i], **attrs)
+            w = layer.neurons[i].weights[j]
+            attrs: dict[str, str] = {}
+            if weight_colors:
+                attrs.update(color=style.diverging(w.data, largest_w),
+                             penwidth=f"{style.penwidth_for(w.data, largest_w, 0.4, 4.0):.2f}")
+            if numbers_on_edges:
+                dot.edge(previous[j], labels[i][j], arrowhead="none", **attrs)
+                dot.edge(labels[i][j], ids[i], **attrs)
+            else:
+                dot.edge(previous[j], ids[i], tooltip=_weight_tooltip(w, digits, show_grads),
+                         **attrs)
         if layer.shared_bias is not None:
             for i in range(len(layer.neurons)):
                 dot.edge(f"bias{li}", ids[i], style="dashed", color="#d97706")
@@ -268,29 +319,45 @@ def _network_digraph(inputs: list[str], layers: list[_Layer], *, digits: int,
     return dot
 
 
+def _weight_label(w: _Param, digits: int, show_grad: bool) -> str:
+    esc, num = style.esc, style.number
+    rows = [f'<tr><td><font color="{style.INK}"><b>{esc(w.label)}</b> '
+            f"{esc(num(w.data, digits))}</font></td></tr>"]
+    if show_grad:
+        rows.append(f'<tr><td><font color="{style.GRAD}">grad {esc(num(w.grad, digits))}'
+                    "</font></td></tr>")
+    return style.html_label(rows, cellpadding="0")
+
+
+def _weight_tooltip(w: _Param, digits: int, show_grad: bool = True) -> str:
+    text = f"{w.label} = {style.number(w.data, digits)}"
+    return text + (f", grad {style.number(w.grad, digits)}" if show_grad else "")
+
+
 def _keep_order(g: Any, column: list[str]) -> None:
     """Invisible flat edges keep a column top to bottom (x1, x2, ..., then the bias)."""
     for a, b in zip(column, column[1:]):
         g.edge(a, b, style="invis")
 
 
-def _bias_node(g: Any, node_id: str, b: _Param, digits: int) -> None:
-    rows = style.value_rows(b.label, b.data, b.grad, digits)
+def _bias_node(g: Any, node_id: str, b: _Param, digits: int, show_grad: bool = True) -> None:
+    rows = style.value_rows(b.label, b.data, b.grad, digits, show_grad=show_grad)
     g.node(node_id, label=style.html_label(rows), shape="box", style="rounded,filled",
            fillcolor="#fffbeb", color="#d97706", margin="0.06,0.03")
 
 
-def _neuron_tooltip(n: _Neuron, grad_norm: float, digits: int) -> str:
+def _neuron_tooltip(n: _Neuron, grad_norm: float, digits: int, show_grad: bool = True) -> str:
     num = style.number
-    parts = [f"{n.name}: |grad of its weights and bias| = {num(grad_norm, digits)}"]
+    parts = [f"{n.name}: |grad of its weights and bias| = {num(grad_norm, digits)}"
+             if show_grad else n.name]
     if n.bias is not None:
-        parts.append(f"{n.bias.label} = {num(n.bias.data, digits)}, "
-                     f"grad {num(n.bias.grad, digits)}")
+        parts.append(f"{n.bias.label} = {num(n.bias.data, digits)}"
+                     + (f", grad {num(n.bias.grad, digits)}" if show_grad else ""))
     return "; ".join(parts)
 
 
 def _neuron_label(n: _Neuron, layer: _Layer, act: Optional[float], digits: int,
-                  detailed: bool) -> str:
+                  detailed: bool, show_grad: bool = True) -> str:
     esc, num = style.esc, style.number
     symbol = ACTIVATION_SYMBOLS.get(layer.activation, layer.activation)
     rows = [f"<tr><td><b>{esc(n.name)}</b>"
@@ -299,8 +366,9 @@ def _neuron_label(n: _Neuron, layer: _Layer, act: Optional[float], digits: int,
     if n.bias is not None and detailed:
         rows.append(f'<tr><td><font point-size="9" color="{style.INK}">{esc(n.bias.label)} '
                     f"{esc(num(n.bias.data, digits))}</font></td></tr>")
-        rows.append(f'<tr><td><font point-size="9" color="{style.GRAD}">grad '
-                    f"{esc(num(n.bias.grad, digits))}</font></td></tr>")
+        if show_grad:
+            rows.append(f'<tr><td><font point-size="9" color="{style.GRAD}">grad '
+                        f"{esc(num(n.bias.grad, digits))}</font></td></tr>")
     if act is not None:
         rows.append(f'<tr><td><font point-size="9" face="{style.MONO}">out '
                     f"{esc(num(act, digits))}</font></td></tr>")

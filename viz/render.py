@@ -228,6 +228,17 @@ class Digraph(graphviz.Digraph):
     def _render(self):
         return _render
 
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        """graphviz's bundle (SVG by default) plus the metadata that asks
+        Jupyter to show the SVG at its own size, with a scrollbar if wider than
+        the page, rather than shrunk to the page width (a wide graph would
+        otherwise come out with unreadably small text). IPython accepts a
+        (data, metadata) pair from this hook."""
+        bundle = super()._repr_mimebundle_(include, exclude, **kwargs)
+        if "image/svg+xml" in bundle:
+            return bundle, {"image/svg+xml": {"unconfined": True}}
+        return bundle
+
     @property
     def _unflatten(self):
         if shutil.which("unflatten"):

@@ -101,6 +101,18 @@ def value_rows(label: str, data: Any, grad: Any, digits: int, *,
     return rows
 
 
+def short_value_rows(label: str, data: Any, grad: Any, digits: int, *,
+                     show_grad: bool = True) -> list[str]:
+    """Two rows, as the slides write a value: ``w1 = 0.100000``, then its grad."""
+    head = f"<b>{esc(label)}</b> = " if label else "data "
+    rows = [f'<tr><td align="left">{head}<font face="{MONO}" color="{INK}">'
+            f"{esc(number(data, digits))}</font></td></tr>"]
+    if show_grad:
+        rows.append(f'<tr><td align="left"><font face="{MONO}" color="{GRAD}">'
+                    f"grad {esc(number(grad, digits))}</font></td></tr>")
+    return rows
+
+
 def penwidth_for(magnitude: float, largest: float, lo: float = 0.6, hi: float = 5.0) -> float:
     """Edge width growing with |magnitude| (square root keeps small ones visible)."""
     if largest <= 0 or not math.isfinite(magnitude):

@@ -23,12 +23,8 @@ from .format import format_number
 from .node import (
     MODE,
     Node,
-    Observer,
     _backward_error,
-    _run_backward,
     check_forward,
-    prepare_backward,
-    topological_order,
 )
 
 _new = object.__new__

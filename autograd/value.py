@@ -13,12 +13,8 @@ from .node import (
     MODE,
     GradientAccumulationWarning,  # noqa: F401  (re-exported for users)
     Node,
-    Observer,
-    _run_backward,
     _run_backward_floats,
-    prepare_backward,
     check_forward,
-    topological_order,
 )
 
 Number = Union[int, float]

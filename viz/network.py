@@ -225,7 +225,7 @@ def _params(layers: list[_Layer]) -> Iterator[_Param]:
 def _network_digraph(inputs: list[str], layers: list[_Layer], *, digits: int,
                      activations: Optional[list[list[float]]], numbers_on_edges: bool,
                      weight_colors: bool, title: str = "", show_grads: bool = True) -> Digraph:
-    esc, num = style.esc, style.number
+    esc = style.esc
     dot = Digraph(name="network", format="svg")
     dot.attr("graph", rankdir="LR", fontname=style.FONT, bgcolor="white", pad="0.2",
              nodesep="0.2" if numbers_on_edges else "0.15",

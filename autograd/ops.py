@@ -163,6 +163,9 @@ STEP = Op("step", "step", lambda a: 1.0 if a >= 0.0 else 0.0, lambda out, a: (0.
           forward_array=lambda a: (a >= 0.0).astype(np.float64))
 
 SCALAR_OPS: tuple[Op, ...] = (ADD, MUL, POW, POW_CONST, EXP, LOG, TANH, SIGMOID, RELU, STEP)
+# Elementwise functions of one operand: Value and Tensor get a method of each
+# name (x.tanh()), so a new one added here needs no other change.
+UNARY_FUNCTIONS: tuple[Op, ...] = (EXP, LOG, TANH, SIGMOID, RELU, STEP)
 
 
 # --- tensor ops -------------------------------------------------------------------

@@ -571,12 +571,8 @@ Tensor.__matmul__ = _matmul
 Tensor.__rmatmul__ = _rmatmul
 Tensor.__pow__ = _pow
 Tensor.__rpow__ = _rpow
-Tensor.exp = _unary(ops.EXP)
-Tensor.log = _unary(ops.LOG)
-Tensor.tanh = _unary(ops.TANH)
-Tensor.sigmoid = _unary(ops.SIGMOID)
-Tensor.relu = _unary(ops.RELU)
-Tensor.step = _unary(ops.STEP)
+for _op in ops.UNARY_FUNCTIONS:
+    setattr(Tensor, _op.name, _unary(_op))
 
 
 # --- the backward pass for plain backward() calls -------------------------------------

@@ -270,9 +270,5 @@ Value.__mul__ = _binary(ops.MUL, "*")
 Value.__rmul__ = _binary(ops.MUL, "*", reflected=True)
 Value.__pow__ = _pow
 Value.__rpow__ = _rpow
-Value.exp = _unary(ops.EXP)
-Value.log = _unary(ops.LOG)
-Value.tanh = _unary(ops.TANH)
-Value.sigmoid = _unary(ops.SIGMOID)
-Value.relu = _unary(ops.RELU)
-Value.step = _unary(ops.STEP)
+for _op in ops.UNARY_FUNCTIONS:
+    setattr(Value, _op.name, _unary(_op))

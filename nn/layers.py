@@ -61,6 +61,23 @@ def check_init(init: str, weight_scale: float = 1.0, where: str = "init") -> str
     return init
 
 
+def layer_plan(nin: int, nouts: Sequence[int], activation: Union[str, Sequence[str]],
+               output_activation: Optional[str], init: str, weight_scale: float,
+               where: str) -> tuple[list[int], list[str]]:
+    """Checked layer sizes [nin, *nouts] and one activation per layer, for the
+    MLP constructors (scalar and batched)."""
+    nouts = list(nouts)
+    if not nouts:
+        raise ValueError(f"{where} needs at least one layer size in nouts")
+    check_init(init, weight_scale, where)
+    acts = [activation] * len(nouts) if isinstance(activation, str) else list(activation)
+    if len(acts) != len(nouts):
+        raise ValueError(f"{where}: {len(acts)} activations for {len(nouts)} layers")
+    if output_activation is not None:
+        acts[-1] = output_activation
+    return [nin, *nouts], acts
+
+
 def init_weights(rng: np.random.Generator, shape: Union[int, tuple], nin: int, nout: int,
                  init: str = "uniform", weight_scale: float = 1.0) -> np.ndarray:
     """Random weights of ``shape`` for a layer with ``nin`` inputs and ``nout``
@@ -328,17 +345,10 @@ class MLP(Module):
         seed: Optional[int] = None,
         input_names: Optional[Sequence[str]] = None,
     ) -> None:
-        nouts = list(nouts)
-        if not nouts:
-            raise ValueError("MLP needs at least one layer size in nouts")
-        check_init(init, weight_scale, "MLP")
-        acts = [activation] * len(nouts) if isinstance(activation, str) else list(activation)
-        if len(acts) != len(nouts):
-            raise ValueError(f"MLP: {len(acts)} activations for {len(nouts)} layers")
-        if output_activation is not None:
-            acts[-1] = output_activation
+        sizes, acts = layer_plan(nin, nouts, activation, output_activation, init,
+                                 weight_scale, "MLP")
+        nouts = sizes[1:]
         rng = np.random.default_rng(seed)
-        sizes = [nin, *nouts]
         hidden = len(nouts) - 1
         layers = []
         w_count = 0

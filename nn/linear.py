@@ -20,7 +20,8 @@ import numpy as np
 
 from autograd import Tensor
 
-from .layers import ELEMENTWISE, check_activation, check_init, init_biases, init_weights
+from .layers import (ELEMENTWISE, check_activation, check_init, init_biases, init_weights,
+                     layer_plan)
 from .module import Module, freeze
 
 BiasSpec = Union[bool, str, float, Sequence[float], np.ndarray, None]
@@ -159,17 +160,9 @@ class TensorMLP(Module):
         seed: Optional[int] = None,
         input_names: Optional[Sequence[str]] = None,
     ) -> None:
-        nouts = list(nouts)
-        if not nouts:
-            raise ValueError("TensorMLP needs at least one layer size in nouts")
-        check_init(init, weight_scale, "TensorMLP")
-        acts = [activation] * len(nouts) if isinstance(activation, str) else list(activation)
-        if len(acts) != len(nouts):
-            raise ValueError(f"TensorMLP: {len(acts)} activations for {len(nouts)} layers")
-        if output_activation is not None:
-            acts[-1] = output_activation
+        sizes, acts = layer_plan(nin, nouts, activation, output_activation, init,
+                                 weight_scale, "TensorMLP")
         rng = np.random.default_rng(seed)
-        sizes = [nin, *nouts]
         self.layers = [Linear(a, b, act, bias=bias, index=k + 1, init=init,
                               weight_scale=weight_scale, rng=rng)
                        for k, (a, b, act) in enumerate(zip(sizes, sizes[1:], acts))]

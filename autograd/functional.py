@@ -96,6 +96,19 @@ class GradcheckResult:
         return "\n".join(lines)
 
 
+def _checked_input(x: Any, name: str) -> Any:
+    if isinstance(x, np.ndarray):
+        return np.array(x, dtype=np.float64)
+    if isinstance(x, (list, tuple)):
+        raise TypeError(f"gradcheck(): input {name} is a {type(x).__name__}; give a number, "
+                        "or a numpy array (np.array(...)) for a Tensor input")
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        raise TypeError(f"gradcheck(): input {name} must be a number or a numpy array, "
+                        f"got {type(x).__name__} {x!r}") from None
+
+
 def _parameter_names(f: Callable, count: int) -> list[str]:
     try:
         params = list(inspect.signature(f).parameters.values())
@@ -133,8 +146,7 @@ def gradcheck(
     names = list(names) if names is not None else _parameter_names(f, len(inputs))
     if len(names) != len(inputs):
         raise ValueError(f"gradcheck(): {len(names)} names for {len(inputs)} inputs")
-    raw = [np.array(x, dtype=np.float64) if isinstance(x, np.ndarray) else float(x)
-           for x in inputs]
+    raw = [_checked_input(x, names[i]) for i, x in enumerate(inputs)]
     leaves = [_leaf(x) for x in raw]
     out = f(*leaves)
     if not isinstance(out, Node):

@@ -241,12 +241,18 @@ class Tensor(Node):
     def mean(self, axis: Union[None, int, Sequence[int]] = None, keepdims: bool = False
              ) -> "Tensor":
         """Mean over ``axis`` (an int, a tuple of ints, or None for every entry)."""
-        return self._apply(ops.MEAN, (self,), (_axes(axis, self, "mean"), keepdims))
+        axes = _axes(axis, self, "mean")
+        counted = self.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        if counted == 0:
+            raise ValueError(f"mean: no entries to average over in {self._describe()}")
+        return self._apply(ops.MEAN, (self,), (axes, keepdims))
 
     def reshape(self, *shape: Union[int, Sequence[int]]) -> "Tensor":
         """The same entries in a new shape (one size may be -1: inferred)."""
-        if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
+        if not shape or not all(isinstance(n, numbers.Integral) for n in shape):
+            raise TypeError(f"reshape: the new shape must be ints, got {shape!r}")
         try:
             new_shape = np.empty(self.shape, dtype=np.bool_).reshape(shape).shape
         except (ValueError, TypeError):
@@ -386,10 +392,17 @@ def _result(op: ops.Op, data: Any, operands: tuple) -> Tensor:
 def _axes(axis: Any, t: Tensor, op_name: str) -> Optional[tuple]:
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    if isinstance(axis, numbers.Integral):
+        axes: tuple = (axis,)
+    elif isinstance(axis, (tuple, list)):
+        axes = tuple(axis)
+    else:
+        raise TypeError(f"{op_name}: axis must be an int, a tuple of ints or None, got {axis!r}")
     n = t.data.ndim
     for a in axes:
-        if not isinstance(a, numbers.Integral) or not -n <= a < n:
+        if not isinstance(a, numbers.Integral):
+            raise TypeError(f"{op_name}: axis must be an int, a tuple of ints or None, got {axis!r}")
+        if not -n <= a < n:
             raise ShapeError(f"{op_name}: axis {a!r} is out of range for {t._describe()} "
                              f"({n} axes: 0..{n - 1})")
     normal = tuple(sorted(int(a) % n for a in axes))

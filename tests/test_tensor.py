@@ -623,3 +623,25 @@ def test_every_node_owns_its_gradient_array():
     fresh = Tensor([1.0, 2.0])
     fresh.grad += 1.0
     np.testing.assert_array_equal(fresh.grad, [1.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda t: t.sum(axis=1.0), TypeError, "axis must be an int, a tuple of ints or None"),
+        (lambda t: t.sum(axis="a"), TypeError, "axis must be an int"),
+        (lambda t: t.reshape(6.0), TypeError, "new shape must be ints"),
+        (lambda t: t.reshape(None), TypeError, "new shape must be ints"),
+        (lambda t: Tensor(np.zeros((0, 3))).mean(), ValueError, "no entries to average"),
+    ],
+)
+def test_bad_axes_and_shapes_get_clear_errors(make, error, message):
+    with pytest.raises(error, match=message):
+        make(Tensor(np.ones((2, 3))))
+
+
+def test_gradcheck_rejects_a_list_input_clearly():
+    from autograd import gradcheck
+
+    with pytest.raises(TypeError, match="input x is a list"):
+        gradcheck(lambda x: x.sum(), [[1.0, 2.0]])

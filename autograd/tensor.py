@@ -100,6 +100,9 @@ class Tensor(Node):
     (an array of the same shape; a Tensor after ``backward(create_graph=True)``),
     ``label``, and the ``op`` and ``children`` (operands) that produced it.
 
+    A grad that is still zero (before backward, after zero_grad) is a shared
+    read-only array: replace it (``t.grad = ...``) rather than write into it.
+
     ``requires_grad=False`` makes a constant, like the numbers and arrays lifted
     into a graph (the input batch ``x`` in ``x @ W``): backward() sends it no
     gradient.
@@ -117,7 +120,7 @@ class Tensor(Node):
     def __init__(self, data: ArrayLike, label: str = "", *, requires_grad: bool = True
                  ) -> None:
         self.data = _as_array(data, "Tensor()")
-        self.grad = np.zeros(self.data.shape)  # a leaf's grad is its own, writable
+        self.grad = _zeros(self.data.shape)
         self.children = ()
         self.op = None if requires_grad else ops.CONSTANT
         if label:
@@ -187,10 +190,9 @@ class Tensor(Node):
         return contribution.reshape(shape)
 
     def _zero_like(self) -> np.ndarray:
-        # Leaves (parameters) get their own writable zeros, so `p.grad *= 0.5`
-        # works; computed nodes share one read-only zero array per shape.
-        if self.op is None:
-            return np.zeros(self.data.shape)
+        # A zero grad is the shared read-only zero array of its shape: nothing
+        # allocated, and known to be zero without a scan. backward() gives every
+        # leaf a writable array of its own.
         return _zeros(self.data.shape)
 
     def _operand(self, x: Any, symbol: str) -> "Tensor":

@@ -1,5 +1,6 @@
 """The `chainrule` command.
 
+  chainrule demo                       the engine on one neuron, each line explained
   chainrule bp232                      the 2-3-2 worked solution of the BP slides
   chainrule bp SPEC.toml               the worked solution of your own network
   chainrule bp --preset exercise211    the 2-1-1 exercise (seed 001)
@@ -19,14 +20,8 @@ EXIT_USAGE = 2
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from autograd import Value
-
-    a = Value(2.0, label="a")
-    b = Value(-3.0, label="b")
-    c = (a * b + a.tanh()).named("c")
-    c.backward()
-    for v in (a, b, c):
-        print(v)
+    from .examples import show_engine
+    show_engine()
     return 0
 
 
@@ -40,8 +35,9 @@ def _can_print(text: str) -> bool:
     return True
 
 
-def _fail(message: str) -> int:
-    print(f"chainrule bp: error: {message}", file=sys.stderr)
+def _fail(args: argparse.Namespace, message: str) -> int:
+    # named as typed: `chainrule bp232 --after abc` is an error of bp232
+    print(f"chainrule {args.command}: error: {message}", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -92,25 +88,77 @@ def _viz(name: str) -> Callable[..., Any]:
     return fn
 
 
-def _pictures(args: argparse.Namespace, spec: Any, convention: str) -> list[str]:
+def _caption(solution: Any) -> tuple[str, str]:
+    """What the pictures show (one plain backward pass, no update), as a
+    caption in the picture and, when the report's gradients differ (the
+    sequential convention), a note under the `wrote` lines."""
+    from .report import num
+    spec, run = solution.spec, solution.run
+    caption = (f"{spec.name}: the first forward pass and one plain backward pass (gradients "
+               "before any update)")
+    if solution.convention != "sequential":
+        return caption, ""
+    plain = solution.runs["simultaneous"]
+    differ = [p for p in spec.parameter_names() if num(run.gradients[p]) != num(plain.gradients[p])]
+    if not differ:
+        return caption, ""
+    p = differ[0]
+    caption += (f". The report's sequential gradients of {', '.join(differ[:4])}"
+                f"{', ...' if len(differ) > 4 else ''} differ (grad {p} = "
+                f"{num(plain.gradients[p])} here, {num(run.gradients[p])} in the report): "
+                "they go through the updated output weights.")
+    note = (f"  (pictures show one plain backward pass: grad {p} = {num(plain.gradients[p])}; "
+            f"the report's\n   sequential gradients go through the updated output weights: "
+            f"{num(run.gradients[p])})")
+    return caption, note
+
+
+def _pictures(args: argparse.Namespace, spec: Any, solution: Any) -> list[str]:
     written = []
+    caption, note = _caption(solution)
     # --graph: the named nodes as on the slides (unnamed steps folded into them);
     # --full-graph: every operation, each edge with its op's local derivative.
     for path, compact in ((args.graph, True), (args.full_graph, False)):
         if path:
             _, loss = _picture_model(spec)
-            dot = _viz("draw_graph")(loss, edge_labels=True, compact=compact)
+            dot = _viz("draw_graph")(loss, edge_labels=True, compact=compact, title=caption)
             written.append(f"wrote {_viz('save')(dot, path)}")
     if args.network:
         model, _ = _picture_model(spec)
-        dot = _viz("draw_network")(model, x=spec.inputs)
+        dot = _viz("draw_network")(model, x=spec.inputs, title=caption)
         written.append(f"wrote {_viz('save')(dot, args.network)}")
-    if written and convention == "sequential":
-        written.append("  (pictures show one plain backward pass; the report's sequential "
-                       "hidden-layer\n   gradients go through the updated output weights instead)")
     if args.animate:
-        written.append(f"wrote {_viz('animate_backward')(_fresh_graph(spec), args.animate)}")
+        page = _viz("animate_backward")(_fresh_graph(spec), args.animate,
+                                        title=f"{spec.name}: backward, one edge at a time "
+                                              "(one plain backward pass, before any update)")
+        written.append(f"wrote {page}")
+    if written and note:
+        written.append(note)
     return written
+
+
+PICTURE_SUFFIXES = {"graph": (".svg", ".png", ".pdf", ".dot"),
+                    "full_graph": (".svg", ".png", ".pdf", ".dot"),
+                    "network": (".svg", ".png", ".pdf", ".dot"),
+                    "animate": (".html", ".htm")}
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every picture path before any work: a known file type, in a folder that exists."""
+    from .exercise import SpecError
+    for option, suffixes in PICTURE_SUFFIXES.items():
+        path = getattr(args, option)
+        if not path:
+            continue
+        flag = f"--{option.replace('_', '-')}"
+        if Path(path).suffix.lower() not in suffixes:
+            kinds = "an .html file name" if option == "animate" else \
+                "a .svg, .png, .pdf or .dot file name"
+            raise SpecError(flag, f"{path!r}: use {kinds}")
+        from viz.render import path_problem
+        problem = path_problem(path)
+        if problem:
+            raise SpecError(flag, problem)
 
 
 def _bp(args: argparse.Namespace) -> int:
@@ -125,13 +173,7 @@ def _bp(args: argparse.Namespace) -> int:
         if not args.spec and not args.preset:
             raise SpecError("", "give a spec file (chainrule bp SPEC.toml) or --preset NAME "
                                 "(bp232, exercise211)")
-        for option in ("graph", "full_graph", "network"):
-            path = getattr(args, option)
-            if path and Path(path).suffix.lower() not in (".svg", ".png", ".pdf", ".dot"):
-                raise SpecError(f"--{option.replace('_', '-')}",
-                                f"{path!r}: use a .svg, .png, .pdf or .dot file name")
-        if args.animate and Path(args.animate).suffix.lower() not in (".html", ".htm"):
-            raise SpecError("--animate", f"{args.animate!r}: use an .html file name")
+        _check_outputs(args)
         if args.print_spec:
             sys.stdout.write(preset_text(args.preset))
             return 0
@@ -142,8 +184,8 @@ def _bp(args: argparse.Namespace) -> int:
             raise SpecError(e.key, e.problem) if not e.key else SpecError(f"{where}: {e.key}", e.problem)
         after = _parse_after(args.after)
         solution = solve(spec, args.convention, after)
-    except SpecError as e:
-        return _fail(str(e))
+    except ValueError as e:  # a SpecError, or numbers the engine refuses (one line either way)
+        return _fail(args, str(e))
     checks = check_figures(solution)
     if args.json:
         json.dump(render_json(solution, checks), sys.stdout, indent=2, ensure_ascii=False)
@@ -151,9 +193,9 @@ def _bp(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_text(solution, checks, unicode=_can_print("✓✗ησ")))
     try:
-        written = _pictures(args, spec, solution.convention)
+        written = _pictures(args, spec, solution)
     except (RuntimeError, OSError, ValueError) as e:
-        print(f"chainrule bp: picture not written: {e}", file=sys.stderr)
+        print(f"chainrule {args.command}: picture not written: {e}", file=sys.stderr)
         return 1
     for line in written:
         print(line, file=sys.stderr if args.json else sys.stdout)
@@ -194,14 +236,18 @@ def _example(args: argparse.Namespace) -> int:
 
 # --- iris -----------------------------------------------------------------------------------
 
-def _positive(kind: type) -> Callable[[str], Any]:
+def _positive(kind: type, zero: bool = False) -> Callable[[str], Any]:
+    """An argparse type: a number of ``kind`` above 0 (from 0 with ``zero``)."""
+    noun = "whole number" if kind is int else "number"
+    what = f"a {noun} from 0 up" if zero else f"a positive {noun}"
+
     def parse(text: str) -> Any:
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        if not (value >= 0 if zero else value > 0) or value != value or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
         return value
     return parse
 
@@ -226,7 +272,7 @@ def _add_iris(sub: Any) -> None:
     p.add_argument("--batch-size", type=_positive(int), default=DEFAULTS["batch_size"],
                    help="samples per update (default: all 120, full-batch gradient descent; "
                         "1 = stochastic gradient descent)")
-    p.add_argument("--seed", type=int, default=DEFAULTS["seed"],
+    p.add_argument("--seed", type=_positive(int, zero=True), default=DEFAULTS["seed"],
                    help=f"initial weights and shuffling (default {DEFAULTS['seed']})")
     p.add_argument("--slide-weights", action="store_true",
                    help="skip training: evaluate the trained network printed on the slide")
@@ -238,7 +284,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="chainrule", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="a small engine demo").set_defaults(run=_demo)
+    sub.add_parser("demo", help="the engine on one neuron: forward, backward, each line explained"
+                   ).set_defaults(run=_demo)
 
     bp = sub.add_parser("bp", help="the worked backpropagation solution of a network spec",
                         description="Solve a hand exercise: forward pass, chain rule for every "

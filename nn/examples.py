@@ -62,6 +62,86 @@ def train_xor(seed: int = 0, epochs: int = 300, progress: bool = False) -> tuple
     return model, history
 
 
+# The engine demo's code, shown as it is run (``chainrule demo``).
+ENGINE_DEMO = """\
+from autograd import Value
+
+l1, l2 = Value(5.0, label="l1"), Value(10.0, label="l2")   # inputs
+w1, w2 = Value(0.1, label="w1"), Value(0.15, label="w2")   # weights
+b1 = Value(0.35, label="b1")                               # bias
+net = (w1 * l1 + w2 * l2 + b1).named("net")   # each operation records its operands
+out = net.sigmoid().named("out")
+E = (0.5 * (0.01 - out) ** 2).named("E")      # squared error against the target 0.01
+E.backward()                                  # the chain rule, from E down to w1, w2, b1
+"""
+
+
+def engine_demo() -> dict:
+    """Run ENGINE_DEMO; its variables (l1, w1, net, out, E, ...)."""
+    names: dict = {}
+    exec(ENGINE_DEMO, names)  # the code printed is the code run
+    return names
+
+
+def _aligned(rows: list[tuple[str, ...]], indent: str = "    ") -> list[str]:
+    """lhs = formula = numbers = result, each column aligned."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    return [indent + " = ".join(c.ljust(w) for c, w in zip(r, widths)) + " = " + r[-1]
+            for r in rows]
+
+
+def show_engine() -> None:
+    from autograd import Value, format_number as num
+
+    v = engine_demo()
+    l1, l2, w1, w2, b1 = (v[k] for k in ("l1", "l2", "w1", "w2", "b1"))
+    net, out, E = v["net"], v["out"], v["E"]
+    g = lambda x: f"{x.data:g}"  # noqa: E731  (a number the code wrote, as written)
+    local = net.grad / out.grad  # dout/dnet, the factor the engine's backward used
+
+    def E_at(w: float) -> float:  # the forward pass again, w1 set to w, no graph kept
+        o = Value(w * l1.data + w2.data * l2.data + b1.data).sigmoid().data
+        return 0.5 * (0.01 - o) ** 2
+
+    h = 1e-6
+    slope = (E_at(w1.data + h) - E_at(w1.data - h)) / (2 * h)
+    lines = [
+        "chainrule demo: one sigmoid neuron, forward and backward, through the engine",
+        "",
+        "The code (run just now):",
+        *(("    " + line).rstrip() for line in ENGINE_DEMO.splitlines()),
+        "",
+        "Forward: each line is a node of the graph the code built; .data is its value.",
+        *_aligned([
+            ("net", "w1*l1 + w2*l2 + b1", f"{g(w1)}*{g(l1)} + {g(w2)}*{g(l2)} + {g(b1)}",
+             num(net.data)),
+            ("out", "sigmoid(net)", f"1/(1 + e^-{num(net.data)})", num(out.data)),
+            ("E", "1/2 (0.01 - out)^2", f"1/2 (0.01 - {num(out.data)})^2", num(E.data)),
+        ]),
+        "",
+        "Backward: E.backward() gives every node a .grad = dE/d(node): the grad of the node",
+        "it feeds times the local derivative between them (the chain rule).",
+        *_aligned([
+            ("out.grad", "dE/dout", f"-(0.01 - {num(out.data)})", num(out.grad)),
+            ("net.grad", "dE/dout * dout/dnet", f"{num(out.grad)} * {num(local)}", num(net.grad)),
+            ("w1.grad", "dE/dnet * dnet/dw1", f"{num(net.grad)} * {g(l1)}", num(w1.grad)),
+            ("w2.grad", "dE/dnet * dnet/dw2", f"{num(net.grad)} * {g(l2)}", num(w2.grad)),
+            ("b1.grad", "dE/dnet * dnet/db1", f"{num(net.grad)} * 1", num(b1.grad)),
+        ]),
+        "    dout/dnet = out (1 - out), sigmoid's derivative; dnet/dw1 = l1, dnet/dw2 = l2, "
+        "dnet/db1 = 1",
+        "",
+        "Check without the chain rule: nudge w1 by 1e-6 either way and redo the forward pass:",
+        f"    (E(w1 + 1e-6) - E(w1 - 1e-6)) / 2e-6 = {num(slope)}, and w1.grad = {num(w1.grad)}",
+        "",
+        f"A Value prints as {w1!r}.",
+        "",
+        "Next: chainrule bp232   the slides' 2-3-2 network: every chain-rule factor, checked",
+        "                        against the figures the slides print",
+    ]
+    print("\n".join(lines))
+
+
 # --- printing ----------------------------------------------------------------------------
 
 def _print_table(model: MLP, header: list[str]) -> None:

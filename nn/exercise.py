@@ -60,7 +60,16 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 MAX_UPDATES = 100_000
+# A worked solution writes out the chain rule for every weight (about four lines
+# each): past this many weights and biases it cannot be read, only scrolled.
+MAX_PARAMETERS = 5_000
+# Updates cost time in proportion to the weights they change: parameters x
+# updates is capped so a big network with a big `after` cannot run for hours
+# (bp232's 14 weights can still take 100,000 updates).
+MAX_PARAMETER_UPDATES = 2_000_000
 PRESETS = ("bp232", "exercise211")
+# Cross-entropy takes the log of the outputs: they must be probabilities.
+PROBABILITY_OUTPUTS = ("softmax", "sigmoid")
 
 
 class SpecError(ValueError):
@@ -70,6 +79,14 @@ class SpecError(ValueError):
         self.key = key
         self.problem = problem
         super().__init__(f"{key}: {problem}" if key else problem)
+
+
+class SolveError(SpecError):
+    """A valid spec whose numbers cannot be solved: the forward pass overflows
+    to inf or nan, or cross-entropy meets an output that rounds to 0."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__("", problem)
 
 
 # --- the spec -----------------------------------------------------------------------------
@@ -228,6 +245,41 @@ def _figures_from(x: Any) -> str:
     return x.strip()
 
 
+def _check_loss(loss: str, output_activation: str, last: int, targets: list[float]) -> None:
+    """What a loss needs of the output layer and the targets."""
+    if loss == "cross_entropy":
+        if output_activation not in PROBABILITY_OUTPUTS:
+            raise SpecError(f"layers[{last}].activation",
+                            f"cross_entropy takes log(out) of each output, so the outputs must be "
+                            f"probabilities: use a softmax or sigmoid output layer, not "
+                            f"{output_activation!r}")
+        for i, t in enumerate(targets):
+            if not 0 <= t <= 1:
+                raise SpecError(f"targets[{i}]", f"cross_entropy targets are probabilities "
+                                                 f"(0 to 1), got {t:g}")
+    if loss == "hinge":
+        for i, t in enumerate(targets):
+            if t not in (-1.0, 1.0):
+                raise SpecError(f"targets[{i}]", f"hinge targets are -1 or +1, got {t:g}")
+
+
+def _check_size(inputs: list[float], layers: list[LayerSpec]) -> None:
+    n = 0
+    nin = len(inputs)
+    for layer in layers:
+        n += nin * len(layer.neurons) + len(_bias_name_set(layer))
+        nin = len(layer.neurons)
+    if n > MAX_PARAMETERS:
+        shape = "-".join(str(k) for k in [len(inputs)] + [len(la.neurons) for la in layers])
+        # measured: about 4 lines per weight and 8 per neuron (50-50-1: 10,751; 2-1666-1: 35,140)
+        lines = 4 * n + 8 * sum(len(la.neurons) for la in layers)
+        lines = round(lines, 2 - len(str(lines)))
+        raise SpecError("layers", f"the {shape} network has {n:,} weights and biases, more than the "
+                                  f"{MAX_PARAMETERS:,} a worked solution can show: it writes out the "
+                                  f"chain rule for each (about {lines:,} lines here), which nobody "
+                                  "can read; train a network that size with nn.MLP and nn.train.fit")
+
+
 def parse_spec(data: dict[str, Any]) -> Spec:
     """Validate a spec (a dict, as read from TOML); a SpecError names the bad key."""
     for key in data:
@@ -325,6 +377,8 @@ def parse_spec(data: dict[str, Any]) -> Spec:
         raise SpecError(f"layers[{len(layers) - 1}].activation", "softmax needs at least 2 output neurons")
     targets = _numbers(data["targets"], "targets", len(layers[-1].neurons),
                        "targets (one per output neuron)")
+    _check_loss(loss, layers[-1].activation, len(raw_layers) - 1, targets)
+    _check_size(inputs, layers)
 
     # Every name must be unique across the network, including generated ones.
     seen: dict[str, str] = {}
@@ -513,25 +567,72 @@ class Run:
         self.snapshots: dict[int, Snapshot] = {}
         wanted = set(snapshots) | {0, 1}
         updates = max(1, updates, *wanted)
-        for k in range(updates + 1):
-            layer_outputs = self.model.forward_layers(spec.inputs)
-            loss = loss_fn(layer_outputs[-1], spec.targets)
-            if k in wanted:
-                self.snapshots[k] = Snapshot(k, self._named_values(loss, layer_outputs[-1]))
-            if k == 0:
-                self.loss = loss
-                self.nodes = self._named_nodes(loss, layer_outputs[-1])
-            if k == updates:
-                break
-            optimizer.zero_grad()
-            update(self.model, loss, optimizer, convention=convention, layer_outputs=layer_outputs,
-                   on_step=self.steps.append if k == 0 else None)
-            if k == 0:
-                order = spec.parameter_names()
-                self.gradients = {n: float(self.params[n].grad) for n in order}
-                self.updated = {n: self.params[n].data for n in order}
-                self.local_grads = {id(n): n.grad for n in self.nodes.values()}
+        k = 0
+        try:
+            for k in range(updates + 1):
+                layer_outputs = self.model.forward_layers(spec.inputs)
+                if spec.loss == "cross_entropy":
+                    self._check_probabilities(layer_outputs[-1], k)
+                loss = loss_fn(layer_outputs[-1], spec.targets)
+                if not all(math.isfinite(n.data) for n in (loss, *layer_outputs[-1])):
+                    raise SolveError(self._overflow(loss, layer_outputs[-1], k))
+                if k in wanted:
+                    self.snapshots[k] = Snapshot(k, self._named_values(loss, layer_outputs[-1]))
+                if k == 0:
+                    self.loss = loss
+                    self.nodes = self._named_nodes(loss, layer_outputs[-1])
+                if k == updates:
+                    break
+                optimizer.zero_grad()
+                update(self.model, loss, optimizer, convention=convention, layer_outputs=layer_outputs,
+                       on_step=self.steps.append if k == 0 else None)
+                if k == 0:
+                    order = spec.parameter_names()
+                    self.gradients = {n: float(self.params[n].grad) for n in order}
+                    bad = [n for n in order if not math.isfinite(self.gradients[n])]
+                    if bad:
+                        raise SolveError(f"the backward pass overflows the floats (largest about "
+                                         f"1.8e308): dE_total/d{bad[0]} = {self.gradients[bad[0]]}; "
+                                         "use smaller weights or inputs")
+                    self.updated = {n: self.params[n].data for n in order}
+                    self.local_grads = {id(n): n.grad for n in self.nodes.values()}
+        except ArithmeticError as e:  # the engine refuses results past the largest float
+            raise SolveError(f"{self._when(k)}the numbers overflow: {e}; {self._remedy(k)}"
+                             ) from None
         self._edges: Optional[dict[int, list[tuple[Node, float]]]] = None
+        self._sweeps: dict[str, dict[int, float]] = {}
+        self._under_loss: Optional[set[int]] = None
+
+    # --- numbers that cannot be solved -------------------------------------------------
+    def _when(self, k: int) -> str:
+        return "" if k == 0 else f"after {k} update{'s' if k > 1 else ''} ({self.convention}), "
+
+    def _remedy(self, k: int) -> str:
+        return ("use smaller weights or inputs" if k == 0 else
+                f"the updates diverge: use a smaller learning_rate (now {self.spec.learning_rate:g})")
+
+    def _check_probabilities(self, outputs: list[Node], k: int) -> None:
+        """Cross-entropy takes log(out): name an output that rounds to 0 (a
+        sigmoid of a net below about -745, a softmax far below the others)."""
+        for name, o in zip(self.spec.outputs, outputs):
+            if not o.data > 0:
+                net = next(n for n in topological_order(o) if n.label == f"net_{name}")
+                raise SolveError(
+                    f"{self._when(k)}cross_entropy takes log(out_{name}), but out_{name} = "
+                    f"{o.data:g}: the {self.spec.layers[-1].activation} of net_{name} = {net.data:g} "
+                    f"rounds to 0 in floating point, and log(0) = -infinity; {self._remedy(k)}")
+
+    def _overflow(self, loss: Node, outputs: list[Node], k: int) -> str:
+        """Name the first named value of the forward pass that is not a number."""
+        first = next((n for n in topological_order(loss) if n.label and not math.isfinite(n.data)),
+                     None)
+        if first is None:
+            first = next(o for name, o in zip(self.spec.outputs, outputs) if not math.isfinite(o.data))
+        where = f"{first.label} = {first.data}"
+        if first is not loss:
+            where += f", and so E_total = {loss.data}"
+        return (f"{self._when(k)}the forward pass overflows the floats (largest about 1.8e308): "
+                f"{where}; {self._remedy(k)}")
 
     def _named_nodes(self, loss: Node, outputs: list[Node]) -> dict[str, Node]:
         nodes: dict[str, Node] = {}
@@ -570,7 +671,9 @@ class Run:
 
     def used_by_loss(self) -> set[int]:
         """ids of the nodes E_total depends on."""
-        return {id(n) for n in topological_order(self.loss)}
+        if self._under_loss is None:
+            self._under_loss = {id(n) for n in topological_order(self.loss)}
+        return self._under_loss
 
     def grad(self, name: str) -> float:
         """dE_total/d(name), as the engine's backward left it."""
@@ -590,15 +693,25 @@ class Run:
         top, bottom = self.nodes[a], self.nodes[b]
         if top is bottom:
             return 1.0
-        edges = self.edges()
-        acc = {id(top): 1.0}
-        for node in reversed(topological_order(top)):
-            d = acc.get(id(node))
-            if d is None or node is bottom:
-                continue
-            for child, local in edges.get(id(node), ()):
-                acc[id(child)] = acc.get(id(child), 0.0) + d * local
-        return acc.get(id(bottom), 0.0)
+        return self._sweep(a).get(id(bottom), 0.0)
+
+    def _sweep(self, a: str) -> dict[int, float]:
+        """d a / d every node under a, in one sweep down the trace's edges
+        (kept: a report asks for the same top again and again, and a sweep per
+        question made a 50-50-1 report take seconds)."""
+        acc = self._sweeps.get(a)
+        if acc is None:
+            edges = self.edges()
+            top = self.nodes[a]
+            acc = {id(top): 1.0}
+            for node in reversed(topological_order(top)):
+                d = acc.get(id(node))
+                if d is None:
+                    continue
+                for child, local in edges.get(id(node), ()):
+                    acc[id(child)] = acc.get(id(child), 0.0) + d * local
+            self._sweeps[a] = acc
+        return acc
 
     def value(self, text: str) -> float:
         q = parse_quantity(text, set(self.nodes) | set(self.params))
@@ -658,6 +771,14 @@ def solve(spec: Spec, convention: Optional[str] = None, after: Optional[list[int
     after_list = sorted(set(spec.after if after is None else after))
     counts = needed_updates(spec, after_list)
     top = max(counts, default=1)
+    n_params = len(spec.parameter_names())
+    if n_params * top > MAX_PARAMETER_UPDATES:
+        most = MAX_PARAMETER_UPDATES // n_params
+        raise SpecError("after" if after is None else "--after",
+                        f"{top:,} updates of {n_params:,} weights and biases are {top * n_params:,} "
+                        f"weight updates, more than the {MAX_PARAMETER_UPDATES:,} chainrule bp "
+                        f"does (at most {most:,} updates of this network); ask for fewer, or "
+                        "train a network this size with nn.train.fit")
     runs = {c: Run(spec, c, top, counts) for c in CONVENTIONS}
     return Solution(spec, convention, after_list, runs)
 

@@ -152,6 +152,17 @@ class IrisResult:
         }
 
 
+def training_mode(batch_size: Optional[int], n: int) -> str:
+    """How ``fit`` goes through ``n`` samples in batches of ``batch_size``."""
+    if batch_size is None:
+        return "full-batch gradient descent"
+    if batch_size >= n:  # one batch holds every sample: no different from full-batch
+        return f"full-batch gradient descent (batch size {batch_size} >= the {n} training samples)"
+    if batch_size == 1:
+        return "stochastic gradient descent"
+    return f"mini-batch gradient descent ({batch_size} per batch)"
+
+
 def run(epochs: int = DEFAULTS["epochs"], lr: float = DEFAULTS["lr"],
         batch_size: Optional[int] = DEFAULTS["batch_size"], seed: Optional[int] = DEFAULTS["seed"],
         use_slide_weights: bool = False) -> IrisResult:
@@ -165,10 +176,7 @@ def run(epochs: int = DEFAULTS["epochs"], lr: float = DEFAULTS["lr"],
     else:
         model = build_model(seed)
         settings = {"epochs": epochs, "lr": lr, "batch_size": batch_size, "seed": seed,
-                    "optimizer": "SGD",
-                    "mode": "full-batch gradient descent" if batch_size is None else
-                    ("stochastic gradient descent" if batch_size == 1 else
-                     f"mini-batch gradient descent ({batch_size} per batch)")}
+                    "optimizer": "SGD", "mode": training_mode(batch_size, len(y_train))}
         history = fit(model, X_train, y_train, loss="cross_entropy",
                       optimizer=SGD(model.parameters(), lr=lr), epochs=epochs,
                       batch_size=batch_size, seed=seed, progress=False)

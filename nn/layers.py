@@ -61,15 +61,46 @@ def check_init(init: str, weight_scale: float = 1.0, where: str = "init") -> str
     return init
 
 
+def check_size(n: object, what: str, where: str) -> int:
+    """A count of inputs or neurons: an int >= 1 (not a bool, not 2.0)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"{where}: {what} must be a positive int, got {type(n).__name__} {n!r}")
+    if n < 1:
+        raise ValueError(f"{where}: {what} must be a positive int, got {n!r}")
+    return int(n)
+
+
+def make_rng(rng: Optional[np.random.Generator], seed: object, where: str) -> np.random.Generator:
+    """The generator random weights are drawn from: ``rng`` if given, else one
+    seeded by ``seed`` (None = fresh entropy, else an int >= 0)."""
+    if rng is not None:
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"{where}: rng must be a numpy Generator "
+                            f"(np.random.default_rng(seed)), got {type(rng).__name__}")
+        return rng
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                             or seed < 0):
+        raise ValueError(f"{where}: seed must be None or an int >= 0, got {seed!r}")
+    return np.random.default_rng(seed)
+
+
 def layer_plan(nin: int, nouts: Sequence[int], activation: Union[str, Sequence[str]],
                output_activation: Optional[str], init: str, weight_scale: float,
                where: str) -> tuple[list[int], list[str]]:
     """Checked layer sizes [nin, *nouts] and one activation per layer, for the
     MLP constructors (scalar and batched)."""
+    nin = check_size(nin, "nin (the number of inputs)", where)
+    if isinstance(nouts, (str, bytes)) or not isinstance(nouts, (Sequence, np.ndarray)):
+        raise TypeError(f"{where}: nouts must be a list of layer sizes (e.g. [3, 2]), "
+                        f"got {type(nouts).__name__} {nouts!r}")
     nouts = list(nouts)
     if not nouts:
         raise ValueError(f"{where} needs at least one layer size in nouts")
+    nouts = [check_size(n, f"layer size nouts[{i}]", where) for i, n in enumerate(nouts)]
     check_init(init, weight_scale, where)
+    if not isinstance(activation, (str, Sequence)):
+        raise TypeError(f"{where}: activation must be a name or a list of names, "
+                        f"got {type(activation).__name__}")
     acts = [activation] * len(nouts) if isinstance(activation, str) else list(activation)
     if len(acts) != len(nouts):
         raise ValueError(f"{where}: {len(acts)} activations for {len(nouts)} layers")
@@ -124,7 +155,28 @@ def softmax(nets: Sequence[Value]) -> list[Value]:
 def _number(x: object, what: str) -> float:
     if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
         raise TypeError(f"{what} must be a number, got {type(x).__name__} {x!r}")
+    if not np.isfinite(x):  # nan/inf would spread silently through every later value
+        raise ValueError(f"{what} must be a finite number, got {x!r}")
     return float(x)
+
+
+def _names(names: object, n: int, what: str, unit: str, where: str) -> list[str]:
+    """``n`` labels (a list of strings), checked: "2 weight names for 3 inputs"."""
+    if isinstance(names, str) or not isinstance(names, Sequence) \
+            or not all(isinstance(x, str) for x in names):
+        raise TypeError(f"{where}: {what} must be a list of {n} strings, got {names!r}")
+    if len(names) != n:
+        raise ValueError(f"{where}: {len(names)} {what} for {n} {unit}")
+    return list(names)
+
+
+def _rows(x: object, what: str, where: str) -> list:
+    """A list given as a list, tuple or numpy array (not a lone number or a string)."""
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+        raise TypeError(f"{where}: {what} must be a list, got {type(x).__name__} {x!r}")
+    return list(x)
 
 
 def _as_inputs(x: object, n: int, names: Sequence[str], who: str) -> list[Value]:
@@ -171,16 +223,21 @@ class Neuron(Module):
             raise ValueError("a single Neuron cannot use softmax (it couples a whole layer); "
                              "use Layer(..., activation='softmax')")
         self.activation = check_activation(activation)
-        check_init(init, weight_scale, f"neuron {name}".strip())
+        if not isinstance(name, str):
+            raise TypeError(f"Neuron: name must be a string, got {name!r}")
+        where = f"neuron {name}" if name else "neuron"
+        nin = check_size(nin, "nin (the number of inputs)", where)
+        check_init(init, weight_scale, where)
         self.name = name
-        rng = rng if rng is not None else np.random.default_rng(seed)
+        rng = make_rng(rng, seed, where)
         if weights is None:  # a lone neuron: a layer of one (n_out = 1)
             weights = init_weights(rng, nin, nin, 1, init, weight_scale).tolist()
+        weights = _rows(weights, "weights", where)
         if len(weights) != nin:
-            raise ValueError(f"neuron {name or ''}: {len(weights)} weights for {nin} inputs")
-        if weight_names is None:
-            weight_names = [f"w{j + 1}" for j in range(nin)]
-        self.w = [Value(_number(wj, f"weight {j} of neuron {name}"), weight_names[j])
+            raise ValueError(f"{where}: {len(weights)} weights for {nin} inputs")
+        weight_names = (_names(weight_names, nin, "weight names", "inputs", where)
+                        if weight_names is not None else [f"w{j + 1}" for j in range(nin)])
+        self.w = [Value(_number(wj, f"weight {j} of {where}"), weight_names[j])
                   for j, wj in enumerate(weights)]
         if isinstance(bias, Value):
             self.b: Optional[Value] = bias
@@ -189,10 +246,19 @@ class Neuron(Module):
         elif bias is False or bias is None:
             self.b = None
         else:
-            self.b = Value(_number(bias, f"bias of neuron {name}"), bias_name or "b")
+            self.b = Value(_number(bias, f"bias of {where}"), bias_name or "b")
+
+    def _inputs(self, x: object) -> list[Value]:
+        where = f"neuron {self.name}" if self.name else "neuron"
+        return _as_inputs(x, len(self.w), [f"x{j + 1}" for j in range(len(self.w))], where)
 
     def net(self, x: Sequence[Value]) -> Value:
-        """net = w1*x1 + w2*x2 + ... + b, labelled net_<name>."""
+        """net = w1*x1 + w2*x2 + ... + b, labelled net_<name>. ``x``: one input
+        per weight (Values, or numbers wrapped as leaves x1, x2, ...)."""
+        return self._net(self._inputs(x))
+
+    def _net(self, x: Sequence[Value]) -> Value:
+        # x already checked (one Value per weight)
         total = self.w[0] * x[0]
         for wj, xj in zip(self.w[1:], x[1:]):
             total = total + wj * xj
@@ -203,7 +269,10 @@ class Neuron(Module):
         return total
 
     def __call__(self, x: Sequence[Value]) -> Value:
-        net = self.net(x)
+        return self._forward(self._inputs(x))
+
+    def _forward(self, x: Sequence[Value]) -> Value:
+        net = self._net(x)
         out = ELEMENTWISE[self.activation](net)
         if self.name and out is not net:  # identity: out is net itself
             out.label = f"out_{self.name}"
@@ -245,16 +314,30 @@ class Layer(Module):
         seed: Optional[int] = None,
     ) -> None:
         self.activation = check_activation(activation)
+        nin = check_size(nin, "nin (the number of inputs)", "layer")
+        nout = check_size(nout, "nout (the number of neurons)", "layer")
         check_init(init, weight_scale, "layer")
-        rng = rng if rng is not None else np.random.default_rng(seed)
-        names = list(neuron_names) if neuron_names is not None else [f"n{i + 1}" for i in range(nout)]
-        if len(names) != nout:
-            raise ValueError(f"layer: {len(names)} neuron names for {nout} neurons")
-        if weights is not None and len(weights) != nout:
-            raise ValueError(f"layer: weights have {len(weights)} rows for {nout} neurons "
-                             "(rows = receiving neuron)")
+        rng = make_rng(rng, seed, "layer")
+        names = (_names(neuron_names, nout, "neuron names", "neurons", "layer")
+                 if neuron_names is not None else [f"n{i + 1}" for i in range(nout)])
+        if weights is not None:
+            weights = _rows(weights, "weights", "layer")
+            if len(weights) != nout:
+                raise ValueError(f"layer: weights have {len(weights)} rows for {nout} neurons "
+                                 "(rows = receiving neuron)")
         if weight_names is None:
             weight_names = [[f"w{i * nin + j + 1}" for j in range(nin)] for i in range(nout)]
+        else:
+            rows = _rows(weight_names, "weight_names", "layer")
+            if len(rows) != nout:
+                raise ValueError(f"layer: weight_names have {len(rows)} rows for {nout} neurons "
+                                 f"(one row of {nin} names per neuron)")
+            weight_names = [_names(row, nin, f"weight names in row {i}", "inputs", "layer")
+                            for i, row in enumerate(rows)]
+        if bias_names is not None and not isinstance(bias_names, str):
+            bias_names = _names(bias_names, nout, "bias names", "neurons", "layer")
+        if isinstance(bias, np.ndarray):
+            bias = bias.tolist()
         neuron_act = "identity" if activation == "softmax" else activation
         # A shared bias is this layer's own parameter, set before the neurons so
         # named_parameters() lists it under the layer (once).
@@ -270,9 +353,10 @@ class Layer(Module):
         elif isinstance(bias, (list, tuple)):
             if len(bias) != nout:
                 raise ValueError(f"layer: {len(bias)} biases for {nout} neurons")
-            per_neuron = [_number(b, f"bias {i}") for i, b in enumerate(bias)]
+            per_neuron = [_number(b, f"layer: bias {i}") for i, b in enumerate(bias)]
         elif bias is not False and bias is not None:
-            shared = Value(_number(bias, "bias"), bias_names if isinstance(bias_names, str) else "b")
+            shared = Value(_number(bias, "layer: bias"),
+                           bias_names if isinstance(bias_names, str) else "b")
         if shared is not None:
             self.b = shared
         per_names: Sequence[str] = (bias_names if isinstance(bias_names, (list, tuple))
@@ -306,9 +390,11 @@ class Layer(Module):
         return [n.w for n in self.neurons]
 
     def __call__(self, x: Sequence[Value]) -> list[Value]:
+        nin = len(self.neurons[0].w)
+        x = _as_inputs(x, nin, [f"x{j + 1}" for j in range(nin)], "layer")
         if self.activation != "softmax":
-            return [n(x) for n in self.neurons]
-        outs = softmax([n.net(x) for n in self.neurons])
+            return [n._forward(x) for n in self.neurons]
+        outs = softmax([n._net(x) for n in self.neurons])
         for n, o in zip(self.neurons, outs):
             if n.name:
                 o.label = f"out_{n.name}"
@@ -347,8 +433,8 @@ class MLP(Module):
     ) -> None:
         sizes, acts = layer_plan(nin, nouts, activation, output_activation, init,
                                  weight_scale, "MLP")
-        nouts = sizes[1:]
-        rng = np.random.default_rng(seed)
+        nin, nouts = sizes[0], sizes[1:]
+        rng = make_rng(None, seed, "MLP")
         hidden = len(nouts) - 1
         layers = []
         w_count = 0
@@ -384,10 +470,8 @@ class MLP(Module):
     def _setup(self, layers: list[Layer], input_names: Optional[Sequence[str]], nin: int) -> None:
         self.layers = layers
         self._nin = nin
-        names = list(input_names) if input_names is not None else [f"x{i + 1}" for i in range(nin)]
-        if len(names) != nin:
-            raise ValueError(f"MLP: {len(names)} input names for {nin} inputs")
-        self._input_names = names
+        self._input_names = (_names(input_names, nin, "input names", "inputs", "MLP")
+                             if input_names is not None else [f"x{i + 1}" for i in range(nin)])
 
     @property
     def nin(self) -> int:

@@ -20,8 +20,8 @@ import numpy as np
 
 from autograd import Tensor
 
-from .layers import (ELEMENTWISE, check_activation, check_init, init_biases, init_weights,
-                     layer_plan)
+from .layers import (ELEMENTWISE, check_activation, check_init, check_size, init_biases,
+                     init_weights, layer_plan, make_rng)
 from .module import Module, freeze
 
 BiasSpec = Union[bool, str, float, Sequence[float], np.ndarray, None]
@@ -62,16 +62,15 @@ class Linear(Module):
         rng: Optional[np.random.Generator] = None,
         seed: Optional[int] = None,
     ) -> None:
-        for what, n in (("nin", nin), ("nout", nout)):
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"Linear: {what} must be a positive int, got {n!r}")
+        nin = check_size(nin, "nin", "Linear")
+        nout = check_size(nout, "nout", "Linear")
         self.activation = check_activation(activation)
         check_init(init, weight_scale, "Linear")
         self._index = str(index)
-        rng = rng if rng is not None else np.random.default_rng(seed)
+        rng = make_rng(rng, seed, "Linear")
         if weights is None:
             weights = init_weights(rng, (nin, nout), nin, nout, init, weight_scale)
-        self.W = Tensor(weights, label=f"W{index}")
+        self.W = Tensor(_finite(weights, "weights"), label=f"W{index}")
         if self.W.shape != (nin, nout):
             raise ValueError(f"Linear({nin} -> {nout}): weights of shape {self.W.shape}; "
                              f"expected ({nin}, {nout}) (rows = inputs, columns = neurons)")
@@ -118,6 +117,21 @@ class Linear(Module):
         return f"{self.nin} -> {self.nout}, {self.activation}{bias}"
 
 
+def _finite(x: Any, what: str) -> np.ndarray:
+    """``x`` as a float64 array of finite numbers, or a clear error."""
+    if isinstance(x, Tensor):
+        x = x.data
+    try:
+        a = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"Linear: {what} must be numbers (an array), got {x!r}") from None
+    if not np.all(np.isfinite(a)):
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+        at = f"{what}[{', '.join(map(str, where))}]" if where else what
+        raise ValueError(f"Linear: {what} must be finite numbers; {at} is {float(a[where])}")
+    return a
+
+
 def _bias(bias: BiasSpec, nin: int, nout: int, init: str, rng: np.random.Generator
           ) -> Optional[np.ndarray]:
     if bias is None or bias is False:
@@ -129,7 +143,7 @@ def _bias(bias: BiasSpec, nin: int, nout: int, init: str, rng: np.random.Generat
             raise ValueError(f"Linear: bias={bias!r}; use True, False, 'shared', a number "
                              "or an array of one bias per neuron")
         return np.asarray(init_biases(rng, (), nin, init))
-    b = np.asarray(bias, dtype=np.float64)
+    b = _finite(bias, "bias")
     if b.shape not in ((), (nout,)):
         raise ValueError(f"Linear: bias of shape {b.shape}; expected a number (shared) or "
                          f"{nout} numbers (one per neuron)")
@@ -162,7 +176,7 @@ class TensorMLP(Module):
     ) -> None:
         sizes, acts = layer_plan(nin, nouts, activation, output_activation, init,
                                  weight_scale, "TensorMLP")
-        rng = np.random.default_rng(seed)
+        rng = make_rng(None, seed, "TensorMLP")
         self.layers = [Linear(a, b, act, bias=bias, index=k + 1, init=init,
                               weight_scale=weight_scale, rng=rng)
                        for k, (a, b, act) in enumerate(zip(sizes, sizes[1:], acts))]

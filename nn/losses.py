@@ -69,8 +69,17 @@ def _batch(outputs: Any, targets: Any, who: str, classes: bool = False) -> tuple
         if not isinstance(t, (list, tuple)) or len(t) != k:
             got = len(t) if isinstance(t, (list, tuple)) else type(t).__name__
             raise ValueError(f"{who}: sample {n} has {k} outputs but its target has {got} values")
-        trows.append([float(v) for v in t])
+        trows.append([_target(v, who, n, j) for j, v in enumerate(t)])
     return rows, trows
+
+
+def _target(v: Any, who: str, n: int, j: int) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{who}: target {j} of sample {n} must be a number, "
+                        f"got {type(v).__name__} {v!r}")
+    if not np.isfinite(v):
+        raise ValueError(f"{who}: target {j} of sample {n} is {v}; targets must be finite")
+    return float(v)
 
 
 def _term_name(o: Value, k: int) -> str:
@@ -95,10 +104,16 @@ def _reduce(rows: list, trows: list, term: Callable[[Value, float], Value], scal
 
 
 def _tensor_targets(outputs: Node, targets: Any, who: str) -> tuple[np.ndarray, int]:
-    t = np.asarray(targets, dtype=np.float64)
+    try:
+        t = np.asarray(targets, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{who}: targets must be an array of numbers") from None
     shape = outputs.data.shape
     if t.shape != shape:
         raise ValueError(f"{who}: outputs have shape {shape} but targets {t.shape}")
+    if not np.all(np.isfinite(t)):
+        where = tuple(int(i) for i in np.argwhere(~np.isfinite(t))[0])
+        raise ValueError(f"{who}: target {list(where)} is {t[where]}; targets must be finite")
     n = shape[0] if len(shape) == 2 else 1
     return t, n
 
@@ -150,8 +165,11 @@ def cross_entropy(outputs: Any, targets: Any) -> Node:
     for row in rows:
         for o in row:
             if o.data <= 0.0:
+                advice = ("a sigmoid output so close to 0 that it rounded to 0: its net input "
+                          "is far below 0" if o.op is not None and o.op.name == "sigmoid"
+                          else "use a softmax or sigmoid output layer")
                 raise ValueError(f"cross_entropy: output {o._describe()} is not a probability > 0 "
-                                 "(use a softmax or sigmoid output layer)")
+                                 f"({advice})")
     return _reduce(rows, trows, lambda o, t: None if t == 0.0 else (o.log() * -t), 1.0 / len(rows))
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 import os
 import tempfile
 import weakref
+import zipfile
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Union
+from typing import Any, Iterable, Iterator, Mapping, Union
 
 import numpy as np
 
@@ -148,8 +149,13 @@ class Module:
         """{dotted name: a copy of the parameter's data as a float64 array}."""
         return {name: np.array(p.data, dtype=np.float64) for name, p in self.named_parameters()}
 
-    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
-        """Set parameters from ``state``; names and shapes must match."""
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
+        """Set parameters from ``state``; names and shapes must match and every
+        value must be finite. Everything is checked before anything is set, so
+        a bad state leaves the model as it was."""
+        if not isinstance(state, Mapping):
+            raise TypeError("load_state_dict(): state must be a dict {name: array} "
+                            f"(as state_dict() returns), got {type(state).__name__}")
         params = dict(self.named_parameters())
         if strict:
             missing = sorted(set(params) - set(state))
@@ -161,33 +167,56 @@ class Module:
                 if unexpected:
                     parts.append(f"unexpected {', '.join(unexpected)}")
                 raise KeyError(f"load_state_dict(): names do not match the model: {'; '.join(parts)}")
+        updates = []
         for name, p in params.items():
             if name not in state:
                 continue
-            new = np.asarray(state[name], dtype=np.float64)
+            try:
+                new = np.asarray(state[name], dtype=np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(f"load_state_dict(): {name} must be numbers, got "
+                                f"{state[name]!r}") from None
             old_shape = np.shape(p.data)
             if new.shape != old_shape:
                 raise ValueError(
                     f"load_state_dict(): {name} has shape {old_shape} in the model but "
                     f"{new.shape} in the saved state"
                 )
+            if not np.all(np.isfinite(new)):
+                bad = new[~np.isfinite(new)].flat[0]
+                raise ValueError(f"load_state_dict(): {name} holds {bad} in the saved state; "
+                                 "every parameter must be a finite number")
+            updates.append((p, new))
+        for p, new in updates:
             # A new object, never an in-place write: arrays may be shared.
             p.data = float(new) if isinstance(p.data, float) else new.copy()
 
     def save(self, path: Union[str, os.PathLike]) -> Path:
         """Write the parameters by name to an ``.npz`` file, atomically: a temp
         file in the same folder, then ``os.replace`` (a crash mid-save leaves the
-        old file intact)."""
-        path = Path(path)
+        old file intact). The folder must exist."""
+        path = _as_path(path, "save")
+        if path.is_dir():
+            raise IsADirectoryError(f"save(): {path} is a folder; give a file name such as "
+                                    f"{path / 'model.npz'}")
+        folder = path.parent
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise FileNotFoundError(f"save(): cannot write {path}: the folder {folder} {what}")
         state = self.state_dict()
-        folder = path.parent if str(path.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        except OSError as e:  # e.g. no permission: name the target, not the temp file
+            raise type(e)(f"save(): cannot write {path}: {e.strerror or e}") from None
         try:
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, **state)
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(tmp, path)
+            try:
+                os.replace(tmp, path)
+            except OSError as e:
+                raise type(e)(f"save(): cannot write {path}: {e.strerror or e}") from None
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -195,8 +224,26 @@ class Module:
         return path
 
     def load(self, path: Union[str, os.PathLike], strict: bool = True) -> "Module":
-        with np.load(Path(path)) as data:
-            self.load_state_dict({k: data[k] for k in data.files}, strict=strict)
+        """Set the parameters from an ``.npz`` file written by ``save``."""
+        path = _as_path(path, "load")
+        if path.is_dir():
+            raise IsADirectoryError(f"load(): {path} is a folder, not a saved .npz file")
+        if not path.exists():
+            raise FileNotFoundError(f"load(): no file {path}")
+        try:
+            data = np.load(path)
+        except PermissionError as e:
+            raise PermissionError(f"load(): cannot read {path}: {e.strerror or e}") from None
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile):
+            # (numpy's own message here is about pickles, which would only mislead)
+            raise ValueError(f"load(): {path} is not an .npz file of parameters "
+                             "(as Module.save writes)") from None
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError(f"load(): {path} holds one array, not an .npz file of named "
+                             "parameters (as Module.save writes)")
+        with data:
+            state = {k: data[k] for k in data.files}
+        self.load_state_dict(state, strict=strict)
         return self
 
     # --- repr -------------------------------------------------------------------------
@@ -213,6 +260,12 @@ class Module:
             text = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {text}")
         return "\n".join(lines) + "\n)"
+
+
+def _as_path(path: Any, who: str) -> Path:
+    if not isinstance(path, (str, os.PathLike)) or str(path) == "":
+        raise TypeError(f"{who}(): path must be a file name (str or Path), got {path!r}")
+    return Path(path)
 
 
 def parameters_of(x: Union[Module, Iterable[Node]]) -> list[Node]:

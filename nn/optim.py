@@ -37,6 +37,21 @@ def _same_kind(p: Node, new: Any) -> Any:
     return float(new) if isinstance(p.data, float) else new
 
 
+def _hyper(who: str, name: str, value: Any, low: float = 0.0, high: float = math.inf,
+           below_high: bool = False, why: str = "") -> float:
+    """A hyper-parameter checked against its range (torch's checks, and betas < 1):
+    ``low <= value <= high`` (``< high`` with ``below_high``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} {value!r}")
+    given, value = value, float(value)
+    upper_ok = value < high if below_high else value <= high
+    if not (math.isfinite(value) and value >= low and upper_ok):
+        bound = f"in [{low:g}, {high:g}{')' if below_high else ']'}" if math.isfinite(high) \
+            else f">= {low:g}"
+        raise ValueError(f"{who}: {name} must be {bound}, got {given!r}{why}")
+    return value
+
+
 class Optimizer:
     """Base class: holds the parameters, their per-parameter state and ``lr``."""
 
@@ -44,7 +59,8 @@ class Optimizer:
         self.params = parameters_of(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: got no parameters to optimize")
-        if not (isinstance(lr, (int, float)) and lr > 0):
+        number = isinstance(lr, (int, float, np.integer, np.floating)) and not isinstance(lr, bool)
+        if not (number and math.isfinite(lr) and lr > 0):
             raise ValueError(f"{type(self).__name__}: lr must be a positive number, got {lr!r}")
         self.lr = float(lr)
         self.state: dict[int, dict[str, Any]] = {}
@@ -84,8 +100,9 @@ class SGD(Optimizer):
     def __init__(self, params: Union[Module, Iterable[Node]], lr: float = 0.1,
                  momentum: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
-        self.momentum = float(momentum)
-        self.weight_decay = float(weight_decay)
+        self.momentum = _hyper("SGD", "momentum", momentum, 0.0, 1.0, below_high=True,
+                               why=" (0 = plain gradient descent; >= 1 never forgets a gradient)")
+        self.weight_decay = _hyper("SGD", "weight_decay", weight_decay)
 
     def _update(self, x: Any, g: Any, state: dict[str, Any]) -> Any:
         if self.weight_decay:
@@ -105,10 +122,11 @@ class AdaGrad(Optimizer):
                  lr_decay: float = 0.0, eps: float = 1e-10, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0) -> None:
         super().__init__(params, lr)
-        self.lr_decay = float(lr_decay)
-        self.eps = float(eps)
-        self.weight_decay = float(weight_decay)
-        self.initial_accumulator_value = float(initial_accumulator_value)
+        self.lr_decay = _hyper("AdaGrad", "lr_decay", lr_decay)
+        self.eps = _hyper("AdaGrad", "eps", eps)
+        self.weight_decay = _hyper("AdaGrad", "weight_decay", weight_decay)
+        self.initial_accumulator_value = _hyper("AdaGrad", "initial_accumulator_value",
+                                                initial_accumulator_value)
 
     def _update(self, x: Any, g: Any, state: dict[str, Any]) -> Any:
         if self.weight_decay:
@@ -127,10 +145,11 @@ class RMSProp(Optimizer):
                  alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
                  momentum: float = 0.0) -> None:
         super().__init__(params, lr)
-        self.alpha = float(alpha)
-        self.eps = float(eps)
-        self.weight_decay = float(weight_decay)
-        self.momentum = float(momentum)
+        self.alpha = _hyper("RMSProp", "alpha", alpha, 0.0, 1.0,
+                            why=" (the weight kept of the running average of g^2)")
+        self.eps = _hyper("RMSProp", "eps", eps)
+        self.weight_decay = _hyper("RMSProp", "weight_decay", weight_decay)
+        self.momentum = _hyper("RMSProp", "momentum", momentum, 0.0, 1.0, below_high=True)
 
     def _update(self, x: Any, g: Any, state: dict[str, Any]) -> Any:
         if self.weight_decay:
@@ -153,9 +172,13 @@ class Adam(Optimizer):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
-        self.betas = (float(betas[0]), float(betas[1]))
-        self.eps = float(eps)
-        self.weight_decay = float(weight_decay)
+        if isinstance(betas, (str, bytes)) or not isinstance(betas, (tuple, list)) \
+                or len(betas) != 2:
+            raise TypeError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
+        self.betas = (_hyper("Adam", "betas[0]", betas[0], 0.0, 1.0, below_high=True),
+                      _hyper("Adam", "betas[1]", betas[1], 0.0, 1.0, below_high=True))
+        self.eps = _hyper("Adam", "eps", eps)
+        self.weight_decay = _hyper("Adam", "weight_decay", weight_decay)
 
     def _update(self, x: Any, g: Any, state: dict[str, Any]) -> Any:
         b1, b2 = self.betas

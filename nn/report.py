@@ -171,6 +171,8 @@ def _header(sol: Solution) -> list[str]:
     frozen = _frozen(spec)
     if frozen:
         rows.append(("not trained", f"{', '.join(frozen)} (train_bias = false)"))
+    rows.append(("numbers", "shown with 6 decimals but computed unrounded, so a sum or product "
+                            "redone from the shown numbers can differ in the last digit"))
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         wrapped = textwrap.wrap(v, WIDTH - width - 3, break_on_hyphens=False)
@@ -370,27 +372,27 @@ def _weight_lines(sol: Solution, l: int, k: int, block: Block) -> None:
     net, out = f"net_{n}", f"out_{n}"
     srcs = _sources(spec, l)
     slide_form = not last and _slide_terms(spec, run, l)
+    # The factors above dnet/dw are the neuron's, the same for each of its weights.
+    if layer.activation == "softmax":
+        upper, upper_v = f"dE_total/d{net}", paren(num(run.grad(net)))
+    elif slide_form:
+        nxt = spec.layers[l + 1]
+        parts = [f"dE_{m}/d{out}" for m in nxt.neurons]
+        values = [run.derivative(f"E_{m}", out) for m in nxt.neurons]
+        if len(parts) > 1:
+            first, first_v = f"({' + '.join(parts)})", f"({signed_sum(values)})"
+        else:
+            first, first_v = parts[0], paren(num(values[0]))
+        upper = f"{first} * d{out}/d{net}"
+        upper_v = f"{first_v} * {paren(num(run.derivative(out, net)))}"
+    else:
+        upper = f"dE_total/d{out} * d{out}/d{net}"
+        upper_v = f"{paren(num(run.grad(out)))} * {paren(num(run.derivative(out, net)))}"
     for j, w in enumerate(layer.weight_names[k]):
         src = _source_value(spec, run, l, j)
         block.eq(f"d{net}/d{w}", srcs[j], src)
-        if layer.activation == "softmax":
-            sym = f"dE_total/d{net} * d{net}/d{w}"
-            nums = f"{paren(num(run.grad(net)))} * {paren(src)}"
-        elif slide_form:
-            nxt = spec.layers[l + 1]
-            parts = [f"dE_{m}/d{out}" for m in nxt.neurons]
-            values = [run.derivative(f"E_{m}", out) for m in nxt.neurons]
-            if len(parts) > 1:
-                first, first_v = f"({' + '.join(parts)})", f"({signed_sum(values)})"
-            else:
-                first, first_v = parts[0], paren(num(values[0]))
-            sym = f"{first} * d{out}/d{net} * d{net}/d{w}"
-            nums = f"{first_v} * {paren(num(run.derivative(out, net)))} * {paren(src)}"
-        else:
-            sym = f"dE_total/d{out} * d{out}/d{net} * d{net}/d{w}"
-            nums = (f"{paren(num(run.grad(out)))} * {paren(num(run.derivative(out, net)))} "
-                    f"* {paren(src)}")
-        block.eq(f"dE_total/d{w}", sym, nums, num(run.gradients[w]))
+        block.eq(f"dE_total/d{w}", f"{upper} * d{net}/d{w}", f"{upper_v} * {paren(src)}",
+                 num(run.gradients[w]))
 
 
 def _bias_lines(sol: Solution, l: int, block: Block) -> None:
@@ -549,10 +551,14 @@ def auto_note(check: FigureCheck) -> str:
     """The engine's own explanation of a mismatch (added to the spec's note)."""
     conv = check.convention
     other = next(c for c in CONVENTIONS if c != conv)
+    who = "The slide follows" if check.from_slides else "This figure follows"
     if check.match:
-        return ""
+        if check.matches[other]:
+            return ""
+        # the other column's ✗ needs its reason too
+        return (f"{who} the {conv} convention here, as this run does; the {other} convention "
+                f"({CONVENTION_TEXT[other]}) gives a different value.")
     if check.matches[other]:
-        who = "The slide follows" if check.from_slides else "This figure follows"
         return (f"{who} the {other} convention here ({CONVENTION_TEXT[other]}); "
                 f"run with --convention {other} to follow it.")
     if not check.figure.note:
@@ -570,15 +576,17 @@ def _slide_check(sol: Solution, checks: list[FigureCheck]) -> list[str]:
     if not checks:
         return []
     spec = sol.spec
+    number = 5 if sol.after else 4  # 4. (after K updates) is there only when asked for
     if spec.from_slides:
-        lines = heading("5. Slide check: every printed figure against the engine")
+        lines = heading(f"{number}. Slide check: every printed figure against the engine")
         lines += wrap("✓ = the engine's value is within one unit of the slide's last printed "
                       "digit, ✗ = it is not. Both conventions side by side; the notes explain "
                       "every mismatch and every oddity of the slides.", INDENT)
         given_as = "slide"
     else:
         source = f"from {spec.figures_from}" if spec.figures_from else "the spec gives"
-        lines = heading(f"5. Check of the spec's figures: every figure {source} against the engine")
+        lines = heading(f"{number}. Check of the spec's figures: every figure {source} against "
+                        "the engine")
         lines += wrap("✓ = the engine's value is within one unit of the figure's last written "
                       "digit, ✗ = it is not. Both conventions side by side; the notes explain "
                       "the mismatches.", INDENT)
@@ -588,12 +596,13 @@ def _slide_check(sol: Solution, checks: list[FigureCheck]) -> list[str]:
     notes: list[str] = []
     rows = []
     for c in checks:
-        text = full_note(c)
-        ref = ""
-        if text:
-            if text not in notes:
-                notes.append(text)
-            ref = f"[{notes.index(text) + 1}]"
+        refs = []
+        for text in (c.note, auto_note(c)):  # the spec's note and the engine's, numbered apart
+            if text:
+                if text not in notes:
+                    notes.append(text)
+                refs.append(f"[{notes.index(text) + 1}]")
+        ref = " ".join(refs)
         d = _digits(c.figure.slide)
         cells = [c.figure.figure, c.figure.slide]
         for conv in order:

@@ -12,7 +12,8 @@ already-updated* output weights (the slides' dE_o1/dout_h1 uses w7+). This runs
 through the engine in stages: a backward pass stops at the layer's inputs, the
 layer is updated, the inputs' gradients are recomputed by the same rules (the
 mul rule reads the other operand's current ``.data``, now the updated weight),
-and the pass continues from there.
+and the pass continues from there. Both the scalar ``nn.MLP`` and the batched
+``nn.TensorMLP`` (the matmul rule reads the updated W the same way) support it.
 """
 from __future__ import annotations
 
@@ -25,9 +26,10 @@ import numpy as np
 from autograd import BackwardStep, Node, no_grad
 from autograd.node import _run_backward_from
 
+from .layers import make_rng
 from .losses import LossFn, get_loss
 from .module import Module
-from .optim import SGD, Optimizer
+from .optim import OPTIMIZERS, SGD, Optimizer
 
 CONVENTIONS = ("simultaneous", "sequential")
 RECORDS = ("running", "epoch_end")
@@ -99,16 +101,21 @@ def update(
 
     The sequential convention needs ``layer_outputs``: for each layer of
     ``model.layers``, the output nodes of this forward pass (from
-    ``model.forward_layers``; for a batch, the lists of all samples joined)."""
+    ``model.forward_layers``: for a scalar MLP and a batch, the lists of all
+    samples joined; for a TensorMLP, its one output Tensor per layer)."""
     check_convention(convention)
     if convention == "simultaneous":
         loss.backward(on_step=on_step)
         optimizer.step()
         return
     layers = getattr(model, "layers", None)
-    if layers is None or layer_outputs is None:
-        raise ValueError("the sequential convention needs a layered model (model.layers) and the "
-                         "outputs of each layer from model.forward_layers(x)")
+    if layers is None:
+        raise ValueError(f"the sequential convention updates layer by layer, so it needs a "
+                         f"layered model (nn.MLP, nn.TensorMLP: model.layers); "
+                         f"{type(model).__name__} has no .layers")
+    if layer_outputs is None:
+        raise ValueError("the sequential convention needs layer_outputs: the outputs of each "
+                         "layer of this forward pass, from model.forward_layers(x)")
     if len(layer_outputs) != len(layers):
         raise ValueError(f"sequential: {len(layer_outputs)} lists of layer outputs for "
                          f"{len(layers)} layers")
@@ -197,13 +204,31 @@ def _progress_bar(total: int, progress: Optional[bool]):
     return tqdm(range(1, total + 1), disable=not enabled, unit="epoch", leave=False)
 
 
-def _as_rows(data: Any, name: str) -> Union[list, np.ndarray]:
+def _as_rows(data: Any, name: str, who: str = "fit()") -> Union[list, np.ndarray]:
+    """Samples (or targets) as a list or array, every number in them finite."""
     if isinstance(data, np.ndarray):
-        return data
-    if not isinstance(data, (list, tuple)):
-        raise TypeError(f"fit(): {name} must be a list of samples or a numpy array, "
+        rows: Union[list, np.ndarray] = data
+    elif isinstance(data, (list, tuple)):
+        rows = list(data)
+    else:
+        raise TypeError(f"{who}: {name} must be a list of samples or a numpy array, "
                         f"got {type(data).__name__}")
-    return list(data)
+    _check_finite(rows, name, who)
+    return rows
+
+
+def _check_finite(data: Any, name: str, who: str) -> None:
+    # One nan in the data makes every loss and weight nan from the first step on.
+    try:
+        a = np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError):
+        return  # ragged or not numbers: the model and the loss name the bad sample
+    bad = ~np.isfinite(a)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        at = name + "".join(f"[{i}]" for i in where)
+        raise ValueError(f"{who}: {at} is {a[where]}; every input and target must be a "
+                         "finite number")
 
 
 def _take(data: Any, idx: Sequence[int]) -> Any:
@@ -215,7 +240,11 @@ def _take(data: Any, idx: Sequence[int]) -> Any:
 def _forward(model: Module, xb: Any, convention: str):
     """Outputs for a batch (and the per-layer outputs the sequential convention needs)."""
     if model.batched:
-        return model(np.asarray(xb, dtype=np.float64)), None
+        x = np.asarray(xb, dtype=np.float64)
+        if convention == "sequential":
+            per_layer = model.forward_layers(x)  # one [Tensor] per layer
+            return per_layer[-1][0], per_layer
+        return model(x), None
     if convention == "sequential":
         per_sample = [model.forward_layers(x) for x in xb]
         joined = [sum((s[l] for s in per_sample), []) for l in range(len(per_sample[0]))]
@@ -223,12 +252,68 @@ def _forward(model: Module, xb: Any, convention: str):
     return [model(x) for x in xb], None
 
 
+def _evaluate(model: Module, X: Any, Y: Any, loss_fn: LossFn) -> float:
+    with no_grad():
+        outputs, _ = _forward(model, X, "simultaneous")
+        return float(loss_fn(outputs, Y).data)
+
+
 def evaluate(model: Module, X: Any, Y: Any, loss: Union[str, LossFn] = "mse") -> float:
     """The loss over (X, Y), without recording a graph."""
     loss_fn = get_loss(loss)
-    with no_grad():
-        outputs, _ = _forward(model, _as_rows(X, "X"), "simultaneous")
-        return float(loss_fn(outputs, _as_rows(Y, "Y")).data)
+    return _evaluate(model, _as_rows(X, "X", "evaluate()"), _as_rows(Y, "Y", "evaluate()"),
+                     loss_fn)
+
+
+def _count(value: Any, name: str, allow_none: bool = False) -> Optional[int]:
+    """An int >= 1 (not a bool, not 2.0), or None where that is allowed."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        none = "None or " if allow_none else ""
+        raise ValueError(f"fit(): {name} must be {none}a positive int, got {value!r}")
+    return int(value)
+
+
+def _optimizer_for(model: Module, optimizer: Union[Optimizer, str, None]) -> Optimizer:
+    """The optimizer to train with: a name from OPTIMIZERS builds one on the
+    model's parameters (with that optimizer's default lr); a given optimizer
+    must hold this model's parameters (an optimizer of another model would
+    update that model and leave this one untrained)."""
+    if optimizer is None:
+        return SGD(model.parameters(), lr=0.1)
+    if isinstance(optimizer, str):
+        cls = OPTIMIZERS.get(optimizer.lower())
+        if cls is None:
+            raise ValueError(f"fit(): unknown optimizer {optimizer!r} (choose from "
+                             f"{', '.join(OPTIMIZERS)}, or pass one such as "
+                             "SGD(model.parameters(), lr=0.1))")
+        return cls(model.parameters())
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"fit(): optimizer must be an Optimizer such as "
+                        f"SGD(model.parameters(), lr=0.1) or a name ({', '.join(OPTIMIZERS)}), "
+                        f"got {type(optimizer).__name__}")
+    own = {id(p) for p in model.parameters()}
+    foreign = [p for p in optimizer.params if id(p) not in own]
+    if foreign:
+        first = foreign[0].label or "unlabelled"
+        raise ValueError(f"fit(): {len(foreign)} of the optimizer's {len(optimizer.params)} "
+                         f"parameters (first: {first}) are not parameters of this model, so "
+                         "fit would not train it; build the optimizer from this model: "
+                         f"{type(optimizer).__name__}(model.parameters(), ...)")
+    return optimizer
+
+
+def _validation_rows(validation: Any) -> tuple[Any, Any]:
+    if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+        raise TypeError("fit(): validation must be a pair (X_val, Y_val), got "
+                        f"{type(validation).__name__}")
+    Xv = _as_rows(validation[0], "validation X")
+    Yv = _as_rows(validation[1], "validation Y")
+    if len(Xv) == 0 or len(Xv) != len(Yv):
+        raise ValueError(f"fit(): validation X has {len(Xv)} samples but validation Y has "
+                         f"{len(Yv)}")
+    return Xv, Yv
 
 
 def fit(
@@ -237,7 +322,7 @@ def fit(
     Y: Any,
     *,
     loss: Union[str, LossFn] = "mse",
-    optimizer: Optional[Optimizer] = None,
+    optimizer: Union[Optimizer, str, None] = None,
     epochs: int = 100,
     batch_size: Optional[int] = None,
     validation: Optional[tuple[Any, Any]] = None,
@@ -258,7 +343,9 @@ def fit(
     epochs, and the best parameters are restored.
     ``callback(state)`` runs after every step. ``progress``: a tqdm bar (None =
     only in a terminal or notebook). ``seed`` fixes the shuffling.
-    ``optimizer`` defaults to SGD(lr=0.1) on the model's parameters.
+    ``optimizer``: an optimizer built on this model's parameters
+    (``Adam(model.parameters(), lr=0.01)``), or a name from ``OPTIMIZERS``
+    (``"adam"``: that optimizer with its default lr); None = SGD(lr=0.1).
     ``record``: what ``history.loss`` holds for each epoch: ``"running"`` the
     mean of its step losses (free: they were computed anyway, but with
     mini-batches they mix the weights of the whole epoch), ``"epoch_end"`` the
@@ -266,7 +353,15 @@ def fit(
     without a graph per epoch).
     Epochs count from 1 (``history.best_epoch``, ``state.epoch``).
     """
+    if not isinstance(model, Module):
+        raise TypeError(f"fit(): model must be an nn Module (MLP, TensorMLP, ...), "
+                        f"got {type(model).__name__}")
     check_convention(convention)
+    if convention == "sequential" and not (hasattr(model, "layers")
+                                           and hasattr(model, "forward_layers")):
+        raise ValueError("fit(): the sequential convention updates layer by layer, so it needs "
+                         "a layered model (nn.MLP, nn.TensorMLP: model.layers and "
+                         f"model.forward_layers); {type(model).__name__} has not got them")
     if record not in RECORDS:
         raise ValueError(f"fit(): unknown record {record!r} (choose from {', '.join(RECORDS)})")
     loss_fn = get_loss(loss)
@@ -275,13 +370,23 @@ def fit(
     n = len(X)
     if n == 0 or len(Y) != n:
         raise ValueError(f"fit(): X has {n} samples but Y has {len(Y)}")
-    if batch_size is not None and not (isinstance(batch_size, int) and batch_size >= 1):
-        raise ValueError(f"fit(): batch_size must be None or a positive int, got {batch_size!r}")
+    epochs = _count(epochs, "epochs")
+    batch_size = _count(batch_size, "batch_size", allow_none=True)
+    patience = _count(patience, "patience", allow_none=True)
     if patience is not None and validation is None:
         raise ValueError("fit(): patience (early stopping) needs validation=(X_val, Y_val)")
-    if optimizer is None:
-        optimizer = SGD(model.parameters(), lr=0.1)
-    rng = np.random.default_rng(seed)
+    if validation is not None:
+        validation = _validation_rows(validation)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"fit(): callback must be a function of the TrainState, "
+                        f"got {type(callback).__name__}")
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(f"fit(): progress must be True, False or None, got {progress!r}")
+    optimizer = _optimizer_for(model, optimizer)
+    rng = make_rng(None, seed, "fit()")
+    # All of the model's grads are zeroed each step, not only the optimizer's:
+    # an optimizer of some layers must not leave the others' grads to compound.
+    params = model.parameters()
     history = History(record=record)
     best: Optional[float] = None
     best_state: Optional[dict] = None
@@ -300,7 +405,8 @@ def fit(
                 xb, yb = _take(X, idx), _take(Y, idx)
                 outputs, layer_outputs = _forward(model, xb, convention)
                 value = loss_fn(outputs, yb)
-                optimizer.zero_grad()
+                for p in params:
+                    p.grad = p._zero_like()
                 update(model, value, optimizer, convention=convention,
                        layer_outputs=layer_outputs)
                 step += 1
@@ -311,10 +417,10 @@ def fit(
                                         history.val_loss[-1] if history.val_loss else None,
                                         history, xb, yb))
             history.loss.append(float(np.mean(losses)) if record == "running"
-                                else evaluate(model, X, Y, loss_fn))
+                                else _evaluate(model, X, Y, loss_fn))
             postfix = {"loss": f"{history.loss[-1]:.6f}"}
             if validation is not None:
-                val = evaluate(model, validation[0], validation[1], loss_fn)
+                val = _evaluate(model, validation[0], validation[1], loss_fn)
                 history.val_loss.append(val)
                 postfix["val"] = f"{val:.6f}"
                 if best is None or val < best:

@@ -80,6 +80,14 @@ ERRORS = [
      "slide_check[0].slide: 'abc' is not a number"),
     (dict(slide_check=[{"slide": "1", "quantity": "out_h1", "note": "see {dE/dw99}"}]),
      "slide_check[0].note {dE/dw99}"),
+    # what a loss needs of the outputs and targets, said before anything runs
+    (dict(loss="cross_entropy", activation="tanh"),
+     "layers[1].activation: cross_entropy takes log(out) of each output, so the outputs must be "
+     "probabilities: use a softmax or sigmoid output layer, not 'tanh'"),
+    (dict(loss="cross_entropy", layers__1__activation="step"), "not 'step'"),
+    (dict(loss="cross_entropy", targets=[0.01, 2]),
+     "targets[1]: cross_entropy targets are probabilities (0 to 1), got 2"),
+    (dict(loss="hinge", targets=[0.01, 0.99]), "targets[0]: hinge targets are -1 or +1, got 0.01"),
 ]
 
 
@@ -316,3 +324,107 @@ quantity = "w3+"
         spec_from_text("figures_from = 3\n" + text)
     # the presets' figures are the slides': a slide check
     assert preset("bp232").from_slides and preset("exercise211").from_slides
+
+
+# --- numbers the engine cannot solve, and networks too big to write out ---------------------
+
+def solve_error(text):
+    from nn.exercise import SolveError
+    with pytest.raises(SolveError) as info:
+        solve(spec_from_text(text))
+    assert "\n" not in str(info.value)
+    return str(info.value)
+
+
+def test_a_forward_pass_that_overflows_is_named_not_printed_as_nan():
+    message = solve_error("""
+inputs = [10, 10]
+targets = [1]
+learning_rate = 0.5
+[[layers]]
+neurons = ["h"]
+weights = [[1e308, -1e308]]
+[[layers]]
+neurons = ["o"]
+weights = [[0.1]]
+""")
+    # 1e308*10 = inf, -1e308*10 = -inf, inf + (-inf) = nan
+    assert message == ("the forward pass overflows the floats (largest about 1.8e308): net_h = nan, "
+                       "and so E_total = nan; use smaller weights or inputs")
+
+
+def test_updates_that_diverge_say_when_and_point_at_the_learning_rate():
+    # identity, target 0: w <- w - 10 w = -9 w, so E = w^2/2 = 81^k/2 passes 1.8e308 at k = 162
+    message = solve_error("""
+inputs = [1]
+targets = [0]
+activation = "identity"
+learning_rate = 10
+after = [200]
+[[layers]]
+weights = [[1]]
+""")
+    assert message.startswith("after 162 updates (simultaneous), the numbers overflow: pow(")
+    assert message.endswith("the updates diverge: use a smaller learning_rate (now 10)")
+
+
+def test_cross_entropy_of_a_sigmoid_that_rounds_to_0_names_the_output():
+    message = solve_error("""
+inputs = [10, 10]
+targets = [1]
+loss = "cross_entropy"
+learning_rate = 0.5
+[[layers]]
+weights = [[-800, -800]]
+""")
+    assert message == ("cross_entropy takes log(out_o1), but out_o1 = 0: the sigmoid of net_o1 = "
+                       "-16000 rounds to 0 in floating point, and log(0) = -infinity; use smaller "
+                       "weights or inputs")
+
+
+def wide(hidden):
+    return {"inputs": [0.1, 0.2], "targets": [1], "learning_rate": 0.5,
+            "layers": [{"weights": [[0.1, -0.1]] * hidden}, {"weights": [[0.01] * hidden]}]}
+
+
+def test_a_network_too_big_to_write_out_is_refused_with_the_limit_and_why():
+    with pytest.raises(SpecError) as info:
+        parse_spec(wide(2500))  # 2*2500 + 2500 = 7,500 weights
+    assert str(info.value) == (
+        "layers: the 2-2500-1 network has 7,500 weights and biases, more than the 5,000 a worked "
+        "solution can show: it writes out the chain rule for each (about 50,000 lines here), "
+        "which nobody can read; train a network that size with nn.MLP and nn.train.fit")
+    parse_spec(wide(1666))  # 4,998: still shown
+
+
+def test_too_many_updates_of_a_big_network_are_refused_before_running():
+    spec = parse_spec(wide(1000))  # 3,000 weights
+    with pytest.raises(SpecError) as info:
+        solve(spec, after=[1000])
+    assert str(info.value) == (
+        "--after: 1,000 updates of 3,000 weights and biases are 3,000,000 weight updates, more "
+        "than the 2,000,000 chainrule bp does (at most 666 updates of this network); ask for "
+        "fewer, or train a network this size with nn.train.fit")
+
+
+def test_the_report_sweeps_the_trace_once_per_node_not_once_per_weight(monkeypatch):
+    # A 10-10-1 report asked d(E_o1)/d(out_hj) once per weight, each a walk of the whole
+    # graph: 50-50-1 took 8 s. Now each top node is swept once and reused.
+    import nn.exercise
+    spec = parse_spec({"inputs": [0.1] * 10, "targets": [1], "learning_rate": 0.5,
+                       "layers": [{"weights": [[0.1 * (i - j) for j in range(10)] for i in range(10)]},
+                                  {"weights": [[0.05 * i for i in range(10)]]}]})
+    sol = solve(spec, after=[])
+    calls = []
+    real = nn.exercise.topological_order
+    monkeypatch.setattr(nn.exercise, "topological_order", lambda root: calls.append(root) or real(root))
+    text = render_text(sol, check_figures(sol))
+    assert len(calls) <= 2 * 11 + 5  # a few per neuron, not one per weight (110)
+    # and the numbers are the engine's: every weight's factors multiply to its grad
+    run = sol.run
+    for i in range(10):
+        w = f"w{10 * i + 1}"
+        chain = (run.derivative("E_o1", f"out_h{i + 1}") * run.derivative(f"out_h{i + 1}", f"net_h{i + 1}")
+                 * run.derivative(f"net_h{i + 1}", w))
+        assert chain == pytest.approx(run.gradients[w], rel=1e-12)
+        assert f"dE_total/d{w}" in text

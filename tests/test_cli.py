@@ -44,7 +44,7 @@ def test_bp232_report_reads_like_the_slides(bp232_text):
     assert "   w1     0.100000     0.010931  0.094534     0.012268  0.093866" in text
     # iterations and the slide check
     assert "      100  0.073889  0.945865  0.003015  0.073983  0.945932  0.003018" in text
-    assert "sequential: 44 of 46 figures match; not: net_o1 [2], dE_total/dw1 [4]" in text
+    assert "sequential: 44 of 46 figures match; not: net_o1 [2], dE_total/dw1 [5]" in text
     assert "simultaneous: 19 of 46 figures match" in text
     for word in ("typo", "erratum", "Off by one", "truncated", "rounding artefact"):
         assert word in text
@@ -108,11 +108,18 @@ def test_exercise211_preset(capsys):
     (["bp232", "--full-graph", "g"], "--full-graph: 'g': use a .svg, .png, .pdf or .dot file name"),
     (["bp", "nowhere.toml"], "cannot read nowhere.toml"),
     (["bp", "--print-spec"], "--print-spec: prints a preset"),
+    (["bp232", "--after", "abc"], "--after: expected update counts like 9,100,1000"),
+    (["bp232", "--graph", "/no/such/dir/g.svg"],
+     "--graph: the folder '/no/such/dir' does not exist (create it first: pictures are only "
+     "written into existing folders)"),
+    (["bp232", "--animate", "/no/such/dir/a.html"], "--animate: the folder '/no/such/dir' does not"),
+    (["bp232", "--animate", "a.txt"], "--animate: 'a.txt': use an .html file name"),
 ])
 def test_usage_errors_exit_2_with_one_line(capsys, argv, message):
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
-    assert err.count("\n") == 1 and err.startswith("chainrule bp: error: ")
+    # named as typed: `chainrule bp232 ...` errors are bp232's
+    assert err.count("\n") == 1 and err.startswith(f"chainrule {argv[0]}: error: ")
     assert message in err
 
 
@@ -125,6 +132,78 @@ def test_invalid_spec_file_names_file_and_key(tmp_path, capsys):
                    "are 2 inputs (columns = sending neuron)\n")
 
 
+@pytest.mark.parametrize("spec, message", [
+    # a sigmoid output that rounds to 0: log(0) would be -infinity
+    ("""inputs = [10, 10]
+targets = [1]
+loss = "cross_entropy"
+learning_rate = 0.5
+[[layers]]
+neurons = ["h"]
+weights = [[1, 1]]
+[[layers]]
+neurons = ["o"]
+weights = [[-800]]
+""", "cross_entropy takes log(out_o), but out_o = 0: the sigmoid of net_o = -800 rounds to 0 in "
+     "floating point, and log(0) = -infinity; use smaller weights or inputs"),
+    # 1e308*10 overflows: the report would print nan all the way down
+    ("""inputs = [10, 10]
+targets = [1]
+learning_rate = 0.5
+[[layers]]
+neurons = ["h"]
+weights = [[1e308, -1e308]]
+[[layers]]
+neurons = ["o"]
+weights = [[0.1]]
+""", "the forward pass overflows the floats (largest about 1.8e308): net_h = nan"),
+])
+def test_numbers_the_engine_cannot_solve_are_one_line_exit_2(tmp_path, capsys, spec, message):
+    path = tmp_path / "s.toml"
+    path.write_text(spec)
+    code, out, err = run(capsys, "bp", str(path))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("chainrule bp: error: ") and message in err
+
+
+def test_missing_folders_are_not_created(tmp_path, capsys):
+    target = tmp_path / "missing" / "g.svg"
+    code, out, err = run(capsys, "bp232", "--graph", str(target))
+    assert code == 2 and out == "" and f"the folder '{target.parent}' does not exist" in err
+    assert not target.parent.exists()
+
+
+def test_sections_are_numbered_without_gaps(capsys):
+    _, out, _ = run(capsys, "bp", "--preset", "exercise211")  # no --after: no section 4
+    assert [line.split(".")[0] for line in out.splitlines() if line[:2] in ("1.", "2.", "3.",
+                                                                          "4.", "5.")] == \
+        ["1", "2", "3", "4"]
+    assert "4. Slide check" in out
+    _, out, _ = run(capsys, "bp", "--preset", "exercise211", "--after", "2")
+    assert "4. After K updates" in out and "5. Slide check" in out
+
+
+def test_rounding_of_printed_numbers_is_explained(bp232_text):
+    # 0.030866 + (-0.003360) = 0.027506 from the printed terms; the engine's sum is 0.027505
+    assert "= 0.030866 + (-0.003360) = 0.027505" in bp232_text
+    assert ("numbers         shown with 6 decimals but computed unrounded, so a sum or product "
+            "redone from") in bp232_text
+
+
+def test_every_cross_in_the_slide_check_has_a_note(capsys):
+    sequential = run(capsys, "bp232")[1]
+    # the simultaneous column's crosses on w1+ .. w6+ are explained too
+    assert "   w1+                          0.094534           0.0945343  ✓   0.0938661  ✗  [4]" \
+        in sequential
+    assert ("[4] The slide follows the sequential convention here, as this run does; the "
+            "simultaneous") in sequential
+    for text in (sequential, run(capsys, "bp232", "--convention", "simultaneous")[1]):
+        rows = text.split("Slide check")[1].split("\n   notes\n")[0].splitlines()
+        crosses = [r for r in rows if "✗" in r and " = " not in r]  # table rows, not the legend
+        assert crosses and all(r.rstrip().endswith("]") for r in crosses), \
+            [r for r in crosses if not r.rstrip().endswith("]")]
+
+
 def test_pictures(tmp_path, capsys):
     viz = pytest.importorskip("viz")
     graph, full, network = tmp_path / "g.svg", tmp_path / "full.dot", tmp_path / "n.svg"
@@ -134,6 +213,10 @@ def test_pictures(tmp_path, capsys):
     assert f"wrote {graph}" in out and f"wrote {full}" in out and "one plain backward pass" in out
     for path in (graph, network):
         assert "<svg" in path.read_text()[:400]
+        # the caption says which gradients the picture shows, and that the report's differ
+        svg = path.read_text()
+        assert "one plain backward pass (gradients before any update)" in svg
+        assert "(grad w1 = 0.012268 here, 0.010931 in" in svg
     # --graph: the slides' named values only, each edge its derivative (w7's: out_h1)
     svg = graph.read_text()
     assert "net_h1" in svg and "E_total" in svg and "0.912934" in svg
@@ -146,6 +229,17 @@ def test_pictures(tmp_path, capsys):
         page = tmp_path / "a.html"
         assert main(["bp232", "--animate", str(page)]) == 0
         assert page.read_text().lstrip().lower().startswith("<!doctype html")
+
+
+def test_demo_explains_each_line(capsys):
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    assert 'E.backward()                                  # the chain rule, from E down' in out
+    assert "    net = w1*l1 + w2*l2 + b1 = 0.1*5 + 0.15*10 + 0.35  = 2.350000" in out
+    # bp232's h1: dout_h1/dnet_h1 = 0.079485, as in the worked solution
+    assert "    net.grad = dE/dout * dout/dnet = 0.902934 * 0.079485 = 0.071770" in out
+    assert "    w1.grad  = dE/dnet * dnet/dw1  = 0.071770 * 5        = 0.358850" in out
+    assert "(E(w1 + 1e-6) - E(w1 - 1e-6)) / 2e-6 = 0.358850, and w1.grad = 0.358850" in out
 
 
 def test_console_script_runs():

@@ -102,4 +102,29 @@ def test_cli_text_with_the_slides_weights(capsys):
 def test_cli_rejects_bad_options(capsys):
     with pytest.raises(SystemExit):
         main(["iris", "--epochs", "0"])
-    assert "positive int" in capsys.readouterr().err
+    assert "expected a positive whole number, got '0'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--seed", "-1"], "argument --seed: expected a whole number from 0 up, got '-1'"),
+    (["--seed", "1.5"], "argument --seed: expected a whole number from 0 up, got '1.5'"),
+    (["--lr", "inf"], "argument --lr: expected a positive number, got 'inf'"),
+])
+def test_cli_rejects_seeds_and_rates_numpy_would_choke_on(capsys, argv, message):
+    with pytest.raises(SystemExit) as info:
+        main(["iris", *argv])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and message in err and "Traceback" not in err
+
+
+def test_a_batch_as_big_as_the_training_set_is_called_full_batch():
+    assert iris.training_mode(None, 120) == "full-batch gradient descent"
+    assert iris.training_mode(1000, 120) == ("full-batch gradient descent (batch size 1000 >= "
+                                             "the 120 training samples)")
+    assert iris.training_mode(120, 120).startswith("full-batch")
+    assert iris.training_mode(119, 120) == "mini-batch gradient descent (119 per batch)"
+    assert iris.training_mode(1, 120) == "stochastic gradient descent"
+    # and it is full-batch: the same losses as no batch size at all
+    big, full = iris.run(epochs=3, batch_size=1000), iris.run(epochs=3)
+    assert big.settings["mode"].startswith("full-batch")
+    np.testing.assert_allclose(big.history.loss, full.history.loss, rtol=1e-12)

@@ -115,6 +115,24 @@ def test_shape_errors_name_the_problem():
         losses.cross_entropy(values([0.0, 1.0]), [1, 0])
 
 
+def test_bad_targets_are_named():
+    with pytest.raises(ValueError, match=r"mse: target 1 of sample 0 is nan; targets must be finite"):
+        losses.mse(values([1, 2]), [0.5, math.nan])
+    with pytest.raises(TypeError, match=r"half_sse: target 0 of sample 1 must be a number, got str"):
+        losses.half_sse([values([1]), values([2])], [[0.0], ["x"]])
+    Tensor = pytest.importorskip("autograd.tensor").Tensor
+    with pytest.raises(ValueError, match=r"mse: target \[1, 0\] is inf; targets must be finite"):
+        losses.mse(Tensor(np.zeros((2, 1))), np.array([[0.0], [np.inf]]))
+
+
+def test_cross_entropy_advice_fits_a_sigmoid_output_that_rounded_to_zero():
+    out = (Value(-800.0)).sigmoid().named("out_o1")
+    assert out.data == 0.0
+    with pytest.raises(ValueError, match=r"out_o1.* is not a probability > 0 \(a sigmoid output so "
+                                         r"close to 0 that it rounded to 0"):
+        losses.cross_entropy([out], [1.0])
+
+
 def test_tensor_path_matches_scalar_path():
     Tensor = pytest.importorskip("autograd.tensor").Tensor
     o = np.array([[0.2, 0.7], [0.4, 0.1]])

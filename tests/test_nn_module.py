@@ -203,6 +203,68 @@ def test_layer_errors_name_the_problem(kwargs, message):
         Layer(**kwargs)
 
 
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: MLP(0, [2]), ValueError, r"MLP: nin \(the number of inputs\) must be a positive int, got 0"),
+    (lambda: MLP(2.5, [2]), TypeError, r"MLP: nin .* must be a positive int, got float 2.5"),
+    (lambda: MLP(2, [0]), ValueError, r"MLP: layer size nouts\[0\] must be a positive int, got 0"),
+    (lambda: MLP(2, [3, -1]), ValueError, r"nouts\[1\] must be a positive int, got -1"),
+    (lambda: MLP(2, 3), TypeError, r"MLP: nouts must be a list of layer sizes \(e.g. \[3, 2\]\), got int 3"),
+    (lambda: MLP(2, [3], seed=-1), ValueError, r"MLP: seed must be None or an int >= 0, got -1"),
+    (lambda: MLP(2, [3], seed=1.5), ValueError, r"MLP: seed must be None or an int >= 0, got 1.5"),
+    (lambda: MLP(2, [3], input_names=["a"]), ValueError, r"MLP: 1 input names for 2 inputs"),
+    (lambda: Neuron(0), ValueError, r"neuron: nin \(the number of inputs\) must be a positive int"),
+    (lambda: Neuron(2, seed=-1), ValueError, r"neuron: seed must be None or an int >= 0, got -1"),
+    (lambda: Neuron(2, rng=3), TypeError, r"neuron: rng must be a numpy Generator"),
+    (lambda: Neuron(2, weights=0.5), TypeError, r"neuron: weights must be a list, got float"),
+    (lambda: Neuron(2, weights=[1, 2], weight_names=["a"]), ValueError,
+     r"neuron: 1 weight names for 2 inputs"),
+    (lambda: Neuron(2, weights=[1, 2], weight_names="ab"), TypeError,
+     r"weight names must be a list of 2 strings"),
+    (lambda: Neuron(2, weights=[1, math.nan], name="h1"), ValueError,
+     r"weight 1 of neuron h1 must be a finite number, got nan"),
+    (lambda: Neuron(2, bias=math.inf), ValueError, r"bias of neuron must be a finite number, got inf"),
+    (lambda: Layer(2, 0), ValueError, r"layer: nout \(the number of neurons\) must be a positive int, got 0"),
+    (lambda: Layer(0, 2), ValueError, r"layer: nin \(the number of inputs\) must be a positive int"),
+    (lambda: Layer(2, 2, seed=-1), ValueError, r"layer: seed must be None or an int >= 0, got -1"),
+    (lambda: Layer(2, 2, weight_names=[["a", "b"]]), ValueError,
+     r"layer: weight_names have 1 rows for 2 neurons \(one row of 2 names per neuron\)"),
+    (lambda: Layer(2, 2, weight_names=[["a", "b"], ["c"]]), ValueError,
+     r"layer: 1 weight names in row 1 for 2 inputs"),
+    (lambda: Layer(2, 2, bias=[1, 2], bias_names=["a"]), ValueError, r"layer: 1 bias names for 2 neurons"),
+    (lambda: Layer(2, 2, neuron_names=["h1"]), ValueError, r"layer: 1 neuron names for 2 neurons"),
+    (lambda: Layer(2, 2, bias=math.nan), ValueError, r"layer: bias must be a finite number, got nan"),
+    (lambda: Layer(2, 2, bias=[0.1, math.inf]), ValueError, r"layer: bias 1 must be a finite number"),
+])
+def test_bad_sizes_names_numbers_and_seeds_are_named(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_neuron_and_layer_check_how_many_inputs_they_get():
+    n = Neuron(2, "identity", weights=[0.5, -1.5], bias=0.25, name="h1")
+    with pytest.raises(ValueError, match="neuron h1 expects 2 inputs, got 1"):
+        n([1.0])
+    with pytest.raises(ValueError, match="neuron h1 expects 2 inputs, got 3"):
+        n([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="neuron h1 expects 2 inputs, got 1"):
+        n.net([Value(1.0)])
+    with pytest.raises(ValueError, match="neuron h1 input 0 must be a finite number, got nan"):
+        n([math.nan, 1.0])
+    layer = Layer(2, 2, "identity", weights=[[1, 2], [3, 4]], bias=False)
+    with pytest.raises(ValueError, match="layer expects 2 inputs, got 1"):
+        layer([1.0])
+    with pytest.raises(ValueError, match="layer expects 2 inputs, got 3"):
+        Layer(2, 3, "softmax", seed=0)([1.0, 2.0, 3.0])
+    # the right number of plain numbers still works, and gives the real values
+    assert n([2.0, 1.0]).data == 0.5 * 2 - 1.5 * 1 + 0.25
+    assert [o.data for o in layer([1.0, -1.0])] == [1 - 2, 3 - 4]
+
+
+def test_mlp_rejects_nan_inputs():
+    with pytest.raises(ValueError, match="MLP input 1 must be a finite number, got nan"):
+        MLP(2, [1], seed=0)([0.0, math.nan])
+
+
 def test_mlp_input_errors():
     model = MLP(2, [1], seed=0)
     with pytest.raises(ValueError, match="expects 2 inputs, got 3"):
@@ -244,6 +306,53 @@ def test_load_errors_name_the_mismatch(tmp_path):
         MLP(2, [2, 1], seed=1).load(path)
     with pytest.raises(KeyError, match="do not match the model: missing layers.0.neurons.3.b"):
         MLP(2, [4, 1], seed=1).load(path)
+
+
+def test_save_errors_name_the_target_not_the_temp_file(tmp_path):
+    model = MLP(2, [1], seed=1)
+    target = tmp_path / "no_such_dir" / "m.npz"
+    with pytest.raises(FileNotFoundError,
+                       match=f"save\\(\\): cannot write {target}: the folder "
+                             f"{target.parent} does not exist"):
+        model.save(target)
+    with pytest.raises(IsADirectoryError,
+                       match=f"save\\(\\): {tmp_path} is a folder; give a file name such as "
+                             f"{tmp_path / 'model.npz'}"):
+        model.save(tmp_path)
+    (tmp_path / "plain").write_text("x")
+    with pytest.raises(FileNotFoundError, match="the folder .*plain is not a folder"):
+        model.save(tmp_path / "plain" / "m.npz")
+    with pytest.raises(TypeError, match=r"save\(\): path must be a file name"):
+        model.save(None)
+    assert sorted(os.listdir(tmp_path)) == ["plain"]  # no temp file left anywhere
+
+
+def test_load_errors_name_the_file_and_the_problem(tmp_path):
+    model = MLP(2, [3, 1], seed=1)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(FileNotFoundError, match=f"load\\(\\): no file {tmp_path / 'x.npz'}"):
+        model.load(tmp_path / "x.npz")
+    with pytest.raises(IsADirectoryError, match=r"load\(\): .* is a folder, not a saved .npz"):
+        model.load(tmp_path)
+    (tmp_path / "junk.npz").write_text("hello")
+    with pytest.raises(ValueError, match=r"junk.npz is not an .npz file of parameters"):
+        model.load(tmp_path / "junk.npz")
+    np.save(tmp_path / "one.npy", np.zeros(3))
+    with pytest.raises(ValueError, match=r"one.npy holds one array, not an .npz file"):
+        model.load(tmp_path / "one.npy")
+    # a file full of nan (or one inf) is refused, and nothing is half-loaded
+    state = model.state_dict()
+    np.savez(tmp_path / "nan.npz", **{k: np.array(np.nan) for k in state})
+    with pytest.raises(ValueError, match=r"layers.0.neurons.0.w.0 holds nan in the saved state; "
+                                         r"every parameter must be a finite number"):
+        model.load(tmp_path / "nan.npz")
+    last = list(state)[-1]
+    np.savez(tmp_path / "inf.npz", **{**state, last: np.array(np.inf)})
+    with pytest.raises(ValueError, match=f"{last} holds inf"):
+        model.load(tmp_path / "inf.npz")
+    assert [p.data for p in model.parameters()] == before
+    with pytest.raises(TypeError, match=r"state must be a dict \{name: array\}"):
+        model.load_state_dict([1.0, 2.0])
 
 
 def test_custom_module_discovers_parameters():

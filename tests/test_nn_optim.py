@@ -90,3 +90,25 @@ def test_bad_arguments():
         SGD([], lr=0.1)
     with pytest.raises(TypeError, match="parameter 0 is a float"):
         SGD([1.0], lr=0.1)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda p: SGD(p, momentum=-1), ValueError, r"SGD: momentum must be in \[0, 1\), got -1"),
+    (lambda p: SGD(p, momentum=1.0), ValueError, r"SGD: momentum must be in \[0, 1\), got 1.0"),
+    (lambda p: SGD(p, weight_decay=-0.1), ValueError, r"SGD: weight_decay must be >= 0, got -0.1"),
+    (lambda p: SGD(p, lr=float("inf")), ValueError, r"SGD: lr must be a positive number, got inf"),
+    (lambda p: SGD(p, lr=True), ValueError, r"SGD: lr must be a positive number, got True"),
+    (lambda p: Adam(p, betas=(1.5, 0.9)), ValueError, r"Adam: betas\[0\] must be in \[0, 1\), got 1.5"),
+    (lambda p: Adam(p, betas=(0.9, -0.1)), ValueError, r"Adam: betas\[1\] must be in \[0, 1\)"),
+    (lambda p: Adam(p, betas=0.9), TypeError, r"Adam: betas must be a pair \(beta1, beta2\), got 0.9"),
+    (lambda p: Adam(p, eps=-1e-8), ValueError, r"Adam: eps must be >= 0"),
+    (lambda p: RMSProp(p, alpha=1.5), ValueError, r"RMSProp: alpha must be in \[0, 1\], got 1.5"),
+    (lambda p: RMSProp(p, momentum=-0.5), ValueError, r"RMSProp: momentum must be in \[0, 1\)"),
+    (lambda p: AdaGrad(p, lr_decay=-1), ValueError, r"AdaGrad: lr_decay must be >= 0, got -1"),
+    (lambda p: AdaGrad(p, eps="x"), TypeError, r"AdaGrad: eps must be a number, got str 'x'"),
+    (lambda p: AdaGrad(p, initial_accumulator_value=-1), ValueError,
+     r"AdaGrad: initial_accumulator_value must be >= 0"),
+])
+def test_hyper_parameters_outside_their_range_are_refused(make, error, message):
+    with pytest.raises(error, match=message):
+        make([Value(1.0)])

@@ -128,6 +128,73 @@ def test_record_epoch_end_full_batch_is_the_next_epochs_step_loss():
     assert all(a > b for a, b in zip(hist.loss, hist.loss[1:]))
 
 
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(epochs=-1), ValueError, r"epochs must be a positive int, got -1"),
+    (dict(epochs=0), ValueError, r"epochs must be a positive int, got 0"),
+    (dict(epochs=2.5), ValueError, r"epochs must be a positive int, got 2.5"),
+    (dict(batch_size=True), ValueError, r"batch_size must be None or a positive int, got True"),
+    (dict(batch_size=2.0), ValueError, r"batch_size must be None or a positive int, got 2.0"),
+    (dict(patience=0, validation=(X, Y)), ValueError, r"patience must be None or a positive"),
+    (dict(validation=X), TypeError, r"validation must be a pair \(X_val, Y_val\)"),
+    (dict(validation=(X, Y[:2])), ValueError, r"validation X has 5 samples but validation Y has 2"),
+    (dict(seed=-1), ValueError, r"fit\(\): seed must be None or an int >= 0, got -1"),
+    (dict(callback=3), TypeError, r"callback must be a function"),
+    (dict(optimizer="adamw"), ValueError,
+     r"unknown optimizer 'adamw' \(choose from sgd, adagrad, rmsprop, adam"),
+    (dict(optimizer=0.1), TypeError, r"optimizer must be an Optimizer such as SGD"),
+])
+def test_fit_argument_errors_name_the_argument(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        fit(linear_model(), X, Y, progress=False, **kwargs)
+
+
+def test_fit_rejects_nan_and_inf_in_the_data():
+    bad_x = [row[:] for row in X]
+    bad_x[3][1] = math.nan
+    with pytest.raises(ValueError, match=r"fit\(\): X\[3\]\[1\] is nan; every input"):
+        fit(linear_model(), bad_x, Y, progress=False)
+    with pytest.raises(ValueError, match=r"fit\(\): Y\[2\] is inf"):
+        fit(linear_model(), X, Y[:2] + [math.inf] + Y[3:], progress=False)
+    with pytest.raises(ValueError, match=r"validation Y\[0\] is nan"):
+        fit(linear_model(), X, Y, validation=(X, [math.nan] + Y[1:]), progress=False)
+    with pytest.raises(ValueError, match=r"evaluate\(\): X\[0\]\[0\] is nan"):
+        evaluate(linear_model(), np.array([[np.nan, 0.0]]), [0.0])
+
+
+def test_fit_accepts_an_optimizer_by_name_with_its_default_lr():
+    from nn import Adam
+
+    a, b = linear_model(), linear_model()
+    ha = fit(a, X, Y, optimizer="adam", epochs=3, progress=False)
+    hb = fit(b, X, Y, optimizer=Adam(b.parameters()), epochs=3, progress=False)  # lr 0.001
+    assert ha.step_loss == hb.step_loss
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    c = linear_model()
+    hc = fit(c, X, Y, optimizer="SGD", epochs=2, progress=False)  # SGD(lr=0.1) as the default
+    assert hc.step_loss == fit(linear_model(), X, Y, epochs=2, progress=False).step_loss
+
+
+def test_fit_rejects_an_optimizer_of_another_model():
+    model = MLP(2, [3, 1], seed=0)
+    other = MLP(2, [3, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"13 of the optimizer's 13 parameters \(first: w1\) are "
+                                         r"not parameters of this model.*SGD\(model.parameters"):
+        fit(model, X, Y, optimizer=SGD(other.parameters(), lr=0.5), epochs=3, progress=False)
+    assert [p.data for p in model.parameters()] == before
+    # extra parameters (this model's plus one more) are refused too
+    from autograd import Value
+    with pytest.raises(ValueError, match=r"1 of the optimizer's 14 parameters \(first: stray\)"):
+        fit(model, X, Y, optimizer=SGD(model.parameters() + [Value(1.0, "stray")]),
+            progress=False)
+    # a subset of the model's own parameters is fine: only the output layer trains
+    out_layer = model.layers[1].parameters()
+    fit(model, X, Y, optimizer=SGD(out_layer, lr=0.5), epochs=2, progress=False)
+    after = [p.data for p in model.parameters()]
+    hidden = len(model.layers[0].parameters())
+    assert after[:hidden] == before[:hidden] and after[hidden:] != before[hidden:]
+
+
 def test_fit_errors():
     with pytest.raises(ValueError, match="X has 5 samples but Y has 4"):
         fit(linear_model(), X, Y[:4])
@@ -221,8 +288,27 @@ def test_sequential_and_simultaneous_agree_for_one_layer_and_in_fit():
 def test_sequential_needs_layer_outputs():
     model = MLP(2, [1], seed=0)
     loss = mse(model([1, 2]), [0.0])
-    with pytest.raises(ValueError, match="needs a layered model.*forward_layers"):
+    with pytest.raises(ValueError, match="needs layer_outputs.*model.forward_layers"):
         update(model, loss, SGD(model.parameters()), convention="sequential")
+
+
+def test_sequential_needs_a_layered_model():
+    from autograd import Value
+    from nn import Module
+
+    class Line(Module):
+        def __init__(self):
+            self.w = Value(0.5, "w")
+
+        def __call__(self, x):
+            return [self.w * x[0]]
+
+    model = Line()
+    loss = mse(model([2.0]), [0.0])
+    with pytest.raises(ValueError, match="needs a layered model.*Line has no .layers"):
+        update(model, loss, SGD(model.parameters()), convention="sequential")
+    with pytest.raises(ValueError, match="needs a layered model.*Line has not got them"):
+        fit(model, [[1.0]], [0.0], convention="sequential", progress=False)
 
 
 def test_sequential_observer_sees_each_edge_once_with_final_values():

@@ -47,6 +47,56 @@ def test_bad_layer_input_is_named(make, pattern):
         make()
 
 
+@pytest.mark.parametrize("make, error, pattern", [
+    (lambda: Linear(2, 2, weights=[[1.0, np.nan], [1.0, 2.0]]), ValueError,
+     r"weights must be finite numbers; weights\[0, 1\] is nan"),
+    (lambda: Linear(2, 2, bias=np.inf), ValueError, r"bias must be finite numbers; bias is inf"),
+    (lambda: Linear(2, 2, weights=[["a", 1], [1, 2]]), TypeError, r"weights must be numbers"),
+    (lambda: Linear(2, 2, seed=-1), ValueError, r"Linear: seed must be None or an int >= 0"),
+    (lambda: Linear(2.0, 2), TypeError, r"Linear: nin must be a positive int, got float 2.0"),
+    (lambda: TensorMLP(2, [3], seed=-1), ValueError, r"TensorMLP: seed must be None or an int"),
+    (lambda: TensorMLP(2, 3), TypeError, r"TensorMLP: nouts must be a list of layer sizes"),
+])
+def test_bad_numbers_sizes_and_seeds_are_named(make, error, pattern):
+    with pytest.raises(error, match=pattern):
+        make()
+
+
+def test_sequential_convention_on_a_tensor_mlp_matches_a_hand_computation():
+    # Layer by layer from the output, each delta back-propagated through the
+    # already-updated weights above it (numpy oracle, rows = samples).
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    rng = np.random.default_rng(1)
+    X, Y = rng.normal(size=(3, 2)), rng.uniform(size=(3, 2))
+    model = TensorMLP(2, [3, 4, 2], seed=7)
+    W = [layer.W.data.copy() for layer in model.layers]
+    b = [layer.b.data.copy() for layer in model.layers]
+    lr = 0.7
+    history = fit(model, X, Y, loss="half_sse", optimizer=SGD(model.parameters(), lr=lr),
+                  epochs=3, progress=False, convention="sequential")
+    losses = []
+    for _ in range(3):
+        a = [X]
+        for l in range(3):
+            a.append(sig(a[-1] @ W[l] + b[l]))
+        losses.append(0.5 * np.sum((a[3] - Y) ** 2))
+        delta = (a[3] - Y) * a[3] * (1 - a[3])
+        for l in (2, 1, 0):
+            W[l] = W[l] - lr * a[l].T @ delta
+            b[l] = b[l] - lr * delta.sum(0)
+            if l:
+                delta = (delta @ W[l].T) * a[l] * (1 - a[l])
+    assert history.step_loss == pytest.approx(losses, abs=1e-14)
+    for layer, w, bias in zip(model.layers, W, b):
+        np.testing.assert_allclose(layer.W.data, w, rtol=0, atol=1e-14)
+        np.testing.assert_allclose(layer.b.data, bias, rtol=0, atol=1e-14)
+    # the conventions really differ here (and agree on the first loss)
+    plain = TensorMLP(2, [3, 4, 2], seed=7)
+    h2 = fit(plain, X, Y, loss="half_sse", optimizer=SGD(plain.parameters(), lr=lr), epochs=3,
+             progress=False)
+    assert h2.step_loss[0] == history.step_loss[0] and h2.step_loss[-1] != history.step_loss[-1]
+
+
 def test_tensor_mlp_matches_the_scalar_mlp_on_the_same_weights():
     """The same network in both engines: outputs and every gradient agree (the
     scalar MLP stores rows = receiving neuron, the batched one W = (in, out))."""

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 import viz
+from autograd import Value
 from test_viz_graph import abc, net232
 
 
@@ -100,6 +101,35 @@ def browser_dom(page: str, script: str, tmp_path) -> str:
 
 
 @needs_browser
+def test_the_page_needs_an_html_name_in_an_existing_folder(tmp_path):
+    _, _, c = abc()
+    with pytest.raises(ValueError, match="animate_backward: the page is HTML: give a file name "
+                                         "ending in .html, got 'x.txt'"):
+        viz.animate_backward(c, tmp_path / "x.txt")
+    with pytest.raises(FileNotFoundError, match="animate_backward: the folder .*missing' does not "
+                                                "exist"):
+        viz.animate_backward(c, tmp_path / "missing" / "x.html")
+    assert list(tmp_path.iterdir()) == []
+    page = viz.animate_backward(c, tmp_path / "x.html", title="a + a, twice")
+    assert "<h3>a + a, twice</h3>" in page.read_text()
+
+
+def test_a_graph_too_big_to_step_through_gets_advice_that_applies():
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(700):  # 4 nodes a step (two constants, * and +): 2,801 nodes
+        y = y * 1.001 + 0.001
+    with pytest.raises(viz.GraphTooLargeError) as info:
+        viz.BackwardStepper(y)
+    message = str(info.value)
+    assert message.startswith("BackwardStepper: the graph under (+) has 2,801 nodes, more than "
+                              "max_nodes=2,000")
+    assert "group=" not in message  # draw_graph's advice: BackwardStepper cannot group
+    assert "one sample's loss" in message
+    with pytest.raises(ValueError, match="BackwardStepper: digits must be from 0 to 15"):
+        viz.BackwardStepper(x * 2, digits=-1)
+
+
 def test_the_page_steps_in_a_browser(tmp_path):
     a, b, c = abc()
     press = ("setTimeout(function(){var r=document.querySelector('.chainrule-stepper');"

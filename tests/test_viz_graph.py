@@ -81,6 +81,31 @@ def test_digits_sets_the_decimals():
     assert "data 1.00<" in src and "grad 4.00<" in src and "1.000000" not in src
 
 
+@pytest.mark.parametrize("digits, error, message", [
+    (2.5, TypeError, "draw_graph: digits is the number of decimals shown, a whole number from 0 "
+                     "to 15, got 2.5"),
+    (True, TypeError, "got True"),
+    (-1, ValueError, "draw_graph: digits must be from 0 to 15 (decimals shown), got -1"),
+    (16, ValueError, "got 16"),
+])
+def test_bad_digits_are_a_clear_error(digits, error, message):
+    _, _, c = abc()
+    with pytest.raises(error) as info:
+        viz.draw_graph(c, digits=digits)
+    assert message in str(info.value)
+    assert "2 decimals" not in viz.draw_graph(c, digits=np.int64(2)).source  # numpy ints are fine
+
+
+@pytest.mark.parametrize("view", [dict(compact=True), dict(compact=False), dict(group="neuron")])
+def test_title_is_a_caption_under_the_picture(view):
+    E, n = net232()
+    E.backward()
+    src = viz.draw_graph(E, title="one plain backward pass, before any update", **view).source
+    assert "<b>one plain backward pass, before any update</b>" in src
+    assert "labelloc=b" in src
+    assert "grad 0.012268" in src or view.get("group")  # w1's plain gradient, drawn as computed
+
+
 def test_edge_labels_are_the_op_local_derivatives():
     x = Value(0.7, "x")
     s = x.sigmoid().named("s")

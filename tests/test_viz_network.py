@@ -166,3 +166,11 @@ def test_a_tensor_mlp_network_shows_its_input_names():
     model = TensorMLP(2, [2, 1], input_names=["temp", "hour"], seed=0)
     source = viz.draw_network(model).source
     assert "temp" in source and "hour" in source and "x1" not in source
+
+
+def test_title_is_a_caption_above_the_notes_and_digits_are_checked():
+    src = viz.draw_network(slides_232(), title="plain gradients, before any update").source
+    assert "<b>plain gradients, before any update</b>" in src
+    assert src.index("plain gradients") < src.index("thick warm border")
+    with pytest.raises(ValueError, match="draw_network: digits must be from 0 to 15"):
+        viz.draw_network(slides_232(), digits=99)

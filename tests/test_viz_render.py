@@ -69,13 +69,27 @@ def test_the_returned_digraph_renders_itself_with_no_path_setup(no_path, tmp_pat
 def test_save_writes_svg_png_and_dot(tmp_path):
     g = small_graph()
     assert "<svg" in viz.save(g, tmp_path / "g.svg").read_text(encoding="utf-8")
-    assert png_size(viz.save(g, tmp_path / "deep" / "g.png").read_bytes())[0] > 300
+    assert png_size(viz.save(g, tmp_path / "g.png").read_bytes())[0] > 300
     assert viz.save(g, tmp_path / "g.dot").read_text(encoding="utf-8") == g.source
     plain = graphviz.Digraph()  # any graphviz object, not only ours
     plain.edge("x", "y")
     assert png_size(viz.save(plain, tmp_path / "plain.png").read_bytes())[1] > 50
     with pytest.raises(ValueError, match=r"\.svg"):
         viz.save(g, tmp_path / "g.gif")
+
+
+def test_save_never_creates_folders(tmp_path):
+    g = small_graph()
+    for name in ("g.svg", "g.dot"):
+        with pytest.raises(FileNotFoundError) as info:
+            viz.save(g, tmp_path / "missing" / name)
+        assert str(info.value) == (f"save(): the folder '{tmp_path / 'missing'}' does not exist "
+                                   "(create it first: pictures are only written into existing "
+                                   "folders)")
+    assert not (tmp_path / "missing").exists()
+    (tmp_path / "out.svg").mkdir()
+    with pytest.raises(IsADirectoryError, match="out.svg' is a folder; give a file name in it"):
+        viz.save(g, tmp_path / "out.svg")
 
 
 def test_pdf_needs_a_system_graphviz_and_says_so(no_path, tmp_path):

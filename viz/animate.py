@@ -20,7 +20,8 @@ from autograd import BackwardStep, topological_order, zero_grad
 from autograd.node import Node
 
 from . import style
-from .graph import _Graph, draw_graph, name_of
+from .graph import GraphTooLargeError, _Graph, draw_graph, name_of
+from .render import writable_path
 
 PathLike = Union[str, "pathlib.Path"]
 
@@ -53,15 +54,25 @@ class BackwardStepper:
     itself (``_repr_html_``); :meth:`page` is the standalone HTML page and
     :meth:`save` writes it."""
 
-    def __init__(self, root: Node, *, digits: int = 6, title: Optional[str] = None) -> None:
+    def __init__(self, root: Node, *, digits: int = 6, title: Optional[str] = None,
+                 max_nodes: int = 2000) -> None:
         self.root = root
-        self.digits = digits
+        self.digits = style.check_digits(digits, type(self).__name__)
         self.title = title or f"Backward through {name_of(root)}, one edge at a time"
         graph = _Graph(root)
+        if len(graph.order) > max_nodes:
+            # draw_graph's own advice (group=...) does not apply: a step is one engine edge
+            raise GraphTooLargeError(
+                f"{type(self).__name__}: the graph under {name_of(root)} has "
+                f"{len(graph.order):,} nodes, more than max_nodes={max_nodes:,}; stepping "
+                "through it edge by edge could not be followed (and laying it out takes "
+                "minutes). Animate a smaller piece: one neuron's output, or one sample's loss "
+                "on a small network; or raise max_nodes.")
         with _backward_recorded(root) as raw:
             # drawn with this pass's grads, so every box is wide enough for its number
             # (the full graph: one step per engine edge, each op drawn)
-            picture = draw_graph(root, digits=digits, edge_labels=True, compact=False)
+            picture = draw_graph(root, digits=digits, edge_labels=True, compact=False,
+                                 max_nodes=max_nodes)
             self.svg = _strip_xml_header(picture.pipe(format="svg", encoding="utf-8"))
         self.steps = self._frames(graph, raw)
 
@@ -137,8 +148,8 @@ class BackwardStepper:
                 f"{self.fragment()}</body></html>\n")
 
     def save(self, path: PathLike) -> pathlib.Path:
-        path = pathlib.Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write :meth:`page` to an .html file in an existing folder."""
+        path = _html_path(path, "BackwardStepper.save()")
         path.write_text(self.page(), encoding="utf-8")
         return path
 
@@ -149,13 +160,24 @@ class BackwardStepper:
         return len(self.steps)
 
 
-def animate_backward(root: Node, path: PathLike, *, digits: int = 6) -> pathlib.Path:
+def animate_backward(root: Node, path: PathLike, *, digits: int = 6,
+                     max_nodes: int = 2000, title: Optional[str] = None) -> pathlib.Path:
     """Write a self-contained HTML page that steps through ``root.backward()``
     one edge at a time (buttons, slider, arrow keys, space to play): the edge
     being computed, its factors (local derivative × upstream gradient), and
-    every grad filled so far. Returns the path. The graph's grads are left as
-    they were."""
-    return BackwardStepper(root, digits=digits).save(path)
+    every grad filled so far. ``path``: an .html file in an existing folder;
+    ``title``: the page's heading. Returns the path. The graph's grads are
+    left as they were."""
+    _html_path(path, "animate_backward")  # before the work, not after
+    return BackwardStepper(root, digits=digits, max_nodes=max_nodes, title=title).save(path)
+
+
+def _html_path(path: PathLike, who: str) -> pathlib.Path:
+    path = pathlib.Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"{who}: the page is HTML: give a file name ending in .html, "
+                         f"got {path.name!r}")
+    return writable_path(path, who)
 
 
 def _strip_xml_header(svg: str) -> str:

@@ -41,6 +41,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import textwrap
 from collections import Counter
 from typing import Any, Callable, Iterator, Mapping, NamedTuple, Optional, Union
 
@@ -53,6 +54,7 @@ from .render import Digraph
 GroupRule = Union[str, Mapping[str, str], Callable[[Node], Optional[str]]]
 
 LEGEND_PATHS = 12  # paths listed one by one in a highlight legend
+CAPTION_WIDTH = 100  # characters per line of a title under the picture
 _INDENT = "&#160;" * 6  # the numbers of a path under its symbols
 
 
@@ -604,6 +606,7 @@ def draw_graph(
     group: Optional[GroupRule] = None,
     compact: Optional[bool] = None,
     max_nodes: int = 2000,
+    title: str = "",
 ) -> Digraph:
     """The computation graph under ``root`` as a ``graphviz.Digraph`` (left to
     right): a box per value (label, data, grad with ``digits`` decimals).
@@ -625,9 +628,12 @@ def draw_graph(
     function node -> group name or None (see the module docstring for how
     unnamed nodes join groups). ``max_nodes``: past this many boxes the call
     raises :class:`GraphTooLargeError` explaining how to collapse instead of
-    hanging. Render with ``viz.save(g, "graph.png")``, ``g.render()`` or by
-    showing ``g`` in Jupyter.
+    hanging. ``title``: a caption written under the picture, above the legend
+    (say what the grads are: which pass, before or after which update). Render
+    with ``viz.save(g, "graph.png")``, ``g.render()`` or by showing ``g`` in
+    Jupyter.
     """
+    digits = style.check_digits(digits, "draw_graph")
     graph = _Graph(root)
     if group is not None:
         if highlight is not None:
@@ -635,7 +641,7 @@ def draw_graph(
         if compact:
             raise ValueError("group= and compact=True are two ways to shrink the graph; "
                              "pass one of them")
-        return _draw_grouped(graph, group, digits, max_nodes)
+        return _draw_grouped(graph, group, digits, max_nodes, title)
     if compact is None:
         target = graph.index.get(id(highlight)) if highlight is not None else None
         compact = (_is_value_graph(graph) and _has_folds(graph)
@@ -660,8 +666,8 @@ def draw_graph(
         )
     if keep is not None:
         return _draw_compact(_Compact(graph, keep), digits,
-                             True if edge_labels is None else edge_labels, highlight)
-    return _draw_full(graph, digits, bool(edge_labels), highlight)
+                             True if edge_labels is None else edge_labels, highlight, title)
+    return _draw_full(graph, digits, bool(edge_labels), highlight, title)
 
 
 class _Highlight(NamedTuple):
@@ -705,7 +711,7 @@ def _highlight(graph: Any, target: int, digits: int) -> _Highlight:
 
 
 def _draw_full(graph: _Graph, digits: int, edge_labels: bool,
-               highlight: Optional[Node]) -> Digraph:
+               highlight: Optional[Node], title: str = "") -> Digraph:
     dot = _new_digraph(graph.root)
     order = graph.order
     marked = (_highlight(graph, graph.find(highlight, "highlight"), digits)
@@ -741,12 +747,12 @@ def _draw_full(graph: _Graph, digits: int, edge_labels: bool,
     notes = []
     if edge_labels:
         notes.append("blue numbers on edges: the local derivative ∂(result)/∂(operand) of each op")
-    _legend(dot, marked.legend, notes)
+    _legend(dot, marked.legend, notes, title)
     return dot
 
 
 def _draw_compact(c: _Compact, digits: int, edge_labels: bool,
-                  highlight: Optional[Node]) -> Digraph:
+                  highlight: Optional[Node], title: str = "") -> Digraph:
     # tighter than the full view: it is meant to fit a laptop screen at full size
     dot = _new_digraph(c.root, graph={"nodesep": "0.12", "ranksep": "0.12"},
                        node={"fontsize": "10"}, edge={"fontsize": "9"})
@@ -787,13 +793,17 @@ def _draw_compact(c: _Compact, digits: int, edge_labels: bool,
                  "named box they feed;")
     notes.append("the chain rule through them gives each edge's number (compact=False draws "
                  "every operation)")
-    _legend(dot, marked.legend, notes)
+    _legend(dot, marked.legend, notes, title)
     return dot
 
 
-def _legend(dot: Digraph, rows: list[str], notes: list[str]) -> None:
-    rows = rows + [f'<tr><td align="left"><font color="{style.LOCAL}">'
-                   f"{style.esc(t)}</font></td></tr>" for t in notes]
+def _legend(dot: Digraph, rows: list[str], notes: list[str], title: str = "") -> None:
+    """The graph's label, under the picture: the caption (bold), the paths'
+    legend, then notes on how to read it."""
+    head = [f'<tr><td align="left"><b>{style.esc(line)}</b></td></tr>'
+            for line in textwrap.wrap(title, CAPTION_WIDTH)]
+    rows = head + rows + [f'<tr><td align="left"><font color="{style.LOCAL}">'
+                          f"{style.esc(t)}</font></td></tr>" for t in notes]
     if rows:
         dot.attr("graph", labelloc="b", labeljust="l", fontsize="12",
                  label=style.html_label(rows, cellpadding="2"))
@@ -872,7 +882,8 @@ def _sum_over_paths(graph: Any, paths: _Paths) -> float:
     return below[len(graph.nodes) - 1]
 
 
-def _draw_grouped(graph: _Graph, group: GroupRule, digits: int, max_nodes: int) -> Digraph:
+def _draw_grouped(graph: _Graph, group: GroupRule, digits: int, max_nodes: int,
+                  title: str = "") -> Digraph:
     order = graph.order
     groups = _assign_rule(graph, group)
     members: dict[str, list[int]] = {}
@@ -932,6 +943,7 @@ def _draw_grouped(graph: _Graph, group: GroupRule, digits: int, max_nodes: int) 
             attrs.update(label=f"×{count:,}", fontcolor=style.MUTED,
                          penwidth=f"{1 + 0.6 * math.log10(count):.2f}")
         dot.edge(tail, head, **attrs)
+    _legend(dot, [], [], title)
     return dot
 
 

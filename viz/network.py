@@ -9,6 +9,7 @@ attributes only.
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional, Sequence
 
@@ -184,6 +185,7 @@ def draw_network(
     x: Any = None,
     grads: Optional[bool] = None,
     weight_colors: Optional[bool] = None,
+    title: str = "",
 ) -> Digraph:
     """The network as the slides draw it: input nodes, then each layer's
     neurons (name and activation), each weight with its value and grad
@@ -196,8 +198,10 @@ def draw_network(
     default only when some are non-zero (before ``backward()`` they are all
     0). ``weight_colors``: colour (red +, blue -) and width (|w|) of the edges
     tell the weights; by default on for networks with more than 40 weights,
-    where numbers on every edge could not be read.
+    where numbers on every edge could not be read. ``title``: a caption above
+    the picture (say which pass the grads come from).
     """
+    digits = style.check_digits(digits, "draw_network")
     inputs, layers = _read_model(model)
     activations = layer_activations(model, x) if x is not None else None
     if x is not None and activations is None:
@@ -209,7 +213,7 @@ def draw_network(
         grads = any(p.grad != 0.0 for p in _params(layers))
     return _network_digraph(inputs, layers, digits=digits, activations=activations,
                             numbers_on_edges=n_weights <= MAX_LABELLED_WEIGHTS,
-                            weight_colors=weight_colors, show_grads=grads)
+                            weight_colors=weight_colors, show_grads=grads, title=title)
 
 
 def _params(layers: list[_Layer]) -> Iterator[_Param]:
@@ -233,8 +237,6 @@ def _network_digraph(inputs: list[str], layers: list[_Layer], *, digits: int,
              outputorder="edgesfirst")
     dot.attr("node", fontname=style.FONT, fontsize="11", fontcolor=style.INK, color=style.MUTED)
     dot.attr("edge", fontname=style.FONT, fontsize="9", arrowsize="0.5", color=style.EDGE)
-    if title:
-        dot.attr("graph", label=title, labelloc="t", fontsize="13")
 
     all_w = [abs(w.data) for layer in layers for n in layer.neurons for w in n.weights]
     largest_w = max(all_w, default=0.0)
@@ -312,10 +314,13 @@ def _network_digraph(inputs: list[str], layers: list[_Layer], *, digits: int,
         notes.append("neuron fill: its output (white 0 to green 1), mean over the batch")
     if largest_g > 0:
         notes.append("thick warm border: a neuron whose weights and bias get a large gradient")
-    if notes:
-        rows = [f'<tr><td align="left"><font color="{style.MUTED}" point-size="10">{style.esc(t)}'
-                "</font></td></tr>" for t in notes]
-        dot.attr("graph", labelloc="b", labeljust="l", label=style.html_label(rows))
+    # under the picture: the caption (bold lines of a readable width), then the notes
+    rows = [f'<tr><td align="left"><b>{style.esc(line)}</b></td></tr>'
+            for line in textwrap.wrap(title, 100)]
+    rows += [f'<tr><td align="left"><font color="{style.MUTED}" point-size="10">{style.esc(t)}'
+             "</font></td></tr>" for t in notes]
+    if rows:
+        dot.attr("graph", labelloc="b", labeljust="l", fontsize="12", label=style.html_label(rows))
     return dot
 
 

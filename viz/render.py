@@ -258,25 +258,47 @@ def pipe(digraph: graphviz.Source | graphviz.Digraph | graphviz.Graph, format_: 
     return _run(cmd, data=digraph.source.encode("utf-8"), quiet=True)
 
 
+def path_problem(path: PathLike) -> Optional[str]:
+    """Why a picture cannot be written to ``path`` (None if it can): a missing
+    folder or a folder in place of a file. Folders are never created: a typo
+    in a folder name would leave a new folder somewhere unexpected."""
+    path = pathlib.Path(path)
+    if path.is_dir():
+        return f"{str(path)!r} is a folder; give a file name in it, such as {str(path / path.name)!r}"
+    if not path.parent.is_dir():
+        return (f"the folder {str(path.parent)!r} does not exist (create it first: "
+                "pictures are only written into existing folders)")
+    return None
+
+
+def writable_path(path: PathLike, who: str) -> pathlib.Path:
+    """``path`` if a file can be written there, else FileNotFoundError (no
+    such folder) or IsADirectoryError (a folder), the message led by ``who``."""
+    problem = path_problem(path)
+    if problem:
+        error = IsADirectoryError if pathlib.Path(path).is_dir() else FileNotFoundError
+        raise error(f"{who}: {problem}")
+    return pathlib.Path(path)
+
+
 def save(digraph: graphviz.Source | graphviz.Digraph | graphviz.Graph,
          path: PathLike) -> pathlib.Path:
     """Write ``digraph`` to ``path``; the format comes from the extension:
     .svg, .png, .pdf (needs a system Graphviz), .jpg, .json, or .dot/.gv for
-    the DOT text itself. Parent directories are created. Returns the path."""
+    the DOT text itself. The folder must exist (FileNotFoundError naming it
+    otherwise). Returns the path."""
     path = pathlib.Path(path)
     if not hasattr(digraph, "source"):
         raise TypeError("save() needs a graphviz Digraph/Graph/Source, got "
                         f"{type(digraph).__name__}")
     suffix = path.suffix.lower()
-    if suffix in (".dot", ".gv"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(digraph.source, encoding="utf-8")
-        return path
-    if suffix not in _SUFFIX_FORMATS:
+    if suffix not in _SUFFIX_FORMATS and suffix not in (".dot", ".gv"):
         known = ", ".join(sorted(set(_SUFFIX_FORMATS) | {".dot", ".gv"}))
         raise ValueError(f"save(): cannot tell the format from {path.name!r}; "
                          f"use one of these extensions: {known}")
-    data = pipe(digraph, _SUFFIX_FORMATS[suffix])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    writable_path(path, "save()")
+    if suffix in (".dot", ".gv"):
+        path.write_text(digraph.source, encoding="utf-8")
+        return path
+    path.write_bytes(pipe(digraph, _SUFFIX_FORMATS[suffix]))
     return path

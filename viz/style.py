@@ -47,6 +47,21 @@ def esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+MAX_DIGITS = 15  # a float holds 15 to 17 significant digits: more decimals would show noise
+
+
+def check_digits(digits: Any, who: str) -> int:
+    """``digits`` (decimals shown) as an int from 0 to MAX_DIGITS, else a
+    clear error naming the function."""
+    if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)):
+        raise TypeError(f"{who}: digits is the number of decimals shown, a whole number from 0 to "
+                        f"{MAX_DIGITS}, got {digits!r}")
+    if not 0 <= digits <= MAX_DIGITS:
+        raise ValueError(f"{who}: digits must be from 0 to {MAX_DIGITS} (decimals shown), "
+                         f"got {digits}")
+    return int(digits)
+
+
 def number(x: Any, digits: int) -> str:
     """A scalar, a Value (a grad after create_graph) or an array, as text."""
     if isinstance(x, Node):

@@ -262,6 +262,23 @@ def check_forward(op: Any, operands: Sequence[Node], data: Any) -> None:
         raise AnomalyError(f"anomaly in forward: {op.name}({ins}) produced {data!r}")
 
 
+def record_result(out: Node, op: Any, operands: tuple) -> Node:
+    """Attach a freshly computed result to the graph, honouring the modes: the
+    anomaly check, and under no_grad a constant instead of a recorded op.
+    (The node classes' fast paths skip this when no mode is on.)"""
+    if MODE.anomaly:
+        check_forward(op, operands, out.data)
+    if MODE.grad_enabled:
+        out.children = operands
+        out.op = op
+    else:  # under no_grad a result is plain data: a constant, not a variable
+        from .ops import CONSTANT  # ops imports this module, so import here
+
+        out.children = ()
+        out.op = CONSTANT
+    return out
+
+
 # --- graph walks ---------------------------------------------------------------------
 
 def topological_order(

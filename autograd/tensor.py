@@ -24,7 +24,7 @@ from .node import (
     MODE,
     Node,
     _backward_error,
-    check_forward,
+    record_result,
 )
 
 _new = object.__new__
@@ -380,15 +380,7 @@ def _result(op: ops.Op, data: Any, operands: tuple) -> Tensor:
         out.children = operands
         out.op = op
         return out
-    if MODE.anomaly:
-        check_forward(op, operands, data)
-    if MODE.grad_enabled:
-        out.children = operands
-        out.op = op
-    else:  # under no_grad a result is plain data: a constant, not a variable
-        out.children = ()
-        out.op = ops.CONSTANT
-    return out
+    return record_result(out, op, operands)
 
 
 def _axes(axis: Any, t: Tensor, op_name: str) -> Optional[tuple]:

@@ -14,7 +14,7 @@ from .node import (
     GradientAccumulationWarning,  # noqa: F401  (re-exported for users)
     Node,
     _run_backward_floats,
-    check_forward,
+    record_result,
 )
 
 Number = Union[int, float]
@@ -175,18 +175,10 @@ def _make(op: ops.Op, operands: tuple) -> Value:
         raise _domain_error(op, operands, e) from None
     if type(data) is complex:  # (-8) ** (1/3) gives a complex number in Python
         raise _domain_error(op, operands, ValueError())
-    if MODE.anomaly:
-        check_forward(op, operands, data)
     out = _new(Value)
     out.data = float(data)
     out.grad = 0.0
-    if MODE.grad_enabled:
-        out.children = operands
-        out.op = op
-    else:  # under no_grad a result is plain data: a constant, not a variable
-        out.children = ()
-        out.op = ops.CONSTANT
-    return out
+    return record_result(out, op, operands)
 
 
 def _binary(op: ops.Op, symbol_name: str, reflected: bool = False):

@@ -16,7 +16,7 @@ from .linear import Linear, TensorMLP
 from .losses import LOSSES, absolute, cross_entropy, get_loss, half_sse, hinge, mse, mse_half
 from .module import Module, freeze, is_frozen, unfreeze
 from .optim import OPTIMIZERS, SGD, AdaGrad, Adam, Optimizer, RMSProp
-from .train import (CONVENTIONS, RECORDS, History, TrainState, evaluate, fit, sequential_backward,
+from .train import (CONVENTIONS, RECORDS, History, TrainState, TrainingDiverged, evaluate, fit, sequential_backward,
                     update)
 
 __all__ = [
@@ -28,6 +28,6 @@ __all__ = [
     # optimizers
     "OPTIMIZERS", "AdaGrad", "Adam", "Optimizer", "RMSProp", "SGD",
     # training
-    "CONVENTIONS", "RECORDS", "History", "TrainState", "evaluate", "fit", "sequential_backward",
+    "CONVENTIONS", "RECORDS", "History", "TrainState", "TrainingDiverged", "evaluate", "fit", "sequential_backward",
     "update",
 ]

@@ -316,6 +316,22 @@ def _validation_rows(validation: Any) -> tuple[Any, Any]:
     return Xv, Yv
 
 
+class TrainingDiverged(FloatingPointError):
+    """The loss stopped being a finite number during training."""
+
+
+def _check_finite_loss(value: Any, epoch: int, step: int, optimizer: Any) -> None:
+    loss = float(np.sum(value.data))
+    if np.isfinite(loss):
+        return
+    lr = getattr(optimizer, "lr", None)
+    hint = f" (learning rate {lr:g}: try a smaller one)" if lr is not None else ""
+    raise TrainingDiverged(
+        f"fit(): training diverged: the loss is {loss} at epoch {epoch}, step {step}{hint}. "
+        "The parameters are as they were before this step."
+    )
+
+
 def fit(
     model: Module,
     X: Any,
@@ -405,6 +421,7 @@ def fit(
                 xb, yb = _take(X, idx), _take(Y, idx)
                 outputs, layer_outputs = _forward(model, xb, convention)
                 value = loss_fn(outputs, yb)
+                _check_finite_loss(value, epoch, step + 1, optimizer)
                 for p in params:
                     p.grad = p._zero_like()
                 update(model, value, optimizer, convention=convention,

@@ -326,3 +326,17 @@ def test_sequential_observer_sees_each_edge_once_with_final_values():
         if id(node) in into:
             assert into[id(node)] == pytest.approx(run.grad(name), abs=1e-15), name
     assert math.isclose(run.grad("out_h1"), 0.88109 * 0.097049 * 0.360968 - 0.003360, abs_tol=2e-6)
+
+
+def test_fit_stops_with_a_clear_error_when_training_diverges():
+    from nn import MLP
+    from nn.train import TrainingDiverged, fit
+
+    X = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]
+    Y = [[5.0], [-5.0], [50.0], [0.0]]
+    model = MLP(2, [8, 1], "relu", output_activation="identity", seed=0)
+    with pytest.raises(TrainingDiverged, match=r"training diverged: the loss is (inf|nan) at epoch \d+, "
+                                               r"step \d+ \(learning rate 5: try a smaller one\)"):
+        fit(model, X, Y, loss="mse", optimizer=SGD(model.parameters(), lr=5.0), epochs=200,
+            progress=False)
+    assert all(np.isfinite(p.data) for p in model.parameters())

@@ -17,6 +17,7 @@ and the pass continues from there. Both the scalar ``nn.MLP`` and the batched
 """
 from __future__ import annotations
 
+import importlib.util
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence, Union
@@ -197,8 +198,8 @@ def _progress_bar(total: int, progress: Optional[bool]):
     """tqdm over the epochs 1..total; quiet unless stderr is a terminal or we run in a notebook."""
     notebook = _in_notebook()
     enabled = progress if progress is not None else (notebook or sys.stderr.isatty())
-    if notebook:
-        from tqdm.auto import tqdm
+    if notebook and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.auto import tqdm  # a widget bar; without ipywidgets tqdm.auto only warns
     else:
         from tqdm import tqdm
     return tqdm(range(1, total + 1), disable=not enabled, unit="epoch", leave=False)

@@ -124,7 +124,7 @@ def half_sse(outputs: Any, targets: Any) -> Node:
     """E_total = sum of E_ok = 1/2 (target_k - out_k)^2 over outputs (and samples)."""
     if _is_tensor(outputs):
         t, _ = _tensor_targets(outputs, targets, "half_sse")
-        return ((outputs - t) ** 2).sum() * 0.5
+        return (((outputs - t) ** 2).sum() * 0.5).named("E_total")
     rows, trows = _batch(outputs, targets, "half_sse")
     return _reduce(rows, trows, lambda o, t: 0.5 * (t - o) ** 2, 1.0)
 
@@ -133,7 +133,7 @@ def mse(outputs: Any, targets: Any) -> Node:
     """1/N sum over samples of the squared error ||t - o||^2."""
     if _is_tensor(outputs):
         t, n = _tensor_targets(outputs, targets, "mse")
-        return ((outputs - t) ** 2).sum() * (1.0 / n)
+        return (((outputs - t) ** 2).sum() * (1.0 / n)).named("E_total")
     rows, trows = _batch(outputs, targets, "mse")
     return _reduce(rows, trows, lambda o, t: (t - o) ** 2, 1.0 / len(rows))
 
@@ -142,7 +142,7 @@ def mse_half(outputs: Any, targets: Any) -> Node:
     """1/(2N) sum over samples of ||t - o||^2."""
     if _is_tensor(outputs):
         t, n = _tensor_targets(outputs, targets, "mse_half")
-        return ((outputs - t) ** 2).sum() * (0.5 / n)
+        return (((outputs - t) ** 2).sum() * (0.5 / n)).named("E_total")
     rows, trows = _batch(outputs, targets, "mse_half")
     return _reduce(rows, trows, lambda o, t: (t - o) ** 2, 0.5 / len(rows))
 
@@ -182,7 +182,7 @@ def absolute(outputs: Any, targets: Any) -> Node:
     """1/N sum_n sum_k |t - o|."""
     if _is_tensor(outputs):
         t, n = _tensor_targets(outputs, targets, "absolute")
-        return _abs(outputs - t).sum() * (1.0 / n)
+        return (_abs(outputs - t).sum() * (1.0 / n)).named("E_total")
     rows, trows = _batch(outputs, targets, "absolute")
     return _reduce(rows, trows, lambda o, t: _abs(t - o), 1.0 / len(rows))
 
@@ -191,7 +191,7 @@ def hinge(outputs: Any, targets: Any) -> Node:
     """1/N sum_n sum_k max(0, 1 - t o) with targets -1 or +1."""
     if _is_tensor(outputs):
         t, n = _tensor_targets(outputs, targets, "hinge")
-        return ((outputs * t) * -1.0 + 1.0).relu().sum() * (1.0 / n)
+        return (((outputs * t) * -1.0 + 1.0).relu().sum() * (1.0 / n)).named("E_total")
     rows, trows = _batch(outputs, targets, "hinge")
     for trow in trows:
         for t in trow:

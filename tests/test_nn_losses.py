@@ -141,3 +141,12 @@ def test_tensor_path_matches_scalar_path():
         scalar = losses.LOSSES[name]([values(r) for r in o], t.tolist()).data
         tensor = losses.LOSSES[name](Tensor(o), t).data
         assert float(tensor) == pytest.approx(scalar, abs=1e-15), name
+
+
+@pytest.mark.parametrize("name", ["half_sse", "mse", "mse_half", "absolute", "hinge"])
+def test_tensor_losses_are_labelled_like_the_scalar_ones(name):
+    from autograd import Tensor
+    from nn.losses import get_loss
+
+    out = get_loss(name)(Tensor([[0.2, -0.4]]), np.array([[1.0, -1.0]]))
+    assert out.label == "E_total"

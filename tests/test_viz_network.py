@@ -174,3 +174,13 @@ def test_title_is_a_caption_above_the_notes_and_digits_are_checked():
     assert src.index("plain gradients") < src.index("thick warm border")
     with pytest.raises(ValueError, match="draw_network: digits must be from 0 to 15"):
         viz.draw_network(slides_232(), digits=99)
+
+
+def test_negative_outputs_are_filled_purple_and_one_sample_is_not_called_a_batch():
+    from nn import Neuron
+
+    neuron = Neuron(3, "tanh", weights=[0.4, 0.3, -0.6], bias=0.25)
+    source = viz.draw_network(neuron, x=[1.0, -2.0, 0.5]).source
+    # out = tanh(0.4 - 0.6 - 0.3 + 0.25) = tanh(-0.25) = -0.244919: a purple tint
+    assert "out -0.244919" in source and 'fillcolor="#ead7fb"' in source
+    assert "purple down to -1" in source and "mean over the batch" not in source

@@ -211,9 +211,11 @@ def draw_network(
         weight_colors = n_weights > MAX_LABELLED_WEIGHTS
     if grads is None:
         grads = any(p.grad != 0.0 for p in _params(layers))
+    batch_size = len(x) if x is not None and np.ndim(x) == 2 else 1
     return _network_digraph(inputs, layers, digits=digits, activations=activations,
                             numbers_on_edges=n_weights <= MAX_LABELLED_WEIGHTS,
-                            weight_colors=weight_colors, show_grads=grads, title=title)
+                            weight_colors=weight_colors, show_grads=grads, title=title,
+                            batch_size=batch_size)
 
 
 def _params(layers: list[_Layer]) -> Iterator[_Param]:
@@ -228,7 +230,8 @@ def _params(layers: list[_Layer]) -> Iterator[_Param]:
 
 def _network_digraph(inputs: list[str], layers: list[_Layer], *, digits: int,
                      activations: Optional[list[list[float]]], numbers_on_edges: bool,
-                     weight_colors: bool, title: str = "", show_grads: bool = True) -> Digraph:
+                     weight_colors: bool, title: str = "", show_grads: bool = True,
+                     batch_size: int = 2) -> Digraph:
     esc = style.esc
     dot = Digraph(name="network", format="svg")
     dot.attr("graph", rankdir="LR", fontname=style.FONT, bgcolor="white", pad="0.2",
@@ -311,7 +314,8 @@ def _network_digraph(inputs: list[str], layers: list[_Layer], *, digits: int,
     if weight_colors:
         notes.append("edges: red = positive weight, blue = negative, width grows with |w|")
     if activations:
-        notes.append("neuron fill: its output (white 0 to green 1), mean over the batch")
+        over = ", mean over the batch" if batch_size > 1 else ""
+        notes.append(f"neuron fill: its output (white 0, green up to 1, purple down to -1){over}")
     if largest_g > 0:
         notes.append("thick warm border: a neuron whose weights and bias get a large gradient")
     # under the picture: the caption (bold lines of a readable width), then the notes
@@ -385,9 +389,11 @@ def _neuron_attrs(layer: _Layer, act: Optional[float], grad_norm: float,
     attrs = {"shape": "circle", "style": "filled", "fillcolor": "#ffffff",
              "color": "#475569", "margin": "0.02"}
     if act is not None and math.isfinite(act):
-        # Fill from white to green with the activation (clipped to [0, 1]).
-        t = min(max(act, 0.0), 1.0)
-        r, g, b = (round(255 + (c - 255) * t * 0.8) for c in (34, 197, 94))
+        # Fill from white towards green as the output rises to 1, towards purple
+        # as it falls to -1 (tanh), clipped there.
+        t = min(abs(act), 1.0)
+        hue = (34, 197, 94) if act >= 0 else (147, 51, 234)
+        r, g, b = (round(255 + (c - 255) * t * 0.8) for c in hue)
         attrs["fillcolor"] = f"#{r:02x}{g:02x}{b:02x}"
     if largest_g > 0:
         attrs["penwidth"] = f"{style.penwidth_for(grad_norm, largest_g, 1.0, 4.0):.2f}"

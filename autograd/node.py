@@ -96,7 +96,7 @@ class Node:
         """
         seed = self._seed(gradient)
         order = topological_order(self)
-        prepare_backward(self, order, accumulate)
+        prepare_backward(order, accumulate)
         if create_graph or on_step is not None or MODE.anomaly:
             _run_backward(self, self._constant(seed) if create_graph else seed, order=order,
                           create_graph=create_graph, on_step=on_step)
@@ -347,7 +347,7 @@ class GradientAccumulationWarning(UserWarning):
 Observer = Callable[[BackwardStep], None]
 
 
-def prepare_backward(root: Node, order: list[Node], accumulate: bool) -> None:
+def prepare_backward(order: list[Node], accumulate: bool) -> None:
     """Before a backward pass: clear the grads of computed nodes (they are
     recomputed, so a second pass never compounds them) and warn if leaves still
     hold gradients from an earlier pass, unless ``accumulate`` says the user

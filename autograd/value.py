@@ -181,7 +181,7 @@ def _make(op: ops.Op, operands: tuple) -> Value:
     return record_result(out, op, operands)
 
 
-def _binary(op: ops.Op, symbol_name: str, reflected: bool = False):
+def _binary(op: ops.Op, reflected: bool = False):
     forward = op.forward
     lift = Value._lift
 
@@ -189,7 +189,7 @@ def _binary(op: ops.Op, symbol_name: str, reflected: bool = False):
         if other.__class__ is not Value:
             if isinstance(other, Node):
                 return NotImplemented  # a Tensor: let it handle the mix
-            other = lift(other, symbol_name)
+            other = lift(other, op.symbol)
         a, b = (other, self) if reflected else (self, other)
         if MODE.fast:
             try:
@@ -256,10 +256,10 @@ def _rpow(self: Value, base: Operand) -> Value:
     return _make(ops.POW, (Value._lift(base, "**"), self))
 
 
-Value.__add__ = _binary(ops.ADD, "+")
-Value.__radd__ = _binary(ops.ADD, "+", reflected=True)
-Value.__mul__ = _binary(ops.MUL, "*")
-Value.__rmul__ = _binary(ops.MUL, "*", reflected=True)
+Value.__add__ = _binary(ops.ADD)
+Value.__radd__ = _binary(ops.ADD, reflected=True)
+Value.__mul__ = _binary(ops.MUL)
+Value.__rmul__ = _binary(ops.MUL, reflected=True)
 Value.__pow__ = _pow
 Value.__rpow__ = _rpow
 for _op in ops.UNARY_FUNCTIONS:

@@ -2,13 +2,13 @@
 written into a self-contained page."""
 import json
 import re
-import shutil
 import subprocess
 
 import pytest
 
 import viz
 from autograd import Value
+from conftest import browser_executable
 from test_viz_graph import abc, net232
 
 
@@ -87,20 +87,17 @@ def test_the_page_is_self_contained(tmp_path):
     assert "ArrowRight" in fragment and 'type="range"' in fragment
 
 
-BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_browser = pytest.mark.skipif(not BROWSER, reason="no headless browser to run the page's script")
 
 
 def browser_dom(page: str, script: str, tmp_path) -> str:
     """The page's DOM after ``script`` ran in a headless browser (1000 x 700 window)."""
     path = tmp_path / "p.html"
     path.write_text(page.replace("</body>", f"<script>{script}</script></body>"), encoding="utf-8")
-    return subprocess.run([BROWSER, "--headless", "--no-sandbox", "--disable-gpu",
+    return subprocess.run([browser_executable(), "--headless", "--no-sandbox", "--disable-gpu",
                            "--window-size=1000,700", "--virtual-time-budget=3000", "--dump-dom",
                            path.as_uri()], capture_output=True, text=True, timeout=60).stdout
 
 
-@needs_browser
 def test_the_page_needs_an_html_name_in_an_existing_folder(tmp_path):
     _, _, c = abc()
     with pytest.raises(ValueError, match="animate_backward: the page is HTML: give a file name "
@@ -130,6 +127,7 @@ def test_a_graph_too_big_to_step_through_gets_advice_that_applies():
         viz.BackwardStepper(x * 2, digits=-1)
 
 
+@pytest.mark.browser
 def test_the_page_steps_in_a_browser(tmp_path):
     a, b, c = abc()
     press = ("setTimeout(function(){var r=document.querySelector('.chainrule-stepper');"
@@ -141,7 +139,7 @@ def test_the_page_steps_in_a_browser(tmp_path):
     assert "∂c/∂a += ∂b/∂a × ∂c/∂b" in dom
 
 
-@needs_browser
+@pytest.mark.browser
 def test_the_page_opens_scrolled_to_the_first_step(tmp_path):
     """The 2-3-2 graph is far wider than the window, leaves on the left; step 0
     is at the root on the right: the picture opens scrolled there."""

@@ -102,7 +102,7 @@ def test_pdf_needs_a_system_graphviz_and_says_so(no_path, tmp_path):
     assert not (tmp_path / "g.pdf").exists()
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="no system Graphviz here")
+@pytest.mark.system_graphviz
 def test_pdf_with_a_system_graphviz(tmp_path):
     assert viz.save(small_graph(), tmp_path / "g.pdf").read_bytes()[:4] == b"%PDF"
 

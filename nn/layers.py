@@ -31,6 +31,7 @@ import numpy as np
 
 from autograd import Node, Value
 
+from . import naming
 from .module import Module, freeze
 
 Number = Union[int, float]
@@ -236,7 +237,7 @@ class Neuron(Module):
         if len(weights) != nin:
             raise ValueError(f"{where}: {len(weights)} weights for {nin} inputs")
         weight_names = (_names(weight_names, nin, "weight names", "inputs", where)
-                        if weight_names is not None else [f"w{j + 1}" for j in range(nin)])
+                        if weight_names is not None else naming.weight_names(nin, 1)[0])
         self.w = [Value(_number(wj, f"weight {j} of {where}"), weight_names[j])
                   for j, wj in enumerate(weights)]
         if isinstance(bias, Value):
@@ -250,7 +251,7 @@ class Neuron(Module):
 
     def _inputs(self, x: object) -> list[Value]:
         where = f"neuron {self.name}" if self.name else "neuron"
-        return _as_inputs(x, len(self.w), [f"x{j + 1}" for j in range(len(self.w))], where)
+        return _as_inputs(x, len(self.w), naming.input_names(len(self.w)), where)
 
     def net(self, x: Sequence[Value]) -> Value:
         """net = w1*x1 + w2*x2 + ... + b, labelled net_<name>. ``x``: one input
@@ -265,7 +266,7 @@ class Neuron(Module):
         if self.b is not None:
             total = total + self.b
         if self.name:
-            total.label = f"net_{self.name}"
+            total.label = naming.net(self.name)
         return total
 
     def __call__(self, x: Sequence[Value]) -> Value:
@@ -275,7 +276,7 @@ class Neuron(Module):
         net = self._net(x)
         out = ELEMENTWISE[self.activation](net)
         if self.name and out is not net:  # identity: out is net itself
-            out.label = f"out_{self.name}"
+            out.label = naming.out(self.name)
         return out
 
     def extra_repr(self) -> str:
@@ -319,14 +320,14 @@ class Layer(Module):
         check_init(init, weight_scale, "layer")
         rng = make_rng(rng, seed, "layer")
         names = (_names(neuron_names, nout, "neuron names", "neurons", "layer")
-                 if neuron_names is not None else [f"n{i + 1}" for i in range(nout)])
+                 if neuron_names is not None else naming.unnamed_neurons(nout))
         if weights is not None:
             weights = _rows(weights, "weights", "layer")
             if len(weights) != nout:
                 raise ValueError(f"layer: weights have {len(weights)} rows for {nout} neurons "
                                  "(rows = receiving neuron)")
         if weight_names is None:
-            weight_names = [[f"w{i * nin + j + 1}" for j in range(nin)] for i in range(nout)]
+            weight_names = naming.weight_names(nin, nout)
         else:
             rows = _rows(weight_names, "weight_names", "layer")
             if len(rows) != nout:
@@ -360,7 +361,7 @@ class Layer(Module):
         if shared is not None:
             self.b = shared
         per_names: Sequence[str] = (bias_names if isinstance(bias_names, (list, tuple))
-                                    else [f"b_{n}" for n in names])
+                                    else [naming.own_bias(n) for n in names])
         self.neurons = []
         for i in range(nout):
             # Random weights are drawn here, where the layer's fan-out (Xavier) is
@@ -391,13 +392,13 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Value]) -> list[Value]:
         nin = len(self.neurons[0].w)
-        x = _as_inputs(x, nin, [f"x{j + 1}" for j in range(nin)], "layer")
+        x = _as_inputs(x, nin, naming.input_names(nin), "layer")
         if self.activation != "softmax":
             return [n._forward(x) for n in self.neurons]
         outs = softmax([n._net(x) for n in self.neurons])
         for n, o in zip(self.neurons, outs):
             if n.name:
-                o.label = f"out_{n.name}"
+                o.label = naming.out(n.name)
         return outs
 
     def extra_repr(self) -> str:
@@ -435,20 +436,14 @@ class MLP(Module):
                                  weight_scale, "MLP")
         nin, nouts = sizes[0], sizes[1:]
         rng = make_rng(None, seed, "MLP")
-        hidden = len(nouts) - 1
         layers = []
         w_count = 0
         for l, (a, b) in enumerate(zip(sizes, sizes[1:])):
-            if l == len(nouts) - 1:
-                names = [f"o{i + 1}" for i in range(b)]
-            elif hidden == 1:
-                names = [f"h{i + 1}" for i in range(b)]
-            else:
-                names = [f"h{l + 1}_{i + 1}" for i in range(b)]
-            wnames = [[f"w{w_count + i * a + j + 1}" for j in range(a)] for i in range(b)]
+            names = naming.neuron_names(l, len(nouts), b)
+            wnames = naming.weight_names(a, b, before=w_count)
             w_count += a * b
             layers.append(Layer(a, b, acts[l], bias=bias, neuron_names=names,
-                                weight_names=wnames, bias_names=f"b{l + 1}", init=init,
+                                weight_names=wnames, bias_names=naming.shared_bias(l), init=init,
                                 weight_scale=weight_scale, rng=rng))
         self._setup(layers, input_names, nin)
 
@@ -471,7 +466,7 @@ class MLP(Module):
         self.layers = layers
         self._nin = nin
         self._input_names = (_names(input_names, nin, "input names", "inputs", "MLP")
-                             if input_names is not None else [f"x{i + 1}" for i in range(nin)])
+                             if input_names is not None else naming.input_names(nin))
 
     @property
     def nin(self) -> int:

@@ -22,6 +22,7 @@ from autograd import Tensor
 
 from .layers import (ELEMENTWISE, check_activation, check_init, check_size, init_biases,
                      init_weights, layer_plan, make_rng)
+from . import naming
 from .module import Module, freeze
 
 BiasSpec = Union[bool, str, float, Sequence[float], np.ndarray, None]
@@ -70,13 +71,13 @@ class Linear(Module):
         rng = make_rng(rng, seed, "Linear")
         if weights is None:
             weights = init_weights(rng, (nin, nout), nin, nout, init, weight_scale)
-        self.W = Tensor(_finite(weights, "weights"), label=f"W{index}")
+        self.W = Tensor(_finite(weights, "weights"), label=naming.weight_matrix(self._index))
         if self.W.shape != (nin, nout):
             raise ValueError(f"Linear({nin} -> {nout}): weights of shape {self.W.shape}; "
                              f"expected ({nin}, {nout}) (rows = inputs, columns = neurons)")
         b = _bias(bias, nin, nout, init, rng)
         if b is not None:
-            self.b = Tensor(b, label=f"b{index}")
+            self.b = Tensor(b, label=naming.bias_vector(self._index))
             if not train_bias:
                 freeze(self.b)
 
@@ -227,7 +228,7 @@ class TensorMLP(Module):
 
 def _input_names(names: Optional[Sequence[str]], nin: int) -> list[str]:
     if names is None:
-        return [f"x{j + 1}" for j in range(nin)]
+        return naming.input_names(nin)
     if isinstance(names, str) or not all(isinstance(n, str) for n in names):
         raise TypeError(f"TensorMLP: input_names must be a list of {nin} strings, got {names!r}")
     names = list(names)

@@ -3,7 +3,7 @@ from nn import MLP, naming
 
 
 def test_the_232_network_is_named_as_on_the_slides():
-    model = MLP(2, [3, 2], seed=0)
+    model = MLP(2, [3, 2], bias="shared", seed=0)
     hidden, output = model.layers
     assert [n.name for n in hidden.neurons] == naming.neuron_names(0, 2, 3) == ["h1", "h2", "h3"]
     assert [n.name for n in output.neurons] == naming.neuron_names(1, 2, 2) == ["o1", "o2"]
@@ -20,3 +20,9 @@ def test_deeper_networks_number_hidden_layers_and_names_read_back():
     for neuron in ("h1", "h2_5", "o1"):
         assert naming.neuron_of(naming.net(neuron)) == neuron == naming.neuron_of(naming.out(neuron))
     assert naming.neuron_of(naming.TOTAL_ERROR) is None and naming.neuron_of("w7") is None
+
+
+def test_own_biases_are_named_after_their_neuron():
+    hidden = MLP(2, [3, 2], seed=0).layers[0]
+    assert [b.label for b in hidden.biases()] == [naming.own_bias(n) for n in ("h1", "h2", "h3")] == [
+        "b_h1", "b_h2", "b_h3"]

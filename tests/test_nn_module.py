@@ -1,6 +1,7 @@
 """Module, Neuron, Layer, MLP: parameters, names, sharing, freezing, init, save/load."""
 import math
 import os
+import zipfile
 
 import numpy as np
 import pytest
@@ -377,3 +378,126 @@ def test_a_constant_held_by_a_module_is_not_a_parameter():
             self.offset = Value._constant(3.0)  # a lifted number
 
     assert [name for name, _ in Scaled().named_parameters()] == ["w"]
+
+
+# --- damaged, odd and foreign save files (issue 10, cases 12-15) -------------------------
+
+def _params(model):
+    return [(n, float(p.data)) for n, p in model.named_parameters()]
+
+
+def test_a_damaged_save_file_is_one_clear_error_naming_it(tmp_path):
+    saved = MLP(2, [1], seed=1)
+    path = saved.save(tmp_path / "m.npz")
+    raw = path.read_bytes()
+    model = MLP(2, [1], seed=2)
+    before = _params(model)
+    bad = tmp_path / "bad.npz"
+    damaged = f"load\\(\\): {bad} is damaged or was not written by Module.save: its entry "
+
+    # one flipped byte inside an array's data: the zip's CRC check fails
+    at = raw.index(b"\x93NUMPY") + 100
+    bad.write_bytes(raw[:at] + bytes([raw[at] ^ 0x01]) + raw[at + 1:])
+    with pytest.raises(ValueError, match=damaged + "'layers.0.neurons.0.w.0' cannot be read"):
+        model.load(bad)
+    # an overwritten zip header: not an .npz file at all
+    bad.write_bytes(b"\0" * 30 + raw[30:])
+    with pytest.raises(ValueError, match=f"load\\(\\): {bad} is not an .npz file of parameters"):
+        model.load(bad)
+    # an overwritten .npy header behind a valid CRC
+    with zipfile.ZipFile(bad, "w") as z:
+        for name in saved.state_dict():
+            z.writestr(f"{name}.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': garbage}")
+    with pytest.raises(ValueError, match=damaged + "'layers.0.neurons.0.w.0'"):
+        model.load(bad)
+    # object arrays (would need unpickling, which could run code)
+    np.savez(bad, **{k: np.array([v], dtype=object) for k, v in saved.state_dict().items()})
+    with pytest.raises(ValueError, match=damaged + ".*Python objects, which load\\(\\) never "
+                                                   "unpickles"):
+        model.load(bad)
+    assert _params(model) == before
+    assert sorted(os.listdir(tmp_path)) == ["bad.npz", "m.npz"]
+
+
+def test_every_single_flipped_byte_loads_the_same_numbers_or_fails_naming_the_file(tmp_path):
+    saved = MLP(1, [1], seed=1)
+    raw = saved.save(tmp_path / "m.npz").read_bytes()
+    model = MLP(1, [1], seed=2)
+    before, state = _params(model), model.state_dict()
+    bad = tmp_path / "bad.npz"
+    refused = 0
+    for at in range(len(raw)):
+        bad.write_bytes(raw[:at] + bytes([raw[at] ^ 0xFF]) + raw[at + 1:])
+        try:
+            model.load(bad)
+        except (ValueError, KeyError) as error:  # KeyError: a damaged entry name
+            assert f"load(): {bad}" in str(error)
+            assert _params(model) == before
+            refused += 1
+        else:  # a byte the zip format does not check (a date, a spare field)
+            assert _params(model) == _params(saved)
+            model.load_state_dict(state)
+    assert refused > len(raw) // 2  # most bytes matter: the CRC guards every array byte
+
+
+@pytest.mark.parametrize("value, shown", [
+    (np.array(0.5 + 0.25j), r"\(such as \(0.5\+0.25j\)\)"),
+    (np.array(0.5 + 0j), r"\(such as \(0.5\+0j\)\)"),  # even a zero imaginary part
+])
+def test_complex_numbers_in_a_save_file_are_refused_naming_file_and_key(tmp_path, value, shown):
+    model = MLP(2, [1], seed=1)
+    before = _params(model)
+    state = {**model.state_dict(), "layers.0.neurons.0.b": value}
+    np.savez(tmp_path / "c.npz", **state)
+    with pytest.raises(TypeError, match=f"load\\(\\): {tmp_path / 'c.npz'}: layers.0.neurons.0.b "
+                                        f"holds complex numbers {shown}; every parameter must "
+                                        "be a real number"):
+        model.load(tmp_path / "c.npz")
+    with pytest.raises(TypeError, match=r"load_state_dict\(\): layers.0.neurons.0.b holds complex"):
+        model.load_state_dict(state)
+    with pytest.raises(TypeError, match=r"load_state_dict\(\): layers.0.neurons.0.b holds complex"):
+        model.load_state_dict({**state, "layers.0.neurons.0.b": 1 + 2j})
+    with pytest.raises(TypeError, match=r"layers.0.neurons.0.b must be numbers, got the text '0.5'"):
+        model.load_state_dict({**state, "layers.0.neurons.0.b": "0.5"})
+    assert _params(model) == before
+
+
+@pytest.mark.parametrize("name", [
+    "m" * 251 + ".npz",          # 255 bytes: the longest name most file systems allow
+    "权重" * 41 + "w.npz",        # 251 bytes of UTF-8 (3 per Chinese character)
+])
+def test_save_to_a_name_near_the_length_limit(tmp_path, name, monkeypatch):
+    assert len(os.fsencode(name)) in (255, 251)
+    model = MLP(2, [1], seed=1)
+    temp_names = []
+    replace = os.replace
+
+    def spy(src, dst):
+        temp_names.append(os.path.basename(src))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    path = model.save(tmp_path / name)
+    assert os.listdir(tmp_path) == [name]  # no temp file left
+    (temp,) = temp_names
+    assert temp.startswith(".") and temp.endswith(".tmp") and len(os.fsencode(temp)) <= 60
+    temp.encode("utf-8")  # cut at a character boundary: still valid text
+    assert _params(MLP(2, [1], seed=2).load(path)) == _params(model)
+
+
+def test_saved_files_follow_the_umask_and_an_overwritten_file_keeps_its_mode(tmp_path):
+    model = MLP(2, [1], seed=1)
+    old = os.umask(0o022)
+    try:
+        assert os.stat(model.save(tmp_path / "a.npz")).st_mode & 0o777 == 0o644
+        os.umask(0o007)
+        assert os.stat(model.save(tmp_path / "b.npz")).st_mode & 0o777 == 0o660
+        os.umask(0o077)
+        assert os.stat(model.save(tmp_path / "c.npz")).st_mode & 0o777 == 0o600
+        # overwriting keeps the file's own mode, whatever the umask
+        assert os.stat(model.save(tmp_path / "a.npz")).st_mode & 0o777 == 0o644
+        os.chmod(tmp_path / "b.npz", 0o640)
+        assert os.stat(model.save(tmp_path / "b.npz")).st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)
+    assert sorted(os.listdir(tmp_path)) == ["a.npz", "b.npz", "c.npz"]

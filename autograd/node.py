@@ -23,7 +23,7 @@ class Node:
     ``label``: an optional name shown by every report and picture.
     """
 
-    __slots__ = ("data", "grad", "children", "op", "_label", "__weakref__")
+    __slots__ = ("data", "grad", "children", "op", "_label", "_frozen")
 
     # Graph walks keep nodes in sets and dicts: identity semantics, always.
     # Subclasses must not redefine these (elementwise comparisons get other names).
@@ -42,6 +42,28 @@ class Node:
         if not isinstance(value, str):
             raise TypeError(f"label must be a str, got {type(value).__name__}: {value!r}")
         self._label = value
+
+    @property
+    def frozen(self) -> bool:
+        """True for a parameter that training leaves unchanged (``nn.freeze``).
+
+        Not ``requires_grad=False``: that makes a constant, which backward sends no
+        gradient and a module does not count as a parameter (nor saves). A frozen
+        parameter stays a variable: backward fills its grad (reports show it) and
+        passes gradients on through the ops that use it, as for any parameter; the
+        engine never reads this flag, optimizers do. It lives on the node, so
+        copy.deepcopy and pickle keep it."""
+        try:
+            return self._frozen
+        except AttributeError:  # never set: not frozen
+            return False
+
+    @frozen.setter
+    def frozen(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"frozen must be True or False, got {type(value).__name__}: "
+                            f"{value!r}")
+        self._frozen = value
 
     @property
     def is_leaf(self) -> bool:

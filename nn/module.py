@@ -16,7 +16,6 @@ import errno
 import os
 import secrets
 import stat
-import weakref
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Union
 
@@ -25,29 +24,30 @@ import numpy as np
 from autograd import Node
 
 # --- frozen (untrained) parameters ---------------------------------------------------
-# Nodes have fixed slots, so "frozen" cannot be an attribute of the parameter. It
-# lives here, keyed by id with a weak reference (a freed parameter leaves the set
-# by itself, and a new object reusing the id is not mistaken for it).
-_FROZEN: "weakref.WeakValueDictionary[int, Node]" = weakref.WeakValueDictionary()
-
+# Frozen is a flag of the parameter itself (Node.frozen), so a deep copy or a
+# pickled model keeps it.
 
 def freeze(*params: Node) -> None:
     """Mark parameters as frozen: optimizers leave them unchanged (their grads are
     still computed, so a report can show them)."""
-    for p in params:
-        if not isinstance(p, Node):
-            raise TypeError(f"freeze(): expected a Value or Tensor parameter, got {type(p).__name__}")
-        _FROZEN[id(p)] = p
+    for p in _nodes(params, "freeze"):
+        p.frozen = True
 
 
 def unfreeze(*params: Node) -> None:
-    for p in params:
-        if _FROZEN.get(id(p)) is p:
-            del _FROZEN[id(p)]
+    for p in _nodes(params, "unfreeze"):
+        p.frozen = False
 
 
 def is_frozen(p: Node) -> bool:
-    return _FROZEN.get(id(p)) is p
+    return isinstance(p, Node) and p.frozen
+
+
+def _nodes(params: tuple, who: str) -> tuple:
+    for p in params:
+        if not isinstance(p, Node):
+            raise TypeError(f"{who}(): expected a Value or Tensor parameter, got {type(p).__name__}")
+    return params
 
 
 def _is_parameter(x: Any) -> bool:

@@ -1,13 +1,15 @@
 """Module, Neuron, Layer, MLP: parameters, names, sharing, freezing, init, save/load."""
+import copy
 import math
 import os
+import pickle
 import zipfile
 
 import numpy as np
 import pytest
 
 from autograd import Value
-from nn import MLP, Layer, Module, Neuron, freeze, is_frozen, unfreeze
+from nn import MLP, SGD, Layer, Module, Neuron, TensorMLP, freeze, is_frozen, unfreeze
 from nn.layers import softmax
 
 
@@ -73,6 +75,62 @@ def test_freeze_by_label_and_module_and_weak_registry():
     freeze(v)
     unfreeze(v)
     assert not is_frozen(v)
+
+
+def _sgd_step(model, x, lr=0.5):
+    model.zero_grad()
+    out = model(x)
+    (out.sum() if model.batched else out[0]).backward()
+    SGD(model, lr=lr).step()
+
+
+def test_frozen_flags_survive_deepcopy_and_pickle():
+    # the issue's 2-3-1 MLP with two frozen parameters: 11 of 13 trainable, in every copy
+    model = MLP(2, [3, 1], "tanh", seed=0)
+    model.freeze("layers.0.neurons.1.w.0", "layers.1.neurons.0.b")
+    frozen = ["layers.0.neurons.1.w.0", "layers.1.neurons.0.b"]
+    assert len(model.parameters()) == 13 and len(model.trainable_parameters()) == 11
+    for copied in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert len(copied.trainable_parameters()) == 11
+        assert [n for n, p in copied.named_parameters() if is_frozen(p)] == frozen
+        assert not set(map(id, copied.parameters())) & set(map(id, model.parameters()))
+        # the copy trains as the original would: frozen entries stay, the rest move by -lr*grad
+        before = {n: p.data for n, p in copied.named_parameters()}
+        _sgd_step(copied, [0.5, -1.0])
+        for n, p in copied.named_parameters():
+            assert p.grad != 0.0  # a frozen parameter's grad is computed too
+            expected = before[n] if n in frozen else before[n] - 0.5 * p.grad
+            assert p.data == expected
+        copied.unfreeze()  # the copy's flags are its own
+        assert len(copied.trainable_parameters()) == 13
+        assert len(model.trainable_parameters()) == 11
+    tensor_model = TensorMLP(2, [3, 1], seed=0)
+    tensor_model.freeze("b1")
+    copied = copy.deepcopy(tensor_model)
+    assert [p.label for p in copied.parameters() if p.frozen] == ["b1"]
+    b1 = copied.layers[0].b.data.copy()
+    _sgd_step(copied, np.array([[0.5, -1.0], [1.0, 2.0]]))
+    np.testing.assert_array_equal(copied.layers[0].b.data, b1)
+    assert copied.layers[0].b.grad.any()
+
+
+def test_a_frozen_parameter_is_a_variable_not_a_constant():
+    """Freezing changes what the optimizer does, nothing in backward: every grad,
+    the frozen parameters' own and those of what lies below them, is what the
+    unfrozen model gets; and a frozen parameter is still listed and saved."""
+    x = [0.5, -1.0]
+    free = MLP(2, [3, 1], "tanh", seed=3)
+    frozen = copy.deepcopy(free).freeze("layers.1.neurons.0.w.0", "layers.1.neurons.0.w.1",
+                                        "layers.1.neurons.0.w.2")
+    for model in (free, frozen):
+        model(x)[0].backward()
+    assert [p.grad for p in frozen.parameters()] == [p.grad for p in free.parameters()]
+    assert all(p.grad != 0.0 for p in frozen.parameters())
+    assert list(frozen.state_dict()) == list(free.state_dict())  # 13 names, frozen ones too
+    with pytest.raises(TypeError, match="frozen must be True or False, got int: 1"):
+        frozen.parameters()[0].frozen = 1
+    with pytest.raises(TypeError, match=r"unfreeze\(\): expected a Value or Tensor parameter, got str"):
+        unfreeze("w1")
 
 
 def test_train_bias_false_freezes_layer_biases():

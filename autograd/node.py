@@ -105,7 +105,7 @@ class Node:
             if name is not None:
                 result = NotImplemented
                 if isinstance(a, Node):
-                    result = getattr(type(a), f"__{name}__", _none)(a, b)
+                    result = getattr(type(a), f"__{name}__", _not_implemented)(a, b)
                 reflected = getattr(type(b), f"__r{name}__", None)
                 if result is NotImplemented and isinstance(b, Node) and reflected:
                     result = reflected(b, a)
@@ -235,7 +235,7 @@ _INSTEAD = {
 _NOT_MATHS = {"backward", "named", "item", "numpy", "detach"}
 
 
-def _none(*args: Any) -> Any:
+def _not_implemented(*args: Any) -> Any:
     return NotImplemented
 
 

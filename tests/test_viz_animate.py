@@ -170,6 +170,13 @@ READ_STEPPER = """root => {
       boxes[t[0].textContent] = [grad.textContent, grad.getAttribute("class") || ""];
   });
   const pic = root.querySelector(".pic").getBoundingClientRect();
+  const side = root.querySelector(".side").getBoundingClientRect();
+  const row = root.querySelector(".side tr.now"), now = row && row.getBoundingClientRect();
+  const svg = root.querySelector("svg");
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const sizes = Array.from(svg.querySelectorAll("text"))
+    .filter(t => t.textContent.startsWith("grad "))
+    .map(t => parseFloat(t.getAttribute("font-size")) * scale);
   return {
     count: root.querySelector(".count").textContent,
     explain: root.querySelector(".explain").innerText,
@@ -181,6 +188,9 @@ READ_STEPPER = """root => {
     play: root.querySelector("[data-act=play]").textContent,
     red: Array.from(root.querySelectorAll("svg .cr-edge")).map(g => g.id),
     pic: [pic.left, pic.top, pic.right, pic.bottom],
+    // the current row inside the table's scrolled view
+    nowInView: !now || (now.top >= side.top - 0.5 && now.bottom <= side.bottom + 0.5),
+    gradPx: Math.min(...sizes),  // the grads' font size as shown, in px
   };
 }"""
 
@@ -197,6 +207,7 @@ def assert_shows(stepper, view: dict, data: dict, k: int) -> dict:
     seen = read(stepper)
     assert seen["count"] == view["count"] and seen["slider"] == str(k)
     assert seen["table"] == view["table"]
+    assert seen["nowInView"], f"step {k}: the current row is scrolled out of the table"
     if view["explain"] is None:
         assert seen["explain"].startswith("Start: the seed ∂")
         assert seen["red"] == []
@@ -215,6 +226,17 @@ def assert_shows(stepper, view: dict, data: dict, k: int) -> dict:
         else:
             assert (text, cls) == ("grad ?", "cr-pending"), name
     return seen
+
+
+def assert_in_view(stepper, step: dict, seen: dict) -> None:
+    """The node receiving the gradient and the one it comes from are inside the picture's
+    scrolled view, and the picture inside the window."""
+    left, top, right, bottom = seen["pic"]
+    for end in ("child", "parent"):
+        box = stepper.locator(f'[id="{step[end]}"]').evaluate(RECT)
+        assert left <= box[0] and box[2] <= right and top <= box[1] and box[3] <= bottom, (
+            f"{seen['count']}: the {end} {step[end]} is out of view")
+    assert bottom <= stepper.page.viewport_size["height"]
 
 
 def open_stepper(page, html: str, tmp_path, *, clock: bool = False):
@@ -330,11 +352,9 @@ def test_the_232_page_shows_the_engines_grads_at_every_step(browser_page, tmp_pa
         if k:
             page.keyboard.press("ArrowRight")
         seen = assert_shows(stepper, views[k], data, k)
-        if k:  # the node receiving the gradient is in view, in the scrolled picture
-            box = stepper.locator(f'[id="{data["steps"][k - 1]["child"]}"]').evaluate(RECT)
-            left, top, right, bottom = seen["pic"]
-            assert left <= box[0] and box[2] <= right and top <= box[1] and box[3] <= bottom, k
-            assert bottom <= 768  # and the picture in the window
+        assert seen["gradPx"] >= 12  # full size, readable from the back of the room
+        if k:  # the nodes at both ends of the red edge are in view, in the scrolled picture
+            assert_in_view(stepper, data["steps"][k - 1], seen)
         if k == w7:  # the slides' dE_total/dw7 = out_h1 × δ_o1
             assert "w7.grad: 0.000000 → 0.078064" in seen["explain"]
             assert f"= {format_number(n['out_h1'].data)} × " in seen["explain"]
@@ -347,6 +367,7 @@ def test_the_232_page_shows_the_engines_grads_at_every_step(browser_page, tmp_pa
     assert wide > 1.5 * frame
     stepper.locator(".fitbox").check()
     assert pic.evaluate(scroll)[0] <= frame
+    assert read(stepper)["gradPx"] < 6  # the overview: too small to read, as it says
     assert stepper.locator("svg").bounding_box()["width"] <= frame + 1
     screenshot(page, f"animate_232_step{N:02d}_fit_width")
     stepper.locator(".fitbox").uncheck()

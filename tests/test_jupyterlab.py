@@ -26,6 +26,7 @@ from nn.layers import MLP
 from nn.train import fit
 from test_viz_animate import RECT, assert_in_view, assert_shows, engine_views, read
 from test_viz_graph import net232
+import viz.live
 from viz import style
 
 XOR = ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [[0.0], [1.0], [1.0], [0.0]])
@@ -232,4 +233,7 @@ def test_the_live_view_trains_inside_jupyterlab(lab_page):
     for element in (network, picture):  # side by side, within the window
         box = element.evaluate(RECT)
         assert 0 <= box[0] and box[2] <= PROJECTOR["width"]
+    # shrunk to fit beside the network in the notebook, the plots' ticks stay readable
+    shown = picture.evaluate("i => i.getBoundingClientRect().width / i.naturalWidth")
+    assert viz.live.TICK_PT * viz.live.DPI / 72 * shown >= 9
     screenshot(page, "jupyterlab_live_view")

@@ -78,7 +78,7 @@ def jupyter_lab(tmp_path_factory):
            if not k.startswith(("JUPYTER", "IPYTHON"))}  # none of the user's settings
     dirs = {k: home / k.lower() for k in (
         "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR",
-        "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR")}
+        "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR", "MPLCONFIGDIR")}
     env.update({k: str(v) for k, v in dirs.items()})
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     # no news or update toasts over the notebook (and no requests to fetch them)

@@ -39,6 +39,9 @@ from .network import (ACTIVATION_SYMBOLS, MAX_LABELLED_WEIGHTS, _network_digraph
 # More nodes than this in one column (inputs or a layer): the compact picture.
 COMPACT_COLUMN = 10
 DPI = 80  # the figure's pixels per inch: its PNG is shown at that size (1:1)
+# The plots' smallest text (ticks, legend), in points; labels and titles a little larger.
+# Read on a projector, and shrunk when the notebook is narrower than network and plots.
+TICK_PT = 10
 
 
 def batch_activations(model: Any, batch: Any, limit: int = 32) -> Optional[list[np.ndarray]]:
@@ -305,7 +308,7 @@ class LiveTrainingView:
             self._val_line.set_data(*zip(*self.val_points))
             if not self._val_shown:
                 self._val_line.set_label("validation")
-                ax.legend(fontsize=8, loc="upper right")
+                ax.legend(fontsize=TICK_PT, loc="upper right")
                 self._val_shown = True
         ax.relim()
         ax.autoscale_view()
@@ -349,11 +352,11 @@ class LiveTrainingView:
         (self._val_line,) = ax.plot([], [], "o-", color=style.LOCAL, ms=3, lw=1,
                                     label="_nolegend_")
         self._val_shown = False
-        ax.set_xlabel("step", fontsize=9)
-        ax.set_title("loss", fontsize=10)
-        ax.tick_params(labelsize=8)
+        ax.set_xlabel("step", fontsize=TICK_PT + 1)
+        ax.set_title("loss", fontsize=TICK_PT + 2)
+        ax.tick_params(labelsize=TICK_PT)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper right")
+        ax.legend(fontsize=TICK_PT, loc="upper right")
         self._image = None
         if ax_act is not None:
             self._image = ax_act.imshow(joined, aspect="auto", cmap="viridis",
@@ -364,12 +367,12 @@ class LiveTrainingView:
                 ax_act.axvline(x - 0.5, color="white", lw=2)
             ax_act.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax_act.yaxis.set_major_locator(MaxNLocator(integer=True))
-            ax_act.set_xlabel("neurons, layer by layer", fontsize=9)
-            ax_act.set_ylabel("sample", fontsize=9)
-            ax_act.set_title("activations on this batch", fontsize=10)
-            ax_act.tick_params(labelsize=8)
+            ax_act.set_xlabel("neurons, layer by layer", fontsize=TICK_PT + 1)
+            ax_act.set_ylabel("sample", fontsize=TICK_PT + 1)
+            ax_act.set_title("activations on this batch", fontsize=TICK_PT + 2)
+            ax_act.tick_params(labelsize=TICK_PT)
             cbar = fig.colorbar(self._image, ax=ax_act, fraction=0.05, pad=0.02)
-            cbar.ax.tick_params(labelsize=8)
+            cbar.ax.tick_params(labelsize=TICK_PT)
         self._fig, self._ax = fig, ax
 
 

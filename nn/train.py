@@ -183,7 +183,9 @@ class TrainState:
     batch_targets: Any
 
 
-def _in_notebook() -> bool:
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (not a terminal IPython). Does not import
+    IPython: if nothing has imported it, this is no notebook."""
     shell = sys.modules.get("IPython")
     if shell is None:
         return False
@@ -196,7 +198,7 @@ def _in_notebook() -> bool:
 
 def _progress_bar(total: int, progress: Optional[bool]):
     """tqdm over the epochs 1..total; quiet unless stderr is a terminal or we run in a notebook."""
-    notebook = _in_notebook()
+    notebook = in_notebook()
     enabled = progress if progress is not None else (notebook or sys.stderr.isatty())
     if notebook and importlib.util.find_spec("ipywidgets") is not None:
         from tqdm.auto import tqdm  # a widget bar; without ipywidgets tqdm.auto only warns

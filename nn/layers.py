@@ -25,6 +25,8 @@ He through ReLU layers, whose half switched off would otherwise halve it.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from itertools import accumulate
 from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
@@ -85,11 +87,23 @@ def make_rng(rng: Optional[np.random.Generator], seed: object, where: str) -> np
     return np.random.default_rng(seed)
 
 
+@dataclass(frozen=True)
+class PlannedLayer:
+    """One layer as an MLP constructor (scalar ``MLP``, batched ``TensorMLP``) plans it."""
+
+    index: int  # position, from 0
+    nin: int
+    nout: int
+    activation: str
+    weights_before: int  # how many weights the earlier layers have (w numbering goes on)
+
+
 def layer_plan(nin: int, nouts: Sequence[int], activation: Union[str, Sequence[str]],
                output_activation: Optional[str], init: str, weight_scale: float,
-               where: str) -> tuple[list[int], list[str]]:
-    """Checked layer sizes [nin, *nouts] and one activation per layer, for the
-    MLP constructors (scalar and batched)."""
+               where: str) -> list[PlannedLayer]:
+    """The layers of an MLP constructor's network, its arguments checked: sizes
+    ``nin -> nouts[0] -> nouts[1] ...``, one activation per layer (``activation``
+    for all, or one each; ``output_activation`` overrides the last)."""
     nin = check_size(nin, "nin (the number of inputs)", where)
     if isinstance(nouts, (str, bytes)) or not isinstance(nouts, (Sequence, np.ndarray)):
         raise TypeError(f"{where}: nouts must be a list of layer sizes (e.g. [3, 2]), "
@@ -107,7 +121,21 @@ def layer_plan(nin: int, nouts: Sequence[int], activation: Union[str, Sequence[s
         raise ValueError(f"{where}: {len(acts)} activations for {len(nouts)} layers")
     if output_activation is not None:
         acts[-1] = output_activation
-    return [nin, *nouts], acts
+    sizes = [nin, *nouts]
+    before = [0, *accumulate(a * b for a, b in zip(sizes, sizes[1:]))]
+    return [PlannedLayer(l, sizes[l], sizes[l + 1], acts[l], before[l]) for l in range(len(nouts))]
+
+
+def check_input_names(names: object, nin: int, where: str) -> list[str]:
+    """The names of a network's ``nin`` inputs: ``names`` checked, or x1, x2, ..."""
+    if names is None:
+        return naming.input_names(nin)
+    if isinstance(names, str) or not isinstance(names, (Sequence, np.ndarray)) \
+            or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"{where}: input_names must be a list of {nin} strings, got {names!r}")
+    if len(names) != nin:
+        raise ValueError(f"{where}: {len(names)} input names for {nin} inputs")
+    return [str(n) for n in names]
 
 
 def init_weights(rng: np.random.Generator, shape: Union[int, tuple], nin: int, nout: int,
@@ -489,20 +517,15 @@ class MLP(Module):
         seed: Optional[int] = None,
         input_names: Optional[Sequence[str]] = None,
     ) -> None:
-        sizes, acts = layer_plan(nin, nouts, activation, output_activation, init,
-                                 weight_scale, "MLP")
-        nin, nouts = sizes[0], sizes[1:]
+        plan = layer_plan(nin, nouts, activation, output_activation, init, weight_scale, "MLP")
         rng = make_rng(None, seed, "MLP")
-        layers = []
-        w_count = 0
-        for l, (a, b) in enumerate(zip(sizes, sizes[1:])):
-            names = naming.neuron_names(l, len(nouts), b)
-            wnames = naming.weight_names(a, b, before=w_count)
-            w_count += a * b
-            layers.append(Layer(a, b, acts[l], bias=bias, neuron_names=names,
-                                weight_names=wnames, bias_names=naming.shared_bias(l), init=init,
-                                weight_scale=weight_scale, rng=rng))
-        self._setup(layers, input_names, nin)
+        layers = [Layer(p.nin, p.nout, p.activation, bias=bias,
+                        neuron_names=naming.neuron_names(p.index, len(plan), p.nout),
+                        weight_names=naming.weight_names(p.nin, p.nout, before=p.weights_before),
+                        bias_names=naming.shared_bias(p.index), init=init,
+                        weight_scale=weight_scale, rng=rng)
+                  for p in plan]
+        self._setup(layers, input_names, plan[0].nin)
 
     @classmethod
     def from_layers(cls, layers: Sequence[Layer], input_names: Optional[Sequence[str]] = None) -> "MLP":
@@ -522,8 +545,7 @@ class MLP(Module):
     def _setup(self, layers: list[Layer], input_names: Optional[Sequence[str]], nin: int) -> None:
         self.layers = layers
         self._nin = nin
-        self._input_names = (_names(input_names, nin, "input names", "inputs", "MLP")
-                             if input_names is not None else naming.input_names(nin))
+        self._input_names = check_input_names(input_names, nin, "MLP")
 
     @property
     def nin(self) -> int:

@@ -382,14 +382,12 @@ def fit(
     try:
         for epoch in bar:  # 1, 2, ..., epochs
             _train_epoch(run, epoch, history)
+            if _validate(run, epoch, history, stopping):
+                history.stopped_early = True
+                break
             postfix = {"loss": f"{history.loss[-1]:.6f}"}
-            if run.validation is not None:
-                val = _evaluate(run.model, *run.validation, run.loss_fn)
-                history.val_loss.append(val)
-                postfix["val"] = f"{val:.6f}"
-                if stopping.should_stop(val, epoch, run.model, history):
-                    history.stopped_early = True
-                    break
+            if history.val_loss:
+                postfix["val"] = f"{history.val_loss[-1]:.6f}"
             bar.set_postfix(postfix, refresh=False)
     finally:
         bar.close()
@@ -497,6 +495,16 @@ def _train_step(run: _Run, epoch: int, idx: list[int], history: History) -> floa
                                 history.val_loss[-1] if history.val_loss else None,
                                 history, xb, yb))
     return loss
+
+
+def _validate(run: _Run, epoch: int, history: History, stopping: "_EarlyStopping") -> bool:
+    """The validation loss after epoch ``epoch``, into ``history`` (if there is
+    validation data); True when early stopping says to stop here."""
+    if run.validation is None:
+        return False
+    val = _evaluate(run.model, *run.validation, run.loss_fn)
+    history.val_loss.append(val)
+    return stopping.should_stop(val, epoch, run.model, history)
 
 
 class _EarlyStopping:

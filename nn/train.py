@@ -422,7 +422,7 @@ class _Run:
     def checked(cls, model: Any, X: Any, Y: Any, *, loss: Any, optimizer: Any, epochs: Any,
                 batch_size: Any, validation: Any, patience: Any, callback: Any, progress: Any,
                 seed: Any, convention: str, record: str) -> "_Run":
-        """fit's arguments checked, in the order fit names them in its errors."""
+        """fit's arguments, checked one by one (the first bad one raises)."""
         _check_model(model, convention)
         if record not in RECORDS:
             raise ValueError(f"fit(): unknown record {record!r} (choose from {', '.join(RECORDS)})")

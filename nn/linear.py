@@ -20,8 +20,8 @@ import numpy as np
 
 from autograd import Tensor
 
-from .layers import (ELEMENTWISE, check_activation, check_init, check_size, init_biases,
-                     init_weights, layer_plan, make_rng)
+from .layers import (ELEMENTWISE, check_activation, check_init, check_input_names, check_size,
+                     init_biases, init_weights, layer_plan, make_rng)
 from . import naming
 from .module import Module, freeze
 
@@ -175,13 +175,13 @@ class TensorMLP(Module):
         seed: Optional[int] = None,
         input_names: Optional[Sequence[str]] = None,
     ) -> None:
-        sizes, acts = layer_plan(nin, nouts, activation, output_activation, init,
-                                 weight_scale, "TensorMLP")
+        plan = layer_plan(nin, nouts, activation, output_activation, init, weight_scale,
+                          "TensorMLP")
         rng = make_rng(None, seed, "TensorMLP")
-        self.layers = [Linear(a, b, act, bias=bias, index=k + 1, init=init,
-                              weight_scale=weight_scale, rng=rng)
-                       for k, (a, b, act) in enumerate(zip(sizes, sizes[1:], acts))]
-        self._input_names = _input_names(input_names, nin)
+        self.layers = [Linear(p.nin, p.nout, p.activation, bias=bias, index=p.index + 1,
+                              init=init, weight_scale=weight_scale, rng=rng)
+                       for p in plan]
+        self._input_names = check_input_names(input_names, plan[0].nin, "TensorMLP")
 
     @classmethod
     def from_layers(cls, layers: Sequence[Linear],
@@ -196,7 +196,7 @@ class TensorMLP(Module):
                                  f"{prev.nout} neurons")
         model = cls.__new__(cls)
         model.layers = layers
-        model._input_names = _input_names(input_names, layers[0].nin)
+        model._input_names = check_input_names(input_names, layers[0].nin, "TensorMLP")
         return model
 
     @property
@@ -225,13 +225,3 @@ class TensorMLP(Module):
     def extra_repr(self) -> str:
         return "-".join(str(n) for n in [self.nin] + [layer.nout for layer in self.layers])
 
-
-def _input_names(names: Optional[Sequence[str]], nin: int) -> list[str]:
-    if names is None:
-        return naming.input_names(nin)
-    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
-        raise TypeError(f"TensorMLP: input_names must be a list of {nin} strings, got {names!r}")
-    names = list(names)
-    if len(names) != nin:
-        raise ValueError(f"TensorMLP: {len(names)} input names for {nin} inputs")
-    return names

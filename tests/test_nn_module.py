@@ -10,7 +10,7 @@ import pytest
 
 from autograd import Value
 from nn import MLP, SGD, Layer, Module, Neuron, TensorMLP, freeze, is_frozen, unfreeze
-from nn.layers import softmax
+from nn.layers import bias_plan, softmax
 
 
 def slide_net() -> MLP:
@@ -559,3 +559,47 @@ def test_saved_files_follow_the_umask_and_an_overwritten_file_keeps_its_mode(tmp
     finally:
         os.umask(old)
     assert sorted(os.listdir(tmp_path)) == ["a.npz", "b.npz", "c.npz"]
+
+
+def test_layer_bias_forms_draw_in_the_documented_order():
+    """bias_plan's table: True draws each neuron's bias right after its weights,
+    "shared" draws the layer's one bias before any weight."""
+    bound = 1 / math.sqrt(2)  # uniform init, 2 inputs
+    draws = np.random.default_rng(5).uniform(-bound, bound, 9)
+    own = Layer(2, 3, bias=True, seed=5)
+    assert [[*(w.data for w in n.w), n.b.data] for n in own.neurons] == draws.reshape(3, 3).tolist()
+    shared = Layer(2, 3, bias="shared", seed=5)
+    assert shared.b.data == draws[0]
+    assert [[w.data for w in n.w] for n in shared.neurons] == draws[1:7].reshape(3, 2).tolist()
+    assert all(n.b is shared.b for n in shared.neurons)
+
+
+@pytest.mark.parametrize("bias, shared, own", [
+    (True, None, [True, True, True]),
+    (False, None, [None, None, None]),
+    (None, None, [None, None, None]),
+    (0.35, 0.35, None),
+    ([0.1, 0.2, 0.3], None, [0.1, 0.2, 0.3]),
+    ((1, 2, 3), None, [1.0, 2.0, 3.0]),
+    (np.array([0.5, -0.5, 2.0]), None, [0.5, -0.5, 2.0]),
+    (np.float64(-1.5), -1.5, None),
+])
+def test_bias_plan_reads_each_form(bias, shared, own):
+    plan_shared, plan_own = bias_plan(bias, 2, 3, "uniform", np.random.default_rng(0), "b1")
+    if shared is None:
+        assert plan_shared is None and plan_own == own
+    else:
+        assert plan_shared.data == shared and plan_shared.label == "b1"
+        assert all(b is plan_shared for b in plan_own) and len(plan_own) == 3
+
+
+@pytest.mark.parametrize("cls", [MLP, TensorMLP])
+def test_both_mlps_check_input_names_alike(cls):
+    name = cls.__name__
+    assert cls(2, [1], seed=0, input_names=np.array(["temp", "wind"])).input_names == ["temp", "wind"]
+    with pytest.raises(TypeError, match=rf"^{name}: input_names must be a list of 2 strings, got 5$"):
+        cls(2, [1], input_names=5)
+    with pytest.raises(TypeError, match=rf"^{name}: input_names must be a list of 2 strings"):
+        cls(2, [1], input_names=["a", 2])
+    with pytest.raises(ValueError, match=rf"^{name}: 3 input names for 2 inputs$"):
+        cls(2, [1], input_names=["a", "b", "c"])

@@ -31,6 +31,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from autograd import no_grad
+from nn.train import in_notebook
 
 from . import style
 from .network import (ACTIVATION_SYMBOLS, MAX_LABELLED_WEIGHTS, _network_digraph, _neuron_attrs,
@@ -82,15 +83,6 @@ def fit_svg(svg: str, max_width: float, max_height: float) -> tuple[str, int, in
     return head + svg[head_end:], w, h
 
 
-def _in_notebook() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    ip = get_ipython()
-    return ip is not None and type(ip).__name__ == "ZMQInteractiveShell"
-
-
 def _read_network(model: Any) -> Optional[tuple[list[str], list[Any]]]:
     """(input names, layers) as ``viz.network`` reads them, or None."""
     try:
@@ -138,7 +130,7 @@ class LiveTrainingView:
         self.digits = digits
         self.max_height = max_height
         self.compact = compact
-        self.display = _in_notebook() if display is None else display
+        self.display = in_notebook() if display is None else display
         self.steps: list[int] = []
         self.losses: list[float] = []
         self.val_points: list[tuple[int, float]] = []

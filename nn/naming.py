@@ -89,3 +89,9 @@ def weight_matrix(layer: str) -> str:
 def bias_vector(layer: str) -> str:
     """A batched layer's biases as one vector: ``b1``."""
     return f"b{layer}"
+
+
+def reading_order(name: str) -> tuple:
+    """A sort key that reads names as the slides list them: ``w2`` before ``w10``,
+    ``h1_2`` before ``h1_10`` (numbers compared as numbers)."""
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))

@@ -26,3 +26,8 @@ def test_own_biases_are_named_after_their_neuron():
     hidden = MLP(2, [3, 2], seed=0).layers[0]
     assert [b.label for b in hidden.biases()] == [naming.own_bias(n) for n in ("h1", "h2", "h3")] == [
         "b_h1", "b_h2", "b_h3"]
+
+
+def test_names_sort_as_the_slides_list_them():
+    assert sorted(["w10", "w2", "w1", "h1_10", "h1_2"], key=naming.reading_order) == [
+        "h1_2", "h1_10", "w1", "w2", "w10"]

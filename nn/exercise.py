@@ -686,8 +686,11 @@ class Run:
                 if spec.loss == "cross_entropy":
                     self._check_probabilities(layer_outputs[-1], k)
                 loss = loss_fn(layer_outputs[-1], spec.targets)
-                if not all(math.isfinite(n.data) for n in (loss, *layer_outputs[-1])):
-                    raise SolveError(self._overflow(loss, layer_outputs[-1], k))
+                # every value of the pass, the weights included: an overflow anywhere (a net
+                # value a sigmoid flattens back to 1, an update gone to inf) is refused
+                graph = topological_order([loss, *layer_outputs[-1]])
+                if not all(math.isfinite(n.data) for n in graph):
+                    raise SolveError(self._overflow(graph, loss, k))
                 if k in wanted:
                     self.snapshots[k] = Snapshot(k, self._named_values(loss, layer_outputs[-1]))
                 if k == 0:
@@ -701,10 +704,12 @@ class Run:
                 if k == 0:
                     order = spec.parameter_names()
                     self.gradients = {n: float(self.params[n].grad) for n in order}
-                    bad = [n for n in order if not math.isfinite(self.gradients[n])]
-                    if bad:
+                    # every gradient the report shows: the weights' and the named nodes'
+                    grads = {**self.gradients, **{n: float(v.grad) for n, v in self.nodes.items()}}
+                    bad = next((n for n, g in grads.items() if not math.isfinite(g)), None)
+                    if bad is not None:
                         raise SolveError(f"the backward pass overflows the floats (largest about "
-                                         f"1.8e308): dE_total/d{bad[0]} = {self.gradients[bad[0]]}; "
+                                         f"1.8e308): dE_total/d{bad} = {grads[bad]}; "
                                          "use smaller weights or inputs")
                     self.updated = {n: self.params[n].data for n in order}
                     self.local_grads = {id(n): n.grad for n in self.nodes.values()}
@@ -734,17 +739,18 @@ class Run:
                     f"{o.data:g}: the {self.spec.layers[-1].activation} of net_{name} = {net.data:g} "
                     f"rounds to 0 in floating point, and log(0) = -infinity; {self._remedy(k)}")
 
-    def _overflow(self, loss: Node, outputs: list[Node], k: int) -> str:
-        """Name the first named value of the forward pass that is not a number."""
-        first = next((n for n in topological_order(loss) if n.label and not math.isfinite(n.data)),
-                     None)
-        if first is None:
-            first = next(o for name, o in zip(self.spec.outputs, outputs) if not math.isfinite(o.data))
+    def _overflow(self, graph: list[Node], loss: Node, k: int) -> str:
+        """Name the first named value of the pass (children before parents)
+        that is not a number: a weight the updates sent past the floats, or a
+        value of the forward pass."""
+        first = next((n for n in graph if n.label and not math.isfinite(n.data)), None)
+        if first is None:  # pragma: no cover - every op's result feeds a named node
+            return f"{self._when(k)}the forward pass overflows the floats; {self._remedy(k)}"
         where = f"{first.label} = {first.data}"
-        if first is not loss:
+        if first is not loss and not math.isfinite(loss.data):
             where += f", and so E_total = {loss.data}"
-        return (f"{self._when(k)}the forward pass overflows the floats (largest about 1.8e308): "
-                f"{where}; {self._remedy(k)}")
+        what = "the updates overflow" if first.label in self.params else "the forward pass overflows"
+        return f"{self._when(k)}{what} the floats (largest about 1.8e308): {where}; {self._remedy(k)}"
 
     def _named_nodes(self, loss: Node, outputs: list[Node]) -> dict[str, Node]:
         nodes: dict[str, Node] = {}
@@ -805,7 +811,7 @@ class Run:
         top, bottom = self.nodes[a], self.nodes[b]
         if top is bottom:
             return 1.0
-        return self._sweep(a).get(id(bottom), 0.0)
+        return _finite(self._sweep(a).get(id(bottom), 0.0), f"d{a}/d{b}")
 
     def _sweep(self, a: str) -> dict[int, float]:
         """d a / d every node under a, in one sweep down the trace's edges
@@ -834,13 +840,22 @@ class Run:
         elif q.kind == "updated":
             v = self.updated[q.a] if q.a in self.params else self.nodes[q.a].data
         elif q.kind == "change":
-            v = self.updated[q.a] - self.initial[q.a]
+            v = _finite(self.updated[q.a] - self.initial[q.a], f"Δ{q.a}")
         else:
             snap = self.snapshots.get(q.k)
             if snap is None:
                 raise KeyError(f"no snapshot after {q.k} updates (solve with snapshots=({q.k},))")
             v = snap.values[q.a]
         return q.sign * v
+
+
+def _finite(value: float, name: str) -> float:
+    """A figure the report derives from the engine's (a product of path
+    factors, a change) that can overflow where the engine's did not."""
+    if not math.isfinite(value):
+        raise SolveError(f"{name} = {value}: past the floats (largest about 1.8e308); use smaller "
+                         "weights, inputs or learning_rate")
+    return value
 
 
 def needed_updates(spec: Spec, after: Optional[list[int]] = None) -> tuple[int, ...]:

@@ -187,7 +187,10 @@ def _pictures(args: argparse.Namespace, spec: Any, solution: Any) -> list[str]:
             written.append(str(page))
     except BaseException:
         for path in {*written, *new}:
-            Path(path).unlink(missing_ok=True)
+            try:
+                Path(path).unlink(missing_ok=True)
+            except OSError:  # the error being raised says more than this one
+                pass
         raise
     lines = [_one_line(f"wrote {path}") for path in written]
     if lines and note:

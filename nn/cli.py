@@ -96,8 +96,9 @@ def _parse_after(text: Optional[str]) -> Optional[list[int]]:
         part = part.strip()
         # isdecimal, not isdigit: int() reads ١٢ and １２ but not ²
         if not part.isdecimal() or len(part) > len(str(MAX_UPDATES)) or int(part) > MAX_UPDATES:
+            shown = text if len(text) <= 40 else text[:37] + "..."
             raise SpecError("--after", f"expected update counts like 9,100,1000 (each 0..{MAX_UPDATES}), "
-                                       f"got {text!r}")
+                                       f"got {shown!r}")
         counts.append(int(part))
     return counts
 

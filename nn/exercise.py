@@ -3,7 +3,7 @@ the engine under both update conventions, with every figure a worked solution
 shows (forward values, chain-rule factors from the engine's backward trace,
 updates, values after K updates) and a check of printed figures.
 
-The spec format (``chainrule bp --preset bp232 --print-spec`` prints one)::
+The spec format, a UTF-8 TOML file (``chainrule bp --preset bp232 --print-spec`` prints one)::
 
     name = "bp232"
     inputs = [5, 10]
@@ -31,7 +31,8 @@ The spec format (``chainrule bp --preset bp232 --print-spec`` prints one)::
     quantity = "w1+"
     note = "..."
 
-Quantities (in ``slide_check``, and in ``{...}`` or ``{...:digits}`` inside notes): a node's name
+Quantities (in ``slide_check``, and in ``{...}`` or ``{...:digits}``, at most 17 digits, inside
+notes): a node's name
 (``out_h1``: its value in the first forward pass), ``dA/dB`` (the derivative of A
 with respect to B, summed over every path, from the backward trace),
 ``w1+`` (after the first update), ``Δw1`` (the change), ``name@K`` (after K

@@ -27,7 +27,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from typing import Optional
 
@@ -45,8 +44,8 @@ _GENERIC = {style.FONT: "sans-serif", style.MONO: "monospace"}
 
 # Characters the Latin fonts (and graphviz-pure's bundled Arimo/Cousine/Tinos) lack: CJK
 # radicals, punctuation, kana, ideographs, Hangul, compatibility and full-width forms.
-_CJK = re.compile("[\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\ufe10-\ufe1f"
-                  "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]")
+_CJK = ("[\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\ufe10-\ufe1f"
+        "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]")
 
 # Where Windows and macOS keep a Simplified Chinese font when there is no fontconfig.
 _KNOWN_SYSTEM_FONTS = (
@@ -68,9 +67,14 @@ class CJKFont:
     source: str  # "system" or "package"
 
 
+@functools.lru_cache(maxsize=None)
+def _cjk_pattern() -> re.Pattern:
+    return re.compile(_CJK)  # compiled on first use: 4 ms that `import viz` need not pay
+
+
 def needs_cjk(text: str) -> bool:
     """Whether ``text`` has characters only a CJK font draws."""
-    return _CJK.search(text) is not None
+    return _cjk_pattern().search(text) is not None
 
 
 def css_families(font: str) -> str:
@@ -138,6 +142,8 @@ def cache_dir() -> pathlib.Path:
         base = pathlib.Path(os.environ.get("LOCALAPPDATA") or pathlib.Path.home() / "AppData/Local")
     else:
         base = pathlib.Path(os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache")
+    import tempfile
+
     user = f"-{os.getuid()}" if hasattr(os, "getuid") else ""
     for folder in (base / "chainrule", pathlib.Path(tempfile.gettempdir()) / f"chainrule{user}"):
         try:

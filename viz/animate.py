@@ -19,7 +19,7 @@ from typing import Iterator, Optional, Union
 from autograd import BackwardStep, topological_order, zero_grad
 from autograd.node import Node
 
-from . import style
+from . import fonts, style
 from .graph import GraphTooLargeError, _Graph, draw_graph, name_of
 from .render import writable_path
 
@@ -187,7 +187,7 @@ def _strip_xml_header(svg: str) -> str:
 
 
 _CSS = """
-#__UID__ { font-family: Arial, Helvetica, sans-serif; color: #1f2933; outline: none;
+#__UID__ { font-family: __SANS__; color: #1f2933; outline: none;
   border: 1px solid #e2e8f0; border-radius: 8px; padding: 10px 12px; max-width: 100%; }
 #__UID__:focus { border-color: #818cf8; }
 #__UID__ h3 { margin: 0 0 8px 0; font-size: 15px; }
@@ -199,7 +199,7 @@ _CSS = """
 #__UID__ .count { font-variant-numeric: tabular-nums; min-width: 110px; font-size: 14px; }
 #__UID__ .explain { margin: 8px 0; padding: 8px 10px; background: #f8fafc; border-radius: 6px;
   min-height: 58px; font-size: 14px; line-height: 1.6; }
-#__UID__ .mono { font-family: "Courier New", Courier, monospace; }
+#__UID__ .mono { font-family: __MONO__; }
 #__UID__ .grad { color: #c2410c; } #__UID__ .local { color: #1d4ed8; }
 #__UID__ .body { display: flex; gap: 12px; align-items: flex-start; }
 #__UID__ .pic { overflow: auto; flex: 1; border: 1px solid #f1f5f9; }
@@ -223,7 +223,7 @@ _CSS = """
 #__UID__ g.cr-op > ellipse { stroke: #dc2626; stroke-width: 3; }
 #__UID__ text.cr-pending { fill: #cbd5e1; }
 #__UID__ text.cr-partial { fill: #f59e0b; }
-"""
+""".replace("__SANS__", fonts.css_families(style.FONT)).replace("__MONO__", fonts.css_families(style.MONO))
 
 _TEMPLATE = """<div id="__UID__" class="chainrule-stepper" tabindex="0">
 <style>__CSS__</style>

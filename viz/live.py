@@ -33,7 +33,7 @@ import numpy as np
 from autograd import no_grad
 from nn.train import in_notebook
 
-from . import style
+from . import fonts, style
 from .network import (ACTIVATION_SYMBOLS, MAX_LABELLED_WEIGHTS, _network_digraph, _neuron_attrs,
                       _neuron_tooltip, _read_model)
 
@@ -270,7 +270,7 @@ class LiveTrainingView:
         head = (f"<div style='margin-bottom:4px'><b>epoch {state.epoch} · step {state.step}"
                 f"</b> · loss <span style='color:{style.GRAD}'>"
                 f"{style.number(state.loss, self.digits)}</span>{html.escape(val)}</div>")
-        return (f"<div class='chainrule-live' style='font:14px Arial,sans-serif'>{head}"
+        return (f"<div class='chainrule-live' style=\"font:14px {fonts.css_families(style.FONT)}\">{head}"
                 f"<div style='display:flex;gap:12px;align-items:center'>"
                 f"{''.join(parts)}</div></div>")
 
@@ -327,6 +327,7 @@ class LiveTrainingView:
                      sizes: Sequence[int]) -> None:
         from matplotlib.figure import Figure
         from matplotlib.ticker import MaxNLocator
+        fonts.setup_matplotlib_fonts()  # Chinese titles and labels: glyphs, not boxes
         acts = joined is not None
         if beside:  # stacked, about as tall as the network beside them
             width, height = 480, min(max(beside, 420 if acts else 300), self.max_height)
@@ -397,7 +398,7 @@ def compact_network_svg(inputs: Sequence[str], layers: Sequence[Any],
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
            f'width="{width}" height="{height}" style="max-width:100%;height:auto" '
-           f'font-family="{style.FONT},sans-serif">',
+           f'font-family="{fonts.css_families(style.FONT)}">',
            '<g stroke-linecap="round" opacity="0.85">']
     for k, layer in enumerate(layers):
         for i, n in enumerate(layer.neurons):

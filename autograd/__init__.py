@@ -1,11 +1,17 @@
 """chainrule's autograd engine: Value (scalar) and Tensor (numpy) nodes that
 record every operation and back-propagate with the chain rule."""
+from .backward import (
+    BackwardStep,
+    GradientAccumulationWarning,
+    backward_from,
+    count_paths,
+    derivative,
+    derivatives,
+)
 from .format import format_number
 from .functional import GradcheckResult, grad, gradcheck
 from .node import (
     AnomalyError,
-    BackwardStep,
-    GradientAccumulationWarning,
     Node,
     detect_anomaly,
     enable_grad,
@@ -21,6 +27,7 @@ from .tensor import ShapeError, Tensor
 
 __all__ = [
     "AnomalyError", "BackwardStep", "GradcheckResult", "GradientAccumulationWarning", "Node",
-    "Op", "ShapeError", "Tensor", "Value", "detect_anomaly", "enable_grad", "format_number",
-    "grad", "gradcheck", "is_grad_enabled", "no_grad", "set_grad_enabled", "topological_order", "zero_grad",
+    "Op", "ShapeError", "Tensor", "Value", "backward_from", "count_paths", "derivative",
+    "derivatives", "detect_anomaly", "enable_grad", "format_number", "grad", "gradcheck",
+    "is_grad_enabled", "no_grad", "set_grad_enabled", "topological_order", "zero_grad",
 ]

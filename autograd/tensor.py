@@ -20,12 +20,8 @@ import numpy as np
 
 from . import ops
 from .format import format_number
-from .node import (
-    MODE,
-    Node,
-    _backward_error,
-    record_result,
-)
+from .backward import _fast_arrays
+from .node import MODE, Node, record_result
 
 _new = object.__new__
 ArrayLike = Union["Tensor", np.ndarray, Sequence, float, int]
@@ -213,7 +209,7 @@ class Tensor(Node):
         return not _is_zero(self.grad)  # the shared zero array is known fresh unscanned
 
     def _fast_backward(self, seed: np.ndarray, order: list) -> None:
-        _backward_arrays(self, seed, order)
+        _fast_arrays(self, seed, order)
 
     def _seed(self, gradient: Optional[ArrayLike]) -> np.ndarray:
         shape = self.data.shape
@@ -580,82 +576,6 @@ Tensor.__pow__ = _pow
 Tensor.__rpow__ = _rpow
 for _op in ops.UNARY_FUNCTIONS:
     setattr(Tensor, _op.name, _unary(_op))
-
-
-# --- the backward pass for plain backward() calls -------------------------------------
-
-def _backward_arrays(root: Tensor, seed: np.ndarray, order: list) -> None:
-    """The same chain rule as :func:`autograd.node._run_backward` (the op table's
-    rules, the sum rule, _fit_grad), lean for the common case: no observer, no
-    recording; and no gradient computed for what no variable lies under (the
-    input batch of ``x @ W``, constants)."""
-    live = set()  # nodes with a variable (a leaf that is not a constant) under them
-    add = live.add
-    for node in order:
-        children = node.children
-        if children:
-            for child in children:
-                if child in live:
-                    add(node)
-                    break
-        elif node.op is None:
-            add(node)
-    if root not in live:
-        raise RuntimeError(
-            f"backward(): {root._describe()} depends on no variable, only on constants "
-            "(numbers, numpy arrays, requires_grad=False tensors), so there is nothing "
-            "to differentiate")
-    grads = {root: seed}
-    get = grads.get
-    node = None
-    try:
-        for node in reversed(order):
-            children = node.children
-            if not children:
-                continue
-            upstream = get(node)
-            if upstream is None:
-                continue
-            op = node.op
-            if op.vjp is not None:
-                if len(children) == 1:  # its one operand is live, or node would not be
-                    products = op.vjp(upstream, node.data, node.arg, children[0].data)
-                else:
-                    products = op.vjp(upstream, node.data, node.arg,
-                                      *[c.data for c in children],
-                                      needs=tuple([c in live for c in children]))
-                locals_ = None
-            else:
-                locals_ = op.local(node.data, *[c.data for c in children])
-            skip = op.constant_operands
-            for i, child in enumerate(children):
-                if child not in live or i in skip:
-                    continue
-                if locals_ is None:
-                    product = products[i]
-                else:  # elementwise: local derivative times upstream
-                    local = locals_[i]
-                    product = upstream if local.__class__ is float and local == 1.0 \
-                        else local * upstream
-                product = child._fit_grad(product)
-                previous = get(child)
-                grads[child] = product if previous is None else previous + product
-    except (ArithmeticError, ValueError) as error:
-        raise _backward_error(node, error) from None
-    handed_out = set()  # a leaf's grad must be its own array, never shared or read-only
-    for node, g in grads.items():
-        if g.__class__ is not np.ndarray:
-            g = np.asarray(g, dtype=np.float64)
-        if node.children:
-            node.grad = g
-            continue
-        old = node.grad
-        if not _is_zero(old):
-            g = old + g
-        elif id(g) in handed_out or not g.flags.writeable:
-            g = g.copy()
-        handed_out.add(id(g))
-        node.grad = g
 
 
 # --- display -------------------------------------------------------------------------

@@ -9,13 +9,9 @@ import numpy as np
 
 from . import ops
 from .format import format_number
-from .node import (
-    MODE,
-    GradientAccumulationWarning,  # noqa: F401  (re-exported for users)
-    Node,
-    _run_backward_floats,
-    record_result,
-)
+from .backward import GradientAccumulationWarning  # noqa: F401  (re-exported for users)
+from .backward import _fast_floats
+from .node import MODE, Node, record_result
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -125,8 +121,7 @@ class Value(Node):
         return 1.0 if gradient is None else _as_float(gradient, "backward(gradient=...)")
 
     def _fast_backward(self, seed: float, order: list) -> None:
-        self.grad = seed
-        _run_backward_floats(order)
+        _fast_floats(self, seed, order)
 
     # --- conversions ------------------------------------------------------------------
     def item(self) -> float:

@@ -47,6 +47,7 @@ from .node import (
     AnomalyError,
     Node,
     all_finite,
+    as_set,
     enable_grad,
     no_grad,
     nonzero,
@@ -86,13 +87,15 @@ def _chain_rule(grads: dict, order: list[Node], edges: Edges, *,
     topological order (operands first); ``edges(node, upstream)`` gives the
     edges below a node as (child, local, product). Nodes in ``stop_at``
     receive their gradient but pass nothing on (unless they are seeds)."""
-    stopped = set(stop_at).difference(seeds)
+    stop_at, seeds = as_set(stop_at), as_set(seeds)
     # Nothing to see or record: a node whose gradient is 0 adds 0 everywhere below.
     skip_zeros = on_step is None
     for node in reversed(order):
         upstream = grads.get(node)
-        if upstream is None or not node.children or node in stopped:
-            continue  # not reached, a leaf, or a stop
+        if upstream is None or not node.children:
+            continue  # not reached, or a leaf
+        if node in stop_at and node not in seeds:
+            continue  # a stop: it keeps its gradient, passes nothing on
         if skip_zeros and not isinstance(upstream, Node) and not nonzero(upstream):
             continue
         for child, local, product in edges(node, upstream):
@@ -253,7 +256,7 @@ def backward_from(seeds: Seeds, *, stop_at: Iterable[Node] = (), into: Optional[
     if not pairs:
         return into
     roots = [node for node, _ in pairs]
-    stop = set(stop_at)
+    stop = as_set(stop_at)
     order = topological_order(roots, stop)
     if into is not None:
         grads = into
@@ -299,13 +302,20 @@ def derivatives(top: Node, *, stop_at: Iterable[Node] = (), create_graph: bool =
     d node / d operand), ...]: for instance the factors a recorded pass used
     (its :class:`BackwardStep` s), when the data has changed since.
     """
-    seed = _one(top, "derivatives()")
+    return sweep(top, _one(top, "derivatives()"), stop_at=stop_at, create_graph=create_graph,
+                 local=local)
+
+
+def sweep(top: Node, seed: Any, *, stop_at: Iterable[Node] = (), create_graph: bool = False,
+          local: Optional[Mapping[Node, Sequence[tuple[Node, Any]]]] = None) -> dict[Node, Any]:
+    """:func:`derivatives` from a given seed d root / d top (for a top with
+    several entries, the weight of each: a vector-Jacobian product)."""
     grads = {top: top._constant(seed) if create_graph else seed}
-    stop = set(stop_at)
+    stop = as_set(stop_at)
     order = topological_order(top, stop)
     edges = _op_rule_edges(create_graph) if local is None else _given_edges(local)
     with enable_grad() if create_graph else no_grad():
-        return _chain_rule(grads, order, edges, stop_at=stop)
+        return _chain_rule(grads, order, edges, stop_at=stop, seeds=(top,))
 
 
 def derivative(top: Node, bottom: Node) -> Any:
@@ -323,8 +333,9 @@ def count_paths(top: Node, *, stop_at: Iterable[Node] = ()) -> dict[Node, int]:
     """How many paths of the chain rule lead from ``top`` down to each node
     under it: the backward loop with every local derivative set to 1 (so
     ``x + x`` twenty times over gives 2**20 paths, counted, not listed)."""
-    stop = set(stop_at)
-    return _chain_rule({top: 1}, topological_order(top, stop), _unit_edges, stop_at=stop)
+    stop = as_set(stop_at)
+    return _chain_rule({top: 1}, topological_order(top, stop), _unit_edges, stop_at=stop,
+                       seeds=(top,))
 
 
 # --- FAST PATHS: the same rules, for plain backward() calls -------------------------------

@@ -286,8 +286,7 @@ def topological_order(
     included but not descended into (a root is always descended into).
     Iterative depth-first post-order: a million-node chain is fine."""
     roots = [root] if isinstance(root, Node) else list(root)
-    if stop_at is not None:
-        stop_at = set(stop_at).difference(roots) or None
+    stop = as_set(stop_at) if stop_at else None
     order: list[Node] = []
     visited: set[Node] = set()  # nodes hash by identity (see Node.__hash__)
     stack: list = roots[::-1]
@@ -305,7 +304,7 @@ def topological_order(
         add(node)
         push(node)
         push(finished)
-        if stop_at is not None and node in stop_at:
+        if stop is not None and node in stop and node not in roots:
             continue
         for child in node.children:
             if child not in visited:
@@ -320,6 +319,11 @@ def zero_grad(root: Node) -> None:
     """Set the grad of every node under ``root`` (root included) to zero."""
     for node in topological_order(root):
         node.grad = node._zero_like()
+
+
+def as_set(nodes: Iterable[Node]) -> "set[Node] | frozenset[Node]":
+    """``nodes`` as a set (itself if it is one already: big sets are not copied)."""
+    return nodes if isinstance(nodes, (set, frozenset)) else set(nodes)
 
 
 def nonzero(g: Any) -> bool:

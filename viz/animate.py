@@ -16,8 +16,7 @@ import pathlib
 import uuid
 from typing import Iterator, Optional, Union
 
-from autograd import BackwardStep, topological_order, zero_grad
-from autograd.node import Node
+from autograd import BackwardStep, Node, topological_order, zero_grad
 
 from . import style
 from .graph import GraphTooLargeError, _Graph, draw_graph, name_of

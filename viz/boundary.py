@@ -13,8 +13,7 @@ from typing import Any, NamedTuple, Optional, Sequence
 
 import numpy as np
 
-from autograd import no_grad
-from autograd.node import Node
+from autograd import Node, no_grad
 
 # Fills of up to 8 classes (several outputs: the class is the largest output).
 CLASS_COLORS = ("#bfdbfe", "#fde68a", "#bbf7d0", "#fecaca", "#e9d5ff", "#fed7aa", "#a5f3fc",

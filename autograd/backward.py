@@ -151,10 +151,9 @@ def _op_rule_edges(create_graph: bool) -> Edges:
                 continue
             product = child._fit_grad(products[i])  # a broadcast operand: sum back
             if anomaly and not all_finite(product):
-                ins = ", ".join(c._describe() for c in children)
                 raise AnomalyError(
                     f"anomaly in backward: gradient {product!r} flowing from "
-                    f"{op.name}({ins}) into operand {i} ({child._describe()})"
+                    f"{op.call(children)} into operand {i} ({child._describe()})"
                 )
             yield child, locals_[i], product
 
@@ -175,9 +174,9 @@ def _unit_edges(node: Node, upstream: Any) -> Iterable[tuple]:
 
 
 def backward_error(node: Node, error: Exception) -> ArithmeticError:
-    ins = ", ".join(c._describe() for c in node.children)
     return ArithmeticError(
-        f"backward: the local derivative of {node.op.name}({ins}) is undefined here ({error})"
+        f"backward: the local derivative of {node.op.call(node.children)} is undefined here "
+        f"({error})"
     )
 
 

@@ -151,6 +151,10 @@ class Node:
     def _operand(self, x: Any, symbol: str) -> Any:
         raise NotImplementedError
 
+    def _apply(self, op: Any, operands: tuple, arg: Any = None) -> "Node":
+        """Apply ``op`` (an entry of autograd.ops) to operands of this kind."""
+        raise NotImplementedError
+
     @staticmethod
     def _constant(data: Any) -> "Node":
         raise NotImplementedError
@@ -257,8 +261,7 @@ def all_finite(x: Any) -> bool:
 def check_forward(op: Any, operands: Sequence[Node], data: Any) -> None:
     """Anomaly mode's forward check (called by the node classes)."""
     if not all_finite(data):
-        ins = ", ".join(o._describe() for o in operands)
-        raise AnomalyError(f"anomaly in forward: {op.name}({ins}) produced {data!r}")
+        raise AnomalyError(f"anomaly in forward: {op.call(operands)} produced {data!r}")
 
 
 def record_result(out: Node, op: Any, operands: tuple) -> Node:
@@ -340,4 +343,20 @@ def nonzero(g: Any) -> bool:
 # At the end: these modules import the names above (ops: Node; backward: the
 # walks and modes), and Node's methods need them back.
 from . import backward as _backward  # noqa: E402
-from .ops import CONSTANT  # noqa: E402
+from .ops import CONSTANT, UNARY_FUNCTIONS, Op  # noqa: E402
+
+
+def _function_of_one(op: Op) -> Any:
+    def method(self: Node) -> Node:
+        return self._apply(op, (self,))
+
+    method.__name__ = op.name
+    method.__doc__ = (f"{op.name} of this value (of every entry of a Tensor): a primitive "
+                      "op, see autograd.ops.")
+    return method
+
+
+# x.exp(), x.tanh(), ...: one method per function of the op table, for Value and
+# Tensor alike (each applies the op in its own way: Node._apply).
+for _op in UNARY_FUNCTIONS:
+    setattr(Node, _op.name, _function_of_one(_op))

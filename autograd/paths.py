@@ -78,7 +78,7 @@ def _operands(node: Node) -> list[tuple[int, Node]]:
 def _factor(node: Node, locals_: Optional[tuple], position: int) -> Any:
     if locals_ is None:
         raise ValueError(
-            f"gradient paths need scalar local derivatives, but op {node.op.name!r} "
+            f"gradient paths need scalar local derivatives, but op {node.op.function!r} "
             f"({node._describe()}) has a Jacobian (vector-Jacobian product) instead"
         )
     return locals_[position]

@@ -8,22 +8,8 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from .format import format_number
-from .node import Node, _run_backward, no_grad, topological_order
-
-
-def _seed_for(output: Node, create_graph: bool) -> Any:
-    """d output / d output: 1 for a scalar; a one-element tensor is also allowed."""
-    data = output.data
-    if isinstance(data, np.ndarray):
-        if data.size != 1:
-            raise ValueError(
-                f"grad(): output has shape {data.shape}; gradients are defined for a "
-                "scalar (one-element) output. Reduce it first, e.g. output.sum()"
-            )
-        seed: Any = np.ones_like(data)
-    else:
-        seed = 1.0
-    return type(output)(seed) if create_graph else seed
+from .backward import derivatives
+from .node import Node, no_grad
 
 
 def grad(
@@ -42,14 +28,17 @@ def grad(
     for i, t in enumerate(targets):
         if not isinstance(t, Node):
             raise TypeError(f"grad(): inputs[{i}] must be a Value or Tensor, got {type(t).__name__}")
-    grads: dict[int, Any] = {}
-    order = topological_order(output)
-    _run_backward(output, _seed_for(output, create_graph), order=order,
-                  create_graph=create_graph, into=grads)
+    data = output.data
+    if isinstance(data, np.ndarray) and data.size != 1:
+        raise ValueError(
+            f"grad(): output has shape {data.shape}; gradients are defined for a "
+            "scalar (one-element) output. Reduce it first, e.g. output.sum()"
+        )
+    grads = derivatives(output, create_graph=create_graph)
     results = []
     for t in targets:
-        g = grads.get(id(t))
-        if g is None:
+        g = grads.get(t)
+        if g is None:  # output does not depend on t
             g = t._zero_like()
             if create_graph:
                 g = type(t)(g)

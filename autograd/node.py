@@ -1,5 +1,6 @@
-"""The graph core shared by Value and Tensor: nodes, modes, topological order
-and the backward pass (the chain rule with the multi-path sum rule).
+"""The graph core shared by Value and Tensor: nodes, modes (no_grad, anomaly
+detection) and the topological order. The backward pass itself, the chain rule,
+is in :mod:`autograd.backward`.
 
 Every graph walk here is iterative, so a chain of a million nodes never meets
 Python's recursion limit.
@@ -8,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import math
-import warnings
-from typing import Any, Callable, Iterator, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .backward import Observer
 
 
 class Node:
@@ -74,7 +77,7 @@ class Node:
     def is_constant(self) -> bool:
         """True for a number lifted into the graph (the 2 in ``x * 2``), a node
         made with ``requires_grad=False``, or a result computed under no_grad."""
-        return self.op is not None and self.op.name == "const"
+        return self.op is CONSTANT
 
     def __bool__(self) -> bool:
         raise TypeError(
@@ -129,7 +132,8 @@ class Node:
         on_step: Optional["Observer"] = None,
         accumulate: bool = False,
     ) -> None:
-        """Fill ``.grad`` of every node under this one with d(self)/d(node).
+        """Fill ``.grad`` of every node under this one with d(self)/d(node)
+        (the chain rule: :mod:`autograd.backward`).
 
         ``gradient``: the seed d(root)/d(self); 1 by default, which needs a
         one-number root (a loss). ``create_graph``: record the backward pass so
@@ -143,23 +147,18 @@ class Node:
         convention is built on this). Otherwise, leave data alone until backward
         has run.
         """
-        seed = self._seed(gradient)
-        order = topological_order(self)
-        prepare_backward(order, accumulate)
-        if create_graph or on_step is not None or MODE.anomaly:
-            _run_backward(self, self._constant(seed) if create_graph else seed, order=order,
-                          create_graph=create_graph, on_step=on_step)
-        else:
-            self._fast_backward(seed, order)
+        _backward.backward(self, gradient, create_graph=create_graph, on_step=on_step,
+                           accumulate=accumulate)
 
     def _seed(self, gradient: Any) -> Any:
         raise NotImplementedError
 
     def _fast_backward(self, seed: Any, order: list) -> None:
-        _run_backward(self, seed, order=order)
+        """The FAST PATH of plain backward() (autograd.backward) for this kind of node."""
+        raise NotImplementedError
 
     def _holds_grad(self) -> bool:
-        return _nonzero(self.grad)
+        return nonzero(self.grad)
 
     # --- composite ops, built from the primitives add, mul and pow -----------------
     # Subclasses provide the primitives and two hooks: _operand (lift a number
@@ -199,6 +198,10 @@ class Node:
         return other * self ** -1.0
 
     def _operand(self, x: Any, symbol: str) -> Any:
+        raise NotImplementedError
+
+    def _apply(self, op: Any, operands: tuple, arg: Any = None) -> "Node":
+        """Apply ``op`` (an entry of autograd.ops) to operands of this kind."""
         raise NotImplementedError
 
     @staticmethod
@@ -348,7 +351,7 @@ def detect_anomaly() -> Iterator[None]:
         MODE.refresh()
 
 
-def _all_finite(x: Any) -> bool:
+def all_finite(x: Any) -> bool:
     if isinstance(x, float):
         return math.isfinite(x)
     if isinstance(x, Node):
@@ -360,9 +363,8 @@ def _all_finite(x: Any) -> bool:
 
 def check_forward(op: Any, operands: Sequence[Node], data: Any) -> None:
     """Anomaly mode's forward check (called by the node classes)."""
-    if not _all_finite(data):
-        ins = ", ".join(o._describe() for o in operands)
-        raise AnomalyError(f"anomaly in forward: {op.name}({ins}) produced {data!r}")
+    if not all_finite(data):
+        raise AnomalyError(f"anomaly in forward: {op.call(operands)} produced {data!r}")
 
 
 def record_result(out: Node, op: Any, operands: tuple) -> Node:
@@ -375,8 +377,6 @@ def record_result(out: Node, op: Any, operands: tuple) -> Node:
         out.children = operands
         out.op = op
     else:  # under no_grad a result is plain data: a constant, not a variable
-        from .ops import CONSTANT  # ops imports this module, so import here
-
         out.children = ()
         out.op = CONSTANT
     return out
@@ -385,14 +385,14 @@ def record_result(out: Node, op: Any, operands: tuple) -> Node:
 # --- graph walks ---------------------------------------------------------------------
 
 def topological_order(
-    root: "Node | Sequence[Node]", stop_at: Optional[set] = None
+    root: "Node | Sequence[Node]", stop_at: Optional[Iterable[Node]] = None
 ) -> list[Node]:
     """Every node under ``root`` (one node or several), each after all of its
-    children (operands); the roots come last. ``stop_at``: ids of nodes that are
+    children (operands); the roots come last. ``stop_at``: nodes that are
     included but not descended into (a root is always descended into).
     Iterative depth-first post-order: a million-node chain is fine."""
     roots = [root] if isinstance(root, Node) else list(root)
-    root_ids = {id(r) for r in roots} if stop_at is not None else set()
+    stop = as_set(stop_at) if stop_at else None
     order: list[Node] = []
     visited: set[Node] = set()  # nodes hash by identity (see Node.__hash__)
     stack: list = roots[::-1]
@@ -410,7 +410,7 @@ def topological_order(
         add(node)
         push(node)
         push(finished)
-        if stop_at is not None and id(node) in stop_at and id(node) not in root_ids:
+        if stop is not None and node in stop and node not in roots:
             continue
         for child in node.children:
             if child not in visited:
@@ -427,59 +427,13 @@ def zero_grad(root: Node) -> None:
         node.grad = node._zero_like()
 
 
-class BackwardStep(NamedTuple):
-    """One edge of the backward pass, as the observer hook sees it.
-
-    ``parent`` is the node computed by the op, ``child`` the operand receiving
-    gradient. ``local`` = d parent / d child (None for ops whose local derivative
-    is a Jacobian, such as matmul), ``upstream`` = d root / d parent, and
-    ``product`` = the contribution added to child's grad (local * upstream).
-    """
-
-    parent: Node
-    child: Node
-    local: Any
-    upstream: Any
-    product: Any
+def as_set(nodes: Iterable[Node]) -> "set[Node] | frozenset[Node]":
+    """``nodes`` as a set (itself if it is one already: big sets are not copied)."""
+    return nodes if isinstance(nodes, (set, frozenset)) else set(nodes)
 
 
-class GradientAccumulationWarning(UserWarning):
-    """backward() found gradients left over from an earlier backward pass."""
-
-
-Observer = Callable[[BackwardStep], None]
-
-
-def prepare_backward(order: list[Node], accumulate: bool) -> None:
-    """Before a backward pass: clear the grads of computed nodes (they are
-    recomputed, so a second pass never compounds them) and warn if leaves still
-    hold gradients from an earlier pass, unless ``accumulate`` says the user
-    means to sum them (as for gradient accumulation over several losses)."""
-    stale: list[Node] = []
-    for node in order:
-        if node.op is None:
-            if node.grad is None:  # p.grad = None is a common way to clear one
-                node.grad = node._zero_like()
-            elif not accumulate and node._holds_grad():
-                stale.append(node)
-        else:
-            node.grad = node._zero_like()
-    if stale:
-        names = ", ".join(repr(n.label) for n in stale if n.label)
-        if len(names) > 100:
-            names = names[:100] + "..."
-        warnings.warn(
-            f"backward(): {len(stale)} leaf node(s) under the root already hold a non-zero "
-            f"grad{' (' + names + ')' if names else ''} from an earlier backward(); this pass "
-            "adds to them, so gradients compound. Call zero_grad(root) (or model.zero_grad()) "
-            "first, or pass accumulate=True if you mean to sum gradients. Input data reused "
-            "across passes should not collect gradients: create it with requires_grad=False.",
-            GradientAccumulationWarning,
-            stacklevel=3,
-        )
-
-
-def _nonzero(g: Any) -> bool:
+def nonzero(g: Any) -> bool:
+    """Whether a gradient (a float, an array, a node or None) holds anything."""
     if isinstance(g, float):
         return g != 0.0
     if isinstance(g, Node):
@@ -489,163 +443,23 @@ def _nonzero(g: Any) -> bool:
     return g is not None and g != 0
 
 
-def _times(local: Any, upstream: Any) -> Any:
-    if local is None:
-        return None
-    if local.__class__ is float and local == 1.0:  # skip a useless mul node
-        return upstream
-    return local * upstream
+# At the end: these modules import the names above (ops: Node; backward: the
+# walks and modes), and Node's methods need them back.
+from . import backward as _backward  # noqa: E402
+from .ops import CONSTANT, UNARY_FUNCTIONS, Op  # noqa: E402
 
 
-def _run_backward_floats(order: list[Node]) -> None:
-    """The fast path of backward for scalar graphs with float data: the same
-    rules as :func:`_run_backward`, without observer, side dict or recording."""
-    node = None
-    try:
-        for node in reversed(order):
-            op = node.op
-            if op is None:
-                continue
-            upstream = node.grad
-            if upstream == 0.0:
-                continue
-            children = node.children
-            if not children:  # a constant
-                continue
-            if len(children) == 2:
-                a, b = children
-                local_a, local_b = op.local(node.data, a.data, b.data)
-                a.grad += local_a * upstream
-                b.grad += local_b * upstream
-            else:
-                a = children[0]
-                a.grad += op.local(node.data, a.data)[0] * upstream
-    except (ArithmeticError, ValueError) as error:
-        raise _backward_error(node, error) from None
+def _function_of_one(op: Op) -> Any:
+    def method(self: Node) -> Node:
+        return self._apply(op, (self,))
+
+    method.__name__ = op.name
+    method.__doc__ = (f"{op.name} of this value (of every entry of a Tensor): a primitive "
+                      "op, see autograd.ops.")
+    return method
 
 
-def _backward_error(node: Any, error: Exception) -> ArithmeticError:
-    ins = ", ".join(c._describe() for c in node.children)
-    return ArithmeticError(
-        f"backward: the local derivative of {node.op.name}({ins}) is undefined here ({error})"
-    )
-
-
-def _run_backward(
-    root: Node,
-    seed: Any,
-    *,
-    order: Optional[list[Node]] = None,
-    create_graph: bool = False,
-    on_step: Optional[Observer] = None,
-    into: Optional[dict] = None,
-    stop_at: Optional[set] = None,
-) -> None:
-    """The general backward loop: the chain rule edge by edge in reverse
-    topological order, summing contributions that reach a node along several
-    paths (the multi-path sum rule).
-
-    Gradients accumulate into ``.grad``, or into the dict ``into`` (keyed by
-    id(node)) when given. With ``create_graph`` the local derivatives are
-    computed on nodes, so the gradients are nodes too and can be differentiated
-    again. ``stop_at``: ids of nodes not to propagate through (their grad is
-    still filled).
-    """
-    if order is None:
-        order = topological_order(root)
-    anomaly = MODE.anomaly
-    if into is not None:
-        grads = into
-        grads[id(root)] = seed
-
-        def get(n: Node) -> Any:
-            return grads.get(id(n))
-
-        def put(n: Node, g: Any) -> None:
-            grads[id(n)] = g
-    else:
-        root.grad = seed
-
-        def get(n: Node) -> Any:
-            return n.grad
-
-        def put(n: Node, g: Any) -> None:
-            n.grad = g
-
-    recording = enable_grad() if create_graph else no_grad()
-    with recording:
-        for node in reversed(order):
-            op = node.op
-            if op is None or not node.children:  # a leaf or a constant
-                continue
-            if stop_at is not None and id(node) in stop_at and node is not root:
-                continue
-            upstream = get(node)
-            if upstream is None:
-                continue
-            if not _nonzero(upstream) and on_step is None and not create_graph:
-                continue
-            children = node.children
-            if create_graph:
-                out, operands = node, children
-            else:
-                out, operands = node.data, tuple(c.data for c in children)
-            try:
-                if op.vjp is not None:
-                    locals_ = (None,) * len(children)
-                    products = op.vjp(upstream, out, getattr(node, "arg", None), *operands)
-                else:
-                    locals_ = op.local(out, *operands)
-                    products = tuple(_times(l, upstream) for l in locals_)
-            except (ArithmeticError, ValueError) as error:
-                if isinstance(error, AnomalyError):
-                    raise
-                raise _backward_error(node, error) from None
-            for i, child in enumerate(children):
-                if i in op.constant_operands or products[i] is None or child.is_constant:
-                    continue
-                product = child._fit_grad(products[i])
-                if anomaly and not _all_finite(product):
-                    ins = ", ".join(c._describe() for c in children)
-                    raise AnomalyError(
-                        f"anomaly in backward: gradient {product!r} flowing from "
-                        f"{op.name}({ins}) into operand {i} ({child._describe()})"
-                    )
-                if on_step is not None:
-                    on_step(BackwardStep(node, child, locals_[i], upstream, product))
-                previous = get(child)
-                if previous is None or (not isinstance(previous, Node) and not _nonzero(previous)):
-                    if isinstance(product, np.ndarray) and (product is upstream
-                                                            or product.base is not None):
-                        product = product.copy()  # each node owns its gradient array
-                    put(child, product)
-                else:
-                    put(child, previous + product)
-
-
-def _run_backward_from(
-    seeds: Sequence[tuple[Node, Any]],
-    *,
-    on_step: Optional[Observer] = None,
-    into: Optional[dict] = None,
-    stop_at: Optional[set] = None,
-) -> None:
-    """Run (or continue) a backward pass from several nodes at once, each seeded
-    with a given d(root)/d(node), walking only the part of the graph above the
-    ``stop_at`` nodes (which receive their grad but pass nothing on).
-
-    This lets backward run in stages, layer by layer: stop at a layer's inputs,
-    change some parameters, then continue from those inputs. Local derivatives
-    read operands' ``.data`` when the edge is processed, so a stage run after an
-    update propagates through the updated values. Seeds are expected not to lie
-    under one another. Gradients go to ``.grad`` or to the dict ``into``."""
-    if not seeds:
-        return
-    order = topological_order([node for node, _ in seeds], stop_at)
-    for node, g in seeds[1:]:
-        if into is not None:
-            into[id(node)] = g
-        else:
-            node.grad = g
-    first, g0 = seeds[0]
-    _run_backward(first, g0, order=order, on_step=on_step, into=into, stop_at=stop_at)
+# x.exp(), x.tanh(), ...: one method per function of the op table, for Value and
+# Tensor alike (each applies the op in its own way: Node._apply).
+for _op in UNARY_FUNCTIONS:
+    setattr(Node, _op.name, _function_of_one(_op))

@@ -1,20 +1,73 @@
 """The op table: the one place where each primitive's forward rule and local
-derivative(s) live, side by side.
+derivative(s) live, side by side. Value, Tensor, the backward pass
+(autograd/backward.py), the paths and the pictures all read the rules here.
 
-A local derivative is written with arithmetic that works on floats, numpy arrays
-and graph nodes alike (tanh: ``1 - out*out``), so the same rule serves the fast
-float backward pass and ``create_graph=True``, where it is fed nodes and so is
-itself recorded for higher-order derivatives.
+Adding an op
+============
+An op is one :class:`Op` entry in this file, plus one line that gives it to
+users. Its derivative comes in one of two forms, depending on what kind of op
+it is.
 
-Rules receive the op's result ``out`` first, then the operands. Operands that
-are constants (numbers lifted into leaf nodes) are read with :func:`data_of`,
-so their rules never record a graph through them.
+1. Elementwise ops (each entry of the result depends on the same entry of
+   each operand: add, mul, tanh, ...) give ``local(out, *operands)``: a tuple
+   with d out / d operand for each operand, one factor per entry. ``out`` is
+   the op's own result, often the cheapest way to write it (tanh: 1 - out*out).
+   The backward pass multiplies each factor by the upstream gradient itself
+   (product = local * upstream). Write the rule with arithmetic that works on
+   floats, numpy arrays and graph nodes alike (``+ - * / **`` and the helpers
+   :func:`exp`, :func:`log`, :func:`data_of` below): plain ``backward()`` feeds
+   it floats (Value) or arrays (Tensor); ``create_graph=True`` feeds it the
+   nodes themselves, so the same rule also gives second derivatives.
+   ``forward(*operand_data)`` computes the result for floats (``math.*``);
+   ``forward_array`` for numpy arrays where the float rule cannot serve.
+
+   Worked example, softplus(a) = log(1 + e^a). Its derivative is the sigmoid,
+   e^a / (1 + e^a), which with the result at hand is e^(a - out); the forward
+   rule is written so that e^a cannot overflow::
+
+       SOFTPLUS = Op("softplus", "softplus",
+                     lambda a: max(a, 0.0) + math.log1p(math.exp(-abs(a))),
+                     lambda out, a: (exp(a - out),),
+                     forward_array=lambda a: np.logaddexp(0.0, a))
+
+   Then add it to ``UNARY_FUNCTIONS``: Value and Tensor get ``x.softplus()``.
+   (A two-operand op gets an operator line instead, as ``__mul__`` in
+   autograd/value.py and autograd/tensor.py.) tests/test_ops_recipe.py runs
+   this very example.
+
+2. Structural tensor ops, whose derivative is a matrix rather than one factor
+   per entry (matmul, sum, reshape, softmax, ...), give a vector-Jacobian
+   product ``vjp(upstream, out, arg, *operands, needs=None)``: the gradient
+   each operand receives, computed directly from the upstream gradient (the
+   backward pass then has no ``local`` factor to show: BackwardStep.local is
+   None). ``arg`` is the op's fixed parameter (axes, a shape, an index);
+   ``needs`` (a bool per operand, None = all) lets the rule skip gradients no
+   one wants (return None for those). Their forward is
+   ``forward(arg, *operand_data)``. Worked example, in this file::
+
+       TRANSPOSE = Op("transpose", "ᵀ", lambda axes, a: a.transpose(axes),
+                      vjp=lambda g, out, axes, a, needs=None:
+                      (g.transpose(tuple(np.argsort(axes))),))
+
+   (the gradient goes back through the inverse permutation), given to users
+   by a Tensor method: ``self._apply(ops.TRANSPOSE, (self,), axes)``. Write
+   the rule with what ndarray and Tensor share (``@ .T .sum .reshape
+   .transpose * -``), so it serves create_graph too.
+
+Also: ``domain`` for an op that can leave it (log of a negative number): the
+error message's reason, and Tensor runs such an op with numpy's floating-point
+errors raised. ``constant_operands``: positions the op holds fixed (the
+exponent of x ** 2), which receive no gradient. ``name`` is unique (a method
+name for the functions of one operand); messages write the op as
+``function`` when that differs (x ** 2 and x ** y are both written pow(...)).
+Every op of ``SCALAR_OPS`` must be exercised by tests/test_value.py's CASES
+(against finite differences and torch): a test fails until it is.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -23,14 +76,13 @@ from .node import Node
 
 @dataclass(frozen=True, eq=False)
 class Op:
-    """One primitive operation.
+    """One primitive operation (see "Adding an op" above).
 
-    ``forward(*operand_data)`` computes the result's data.
-    ``local(out, *operands)`` returns d out / d operand_i for every operand: an
-    elementwise factor (a float for scalars, an array for tensors). Structural
-    tensor ops (matmul, sum, reshape, ...) instead give ``vjp(upstream, out,
-    arg, *operands)``, returning the gradient for each operand directly, and
-    ``forward(arg, *operand_data)``.
+    ``name``: unique; ``symbol``: how pictures draw it (+, *, σ);
+    ``forward(*operand_data)`` (elementwise) or ``forward(arg, *operand_data)``
+    (structural); ``local(out, *operands)``: d out / d operand_i, one factor per
+    entry, or ``vjp(upstream, out, arg, *operands, needs=None)``: the gradient
+    of each operand directly.
     """
 
     name: str
@@ -43,9 +95,33 @@ class Op:
     constant_operands: tuple = ()
     # Forward rule for numpy arrays where the float rule (math.*) cannot serve.
     forward_array: Optional[Callable[..., Any]] = None
+    # Where the op is defined, said when an input leaves it; such ops are checked.
+    domain: str = ""
+    # The function messages name (default: ``name``; pow_const is written pow).
+    function: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.function:
+            object.__setattr__(self, "function", self.name)
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+    def call(self, operands: Sequence[Node]) -> str:
+        """This op applied to ``operands`` as messages write it: pow(x=0.0, 0.5)."""
+        return f"{self.function}({', '.join(o._describe() for o in operands)})"
+
+    def domain_error(self, operands: Sequence[Node], *, overflow: bool = False,
+                     otherwise: str = "the result is undefined", where: str = ""
+                     ) -> ArithmeticError:
+        """The error for inputs outside the op's domain (or, ``overflow``, for a
+        result past the largest float), naming the op and its operands; ``where``:
+        the first offending entry of a tensor."""
+        if overflow:
+            reason = f"{self.function} overflowed: the result is larger than the largest float"
+        else:
+            reason = self.domain or otherwise
+        return ArithmeticError(f"{self.call(operands)}: {reason}{where}")
 
 
 # --- helpers that let one rule serve floats, arrays and nodes -----------------
@@ -139,19 +215,25 @@ def _pow_const(out: Any, a: Any, n: Any) -> tuple:
 
 
 # A number lifted into the graph (the 2 in x * 2): a leaf that is not a variable,
-# so it takes no part in gradient bookkeeping.
+# so it takes no part in gradient bookkeeping (node.is_constant: node.op is CONSTANT).
 CONSTANT = Op("const", "const", lambda: None)
 
 # --- the table -----------------------------------------------------------------
 
+_POWER_DOMAIN = ("this power is undefined (0 to a negative power, or a negative base with a "
+                 "fractional exponent)")
+
 ADD = Op("add", "+", lambda a, b: a + b, lambda out, a, b: (1.0, 1.0))
 MUL = Op("mul", "*", lambda a, b: a * b, lambda out, a, b: (b, a))
 # x ** y with y a graph value: d/dy = x**y * ln x, defined for x > 0.
-POW = Op("pow", "**", lambda a, b: a ** b, _pow_value)
+POW = Op("pow", "**", lambda a, b: a ** b, _pow_value, domain=_POWER_DOMAIN)
 # x ** n with n a plain number: n is a constant, only d/dx is defined.
-POW_CONST = Op("pow", "**", lambda a, n: a ** n, _pow_const, constant_operands=(1,))
-EXP = Op("exp", "exp", math.exp, lambda out, a: (out,), forward_array=np.exp)
-LOG = Op("log", "log", math.log, lambda out, a: (1.0 / a,), forward_array=np.log)
+POW_CONST = Op("pow_const", "**", lambda a, n: a ** n, _pow_const, constant_operands=(1,),
+               domain=_POWER_DOMAIN, function="pow")
+EXP = Op("exp", "exp", math.exp, lambda out, a: (out,), forward_array=np.exp,
+         domain="exp overflowed: the result is larger than the largest float")
+LOG = Op("log", "log", math.log, lambda out, a: (1.0 / a,), forward_array=np.log,
+         domain="log is defined for positive numbers only")
 TANH = Op("tanh", "tanh", math.tanh, lambda out, a: (1.0 - out * out,), forward_array=np.tanh)
 SIGMOID = Op("sigmoid", "σ", _sigmoid, lambda out, a: (out * (1.0 - out),),
              forward_array=_sigmoid_array)

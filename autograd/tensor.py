@@ -20,12 +20,8 @@ import numpy as np
 
 from . import ops
 from .format import format_number
-from .node import (
-    MODE,
-    Node,
-    _backward_error,
-    record_result,
-)
+from .backward import _fast_arrays
+from .node import MODE, Node, record_result
 
 _new = object.__new__
 ArrayLike = Union["Tensor", np.ndarray, Sequence, float, int]
@@ -161,7 +157,10 @@ class Tensor(Node):
 
     # --- building results -------------------------------------------------------------
     def _apply(self, op: ops.Op, operands: tuple, arg: Any = None) -> "Tensor":
-        """Apply a structural op (one with a vjp rule) to Tensor operands."""
+        """Apply ``op`` (an entry of autograd.ops) to Tensor operands; ``arg``:
+        a structural op's parameter (axes, shape, index, ...)."""
+        if op.vjp is None:
+            return _elementwise(op, operands)
         try:
             data = op.forward(arg, *(o.data for o in operands))
         except (ValueError, IndexError, TypeError) as error:
@@ -211,7 +210,7 @@ class Tensor(Node):
         return not _is_zero(self.grad)  # the shared zero array is known fresh unscanned
 
     def _fast_backward(self, seed: np.ndarray, order: list) -> None:
-        _backward_arrays(self, seed, order)
+        _fast_arrays(self, seed, order)
 
     def _seed(self, gradient: Optional[ArrayLike]) -> np.ndarray:
         shape = self.data.shape
@@ -356,7 +355,7 @@ def _lift(x: Any, op: "ops.Op | str") -> Tensor:
     ``op``: the op (or, for a composite, its symbol) named in error messages."""
     if isinstance(x, Tensor):
         return x
-    what = op if isinstance(op, str) else f"{op.name} ({op.symbol})"
+    what = op if isinstance(op, str) else f"{op.function} ({op.symbol})"
     if isinstance(x, Node):
         raise TypeError(
             f"{what}: cannot combine a Tensor with a {type(x).__name__} "
@@ -438,18 +437,10 @@ def _targets(targets: Any, logits: Tensor) -> np.ndarray:
 
 # --- errors --------------------------------------------------------------------------
 
-_DOMAIN = {
-    "log": "log is defined for positive numbers only",
-    "pow": "this power is undefined (0 to a negative power, or a negative base with a "
-           "fractional exponent)",
-    "exp": "exp overflowed: the result is larger than the largest float",
-}
-
-
 def _op_error(op: ops.Op, operands: tuple, error: Exception, arg: Any = None) -> Exception:
     shapes = " and ".join(str(o.shape) for o in operands)
     what = ", ".join(o._describe() for o in operands)
-    name = f"{op.name} ({op.symbol})"
+    name = f"{op.function} ({op.symbol})"
     if op is ops.MATMUL:
         a, b = operands
         inner_a = a.shape[-1] if a.ndim else None
@@ -475,72 +466,44 @@ def _op_error(op: ops.Op, operands: tuple, error: Exception, arg: Any = None) ->
 
 
 def _domain_error(op: ops.Op, operands: tuple) -> ArithmeticError:
-    reason = _DOMAIN.get(op.name, "the result is undefined")
-    where = ""
+    """The op's domain error, pointing at the first entry that left it."""
+    overflow, where = False, ""
+    forward = op.forward_array or op.forward
     with np.errstate(all="ignore"):
-        result = np.asarray(_elementwise_forward(op)(*(o.data for o in operands)))
+        result = np.asarray(forward(*(o.data for o in operands)))
     bad = ~np.isfinite(result)
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         values = [np.broadcast_to(o.data, bad.shape)[index] for o in operands]
-        if np.isinf(result[index]) and all(v != 0 for v in values):
-            reason = f"{op.name} overflowed: the result is larger than the largest float"
+        overflow = bool(np.isinf(result[index]) and all(v != 0 for v in values))
         ins = ", ".join(format_number(v) for v in values)
-        where = f"; first at entry {list(index)}: {op.name}({ins})"
-    what = ", ".join(o._describe() for o in operands)
-    return ArithmeticError(f"{op.name}({what}): {reason}{where}")
-
-
-def _elementwise_forward(op: ops.Op):
-    return op.forward_array or op.forward
+        where = f"; first at entry {list(index)}: {op.function}({ins})"
+    return op.domain_error(operands, overflow=overflow, where=where)
 
 
 # --- elementwise operators: the op table's entries, fed arrays -----------------------
 
-# Ops that can leave their domain: numpy's warnings become clear errors.
-_CHECKED = {ops.LOG, ops.POW, ops.POW_CONST, ops.EXP}
+def _elementwise(op: ops.Op, operands: tuple) -> Tensor:
+    forward = op.forward_array or op.forward
+    try:
+        if op.domain:  # it can leave its domain: numpy's warnings become clear errors
+            with np.errstate(divide="raise", invalid="raise", over="raise"):
+                data = forward(*[o.data for o in operands])
+        else:
+            data = forward(*[o.data for o in operands])
+    except FloatingPointError:
+        raise _domain_error(op, operands) from None
+    except ValueError as error:
+        raise _op_error(op, operands, error) from None
+    return _result(op, data, operands)
 
 
 def _binary(op: ops.Op, reflected: bool = False):
-    forward = _elementwise_forward(op)
-    checked = op in _CHECKED
-
     def method(self: Tensor, other: Any) -> Tensor:
         if other.__class__ is not Tensor:
             other = _lift(other, op)
-        a, b = (other, self) if reflected else (self, other)
-        try:
-            if checked:
-                with np.errstate(divide="raise", invalid="raise", over="raise"):
-                    data = forward(a.data, b.data)
-            else:
-                data = forward(a.data, b.data)
-        except FloatingPointError:
-            raise _domain_error(op, (a, b)) from None
-        except ValueError as error:
-            raise _op_error(op, (a, b), error) from None
-        return _result(op, data, (a, b))
+        return _elementwise(op, (other, self) if reflected else (self, other))
 
-    return method
-
-
-def _unary(op: ops.Op):
-    forward = _elementwise_forward(op)
-    checked = op in _CHECKED
-
-    def method(self: Tensor) -> Tensor:
-        if checked:
-            try:
-                with np.errstate(divide="raise", invalid="raise", over="raise"):
-                    data = forward(self.data)
-            except FloatingPointError:
-                raise _domain_error(op, (self,)) from None
-        else:
-            data = forward(self.data)
-        return _result(op, data, (self,))
-
-    method.__name__ = op.name
-    method.__doc__ = f"{op.name} of every entry (a primitive op; see autograd.ops)."
     return method
 
 
@@ -576,84 +539,7 @@ Tensor.__matmul__ = _matmul
 Tensor.__rmatmul__ = _rmatmul
 Tensor.__pow__ = _pow
 Tensor.__rpow__ = _rpow
-for _op in ops.UNARY_FUNCTIONS:
-    setattr(Tensor, _op.name, _unary(_op))
-
-
-# --- the backward pass for plain backward() calls -------------------------------------
-
-def _backward_arrays(root: Tensor, seed: np.ndarray, order: list) -> None:
-    """The same chain rule as :func:`autograd.node._run_backward` (the op table's
-    rules, the sum rule, _fit_grad), lean for the common case: no observer, no
-    recording; and no gradient computed for what no variable lies under (the
-    input batch of ``x @ W``, constants)."""
-    live = set()  # nodes with a variable (a leaf that is not a constant) under them
-    add = live.add
-    for node in order:
-        children = node.children
-        if children:
-            for child in children:
-                if child in live:
-                    add(node)
-                    break
-        elif node.op is None:
-            add(node)
-    if root not in live:
-        raise RuntimeError(
-            f"backward(): {root._describe()} depends on no variable, only on constants "
-            "(numbers, numpy arrays, requires_grad=False tensors), so there is nothing "
-            "to differentiate")
-    grads = {root: seed}
-    get = grads.get
-    node = None
-    try:
-        for node in reversed(order):
-            children = node.children
-            if not children:
-                continue
-            upstream = get(node)
-            if upstream is None:
-                continue
-            op = node.op
-            if op.vjp is not None:
-                if len(children) == 1:  # its one operand is live, or node would not be
-                    products = op.vjp(upstream, node.data, node.arg, children[0].data)
-                else:
-                    products = op.vjp(upstream, node.data, node.arg,
-                                      *[c.data for c in children],
-                                      needs=tuple([c in live for c in children]))
-                locals_ = None
-            else:
-                locals_ = op.local(node.data, *[c.data for c in children])
-            skip = op.constant_operands
-            for i, child in enumerate(children):
-                if child not in live or i in skip:
-                    continue
-                if locals_ is None:
-                    product = products[i]
-                else:  # elementwise: local derivative times upstream
-                    local = locals_[i]
-                    product = upstream if local.__class__ is float and local == 1.0 \
-                        else local * upstream
-                product = child._fit_grad(product)
-                previous = get(child)
-                grads[child] = product if previous is None else previous + product
-    except (ArithmeticError, ValueError) as error:
-        raise _backward_error(node, error) from None
-    handed_out = set()  # a leaf's grad must be its own array, never shared or read-only
-    for node, g in grads.items():
-        if g.__class__ is not np.ndarray:
-            g = np.asarray(g, dtype=np.float64)
-        if node.children:
-            node.grad = g
-            continue
-        old = node.grad
-        if not _is_zero(old):
-            g = old + g
-        elif id(g) in handed_out or not g.flags.writeable:
-            g = g.copy()
-        handed_out.add(id(g))
-        node.grad = g
+# The functions of one operand (x.tanh(), ...) are Node's, for Value and Tensor alike.
 
 
 # --- display -------------------------------------------------------------------------

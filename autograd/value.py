@@ -9,13 +9,9 @@ import numpy as np
 
 from . import ops
 from .format import format_number
-from .node import (
-    MODE,
-    GradientAccumulationWarning,  # noqa: F401  (re-exported for users)
-    Node,
-    _run_backward_floats,
-    record_result,
-)
+from .backward import GradientAccumulationWarning  # noqa: F401  (re-exported for users)
+from .backward import _fast_floats
+from .node import MODE, Node, record_result
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -93,12 +89,7 @@ class Value(Node):
             raise TypeError(
                 f"{op_name}: operands must be Values or numbers, got {type(x).__name__} {x!r}"
             )
-        v = _new(Value)
-        v.data = _as_float(x, f"{op_name}: operand")
-        v.grad = 0.0
-        v.children = ()
-        v.op = ops.CONSTANT
-        return v
+        return _node(_as_float(x, f"{op_name}: operand"), (), ops.CONSTANT)
 
     def _operand(self, x: Any, symbol: str) -> "Value":
         if x.__class__ is Value:
@@ -109,7 +100,11 @@ class Value(Node):
 
     @staticmethod
     def _constant(data: float) -> "Value":
-        return Value._lift(float(data), "const")
+        return _node(float(data), (), ops.CONSTANT)
+
+    def _apply(self, op: ops.Op, operands: tuple, arg: Any = None) -> "Value":
+        """Apply ``op`` (an entry of autograd.ops) to Value operands."""
+        return _make(op, operands)
 
     def _describe(self) -> str:
         name = f"{self.label}=" if self.label else ""
@@ -123,8 +118,7 @@ class Value(Node):
         return 1.0 if gradient is None else _as_float(gradient, "backward(gradient=...)")
 
     def _fast_backward(self, seed: float, order: list) -> None:
-        self.grad = seed
-        _run_backward_floats(order)
+        _fast_floats(self, seed, order)
 
     # --- conversions ------------------------------------------------------------------
     def item(self) -> float:
@@ -152,31 +146,31 @@ class Value(Node):
         )
 
 
+def _node(data: float, children: tuple, op: Optional[ops.Op]) -> Value:
+    """A new Value from checked parts: the one place nodes are put together
+    (Value() itself validates what users give it)."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.children = children
+    out.op = op
+    return out
+
+
 def _domain_error(op: ops.Op, operands: tuple, error: Exception) -> ArithmeticError:
-    ins = ", ".join(o._describe() for o in operands)
-    reason = {
-        "log": "log is defined for positive numbers only",
-        "pow": "this power is undefined (0 to a negative power, or a negative base "
-               "with a fractional exponent)",
-        "exp": "exp overflowed: the result is larger than the largest float",
-    }.get(op.name, str(error))
-    if isinstance(error, OverflowError):
-        reason = f"{op.name} overflowed: the result is larger than the largest float"
-    return ArithmeticError(f"{op.name}({ins}): {reason}")
+    return op.domain_error(operands, overflow=isinstance(error, OverflowError),
+                           otherwise=str(error))
 
 
 def _make(op: ops.Op, operands: tuple) -> Value:
-    """Apply ``op`` to Value operands; the slow path for checks and modes."""
+    """Apply ``op`` to Value operands, honouring the modes (no_grad, anomaly)."""
     try:
         data = op.forward(*(o.data for o in operands))
     except (ValueError, ZeroDivisionError, OverflowError) as e:
         raise _domain_error(op, operands, e) from None
     if type(data) is complex:  # (-8) ** (1/3) gives a complex number in Python
         raise _domain_error(op, operands, ValueError())
-    out = _new(Value)
-    out.data = float(data)
-    out.grad = 0.0
-    return record_result(out, op, operands)
+    return record_result(_node(float(data), (), None), op, operands)
 
 
 def _binary(op: ops.Op, reflected: bool = False):
@@ -194,37 +188,10 @@ def _binary(op: ops.Op, reflected: bool = False):
                 data = forward(a.data, b.data)
             except (ValueError, ZeroDivisionError, OverflowError) as e:
                 raise _domain_error(op, (a, b), e) from None
-            if data.__class__ is float:
-                out = _new(Value)
-                out.data = data
-                out.grad = 0.0
-                out.children = (a, b)
-                out.op = op
-                return out
+            if data.__class__ is float:  # the common case: no mode on, a float out
+                return _node(data, (a, b), op)
         return _make(op, (a, b))
 
-    return method
-
-
-def _unary(op: ops.Op):
-    forward = op.forward
-
-    def method(self: Value) -> Value:
-        if MODE.fast:
-            try:
-                data = forward(self.data)
-            except (ValueError, ZeroDivisionError, OverflowError) as e:
-                raise _domain_error(op, (self,), e) from None
-            out = _new(Value)
-            out.data = data
-            out.grad = 0.0
-            out.children = (self,)
-            out.op = op
-            return out
-        return _make(op, (self,))
-
-    method.__name__ = op.name
-    method.__doc__ = f"{op.name} of this value (a primitive op; see autograd.ops)."
     return method
 
 
@@ -239,12 +206,7 @@ def _pow(self: Value, exponent: Operand) -> Value:
             data = self.data ** n.data
         except OverflowError as e:
             raise _domain_error(ops.POW_CONST, (self, n), e) from None
-        out = _new(Value)
-        out.data = data
-        out.grad = 0.0
-        out.children = (self, n)
-        out.op = ops.POW_CONST
-        return out
+        return _node(data, (self, n), ops.POW_CONST)
     return _make(ops.POW_CONST, (self, n))
 
 
@@ -260,5 +222,4 @@ Value.__mul__ = _binary(ops.MUL)
 Value.__rmul__ = _binary(ops.MUL, reflected=True)
 Value.__pow__ = _pow
 Value.__rpow__ = _rpow
-for _op in ops.UNARY_FUNCTIONS:
-    setattr(Value, _op.name, _unary(_op))
+# The functions of one operand (x.tanh(), ...) are Node's, for Value and Tensor alike.

@@ -52,7 +52,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from autograd import BackwardStep, Node, topological_order
+from autograd import BackwardStep, Node, derivatives, topological_order
 
 from .layers import ACTIVATIONS, MLP, Layer
 from .losses import LOSSES, get_loss
@@ -717,8 +717,8 @@ class Run:
         except ArithmeticError as e:  # the engine refuses results past the largest float
             raise SolveError(f"{self._when(k)}the numbers overflow: {e}; {self._remedy(k)}"
                              ) from None
-        self._edges: Optional[dict[int, list[tuple[Node, float]]]] = None
-        self._sweeps: dict[str, dict[int, float]] = {}
+        self._edges: Optional[dict[Node, list[tuple[Node, float]]]] = None
+        self._sweeps: dict[str, dict[Node, float]] = {}
         self._under_loss: Optional[set[int]] = None
 
     # --- numbers that cannot be solved -------------------------------------------------
@@ -798,11 +798,14 @@ class Run:
         """dE_total/d(name), as the engine's backward left it."""
         return float(self.local_grads[id(self.nodes[name])])
 
-    def edges(self) -> dict[int, list[tuple[Node, float]]]:
+    def edges(self) -> dict[Node, list[tuple[Node, float]]]:
+        """The local derivatives the first backward pass used: node -> [(operand,
+        d node / d operand)] (under the sequential convention some were taken
+        after an update, so they are read from the trace, not recomputed)."""
         if self._edges is None:
-            edges: dict[int, list[tuple[Node, float]]] = {}
+            edges: dict[Node, list[tuple[Node, float]]] = {}
             for s in self.steps:
-                edges.setdefault(id(s.parent), []).append((s.child, float(s.local)))
+                edges.setdefault(s.parent, []).append((s.child, float(s.local)))
             self._edges = edges
         return self._edges
 
@@ -812,25 +815,12 @@ class Run:
         top, bottom = self.nodes[a], self.nodes[b]
         if top is bottom:
             return 1.0
-        return _finite(self._sweep(a).get(id(bottom), 0.0), f"d{a}/d{b}")
-
-    def _sweep(self, a: str) -> dict[int, float]:
-        """d a / d every node under a, in one sweep down the trace's edges
-        (kept: a report asks for the same top again and again, and a sweep per
-        question made a 50-50-1 report take seconds)."""
-        acc = self._sweeps.get(a)
-        if acc is None:
-            edges = self.edges()
-            top = self.nodes[a]
-            acc = {id(top): 1.0}
-            for node in reversed(topological_order(top)):
-                d = acc.get(id(node))
-                if d is None:
-                    continue
-                for child, local in edges.get(id(node), ()):
-                    acc[id(child)] = acc.get(id(child), 0.0) + d * local
-            self._sweeps[a] = acc
-        return acc
+        # One sweep per top, kept: a report asks about the same top again and
+        # again, and a sweep per question made a 50-50-1 report take seconds.
+        sweep = self._sweeps.get(a)
+        if sweep is None:
+            sweep = self._sweeps[a] = derivatives(top, local=self.edges())
+        return _finite(sweep.get(bottom, 0.0), f"d{a}/d{b}")
 
     def value(self, text: str) -> float:
         q = parse_quantity(text, set(self.nodes) | set(self.params))

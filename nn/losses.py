@@ -166,7 +166,7 @@ def cross_entropy(outputs: Any, targets: Any) -> Node:
         for o in row:
             if o.data <= 0.0:
                 advice = ("a sigmoid output so close to 0 that it rounded to 0: its net input "
-                          "is far below 0" if o.op is not None and o.op.name == "sigmoid"
+                          "is far below 0" if o.op is ops.SIGMOID
                           else "use a softmax or sigmoid output layer")
                 raise ValueError(f"cross_entropy: output {o._describe()} is not a probability > 0 "
                                  f"({advice})")

@@ -24,8 +24,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 
-from autograd import BackwardStep, Node, no_grad
-from autograd.node import _run_backward_from
+from autograd import BackwardStep, Node, backward_from, no_grad
 
 from .layers import make_rng
 from .losses import LossFn, get_loss
@@ -62,29 +61,28 @@ def sequential_backward(
     """
     seeds: list[tuple[Node, Any]] = [(loss, 1.0)]
     for params, inputs in zip(reversed(layer_params), reversed(layer_inputs)):
-        stop = {id(n) for n in inputs}
+        stop = set(inputs)
         # Stage 1: gradients of this layer's parameters (and, provisionally, of
         # its inputs) through the current weights.
         observer = None
         if on_step is not None:
             def observer(s: BackwardStep, stop: set = stop) -> None:
-                if id(s.child) not in stop:
+                if s.child not in stop:
                     on_step(s)
-        _run_backward_from(seeds, on_step=observer, stop_at=stop)
+        backward_from(seeds, on_step=observer, stop_at=stop)
         optimizer.step(only=params)
         if not inputs:
             break
         # Stage 2: the inputs' gradients again, now through the updated weights.
-        fresh: dict[int, Any] = {}
         observer = None
         if on_step is not None:
             def observer(s: BackwardStep, stop: set = stop) -> None:
-                if id(s.child) in stop:
+                if s.child in stop:
                     on_step(s)
-        _run_backward_from(seeds, on_step=observer, into=fresh, stop_at=stop)
+        fresh = backward_from(seeds, on_step=observer, into={}, stop_at=stop)
         seeds = []
         for n in inputs:
-            n.grad = fresh.get(id(n), n._zero_like())
+            n.grad = fresh.get(n, n._zero_like())
             seeds.append((n, n.grad))
 
 

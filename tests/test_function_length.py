@@ -52,9 +52,7 @@ def _pending(reason: str):
 
 
 GROUPS = [
-    pytest.param("autograd", (), (), id="autograd", marks=_pending(
-        "the engine's backward loop (node.py _run_backward, 90 lines) is being rewritten "
-        "as one loop (issue 11 item 1)")),
+    pytest.param("autograd", (), (), id="autograd"),
     pytest.param("nn", (), APPLICATION, id="nn-library"),
     pytest.param("nn", APPLICATION, (), id="nn-application", marks=_pending(
         "parse_spec is split when the course application moves out of nn/ (issue 11 items 2, 6)")),

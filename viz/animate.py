@@ -16,8 +16,7 @@ import pathlib
 import uuid
 from typing import Iterator, Optional, Union
 
-from autograd import BackwardStep, topological_order, zero_grad
-from autograd.node import Node
+from autograd import BackwardStep, Node, topological_order, zero_grad
 
 from . import fonts, style
 from .graph import GraphTooLargeError, _Graph, draw_graph, name_of
@@ -111,7 +110,7 @@ class BackwardStepper:
                 "parent": f"v{pi}", "child": f"v{ci}",
                 "symbolic": (f"∂{root_name}/∂{c_name} += ∂{p_name}/∂{c_name} × "
                              f"∂{root_name}/∂{p_name}"),
-                "op_name": s.parent.op.name, "op_symbol": s.parent.op.symbol,
+                "op_name": s.parent.op.function, "op_symbol": s.parent.op.symbol,
                 "local": num(s.local), "upstream": num(s.upstream), "product": num(s.product),
                 "before": num(before), "after": num(after),
                 "k": seen[ci], "of": totals[ci], "child_name": c_name,

@@ -13,8 +13,7 @@ from typing import Any, NamedTuple, Optional, Sequence
 
 import numpy as np
 
-from autograd import no_grad
-from autograd.node import Node
+from autograd import Node, no_grad
 
 from . import fonts
 

@@ -11,9 +11,10 @@ chain rule highlighted with their products:
   folded path and summed over them.
 
 Everything is read through the public graph API (``data``, ``grad``,
-``label``, ``op``, ``children``, :func:`autograd.topological_order`); local
-derivatives come from the op table's own rule (``op.local``), never re-derived
-here.
+``label``, ``op``, ``children``, :func:`autograd.topological_order`); the
+numbers come from the engine: local derivatives from the op table's own rule
+(:func:`autograd.local_derivatives`), folded derivatives, paths and their sums
+from :mod:`autograd.paths` and :mod:`autograd.backward`, never re-derived here.
 
 Grouping (``group=``) collapses big graphs, working from the nodes' labels
 and the graph's structure only:
@@ -43,10 +44,16 @@ import math
 import re
 import textwrap
 from collections import Counter
-from typing import Any, Callable, Iterator, Mapping, NamedTuple, Optional, Union
+from typing import Any, Callable, Mapping, NamedTuple, Optional, Union
 
-from autograd import Value, topological_order
-from autograd.node import Node
+from autograd import (
+    Node,
+    Paths,
+    Value,
+    edges_below,
+    local_derivatives,
+    topological_order,
+)
 
 from . import style
 from .render import Digraph
@@ -64,15 +71,6 @@ class GraphTooLargeError(ValueError):
 
 
 # --- reading the graph ---------------------------------------------------------------
-
-def local_derivatives(node: Node) -> Optional[tuple]:
-    """d node / d operand for each operand, from the op's own ``local`` rule
-    (``None`` for a leaf or an op whose derivative is a Jacobian, e.g. matmul)."""
-    op = node.op
-    if not node.children or op.local is None:
-        return None
-    return op.local(node.data, *(c.data for c in node.children))
-
 
 def _is_constant_edge(parent: Node, position: int) -> bool:
     return position in parent.op.constant_operands
@@ -95,34 +93,14 @@ class _Graph:
         for i, n in enumerate(self.order):
             for pos, c in enumerate(n.children):
                 self.users[self.index[id(c)]].append((i, pos))
-        self._locals: dict[int, Optional[tuple]] = {}
 
     @property
     def nodes(self) -> list:
         return self.order
 
-    def local(self, i: int) -> Optional[tuple]:
-        if i not in self._locals:
-            self._locals[i] = local_derivatives(self.order[i])
-        return self._locals[i]
-
-    def down(self, i: int) -> list[tuple[int, int]]:
-        """(operand position, operand index) of every edge gradient flows down
-        from node i (a + a has two; the exponent of x**2 has none)."""
-        n = self.order[i]
-        return [(pos, self.index[id(c)]) for pos, c in enumerate(n.children)
-                if not _is_constant_edge(n, pos)]
-
-    def factor(self, i: int, pos: int) -> Any:
-        """d node i / d its operand at ``pos``, from the op's own rule."""
-        locals_ = self.local(i)
-        if locals_ is None:
-            n = self.order[i]
-            raise ValueError(
-                f"gradient paths need scalar local derivatives, but op {n.op.name!r} "
-                f"({name_of(n)}) has a Jacobian (vector-Jacobian product) instead"
-            )
-        return locals_[pos]
+    def locate(self, parent: Node, position: int, child: Node) -> tuple[int, int, int]:
+        """An edge of an engine path as (parent index, operand position, child index)."""
+        return self.index[id(parent)], position, self.index[id(child)]
 
     def is_constant(self, i: int) -> bool:
         """A number lifted into the graph (the 2 in ``x * 2``), or a leaf used
@@ -195,70 +173,19 @@ class GradientPath(NamedTuple):
         return f"{symbols} = {numbers} = {style.number(self.product, digits)}"
 
 
-class _Paths:
-    """The part of a graph between its root and a target: which nodes lie on a
-    path to it, how many paths there are, and the paths themselves.
-
-    Works on the full graph (:class:`_Graph`: an edge per operand) and on the
-    compact one (:class:`_Compact`: an edge per named operand) alike, through
-    ``nodes`` (topological order, root last), ``down(i)`` -> [(key, child)]
-    and ``factor(i, key)`` -> d node i / d child."""
-
-    def __init__(self, graph: Any, target: int) -> None:
-        self.graph = graph
-        self.target = target
-        size = len(graph.nodes)
-        on = [False] * size
-        count = [0] * size
-        on[target] = True
-        count[target] = 1
-        # children come first in topological order, so one forward sweep suffices
-        for i in range(target + 1, size):
-            total = 0
-            for _, j in graph.down(i):
-                if on[j]:
-                    total += count[j]
-            if total:
-                on[i] = True
-                count[i] = total
-        self.on = on
-        self.count = count[-1]  # paths from the root
-
-    def edges(self) -> Iterator[tuple[int, Any, int]]:
-        """(parent, key, child) for every edge on some path."""
-        g = self.graph
-        for i in range(self.target + 1, len(g.nodes)):
-            if self.on[i]:
-                for key, j in g.down(i):
-                    if self.on[j]:
-                        yield i, key, j
-
-    def __iter__(self) -> Iterator[tuple[list[int], list, tuple]]:
-        """Paths as (node indices, edge keys, factors), depth first, first
-        operand first; an explicit stack, no recursion."""
-        g = self.graph
-        root = len(g.nodes) - 1
-        if not self.on[root]:
-            return
-        stack: list[tuple[int, tuple, tuple, tuple]] = [(root, (root,), (), ())]
-        while stack:
-            i, nodes, keys, factors = stack.pop()
-            if i == self.target:
-                yield list(nodes), list(keys), factors
-                continue
-            branches = []
-            for key, j in g.down(i):
-                if self.on[j]:
-                    branches.append((j, nodes + (j,), keys + (key,),
-                                     factors + (g.factor(i, key),)))
-            stack.extend(reversed(branches))
+def _paths(graph: Any, target: int) -> Paths:
+    """The engine's paths from the root down to node ``target`` of ``graph``:
+    through every node (the full view) or through the kept ones (the compact
+    view, where unnamed steps are folded)."""
+    return Paths(graph.root, graph.nodes[target], getattr(graph, "through", None))
 
 
 def gradient_paths(root: Node, node: Node, *, max_paths: int = 10_000) -> list[GradientPath]:
     """Every path of the chain rule from ``root`` down to ``node``: the nodes
     along it, the local derivative at each step and their product. The products
     sum to d root / d node, which is ``node.grad`` after ``root.backward()``:
-    the multi-path sum rule.
+    the multi-path sum rule. (The engine's :func:`autograd.paths`, with each
+    path cut at its named nodes by :meth:`GradientPath.segments`.)
 
     >>> from autograd import Value
     >>> a = Value(1.0, "a"); b = (a + a).named("b"); c = (b + b).named("c")
@@ -266,19 +193,14 @@ def gradient_paths(root: Node, node: Node, *, max_paths: int = 10_000) -> list[G
     [1.0, 1.0, 1.0, 1.0]
     """
     graph = _Graph(root)
-    target = graph.find(node, "gradient_paths(node)")
-    paths = _Paths(graph, target)
+    paths = _paths(graph, graph.find(node, "gradient_paths(node)"))
     if paths.count > max_paths:
         raise ValueError(
             f"there are {paths.count:,} paths from {name_of(root)} down to {name_of(node)}, "
             f"more than max_paths={max_paths:,}: too many to list (their sum is still "
             f"{name_of(node)}.grad). Pick a node nearer the root, or raise max_paths."
         )
-    out = []
-    for idx, _, factors in paths:
-        product = math.prod(factors) if factors else 1.0
-        out.append(GradientPath(tuple(graph.order[i] for i in idx), tuple(factors), product))
-    return out
+    return [GradientPath(p.nodes, p.factors, p.product) for p in paths]
 
 
 # --- grouping --------------------------------------------------------------------------------
@@ -451,9 +373,10 @@ class _Compact:
     chain rule through the folded nodes, the ops' own local derivatives
     multiplied along each folded path and summed over them. Constants drop out.
 
-    Same interface as :class:`_Graph` for the paths code: ``nodes``
-    (topological order, root last), ``down(k)``, ``factor(k, key)``. ``full[k]``
-    is node k's index in the full graph: its picture id stays ``v<full index>``.
+    ``nodes``: the kept nodes in topological order (root last); ``through``:
+    the same as a set, for the engine's folded paths (:class:`autograd.Paths`);
+    ``edges[k]``: node k's edges. ``full[k]`` is node k's index in the full
+    graph: its picture id stays ``v<full index>``.
     """
 
     def __init__(self, graph: _Graph, keep: Optional[list[bool]] = None) -> None:
@@ -463,45 +386,29 @@ class _Compact:
         self.position = {i: k for k, i in enumerate(self.full)}
         self.nodes = [graph.order[i] for i in self.full]
         self.root = graph.root
-        self.edges = [self._fold(i, keep) for i in self.full]
+        self.through = set(self.nodes)
+        self.edges = [self._fold(n) for n in self.nodes]
+        self._keys = {(k, e.child): key for k, edges in enumerate(self.edges)
+                      for key, e in enumerate(edges)}
 
-    def _fold(self, i: int, keep: list[bool]) -> list[_CompactEdge]:
-        g = self.graph
-        order = g.order
-        if not order[i].children:
+    def _fold(self, node: Node) -> list[_CompactEdge]:
+        """d node / d each kept node it is computed from, through the unnamed
+        steps folded into it, in reading order (w1, l1, w2, l2, b1 for net_h1):
+        the engine's chain rule through the folded region (autograd.edges_below)."""
+        if not node.children:
             return []
-        # The folded region under i, and its kept operands in reading order
-        # (w1, l1, w2, l2, b1 for net_h1): a depth-first walk, first operand first.
-        region: set[int] = set()
-        first: dict[int, int] = {}
-        stack = [c for _, c in reversed(g.down(i))]
-        while stack:
-            x = stack.pop()
-            if keep[x]:
-                first.setdefault(x, len(first))
-            elif order[x].children and not g.is_constant(x) and x not in region:
-                region.add(x)
-                stack.extend(c for _, c in reversed(g.down(x)))
-        # d i / d x for the folded x, parents before children (the backward sweep
-        # restricted to the region), collecting d i / d operand at the kept ones.
-        below: dict[int, Any] = {i: 1.0}
-        count: dict[int, int] = {i: 1}
-        total: dict[int, Any] = {}
-        paths: dict[int, int] = {}
-        for x in [i] + sorted(region, reverse=True):
-            d = below[x]
-            for pos, c in g.down(x):
-                if keep[c]:
-                    total[c] = total.get(c, 0.0) + d * g.factor(x, pos)
-                    paths[c] = paths.get(c, 0) + count[x]
-                elif c in region:
-                    below[c] = below.get(c, 0.0) + d * g.factor(x, pos)
-                    count[c] = count.get(c, 0) + count[x]
-        return [_CompactEdge(self.position[c], total[c], paths[c], len(region))
-                for c in sorted(first, key=first.__getitem__)]
+        kept = self.through
+        folded = sum(1 for x in topological_order(node, kept) if x.children and x not in kept)
+        index = self.graph.index
+        return [_CompactEdge(self.position[index[id(e.child)]], e.factor, e.paths, folded)
+                for e in edges_below(node, kept)]
 
-    def down(self, k: int) -> list[tuple[int, int]]:
-        return [(key, e.child) for key, e in enumerate(self.edges[k])]
+    def locate(self, parent: Node, position: Any, child: Node) -> tuple[int, int, int]:
+        """An edge of an engine path (through the kept nodes) as (parent
+        position, edge key, child position) in this graph."""
+        index = self.graph.index
+        k, c = self.position[index[id(parent)]], self.position[index[id(child)]]
+        return k, self._keys[(k, c)], c
 
     def columns(self, reading: list[int]) -> list[list[int]]:
         """The nodes by their longest distance from the root, each column in
@@ -530,9 +437,6 @@ class _Compact:
             out.append(k)
             stack.extend(e.child for e in reversed(self.edges[k]) if not seen[e.child])
         return out
-
-    def factor(self, k: int, key: int) -> float:
-        return self.edges[k][key].factor
 
     def find(self, node: Node, what: str) -> int:
         i = self.graph.find(node, what)
@@ -681,20 +585,22 @@ class _Highlight(NamedTuple):
 def _highlight(graph: Any, target: int, digits: int) -> _Highlight:
     """Colours for every path from the root down to ``target`` (one per path
     while there are few, a shared one past that) and the legend listing them."""
-    paths = _Paths(graph, target)
+    paths = _paths(graph, target)
     listed = list(itertools.islice(paths, LEGEND_PATHS))
     per_path = paths.count <= len(style.PATH_COLORS)
     edge_colors: dict[tuple[int, Any], list[str]] = {}
     touched: dict[int, set] = {}
     if per_path:  # one colour per path; a shared edge gets parallel lines
-        for k, (idx, keys, _) in enumerate(listed):
+        for k, path in enumerate(listed):
             color = style.PATH_COLORS[k]
-            for a, key, b in zip(idx, keys, idx[1:]):
+            for parent, position, child in zip(path.nodes, path.positions, path.nodes[1:]):
+                a, key, b = graph.locate(parent, position, child)
                 edge_colors.setdefault((a, key), []).append(color)
                 for i in (a, b):
                     touched.setdefault(i, set()).add(color)
     else:
-        for a, key, b in paths.edges():
+        for parent, position, child in paths.edges():
+            a, key, b = graph.locate(parent, position, child)
             edge_colors[(a, key)] = [style.PATH_SHARED]
             for i in (a, b):
                 touched.setdefault(i, set()).add(style.PATH_SHARED)
@@ -729,7 +635,7 @@ def _draw_full(graph: _Graph, digits: int, edge_labels: bool,
         if i in marked.result_colors and i != marked.target:
             result_attrs.update(color=":".join(marked.result_colors[i]), penwidth="2.2")
         dot.edge(f"o{i}", f"v{i}", **result_attrs)
-        locals_ = graph.local(i) if edge_labels else None
+        locals_ = local_derivatives(n) if edge_labels else None
         for pos, c in enumerate(n.children):
             ci = graph.index[id(c)]
             attrs = {"id": f"e{i}_{pos}"}
@@ -809,7 +715,7 @@ def _legend(dot: Digraph, rows: list[str], notes: list[str], title: str = "") ->
                  label=style.html_label(rows, cellpadding="2"))
 
 
-def _path_legend(graph: Any, target: int, paths: _Paths, listed: list, per_path: bool,
+def _path_legend(graph: Any, target: int, paths: Paths, listed: list, per_path: bool,
                  digits: int) -> list[str]:
     order = graph.nodes
     root_name, node_name = name_of(order[-1]), name_of(order[target])
@@ -822,9 +728,8 @@ def _path_legend(graph: Any, target: int, paths: _Paths, listed: list, per_path:
         title = f"{node_name} does not affect {root_name}: no path, ∂{root_name}/∂{node_name} = 0"
     rows = [f'<tr><td align="left"><b>{esc(title)}</b></td></tr>']
     products = []
-    for k, (idx, _, factors) in enumerate(listed):
-        path = GradientPath(tuple(order[i] for i in idx), tuple(factors),
-                            math.prod(factors) if factors else 1.0)
+    for k, found in enumerate(listed):
+        path = GradientPath(found.nodes, found.factors, found.product)
         products.append(path.product)
         color = style.PATH_COLORS[k] if per_path else style.PATH_SHARED
         segs = path.segments()
@@ -843,7 +748,7 @@ def _path_legend(graph: Any, target: int, paths: _Paths, listed: list, per_path:
     if n > len(listed):
         rows.append(f'<tr><td align="left">{_INDENT}… and {n - len(listed):,} more '
                     "paths</td></tr>")
-    total = _sum_over_paths(graph, paths)
+    total = style.scalar(paths.derivative()) if n else 0.0  # their sum, in one sweep
     if n > 1:
         shown = " + ".join(num(p, digits) for p in products)
         if n > len(listed):
@@ -863,23 +768,6 @@ def _path_legend(graph: Any, target: int, paths: _Paths, listed: list, per_path:
         rows.append(f'<tr><td align="left">{_INDENT}<font color="{style.GRAD}">'
                     f"{esc(check)}</font></td></tr>")
     return rows
-
-
-def _sum_over_paths(graph: Any, paths: _Paths) -> float:
-    """Sum of all path products without listing them: the same sweep as the
-    backward pass, restricted to the nodes on a path."""
-    if paths.count == 0:
-        return 0.0
-    below = {paths.target: 1.0}  # d node / d target, for nodes on a path
-    for i in range(paths.target + 1, len(graph.nodes)):
-        if not paths.on[i]:
-            continue
-        total = 0.0
-        for key, j in graph.down(i):
-            if paths.on[j]:
-                total += style.scalar(graph.factor(i, key)) * below[j]
-        below[i] = total
-    return below[len(graph.nodes) - 1]
 
 
 def _draw_grouped(graph: _Graph, group: GroupRule, digits: int, max_nodes: int,

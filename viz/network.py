@@ -15,8 +15,7 @@ from typing import Any, Iterator, Optional, Sequence
 
 import numpy as np
 
-from autograd import no_grad
-from autograd.node import Node
+from autograd import Node, no_grad
 
 from . import style
 from .render import Digraph

@@ -11,8 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import format_number
-from autograd.node import Node
+from autograd import Node, format_number
 
 # Arial/Courier New are metric-compatible with the fonts graphviz-pure bundles
 # (Arimo/Cousine), and every browser has them or a look-alike.

@@ -26,6 +26,7 @@ import numpy as np
 
 from autograd import BackwardStep, Node, backward_from, no_grad
 
+from .i18n import _
 from .layers import make_rng
 from .losses import LossFn, get_loss
 from .module import Module
@@ -202,7 +203,7 @@ def _progress_bar(total: int, progress: Optional[bool]):
         from tqdm.auto import tqdm  # a widget bar; without ipywidgets tqdm.auto only warns
     else:
         from tqdm import tqdm
-    return tqdm(range(1, total + 1), disable=not enabled, unit="epoch", leave=False)
+    return tqdm(range(1, total + 1), disable=not enabled, unit=_("epoch"), leave=False)
 
 
 def _as_rows(data: Any, name: str, who: str = "fit()") -> Union[list, np.ndarray]:
@@ -326,11 +327,13 @@ def _check_finite_loss(value: Any, epoch: int, step: int, optimizer: Any) -> Non
     if np.isfinite(loss):
         return
     lr = getattr(optimizer, "lr", None)
-    hint = f" (learning rate {lr:g}: try a smaller one)" if lr is not None else ""
-    raise TrainingDiverged(
-        f"fit(): training diverged: the loss is {loss} at epoch {epoch}, step {step}{hint}. "
-        "The parameters are as they were before this step."
-    )
+    if lr is None:
+        message = _("fit(): training diverged: the loss is {loss} at epoch {epoch}, step {step}. "
+                    "The parameters are as they were before this step.")
+    else:
+        message = _("fit(): training diverged: the loss is {loss} at epoch {epoch}, step {step} (learning "
+                    "rate {lr:g}: try a smaller one). The parameters are as they were before this step.")
+    raise TrainingDiverged(message.format(loss=loss, epoch=epoch, step=step, lr=lr))
 
 
 def fit(
@@ -383,9 +386,9 @@ def fit(
             if _validate(run, epoch, history, stopping):
                 history.stopped_early = True
                 break
-            postfix = {"loss": f"{history.loss[-1]:.6f}"}
+            postfix = {_("loss"): f"{history.loss[-1]:.6f}"}
             if history.val_loss:
-                postfix["val"] = f"{history.val_loss[-1]:.6f}"
+                postfix[_("validation")] = f"{history.val_loss[-1]:.6f}"
             bar.set_postfix(postfix, refresh=False)
     finally:
         bar.close()

@@ -27,14 +27,14 @@ demo: $(BASE)
 	@echo "wrote out/bp232_report.txt, out/bp232_graph.svg, out/bp232_network.svg"
 
 test: $(TESTS)
-	$(VENV)/bin/ruff check autograd nn viz tests bench
+	$(VENV)/bin/ruff check autograd nn viz chainrule tests bench
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: $(TESTS)
 	for f in bench/*.py; do $(PY) $$f || exit 1; done
 
 lint: $(TESTS)
-	$(VENV)/bin/ruff check autograd nn viz tests bench
+	$(VENV)/bin/ruff check autograd nn viz chainrule tests bench
 
 # The translations (nn/locale): extract every _()/ngettext()/N_() message from the code,
 # merge new ones into the Chinese catalog (translate them there), compile the .mo files.

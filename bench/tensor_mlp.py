@@ -265,7 +265,7 @@ def main() -> None:
                                        ", torch not installed")
           + (f"; {blas} set (see the docstring)" if blas else ""))
     benchmark("MNIST-sized MLP", (784, 128, 64, 10), "relu", 64, 0.1, args.rounds, args.steps)
-    from nn.iris import load_iris, split
+    from chainrule.iris import load_iris, split
     X, y = load_iris()
     X_train, y_train, _, _ = split(X, y)
     benchmark("Iris (seed 004)", (4, 6, 3), "sigmoid", 120, 0.1, args.rounds, args.steps * 5,

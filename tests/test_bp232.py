@@ -3,7 +3,7 @@ update conventions, to the printed digit; the trace invariant; where the
 conventions differ; the many-iteration figures; the slide check."""
 import pytest
 
-from nn.exercise import check_figures, preset, solve
+from chainrule.exercise import check_figures, preset, solve
 
 W_NAMES = [f"w{i}" for i in range(1, 13)]
 
@@ -173,7 +173,7 @@ def test_slide_check_marks_and_explains(sol):
 
 
 def test_simultaneous_run_explains_sequential_figures():
-    from nn.report import full_note
+    from chainrule.report import full_note
     checks = check_figures(solve(preset("bp232"), "simultaneous", after=[]))
     w1 = next(c for c in checks if c.figure.figure == "w1+")
     assert not w1.match and w1.matches["sequential"]

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from nn.exercise import (SpecError, check_figures, parse_spec, preset, preset_text, solve,
+from chainrule.exercise import (SpecError, check_figures, parse_spec, preset, preset_text, solve,
                          spec_from_text)
-from nn.report import render_json, render_text
+from chainrule.report import render_json, render_text
 
 BASE = {
     "inputs": [5, 10], "targets": [0.01, 0.99], "learning_rate": 0.5,
@@ -235,7 +235,7 @@ def test_other_networks_solve_and_report_consistently(name):
                 assert into[id(node)] == pytest.approx(run.grad(label), abs=1e-15)
         # gradients from the engine agree with finite differences of the forward pass
         if conv == "simultaneous":
-            from nn.exercise import build_model
+            from chainrule.exercise import build_model
             from nn.losses import get_loss
             loss_fn = get_loss(spec.loss)
             for pname in spec.parameter_names():
@@ -311,7 +311,7 @@ quantity = "w3+"
     # out_o1 = 0.7 * relu(0.3 - 0.4) - 0.5 * relu(0.1 + 0.8) = -0.45: not 0.2
     assert re.search(r"\n   out_o1 +0\.2 +-0\.450000  ✗ ", report)
     # w3+ = 0.1 - 0.05 * dE/dw3 through the updated w6 (sequential: 0.060623) or w6 = -0.5
-    from nn.report import full_note
+    from chainrule.report import full_note
     w3 = checks[1]
     assert w3.values["simultaneous"] == pytest.approx(0.0525, abs=1e-12) and not w3.match
     assert full_note(w3).startswith("This figure follows the sequential convention here")
@@ -329,7 +329,7 @@ quantity = "w3+"
 # --- numbers the engine cannot solve, and networks too big to write out ---------------------
 
 def solve_error(text):
-    from nn.exercise import SolveError
+    from chainrule.exercise import SolveError
     with pytest.raises(SolveError) as info:
         solve(spec_from_text(text))
     assert "\n" not in str(info.value)
@@ -411,15 +411,15 @@ def test_the_report_sweeps_the_trace_once_per_node_not_once_per_weight(monkeypat
     # A 10-10-1 report asked d(E_o1)/d(out_hj) once per weight, each a walk of the whole
     # graph: 50-50-1 took 8 s. Now each top node is swept once and reused.
     import autograd.backward
-    import nn.exercise
+    import chainrule.exercise
     spec = parse_spec({"inputs": [0.1] * 10, "targets": [1], "learning_rate": 0.5,
                        "layers": [{"weights": [[0.1 * (i - j) for j in range(10)] for i in range(10)]},
                                   {"weights": [[0.05 * i for i in range(10)]]}]})
     sol = solve(spec, after=[])
     calls = []
-    real = nn.exercise.topological_order
+    real = chainrule.exercise.topological_order
     # the report's own walks and the engine's sweeps (autograd.derivatives) alike
-    for module in (nn.exercise, autograd.backward):
+    for module in (chainrule.exercise, autograd.backward):
         monkeypatch.setattr(module, "topological_order",
                             lambda *args: calls.append(args[0]) or real(*args))
     text = render_text(sol, check_figures(sol))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nn.cli import main
-from nn.exercise import preset_text
+from chainrule.cli import main
+from chainrule.exercise import preset_text
 
 
 def run(capsys, *argv):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nn.cli import main
+from chainrule.cli import main
 
 # A 2-2-1 network: solved in milliseconds, so each case costs little.
 SMALL = """\
@@ -104,7 +104,7 @@ def test_arrays_nested_less_deep_are_quoted_short(tmp_path, capsys):
 # --- 3. overflow anywhere, and strict JSON -------------------------------------------------
 
 def bp232_with(old, new, tmp_path):
-    from nn.exercise import preset_text
+    from chainrule.exercise import preset_text
     text = preset_text("bp232")
     assert old in text
     return spec_file(tmp_path, text.replace(old, new, 1), "bp232.toml")
@@ -146,18 +146,18 @@ def test_values_after_k_updates_past_the_floats_are_refused(tmp_path, capsys):
 
 
 def test_json_is_strict_and_names_a_value_it_cannot_hold(tmp_path, capsys, monkeypatch):
-    import nn.report
+    import chainrule.report
     code, out, _ = run(capsys, "bp", spec_file(tmp_path), "--json")
     data = json.loads(out, parse_constant=lambda c: pytest.fail(f"not JSON: {c}"))
     assert code == 0 and data["forward"]["out_h1"] == pytest.approx(0.5866175789, abs=1e-10)
     # the last guard, should a non-finite number ever reach the JSON
-    real = nn.report.render_json
+    real = chainrule.report.render_json
 
     def with_inf(sol, checks=None):
         data = real(sol, checks)
         data["gradients"]["w3"] = float("-inf")
         return data
-    monkeypatch.setattr(nn.report, "render_json", with_inf)
+    monkeypatch.setattr(chainrule.report, "render_json", with_inf)
     assert refused(capsys, "bp", spec_file(tmp_path), "--json") == \
         "--json: gradients.w3 = -inf is not a number JSON can hold"
 
@@ -211,14 +211,14 @@ def test_chinese_names_with_pythonioencoding_ascii(tmp_path):
     # as a user meets it: a fresh process whose console is ASCII
     path = spec_file(tmp_path, CHINESE)
     env = {**os.environ, "PYTHONIOENCODING": "ascii"}
-    result = subprocess.run([sys.executable, "-m", "nn.cli", "bp", str(path)], env=env,
+    result = subprocess.run([sys.executable, "-m", "chainrule", "bp", str(path)], env=env,
                             capture_output=True, timeout=60)
     assert result.returncode == 0 and result.stderr == b"", result.stderr.decode()
     assert b"hidden layer \\u96901 \\u96902" in result.stdout
 
 
 def test_the_fallback_spells_the_symbols_and_escapes_the_rest():
-    from nn.cli import CONSOLE_ERRORS
+    from chainrule.cli import CONSOLE_ERRORS
     assert "✓ η=0.5 σ 隐 😀".encode("ascii", CONSOLE_ERRORS) == b"ok eta=0.5 sigmoid \\u9690 \\U0001f600"
     assert codecs.encode("✗ é", "cp1252", CONSOLE_ERRORS) == "x é".encode("cp1252")
 

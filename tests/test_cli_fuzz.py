@@ -22,8 +22,8 @@ import tomli_w
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from nn.cli import main
-from nn.exercise import preset_text
+from chainrule.cli import main
+from chainrule.exercise import preset_text
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -8,7 +8,7 @@ import pathlib
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SCANNED = ("nn", "viz", "bench")
+SCANNED = ("nn", "viz", "chainrule", "bench")
 
 
 def _private(name: str) -> bool:

@@ -2,8 +2,8 @@
 and XOR learned from a random start."""
 import pytest
 
-from nn.cli import main
-from nn.examples import XOR_INPUTS, XOR_TARGETS, perceptron, table, train_xor, xor_relu
+from chainrule.cli import main
+from chainrule.examples import XOR_INPUTS, XOR_TARGETS, perceptron, table, train_xor, xor_relu
 
 
 def test_step_perceptron_table_seed_002():

@@ -13,11 +13,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 MAX_LINES = 80
 
-# The course application, in nn/ until it moves to a package of its own (issue 11
-# item 2); the "nn" group is the library without them. After the move, point the
-# "nn-application" group at the new package.
-APPLICATION = ("cli.py", "examples.py", "exercise.py", "iris.py", "report.py")
-
 
 def long_functions(source: str, max_lines: int = MAX_LINES) -> list[tuple[str, int, int]]:
     """(qualified name, first line, length) of each function in ``source`` longer
@@ -53,9 +48,9 @@ def _pending(reason: str):
 
 GROUPS = [
     pytest.param("autograd", (), (), id="autograd"),
-    pytest.param("nn", (), APPLICATION, id="nn-library"),
-    pytest.param("nn", APPLICATION, (), id="nn-application", marks=_pending(
-        "parse_spec is split when the course application moves out of nn/ (issue 11 items 2, 6)")),
+    pytest.param("nn", (), (), id="nn"),
+    pytest.param("chainrule", (), (), id="chainrule", marks=_pending(
+        "parse_spec is split next (issue 11 item 6)")),
     pytest.param("viz", (), (), id="viz", marks=_pending(
         "_network_digraph and plot_decision_boundary are being split "
         "(issue 11 item 6)")),

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from nn import iris
-from nn.cli import main
+from chainrule import iris
+from chainrule.cli import main
 
 
 @pytest.fixture(scope="module")

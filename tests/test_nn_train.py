@@ -312,7 +312,7 @@ def test_sequential_needs_a_layered_model():
 
 
 def test_sequential_observer_sees_each_edge_once_with_final_values():
-    from nn.exercise import preset, Run
+    from chainrule.exercise import preset, Run
     run = Run(preset("bp232"), "sequential")
     keys = [(id(s.parent), id(s.child)) for s in run.steps]
     from collections import Counter

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import viz
-from nn.examples import XOR_INPUTS, XOR_TARGETS, train_xor, xor_relu
+from chainrule.examples import XOR_INPUTS, XOR_TARGETS, train_xor, xor_relu
 from nn.layers import Layer
 
 plt = pytest.importorskip("matplotlib.pyplot")

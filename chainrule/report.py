@@ -14,9 +14,9 @@ import textwrap
 from typing import Any, Optional, Sequence, Union
 
 from autograd import format_number
+from nn.train import CONVENTIONS
 
 from .exercise import FigureCheck, Run, Solution, SolveError, Spec
-from .train import CONVENTIONS
 
 WIDTH = 96
 ETA = "η"

@@ -2,7 +2,7 @@
 softmax output, cross-entropy) trained on the first 40 flowers of each class
 and tested on the last 10.
 
-The table ships in the package (``nn/data/iris.csv``: Fisher's 150 flowers, in
+The table ships in the package (``chainrule/data/iris.csv``: Fisher's 150 flowers, in
 the classic order, with the two corrections to the UCI copy that sklearn also
 applies), so everything runs offline. Features are used as measured (cm), as
 on the slides: the slides' trained weights, applied to the raw features,
@@ -19,10 +19,9 @@ from typing import Any, Optional
 import numpy as np
 
 from autograd import Tensor, no_grad
-
-from .linear import Linear, TensorMLP
-from .optim import SGD
-from .train import History, fit
+from nn.linear import Linear, TensorMLP
+from nn.optim import SGD
+from nn.train import History, fit
 
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 CLASSES = ("setosa", "versicolor", "virginica")
@@ -74,7 +73,7 @@ DEFAULTS = {"epochs": 5000, "lr": 0.1, "batch_size": None, "seed": 0}
 
 def load_iris() -> tuple[np.ndarray, np.ndarray]:
     """The 150 flowers: X (150, 4) in cm, y (150,) class indices 0..2 (see CLASSES)."""
-    text = resources.files("nn").joinpath("data", "iris.csv").read_text(encoding="utf-8")
+    text = resources.files("chainrule").joinpath("data", "iris.csv").read_text(encoding="utf-8")
     rows = list(csv.DictReader(text.splitlines()))
     X = np.array([[float(r[f]) for f in FEATURES] for r in rows])
     y = np.array([CLASSES.index(r["species"]) for r in rows])

@@ -108,7 +108,7 @@ def _picture_model(spec: Any) -> tuple[Any, Any]:
     which every edge's local derivative times its upstream gradient adds up to
     the grads shown."""
     from .exercise import build_model
-    from .losses import get_loss
+    from nn.losses import get_loss
 
     model = build_model(spec)
     loss = get_loss(spec.loss)(model(spec.inputs), spec.targets)
@@ -118,7 +118,7 @@ def _picture_model(spec: Any) -> tuple[Any, Any]:
 
 def _fresh_graph(spec: Any) -> Any:
     from .exercise import build_model
-    from .losses import get_loss
+    from nn.losses import get_loss
     model = build_model(spec)
     return get_loss(spec.loss)(model(spec.inputs), spec.targets)
 

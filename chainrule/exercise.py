@@ -53,11 +53,10 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from autograd import BackwardStep, Node, derivatives, topological_order
-
-from .layers import ACTIVATIONS, MLP, Layer
-from .losses import LOSSES, get_loss
-from .optim import SGD
-from .train import CONVENTIONS, update
+from nn.layers import ACTIVATIONS, MLP, Layer
+from nn.losses import LOSSES, get_loss
+from nn.optim import SGD
+from nn.train import CONVENTIONS, update
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -579,7 +578,7 @@ def spec_from_text(text: str) -> Spec:
 def preset_text(name: str) -> str:
     if name not in PRESETS:
         raise SpecError("--preset", f"unknown preset {name!r} (choose from {', '.join(PRESETS)})")
-    return resources.files("nn").joinpath("presets", f"{name}.toml").read_text(encoding="utf-8")
+    return resources.files("chainrule").joinpath("presets", f"{name}.toml").read_text(encoding="utf-8")
 
 
 def preset(name: str) -> Spec:

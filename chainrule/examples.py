@@ -13,10 +13,9 @@ from __future__ import annotations
 from typing import Callable
 
 from autograd import no_grad
-
-from .layers import MLP, Layer
-from .optim import Adam
-from .train import History, fit
+from nn.layers import MLP, Layer
+from nn.optim import Adam
+from nn.train import History, fit
 
 XOR_INPUTS = [[0, 0], [0, 1], [1, 0], [1, 1]]
 XOR_TARGETS = [0, 1, 1, 0]

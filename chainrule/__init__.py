@@ -1,8 +1,11 @@
 """The course application, built on the library: worked solutions of hand
 exercises and the ``chainrule`` command.
 
-- :mod:`chainrule.exercise`: the spec format and the solver (a network spec
-  solved by the engine under both update conventions, figures checked)
+- :mod:`chainrule.spec`: the spec format (a hand exercise as TOML: reading,
+  validation, presets); :mod:`chainrule.quantities`: the names of its figures
+  (``out_h1``, ``dE_total/dw7``, ``w1+``, ``Δw1``, ``out_o1@100``)
+- :mod:`chainrule.solver`: a spec solved by the engine under both update
+  conventions, and its printed figures checked
 - :mod:`chainrule.report`: the worked solution as text and as JSON
 - :mod:`chainrule.cli`: the ``chainrule`` command (also ``python -m chainrule``)
 - :mod:`chainrule.iris`, :mod:`chainrule.examples`: the slides' other examples

@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
+from .errors import SpecError
+
 EXIT_USAGE = 2
 
 
@@ -90,7 +92,7 @@ def _fail(args: argparse.Namespace, message: str) -> int:
 def _parse_after(text: Optional[str]) -> Optional[list[int]]:
     if text is None:
         return None
-    from .exercise import MAX_UPDATES, SpecError
+    from .quantities import MAX_UPDATES
     counts = []
     for part in text.split(","):
         part = part.strip()
@@ -107,7 +109,7 @@ def _picture_model(spec: Any) -> tuple[Any, Any]:
     """A fresh model after one plain backward pass (no update): a picture in
     which every edge's local derivative times its upstream gradient adds up to
     the grads shown."""
-    from .exercise import build_model
+    from .solver import build_model
     from nn.losses import get_loss
 
     model = build_model(spec)
@@ -117,7 +119,7 @@ def _picture_model(spec: Any) -> tuple[Any, Any]:
 
 
 def _fresh_graph(spec: Any) -> Any:
-    from .exercise import build_model
+    from .solver import build_model
     from nn.losses import get_loss
     model = build_model(spec)
     return get_loss(spec.loss)(model(spec.inputs), spec.targets)
@@ -207,7 +209,6 @@ PICTURE_SUFFIXES = {"graph": (".svg", ".png", ".pdf", ".dot"),
 
 def _check_outputs(args: argparse.Namespace) -> None:
     """Every picture path before any work: a known file type, in a folder that exists."""
-    from .exercise import SpecError
     seen: dict[Path, str] = {}
     for option, suffixes in PICTURE_SUFFIXES.items():
         path = getattr(args, option)
@@ -235,7 +236,6 @@ def _check_outputs(args: argparse.Namespace) -> None:
 def _json_text(data: dict[str, Any]) -> str:
     """Strict JSON (no NaN or Infinity, which JSON does not have), in ASCII
     escapes where the console cannot print the names."""
-    from .exercise import SpecError
     try:
         text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
     except ValueError:  # the solver refuses non-finite numbers: a last guard, naming the key
@@ -259,7 +259,8 @@ def _non_finite(data: Any, where: str = "") -> str:
 
 
 def _bp(args: argparse.Namespace) -> int:
-    from .exercise import SpecError, check_figures, load_spec, preset, preset_text, solve
+    from .solver import check_figures, solve
+    from .spec import load_spec, preset, preset_text
     from .report import render_json, render_text
 
     try:

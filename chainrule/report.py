@@ -14,9 +14,12 @@ import textwrap
 from typing import Any, Optional, Sequence, Union
 
 from autograd import format_number
+from nn.naming import reading_order
 from nn.train import CONVENTIONS
 
-from .exercise import FigureCheck, Run, Solution, SolveError, Spec
+from .errors import SolveError
+from .solver import FigureCheck, Run, Solution
+from .spec import Spec
 
 WIDTH = 96
 ETA = "η"
@@ -463,10 +466,9 @@ def _backward(sol: Solution) -> list[str]:
 # --- 3. updates ----------------------------------------------------------------------------
 
 def _param_order(spec: Spec, convention: str) -> list[str]:
-    from .exercise import _natural
     groups = []
     for layer in spec.layers:
-        weights = sorted((w for row in layer.weight_names for w in row), key=_natural)
+        weights = sorted((w for row in layer.weight_names for w in row), key=reading_order)
         groups.append(weights + _layer_biases(layer))
     if convention == "sequential":
         groups.reverse()

@@ -3,7 +3,8 @@ update conventions, to the printed digit; the trace invariant; where the
 conventions differ; the many-iteration figures; the slide check."""
 import pytest
 
-from chainrule.exercise import check_figures, preset, solve
+from chainrule.solver import check_figures, solve
+from chainrule.spec import preset
 
 W_NAMES = [f"w{i}" for i in range(1, 13)]
 

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from chainrule.exercise import (SpecError, check_figures, parse_spec, preset, preset_text, solve,
-                         spec_from_text)
+from chainrule.errors import SpecError
+from chainrule.solver import check_figures, solve
+from chainrule.spec import parse_spec, preset, preset_text, spec_from_text
 from chainrule.report import render_json, render_text
 
 BASE = {
@@ -235,7 +236,7 @@ def test_other_networks_solve_and_report_consistently(name):
                 assert into[id(node)] == pytest.approx(run.grad(label), abs=1e-15)
         # gradients from the engine agree with finite differences of the forward pass
         if conv == "simultaneous":
-            from chainrule.exercise import build_model
+            from chainrule.solver import build_model
             from nn.losses import get_loss
             loss_fn = get_loss(spec.loss)
             for pname in spec.parameter_names():
@@ -329,7 +330,7 @@ quantity = "w3+"
 # --- numbers the engine cannot solve, and networks too big to write out ---------------------
 
 def solve_error(text):
-    from chainrule.exercise import SolveError
+    from chainrule.errors import SolveError
     with pytest.raises(SolveError) as info:
         solve(spec_from_text(text))
     assert "\n" not in str(info.value)
@@ -411,15 +412,15 @@ def test_the_report_sweeps_the_trace_once_per_node_not_once_per_weight(monkeypat
     # A 10-10-1 report asked d(E_o1)/d(out_hj) once per weight, each a walk of the whole
     # graph: 50-50-1 took 8 s. Now each top node is swept once and reused.
     import autograd.backward
-    import chainrule.exercise
+    import chainrule.solver
     spec = parse_spec({"inputs": [0.1] * 10, "targets": [1], "learning_rate": 0.5,
                        "layers": [{"weights": [[0.1 * (i - j) for j in range(10)] for i in range(10)]},
                                   {"weights": [[0.05 * i for i in range(10)]]}]})
     sol = solve(spec, after=[])
     calls = []
-    real = chainrule.exercise.topological_order
+    real = chainrule.solver.topological_order
     # the report's own walks and the engine's sweeps (autograd.derivatives) alike
-    for module in (chainrule.exercise, autograd.backward):
+    for module in (chainrule.solver, autograd.backward):
         monkeypatch.setattr(module, "topological_order",
                             lambda *args: calls.append(args[0]) or real(*args))
     text = render_text(sol, check_figures(sol))

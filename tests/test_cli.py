@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from chainrule.cli import main
-from chainrule.exercise import preset_text
+from chainrule.spec import preset_text
 
 
 def run(capsys, *argv):

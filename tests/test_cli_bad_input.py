@@ -104,7 +104,7 @@ def test_arrays_nested_less_deep_are_quoted_short(tmp_path, capsys):
 # --- 3. overflow anywhere, and strict JSON -------------------------------------------------
 
 def bp232_with(old, new, tmp_path):
-    from chainrule.exercise import preset_text
+    from chainrule.spec import preset_text
     text = preset_text("bp232")
     assert old in text
     return spec_file(tmp_path, text.replace(old, new, 1), "bp232.toml")

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from chainrule.cli import main
-from chainrule.exercise import preset_text
+from chainrule.spec import preset_text
 
 if sys.version_info >= (3, 11):
     import tomllib

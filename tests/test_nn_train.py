@@ -312,7 +312,8 @@ def test_sequential_needs_a_layered_model():
 
 
 def test_sequential_observer_sees_each_edge_once_with_final_values():
-    from chainrule.exercise import preset, Run
+    from chainrule.solver import Run
+    from chainrule.spec import preset
     run = Run(preset("bp232"), "sequential")
     keys = [(id(s.parent), id(s.child)) for s in run.steps]
     from collections import Counter

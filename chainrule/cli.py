@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from .errors import SpecError
+from .errors import ArgumentError, SpecError
 
 EXIT_USAGE = 2
 
@@ -258,36 +258,60 @@ def _non_finite(data: Any, where: str = "") -> str:
     return ""
 
 
+# The application's arguments the command line sets, and the flags that set them:
+# an error about one is said with the flag the user typed.
+FLAGS = {"convention": "--convention", "after": "--after", "name": "--preset"}
+
+
+def _as_typed(error: ArgumentError) -> SpecError:
+    flag = FLAGS.get(error.argument)
+    return SpecError(flag, error.problem) if flag else error
+
+
+def _check_bp_arguments(args: argparse.Namespace) -> None:
+    """Which spec: a file or a preset, one of them."""
+    if args.print_spec and not args.preset:
+        raise SpecError("--print-spec", "prints a preset: use it with --preset NAME")
+    if args.spec is not None and args.preset:
+        raise SpecError("", "give a spec file or --preset NAME, not both")
+    if args.spec is not None and not args.spec.strip():
+        raise SpecError("", "the spec file name is empty (chainrule bp SPEC.toml)")
+    if not args.spec and not args.preset:
+        raise SpecError("", "give a spec file (chainrule bp SPEC.toml) or --preset NAME "
+                            "(bp232, exercise211)")
+
+
+def _read_spec(args: argparse.Namespace) -> Any:
+    """The spec asked for; a problem of one of its keys names the file (or preset) too."""
+    from .spec import load_spec, preset
+    where = f"preset {args.preset}" if args.preset else args.spec
+    try:
+        return preset(args.preset) if args.preset else load_spec(args.spec)
+    except ArgumentError:
+        raise
+    except SpecError as e:
+        raise SpecError(e.key, e.problem) if not e.key else SpecError(f"{where}: {e.key}", e.problem)
+
+
 def _bp(args: argparse.Namespace) -> int:
-    from .solver import check_figures, solve
-    from .spec import load_spec, preset, preset_text
     from .report import render_json, render_text
+    from .solver import check_figures, solve
+    from .spec import preset_text
 
     try:
-        if args.print_spec and not args.preset:
-            raise SpecError("--print-spec", "prints a preset: use it with --preset NAME")
-        if args.spec is not None and args.preset:
-            raise SpecError("", "give a spec file or --preset NAME, not both")
-        if args.spec is not None and not args.spec.strip():
-            raise SpecError("", "the spec file name is empty (chainrule bp SPEC.toml)")
-        if not args.spec and not args.preset:
-            raise SpecError("", "give a spec file (chainrule bp SPEC.toml) or --preset NAME "
-                                "(bp232, exercise211)")
+        _check_bp_arguments(args)
         _check_outputs(args)
         if args.print_spec:
             sys.stdout.write(preset_text(args.preset))
             return 0
-        where = f"preset {args.preset}" if args.preset else args.spec
-        try:
-            spec = preset(args.preset) if args.preset else load_spec(args.spec)
-        except SpecError as e:
-            raise SpecError(e.key, e.problem) if not e.key else SpecError(f"{where}: {e.key}", e.problem)
-        after = _parse_after(args.after)
-        solution = solve(spec, args.convention, after)
+        spec = _read_spec(args)
+        solution = solve(spec, args.convention, _parse_after(args.after))
         checks = check_figures(solution)
         # the whole output before a byte of it is written: an error is then the only output
         text = (_json_text(render_json(solution, checks)) if args.json
                 else render_text(solution, checks))
+    except ArgumentError as e:
+        return _fail(args, str(_as_typed(e)))
     except ValueError as e:  # a SpecError, or numbers the engine refuses (one line either way)
         return _fail(args, str(e))
     sys.stdout.write(text)

@@ -17,6 +17,17 @@ class SpecError(ValueError):
         super().__init__(f"{key}: {problem}" if key else problem)
 
 
+class ArgumentError(SpecError):
+    """A bad argument of one of the application's functions (not of the spec):
+    ``function`` and ``argument`` name it as Python does, ``solve(after=...)``.
+    The command line says the same in its own words (its flag, ``--after``)."""
+
+    def __init__(self, function: str, argument: str, problem: str) -> None:
+        self.function = function
+        self.argument = argument
+        super().__init__(f"{function}({argument}=...)", problem)
+
+
 class SolveError(SpecError):
     """A valid spec whose numbers cannot be solved: the forward pass overflows
     to inf or nan, or cross-entropy meets an output that rounds to 0."""

@@ -15,7 +15,7 @@ from nn.naming import reading_order
 
 from .errors import SpecError, show
 
-# The most updates any count asks for (a spec's after, name@K, --after).
+# The most updates any count asks for (a spec's after, name@K, solve(after=...)).
 MAX_UPDATES = 100_000
 
 

@@ -15,8 +15,8 @@ from nn.losses import get_loss
 from nn.optim import SGD
 from nn.train import CONVENTIONS, update
 
-from .errors import SolveError, SpecError
-from .quantities import PLACEHOLDER, parse_quantity
+from .errors import ArgumentError, SolveError, SpecError, show
+from .quantities import MAX_UPDATES, PLACEHOLDER, parse_quantity
 from .spec import Spec, SlideFigure
 
 # Updates cost time in proportion to the weights they change: parameters x
@@ -54,6 +54,8 @@ class Run:
 
     def __init__(self, spec: Spec, convention: str, updates: int = 1,
                  snapshots: tuple[int, ...] = ()) -> None:
+        _check_convention(convention, "Run")
+        _check_counts(snapshots, "Run", "snapshots")
         self.spec = spec
         self.convention = convention
         self.model = build_model(spec)
@@ -225,6 +227,20 @@ class Run:
         return q.sign * v
 
 
+def _check_convention(convention: Any, function: str) -> None:
+    if convention not in CONVENTIONS:
+        raise ArgumentError(function, "convention",
+                            f"unknown value {show(convention)} (choose from {', '.join(CONVENTIONS)})")
+
+
+def _check_counts(counts: Any, function: str, argument: str) -> None:
+    """Update counts: whole numbers 0..MAX_UPDATES."""
+    if not (isinstance(counts, (list, tuple)) and all(isinstance(k, int) and not isinstance(k, bool)
+                                                     and 0 <= k <= MAX_UPDATES for k in counts)):
+        raise ArgumentError(function, argument, f"expected a list of update counts 0..{MAX_UPDATES}, "
+                                                f"got {show(counts)}")
+
+
 def _finite(value: float, name: str) -> float:
     """A figure the report derives from the engine's (a product of path
     factors, a change) that can overflow where the engine's did not."""
@@ -269,19 +285,21 @@ def solve(spec: Spec, convention: Optional[str] = None, after: Optional[list[int
     default the spec's), with snapshots after each count in ``after`` (default
     the spec's) and every count the figure check needs."""
     convention = convention or spec.convention
-    if convention not in CONVENTIONS:
-        raise SpecError("--convention", f"unknown value {convention!r} (choose from {', '.join(CONVENTIONS)})")
+    _check_convention(convention, "solve")
+    if after is not None:
+        _check_counts(after, "solve", "after")
     after_list = sorted(set(spec.after if after is None else after))
     counts = needed_updates(spec, after_list)
     top = max(counts, default=1)
     n_params = len(spec.parameter_names())
     if n_params * top > MAX_PARAMETER_UPDATES:
         most = MAX_PARAMETER_UPDATES // n_params
-        raise SpecError("after" if after is None else "--after",
-                        f"{top:,} updates of {n_params:,} weights and biases are {top * n_params:,} "
-                        f"weight updates, more than the {MAX_PARAMETER_UPDATES:,} chainrule bp "
-                        f"does (at most {most:,} updates of this network); ask for fewer, or "
-                        "train a network this size with nn.train.fit")
+        problem = (f"{top:,} updates of {n_params:,} weights and biases are {top * n_params:,} "
+                   f"weight updates, more than the {MAX_PARAMETER_UPDATES:,} chainrule bp "
+                   f"does (at most {most:,} updates of this network); ask for fewer, or "
+                   "train a network this size with nn.train.fit")
+        # the limit is the spec's `after`, or the count the caller asked for
+        raise SpecError("after", problem) if after is None else ArgumentError("solve", "after", problem)
     runs = {c: Run(spec, c, top, counts) for c in CONVENTIONS}
     return Solution(spec, convention, after_list, runs)
 

@@ -57,7 +57,7 @@ from nn.layers import ACTIVATIONS
 from nn.losses import LOSSES
 from nn.train import CONVENTIONS
 
-from .errors import SpecError, clip, show
+from .errors import ArgumentError, SpecError, clip, show
 from .quantities import MAX_UPDATES, PLACEHOLDER, parse_quantity
 
 if sys.version_info >= (3, 11):
@@ -529,10 +529,17 @@ def spec_from_text(text: str) -> Spec:
 
 
 def preset_text(name: str) -> str:
-    if name not in PRESETS:
-        raise SpecError("--preset", f"unknown preset {name!r} (choose from {', '.join(PRESETS)})")
+    """The built-in spec ``name`` (one of PRESETS) as its TOML text."""
+    _check_preset(name, "preset_text")
     return resources.files("chainrule").joinpath("presets", f"{name}.toml").read_text(encoding="utf-8")
 
 
 def preset(name: str) -> Spec:
+    """The built-in spec ``name`` (one of PRESETS), read."""
+    _check_preset(name, "preset")
     return spec_from_text(preset_text(name))
+
+
+def _check_preset(name: Any, function: str) -> None:
+    if name not in PRESETS:
+        raise ArgumentError(function, "name", f"unknown preset {show(name)} (choose from {', '.join(PRESETS)})")

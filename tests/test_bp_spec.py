@@ -2,12 +2,16 @@
 networks (softmax, tanh, relu, identity, per-neuron biases, three layers), and
 the report's arithmetic."""
 import copy
+import inspect
 import re
 
 import pytest
+import tomli_w
 
-from chainrule.errors import SpecError
-from chainrule.solver import check_figures, solve
+from chainrule import cli
+from chainrule.cli import main
+from chainrule.errors import ArgumentError, SpecError
+from chainrule.solver import Run, check_figures, solve
 from chainrule.spec import parse_spec, preset, preset_text, spec_from_text
 from chainrule.report import render_json, render_text
 
@@ -398,14 +402,55 @@ def test_a_network_too_big_to_write_out_is_refused_with_the_limit_and_why():
     parse_spec(wide(1666))  # 4,998: still shown
 
 
-def test_too_many_updates_of_a_big_network_are_refused_before_running():
+def test_too_many_updates_of_a_big_network_are_refused_before_running(tmp_path, capsys):
     spec = parse_spec(wide(1000))  # 3,000 weights
     with pytest.raises(SpecError) as info:
         solve(spec, after=[1000])
-    assert str(info.value) == (
+    # the solver names its own argument; the command line, the flag the user typed
+    assert (info.value.function, info.value.argument) == ("solve", "after")
+    assert str(info.value).startswith("solve(after=...): 1,000 updates of 3,000 weights and biases ")
+    path = tmp_path / "wide.toml"
+    path.write_text(tomli_w.dumps(wide(1000)), encoding="utf-8")
+    assert main(["bp", str(path), "--after", "1000"]) == 2
+    assert capsys.readouterr().err.removeprefix("chainrule bp: error: ").rstrip("\n") == (
         "--after: 1,000 updates of 3,000 weights and biases are 3,000,000 weight updates, more "
         "than the 2,000,000 chainrule bp does (at most 666 updates of this network); ask for "
         "fewer, or train a network this size with nn.train.fit")
+    # the same limit reached through the spec's own `after` names that key
+    with pytest.raises(SpecError, match=r"^after: 1,000 updates of 3,000 weights"):
+        solve(parse_spec({**wide(1000), "after": [1000]}))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: solve(preset("bp232"), convention="backwards"),
+     "solve(convention=...): unknown value 'backwards' (choose from simultaneous, sequential)"),
+    (lambda: solve(preset("bp232"), after=[9, -1]),
+     "solve(after=...): expected a list of update counts 0..100000, got [9, -1]"),
+    (lambda: solve(preset("bp232"), after=[100_001]),
+     "solve(after=...): expected a list of update counts 0..100000, got [100001]"),
+    (lambda: Run(preset("bp232"), "sequentially"),
+     "Run(convention=...): unknown value 'sequentially' (choose from simultaneous, sequential)"),
+    (lambda: preset("bp233"), "preset(name=...): unknown preset 'bp233' (choose from bp232, exercise211)"),
+    (lambda: preset_text(None), "preset_text(name=...): unknown preset None (choose from bp232, exercise211)"),
+])
+def test_a_bad_argument_is_named_as_python_writes_it(call, message):
+    with pytest.raises(ArgumentError) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_the_command_line_says_an_argument_error_with_its_flag(capsys):
+    # every argument it maps is one the solver or the presets take, to a flag of chainrule bp
+    params = set(inspect.signature(solve).parameters) | set(inspect.signature(preset).parameters)
+    assert set(cli.FLAGS) <= params
+    with pytest.raises(SystemExit):
+        main(["bp", "--help"])
+    usage = capsys.readouterr().out
+    assert all(f"[{flag} " in usage for flag in cli.FLAGS.values())
+    assert str(cli._as_typed(ArgumentError("solve", "convention", "unknown value 'x'"))) == \
+        "--convention: unknown value 'x'"
+    assert str(cli._as_typed(ArgumentError("preset", "name", "unknown preset 'x'"))) == \
+        "--preset: unknown preset 'x'"
 
 
 def test_the_report_sweeps_the_trace_once_per_node_not_once_per_weight(monkeypatch):

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from nn.naming import reading_order
+from nn import naming
 
 from .errors import SpecError, show
 
@@ -32,7 +32,6 @@ class Quantity:
 
 # {quantity} or {quantity:digits} inside a note
 PLACEHOLDER = re.compile(r"\{([^{}:]*)(?::(\d+))?\}")
-_DERIVATIVE = re.compile(r"^d(\w+)/d(\w+)$")
 _AFTER = re.compile(r"^(\w+)@(\d+)$")
 
 
@@ -48,12 +47,12 @@ def parse_quantity(text: Any, labels: set[str], key: str = "quantity") -> Quanti
     def known(n: str) -> str:
         if n not in labels:
             raise SpecError(key, f"{show(text)} names {show(n)}, which is not in this network "
-                                 f"(names: {', '.join(sorted(labels, key=reading_order))})")
+                                 f"(names: {', '.join(sorted(labels, key=naming.reading_order))})")
         return n
 
-    m = _DERIVATIVE.match(q)
-    if m:
-        return Quantity("derivative", known(m.group(1)), known(m.group(2)), sign=sign)
+    names = naming.derivative_of(q)
+    if names:
+        return Quantity("derivative", known(names[0]), known(names[1]), sign=sign)
     m = _AFTER.match(q)
     if m:
         count = m.group(2)

@@ -14,7 +14,7 @@ import textwrap
 from typing import Any, Optional, Sequence, Union
 
 from autograd import format_number
-from nn.naming import reading_order
+from nn import naming
 from nn.train import CONVENTIONS
 
 from .errors import SolveError
@@ -158,8 +158,8 @@ class Block:
 def _frozen(spec: Spec) -> list[str]:
     names = []
     for layer in spec.layers:
-        if layer.bias is not None and not layer.train_bias:
-            names += [layer.bias_names] if isinstance(layer.bias_names, str) else list(layer.bias_names)
+        if not layer.train_bias:
+            names += layer.bias_list()
     return names
 
 
@@ -175,10 +175,13 @@ def _header(sol: Solution) -> list[str]:
         parts.append(f"{' '.join(layer.neurons)} ({layer.activation})")
     rows = [("network", "  ->  ".join(parts))]
     rows.append(("inputs", ", ".join(f"{n} = {given(v)}" for n, v in zip(spec.input_names, spec.inputs))))
-    rows.append(("targets", ", ".join(f"target_{n} = {given(v)}" for n, v in zip(spec.outputs, spec.targets))))
-    term = LOSS_TERM[spec.loss][0].format(t="target_k", o="out_k")
+    rows.append(("targets", ", ".join(f"{naming.target(n)} = {given(v)}"
+                                      for n, v in zip(spec.outputs, spec.targets))))
+    # k: any output
+    term = LOSS_TERM[spec.loss][0].format(t=naming.target("k"), o=naming.out("k"))
     scale = {"mse_half": "1/2 "}.get(spec.loss, "")
-    lines_loss = f"{spec.loss}: E_total = {scale}sum over outputs k of E_k, E_k = {term}"
+    e_k = naming.error_of("k")
+    lines_loss = f"{spec.loss}: {naming.TOTAL_ERROR} = {scale}sum over outputs k of {e_k}, {e_k} = {term}"
     rows.append(("loss", lines_loss))
     rows.append(("learning rate", f"{ETA} = {given(spec.learning_rate)}"))
     rows.append(("convention", f"{sol.convention}: {CONVENTION_TEXT[sol.convention]}"))
@@ -198,26 +201,15 @@ def _header(sol: Solution) -> list[str]:
 # --- 1. forward ----------------------------------------------------------------------------
 
 def _sources(spec: Spec, l: int) -> list[str]:
-    return spec.input_names if l == 0 else [f"out_{n}" for n in spec.layers[l - 1].neurons]
+    """What feeds layer l: the inputs, or the outs of the layer below."""
+    return spec.input_names if l == 0 else [naming.out(n) for n in spec.layers[l - 1].neurons]
 
 
 def _source_value(spec: Spec, run: Run, l: int, j: int) -> str:
     """The value feeding weight column j of layer l: an input as given, or a computed out."""
     if l == 0:
         return given(spec.inputs[j])
-    return num(run.nodes[f"out_{spec.layers[l - 1].neurons[j]}"].data)
-
-
-def _bias_name(layer: Any, i: int) -> str:
-    if layer.bias is None:
-        return ""
-    return layer.bias_names if isinstance(layer.bias_names, str) else layer.bias_names[i]
-
-
-def _layer_biases(layer: Any) -> list[str]:
-    if layer.bias is None:
-        return []
-    return [layer.bias_names] if isinstance(layer.bias_names, str) else list(layer.bias_names)
+    return num(run.nodes[naming.out(spec.layers[l - 1].neurons[j])].data)
 
 
 def _forward(sol: Solution) -> list[str]:
@@ -231,47 +223,63 @@ def _forward(sol: Solution) -> list[str]:
             names = [f"{w}*{src}" for w, src in zip(layer.weight_names[i], srcs)]
             numbers = [f"{paren(given(run.initial[w]))}*{paren(_source_value(spec, run, l, j))}"
                        for j, w in enumerate(layer.weight_names[i])]
-            bias = _bias_name(layer, i)
+            bias = layer.bias_of(i)
             if bias:
                 names.append(f"{bias}*1")
                 numbers.append(f"{paren(given(run.initial[bias]))}*1")
-            block.eq(f"net_{n}", " + ".join(names), " + ".join(numbers), num(run.nodes[f"net_{n}"].data))
+            net = naming.net(n)
+            block.eq(net, " + ".join(names), " + ".join(numbers), num(run.nodes[net].data))
         for n in layer.neurons:
-            out, net = f"out_{n}", f"net_{n}"
-            value = num(run.nodes[out].data)
-            netv = num(run.nodes[net].data)
-            if layer.activation == "identity":
-                block.eq(out, f"{net} (identity)", value)
-            elif layer.activation == "softmax":
-                denom = " + ".join(f"e^net_{m}" for m in layer.neurons)
-                denom_v = " + ".join(f"e^{paren(num(run.nodes['net_' + m].data))}" for m in layer.neurons)
-                block.eq(out, f"e^{net} / ({denom})", f"e^{paren(netv)} / ({denom_v})", value)
-            else:
-                form = ACTIVATION_FORWARD[layer.activation]
-                shown = paren(netv) if "e^" in form else netv
-                block.eq(out, form.format(net=net), form.format(net=shown), value)
+            _activation_line(run, layer, n, block)
         lines += block.lines()
-    # the loss
+    return lines + _loss_lines(spec, run)
+
+
+def _activation_line(run: Run, layer: Any, n: str, block: Block) -> None:
+    """out = activation(net) for neuron n, with the numbers."""
+    out, net = naming.out(n), naming.net(n)
+    value = num(run.nodes[out].data)
+    netv = num(run.nodes[net].data)
+    if layer.activation == "identity":
+        block.eq(out, f"{net} (identity)", value)
+    elif layer.activation == "softmax":
+        denom = " + ".join(f"e^{naming.net(m)}" for m in layer.neurons)
+        denom_v = " + ".join(f"e^{paren(num(run.nodes[naming.net(m)].data))}" for m in layer.neurons)
+        block.eq(out, f"e^{net} / ({denom})", f"e^{paren(netv)} / ({denom_v})", value)
+    else:
+        form = ACTIVATION_FORWARD[layer.activation]
+        shown = paren(netv) if "e^" in form else netv
+        block.eq(out, form.format(net=net), form.format(net=shown), value)
+
+
+def _loss_lines(spec: Spec, run: Run) -> list[str]:
+    """Each output's error term, then E_total."""
     block = Block().text(f"{INDENT}error")
     sym, _ = LOSS_TERM[spec.loss]
-    terms = [n for n in spec.outputs if f"E_{n}" in run.nodes]
+    total_name = naming.TOTAL_ERROR
+    terms = [n for n in spec.outputs if naming.error_of(n) in run.nodes]
     for n in terms:
         t = spec.targets[spec.outputs.index(n)]
-        block.eq(f"E_{n}", sym.format(t=f"target_{n}", o=f"out_{n}"),
-                 sym.format(t=given(t), o=num(run.nodes[f"out_{n}"].data)),
-                 num(run.nodes[f"E_{n}"].data))
-    if len(terms) == 1 and run.nodes[f"E_{terms[0]}"] is run.nodes["E_total"]:
-        block.items[-1] = (f"E_total = E_{terms[0]}", block.items[-1][1])
-        return lines + block.lines()
-    total = " + ".join(f"E_{n}" for n in terms) or "0"
-    values = " + ".join(paren(num(run.nodes[f"E_{n}"].data)) for n in terms) or "0"
+        block.eq(naming.error_of(n), sym.format(t=naming.target(n), o=naming.out(n)),
+                 sym.format(t=given(t), o=num(run.nodes[naming.out(n)].data)),
+                 num(run.nodes[naming.error_of(n)].data))
+    if len(terms) == 1 and run.nodes[naming.error_of(terms[0])] is run.nodes[total_name]:
+        block.items[-1] = (f"{total_name} = {naming.error_of(terms[0])}", block.items[-1][1])
+        return block.lines()
+    total = " + ".join(naming.error_of(n) for n in terms) or "0"
+    values = " + ".join(paren(num(run.nodes[naming.error_of(n)].data)) for n in terms) or "0"
     if spec.loss == "mse_half":
         total, values = f"1/2 ({total})", f"1/2 ({values})"
-    block.eq("E_total", total, values, num(run.nodes["E_total"].data))
-    return lines + block.lines()
+    block.eq(total_name, total, values, num(run.nodes[total_name].data))
+    return block.lines()
 
 
 # --- 2. backward ---------------------------------------------------------------------------
+
+def _grad_name(name: str) -> str:
+    """The gradient of E_total with respect to ``name``: dE_total/dw7."""
+    return naming.derivative(naming.TOTAL_ERROR, name)
+
 
 def _slide_terms(spec: Spec, run: Run, l: int) -> bool:
     """Whether layer l's multi-path terms can be written as the slides do,
@@ -283,7 +291,8 @@ def _slide_terms(spec: Spec, run: Run, l: int) -> bool:
     if out.activation == "softmax":
         return False
     for n in out.neurons:
-        if f"E_{n}" not in run.nodes or abs(run.derivative("E_total", f"E_{n}") - 1.0) > 1e-12:
+        e = naming.error_of(n)
+        if e not in run.nodes or abs(run.derivative(naming.TOTAL_ERROR, e) - 1.0) > 1e-12:
             return False
     return True
 
@@ -291,7 +300,7 @@ def _slide_terms(spec: Spec, run: Run, l: int) -> bool:
 def _weight_tag(run: Run, w: str, local: float) -> str:
     """'w7+' when the backward pass used the updated weight, else 'w7'."""
     if abs(local - run.updated[w]) < 1e-15 and abs(run.updated[w] - run.initial[w]) > 1e-15:
-        return f"{w}+"
+        return naming.updated(w)
     return w
 
 
@@ -301,81 +310,96 @@ def _error_signal(sol: Solution, l: int, k: int, block: Block) -> None:
     spec, run = sol.spec, sol.run
     layer = spec.layers[l]
     n = layer.neurons[k]
-    out, net = f"out_{n}", f"net_{n}"
     if l == len(spec.layers) - 1:
-        d = run.derivative("E_total", out)
-        if f"E_{n}" in run.nodes:
-            _, dsym = LOSS_TERM[spec.loss]
-            block.eq(f"dE_total/d{out}", dsym.format(t=f"target_{n}", o=out),
-                     dsym.format(t=given(spec.targets[k]), o=num(run.nodes[out].data)), num(d))
-        else:
-            block.eq(f"dE_total/d{out}", f"0 (E_total does not use {out})")
+        _output_error(spec, run, k, block)
     else:
-        nxt = spec.layers[l + 1]
-        slide_form = _slide_terms(spec, run, l)
-        terms, symbols, numbers = [], [], []
-        for m_idx, m in enumerate(nxt.neurons):
-            net_m = f"net_{m}"
-            w = nxt.weight_names[m_idx][k]
-            local = run.derivative(net_m, out)
-            tag = _weight_tag(run, w, local)
-            if slide_form:
-                e, out_m = f"E_{m}", f"out_{m}"
-                f1, f2 = run.derivative(e, out_m), run.derivative(out_m, net_m)
-                lhs = f"d{e}/d{out}"
-                block.eq(lhs, f"d{e}/d{out_m} * d{out_m}/d{net_m} * d{net_m}/d{out}",
-                         f"{paren(num(f1))} * {paren(num(f2))} * {paren(num(local))} ({tag})",
-                         num(f1 * f2 * local))
-                terms.append(f1 * f2 * local)
-                symbols.append(lhs)
-            else:
-                f1 = run.derivative("E_total", net_m)
-                symbols.append(f"dE_total/d{net_m} * d{net_m}/d{out}")
-                numbers.append(f"{paren(num(f1))} * {paren(num(local))} ({tag})")
-                terms.append(f1 * local)
-        if len(terms) > 1 or numbers:
-            rhs = [" + ".join(symbols)] + ([" + ".join(numbers)] if numbers else [])
-            if len(terms) > 1:
-                rhs.append(signed_sum(terms))
-            block.eq(f"dE_total/d{out}", *rhs, num(run.grad(out)))
-        else:
-            block.eq(f"dE_total/d{out}", symbols[0], num(run.grad(out)))
+        _hidden_error(sol, l, k, block)
     if layer.activation == "softmax":
         _softmax_net(sol, n, block)
         return
+    out, net = naming.out(n), naming.net(n)
     local = run.derivative(out, net)
     sym, numeric = ACTIVATION_LOCAL[layer.activation]
     rhs = [sym.format(out=out, net=net)]
     if numeric:
         rhs.append(numeric.format(outv=paren(num(run.nodes[out].data))))
-    block.eq(f"d{out}/d{net}", *rhs, num(local))
-    block.eq(f"dE_total/d{net}", f"dE_total/d{out} * d{out}/d{net}",
+    block.eq(naming.derivative(out, net), *rhs, num(local))
+    block.eq(_grad_name(net), naming.chain(naming.TOTAL_ERROR, out, net),
              f"{paren(num(run.grad(out)))} * {paren(num(local))}", num(run.grad(net)))
+
+
+def _output_error(spec: Spec, run: Run, k: int, block: Block) -> None:
+    """dE_total/dout of output k: the loss's derivative."""
+    n = spec.outputs[k]
+    out = naming.out(n)
+    d = run.derivative(naming.TOTAL_ERROR, out)
+    if naming.error_of(n) in run.nodes:
+        _, dsym = LOSS_TERM[spec.loss]
+        block.eq(_grad_name(out), dsym.format(t=naming.target(n), o=out),
+                 dsym.format(t=given(spec.targets[k]), o=num(run.nodes[out].data)), num(d))
+    else:
+        block.eq(_grad_name(out), f"0 ({naming.TOTAL_ERROR} does not use {out})")
+
+
+def _hidden_error(sol: Solution, l: int, k: int, block: Block) -> None:
+    """dE_total/dout of hidden neuron k of layer l: a sum over the paths
+    through each neuron of the next layer (the slides' dE_o1/dout_h1 terms
+    where they apply)."""
+    spec, run = sol.spec, sol.run
+    out = naming.out(spec.layers[l].neurons[k])
+    nxt = spec.layers[l + 1]
+    slide_form = _slide_terms(spec, run, l)
+    terms, symbols, numbers = [], [], []
+    for m_idx, m in enumerate(nxt.neurons):
+        net_m = naming.net(m)
+        local = run.derivative(net_m, out)
+        tag = _weight_tag(run, nxt.weight_names[m_idx][k], local)
+        if slide_form:
+            e, out_m = naming.error_of(m), naming.out(m)
+            f1, f2 = run.derivative(e, out_m), run.derivative(out_m, net_m)
+            lhs = naming.derivative(e, out)
+            block.eq(lhs, naming.chain(e, out_m, net_m, out),
+                     f"{paren(num(f1))} * {paren(num(f2))} * {paren(num(local))} ({tag})",
+                     num(f1 * f2 * local))
+            terms.append(f1 * f2 * local)
+            symbols.append(lhs)
+        else:
+            f1 = run.derivative(naming.TOTAL_ERROR, net_m)
+            symbols.append(naming.chain(naming.TOTAL_ERROR, net_m, out))
+            numbers.append(f"{paren(num(f1))} * {paren(num(local))} ({tag})")
+            terms.append(f1 * local)
+    if len(terms) > 1 or numbers:
+        rhs = [" + ".join(symbols)] + ([" + ".join(numbers)] if numbers else [])
+        if len(terms) > 1:
+            rhs.append(signed_sum(terms))
+        block.eq(_grad_name(out), *rhs, num(run.grad(out)))
+    else:
+        block.eq(_grad_name(out), symbols[0], num(run.grad(out)))
 
 
 def _softmax_net(sol: Solution, n: str, block: Block) -> None:
     """dE_total/dnet for a softmax output: a sum over every output the loss uses."""
     spec, run = sol.spec, sol.run
-    net = f"net_{n}"
+    net = naming.net(n)
     syms, nums = [], []
     under = run.used_by_loss()
     for m in spec.outputs:
-        out_m = f"out_{m}"
+        out_m = naming.out(m)
         if id(run.nodes[out_m]) not in under:
             continue
-        syms.append(f"dE_total/d{out_m} * d{out_m}/d{net}")
+        syms.append(naming.chain(naming.TOTAL_ERROR, out_m, net))
         nums.append(f"{paren(num(run.grad(out_m)))} * {paren(num(run.derivative(out_m, net)))}")
     if not syms:
-        block.eq(f"dE_total/d{net}", num(run.grad(net)))
+        block.eq(_grad_name(net), num(run.grad(net)))
         return
     rhs = [" + ".join(syms), " + ".join(nums)]
-    block.eq(f"dE_total/d{net}", *rhs, num(run.grad(net)))
+    block.eq(_grad_name(net), *rhs, num(run.grad(net)))
     if spec.loss == "cross_entropy":
         k = spec.outputs.index(n)
         t = spec.targets[k]
-        out = num(run.nodes[f"out_{n}"].data)
-        block.eq(" " * len(f"dE_total/d{net}"), f"out_{n} - target_{n}",
-                 f"{out} - {paren(given(t))}", num(run.nodes[f"out_{n}"].data - t))
+        out = num(run.nodes[naming.out(n)].data)
+        block.eq(" " * len(_grad_name(net)), f"{naming.out(n)} - {naming.target(n)}",
+                 f"{out} - {paren(given(t))}", num(run.nodes[naming.out(n)].data - t))
 
 
 def _weight_lines(sol: Solution, l: int, k: int, block: Block) -> None:
@@ -383,78 +407,85 @@ def _weight_lines(sol: Solution, l: int, k: int, block: Block) -> None:
     layer = spec.layers[l]
     last = l == len(spec.layers) - 1
     n = layer.neurons[k]
-    net, out = f"net_{n}", f"out_{n}"
+    net, out = naming.net(n), naming.out(n)
     srcs = _sources(spec, l)
     slide_form = not last and _slide_terms(spec, run, l)
     # The factors above dnet/dw are the neuron's, the same for each of its weights.
     if layer.activation == "softmax":
-        upper, upper_v = f"dE_total/d{net}", paren(num(run.grad(net)))
+        upper, upper_v = _grad_name(net), paren(num(run.grad(net)))
     elif slide_form:
         nxt = spec.layers[l + 1]
-        parts = [f"dE_{m}/d{out}" for m in nxt.neurons]
-        values = [run.derivative(f"E_{m}", out) for m in nxt.neurons]
+        parts = [naming.derivative(naming.error_of(m), out) for m in nxt.neurons]
+        values = [run.derivative(naming.error_of(m), out) for m in nxt.neurons]
         if len(parts) > 1:
             first, first_v = f"({' + '.join(parts)})", f"({signed_sum(values)})"
         else:
             first, first_v = parts[0], paren(num(values[0]))
-        upper = f"{first} * d{out}/d{net}"
+        upper = f"{first} * {naming.derivative(out, net)}"
         upper_v = f"{first_v} * {paren(num(run.derivative(out, net)))}"
     else:
-        upper = f"dE_total/d{out} * d{out}/d{net}"
+        upper = naming.chain(naming.TOTAL_ERROR, out, net)
         upper_v = f"{paren(num(run.grad(out)))} * {paren(num(run.derivative(out, net)))}"
     for j, w in enumerate(layer.weight_names[k]):
         src = _source_value(spec, run, l, j)
-        block.eq(f"d{net}/d{w}", srcs[j], src)
-        block.eq(f"dE_total/d{w}", f"{upper} * d{net}/d{w}", f"{upper_v} * {paren(src)}",
+        block.eq(naming.derivative(net, w), srcs[j], src)
+        block.eq(_grad_name(w), f"{upper} * {naming.derivative(net, w)}", f"{upper_v} * {paren(src)}",
                  num(run.gradients[w]))
 
 
 def _bias_lines(sol: Solution, l: int, block: Block) -> None:
     spec, run = sol.spec, sol.run
     layer = spec.layers[l]
-    for b in _layer_biases(layer):
-        users = [n for i, n in enumerate(layer.neurons) if _bias_name(layer, i) == b]
+    for b in layer.bias_list():
+        users = [n for i, n in enumerate(layer.neurons) if layer.bias_of(i) == b]
         block.blank()
         if len(users) > 1:
+            # "net": the net of each of them
             block.text(f"{INDENT}  {b} is shared by {', '.join(users)}: one path through each "
-                       f"(each dnet/d{b} = 1), summed")
-        if len(users) > 1:
-            sym = " + ".join(f"dE_total/dnet_{n}" for n in users)
-            block.eq(f"dE_total/d{b}", sym, signed_sum([run.grad(f"net_{n}") for n in users]),
+                       f"(each {naming.derivative('net', b)} = 1), summed")
+            sym = " + ".join(_grad_name(naming.net(n)) for n in users)
+            block.eq(_grad_name(b), sym, signed_sum([run.grad(naming.net(n)) for n in users]),
                      num(run.gradients[b]))
         else:
-            net = f"net_{users[0]}"
-            block.eq(f"dE_total/d{b}", f"dE_total/d{net} * d{net}/d{b}",
+            net = naming.net(users[0])
+            block.eq(_grad_name(b), naming.chain(naming.TOTAL_ERROR, net, b),
                      f"{paren(num(run.grad(net)))} * 1", num(run.gradients[b]))
+
+
+def _layer_heading(sol: Solution, l: int) -> list[str]:
+    """What layer l is, and how its gradients come about."""
+    spec = sol.spec
+    layer = spec.layers[l]
+    if l == len(spec.layers) - 1:
+        lines = [f"{INDENT}output layer {' '.join(layer.neurons)}"]
+        if layer.activation == "softmax" and spec.loss == "cross_entropy":
+            # ok: any output
+            lines += wrap(f"(softmax with cross-entropy: every {_grad_name(naming.net('ok'))} comes out as "
+                          f"{naming.out('ok')} - {naming.target('ok')})", INDENT + "  ")
+        return lines
+    nxt = spec.layers[l + 1]
+    if len(nxt.neurons) == 1:
+        lines = [f"{INDENT}hidden layer {' '.join(layer.neurons)}: one path, through {nxt.neurons[0]}"]
+    else:
+        feeds = (", ".join(nxt.neurons[:-1]) + " and " + nxt.neurons[-1]
+                 if len(nxt.neurons) <= 4 else "every neuron of the next layer")
+        lines = [f"{INDENT}hidden layer {' '.join(layer.neurons)}: each out feeds {feeds}, "
+                 "so its gradient is a sum over paths"]
+    if sol.convention == "sequential":
+        lines += wrap(f"(sequential: the layer above is already updated, so each "
+                      f"{naming.derivative('net', 'out')} below is an updated weight, marked +)",
+                      INDENT + "  ")
+    return lines
 
 
 def _backward(sol: Solution) -> list[str]:
     spec = sol.spec
     lines = heading("2. Backward pass: the chain rule, factor by factor (values from the engine's trace)")
-    L = len(spec.layers)
-    for l in reversed(range(L)):
-        layer = spec.layers[l]
+    for l in reversed(range(len(spec.layers))):
         lines.append("")
-        if l == L - 1:
-            lines.append(f"{INDENT}output layer {' '.join(layer.neurons)}")
-            if layer.activation == "softmax" and spec.loss == "cross_entropy":
-                lines += wrap("(softmax with cross-entropy: every dE_total/dnet_ok comes out as "
-                              "out_ok - target_ok)", INDENT + "  ")
-        else:
-            nxt = spec.layers[l + 1]
-            if len(nxt.neurons) == 1:
-                lines.append(f"{INDENT}hidden layer {' '.join(layer.neurons)}: one path, "
-                             f"through {nxt.neurons[0]}")
-            else:
-                feeds = (", ".join(nxt.neurons[:-1]) + " and " + nxt.neurons[-1]
-                         if len(nxt.neurons) <= 4 else "every neuron of the next layer")
-                lines.append(f"{INDENT}hidden layer {' '.join(layer.neurons)}: each out feeds {feeds}, "
-                             "so its gradient is a sum over paths")
-            if sol.convention == "sequential":
-                lines += wrap("(sequential: the layer above is already updated, so each dnet/dout "
-                              "below is an updated weight, marked +)", INDENT + "  ")
+        lines += _layer_heading(sol, l)
         block = Block()
-        for k in range(len(layer.neurons)):
+        for k in range(len(spec.layers[l].neurons)):
             block.blank()
             _error_signal(sol, l, k, block)
             _weight_lines(sol, l, k, block)
@@ -466,10 +497,10 @@ def _backward(sol: Solution) -> list[str]:
 # --- 3. updates ----------------------------------------------------------------------------
 
 def _param_order(spec: Spec, convention: str) -> list[str]:
-    groups = []
-    for layer in spec.layers:
-        weights = sorted((w for row in layer.weight_names for w in row), key=reading_order)
-        groups.append(weights + _layer_biases(layer))
+    """Layer by layer (the output layer first under the sequential convention):
+    the weights in reading order, then the biases."""
+    groups = [sorted(layer.weight_list(), key=naming.reading_order) + layer.bias_list()
+              for layer in spec.layers]
     if convention == "sequential":
         groups.reverse()
     return [p for g in groups for p in g]
@@ -505,7 +536,9 @@ def _table(header: list[str], rows: list[list[str]], align: str, indent: str = I
 
 def _updates(sol: Solution) -> list[str]:
     spec, run, other = sol.spec, sol.run, sol.other
-    lines = heading(f"3. Updates: p+ = p - {ETA} * dE_total/dp, {ETA} = {given(spec.learning_rate)}")
+    # p: any parameter
+    lines = heading(f"3. Updates: {naming.updated('p')} = p - {ETA} * {_grad_name('p')}, "
+                    f"{ETA} = {given(spec.learning_rate)}")
     frozen = set(_frozen(spec))
     if sol.convention == "sequential":
         lines += wrap("sequential: the output layer first, then each layer below it, with gradients "
@@ -520,7 +553,7 @@ def _updates(sol: Solution) -> list[str]:
                      "=" if num(og) == num(g) else num(og),
                      "=" if num(onew) == num(new) else num(onew),
                      "not trained" if p in frozen else ""])
-    header = ["param", "p", "dE_total/dp", "p+", "dE_total/dp", "p+", ""]
+    header = ["param", "p", _grad_name("p"), naming.updated("p"), _grad_name("p"), naming.updated("p"), ""]
     groups = [(sol.convention, 2, 3), (other.convention, 4, 5)]
     lines += _table(header, rows, "lrrrrrl", groups=groups)
     return lines
@@ -533,7 +566,7 @@ def _history(sol: Solution) -> list[str]:
     if not sol.after:
         return []
     lines = heading("4. After K updates: the forward pass with the weights after K updates")
-    cols = [f"out_{n}" for n in spec.outputs] + ["E_total"]
+    cols = [naming.out(n) for n in spec.outputs] + [naming.TOTAL_ERROR]
     header = ["updates"] + cols + cols
     rows = []
     for k in sol.after:
@@ -690,8 +723,8 @@ def _history_json(run: Run, spec: Spec, after: list[int]) -> list[dict[str, Any]
     for k in after:
         v = run.snapshots[k].values
         out.append({"updates": k,
-                    "outputs": {f"out_{n}": v[f"out_{n}"] for n in spec.outputs},
-                    "E_total": v["E_total"],
+                    "outputs": {naming.out(n): v[naming.out(n)] for n in spec.outputs},
+                    naming.TOTAL_ERROR: v[naming.TOTAL_ERROR],
                     "weights": {p: v[p] for p in params}})
     return out
 

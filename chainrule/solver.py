@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from autograd import BackwardStep, Node, derivatives, topological_order
+from nn import naming
 from nn.layers import MLP, Layer
 from nn.losses import get_loss
 from nn.optim import SGD
@@ -97,7 +98,7 @@ class Run:
                     bad = next((n for n, g in grads.items() if not math.isfinite(g)), None)
                     if bad is not None:
                         raise SolveError(f"the backward pass overflows the floats (largest about "
-                                         f"1.8e308): dE_total/d{bad} = {grads[bad]}; "
+                                         f"1.8e308): {naming.derivative(naming.TOTAL_ERROR, bad)} = {grads[bad]}; "
                                          "use smaller weights or inputs")
                     self.updated = {n: self.params[n].data for n in order}
                     self.local_grads = {id(n): n.grad for n in self.nodes.values()}
@@ -121,10 +122,10 @@ class Run:
         sigmoid of a net below about -745, a softmax far below the others)."""
         for name, o in zip(self.spec.outputs, outputs):
             if not o.data > 0:
-                net = next(n for n in topological_order(o) if n.label == f"net_{name}")
+                net = next(n for n in topological_order(o) if n.label == naming.net(name))
                 raise SolveError(
-                    f"{self._when(k)}cross_entropy takes log(out_{name}), but out_{name} = "
-                    f"{o.data:g}: the {self.spec.layers[-1].activation} of net_{name} = {net.data:g} "
+                    f"{self._when(k)}cross_entropy takes log({naming.out(name)}), but {naming.out(name)} = "
+                    f"{o.data:g}: the {self.spec.layers[-1].activation} of {net.label} = {net.data:g} "
                     f"rounds to 0 in floating point, and log(0) = -infinity; {self._remedy(k)}")
 
     def _overflow(self, graph: list[Node], loss: Node, k: int) -> str:
@@ -136,7 +137,7 @@ class Run:
             return f"{self._when(k)}the forward pass overflows the floats; {self._remedy(k)}"
         where = f"{first.label} = {first.data}"
         if first is not loss and not math.isfinite(loss.data):
-            where += f", and so E_total = {loss.data}"
+            where += f", and so {naming.TOTAL_ERROR} = {loss.data}"
         what = "the updates overflow" if first.label in self.params else "the forward pass overflows"
         return f"{self._when(k)}{what} the floats (largest about 1.8e308): {where}; {self._remedy(k)}"
 
@@ -150,14 +151,14 @@ class Run:
         # An identity activation makes out_X the net node itself.
         for layer in self.spec.layers:
             for name in layer.neurons:
-                nodes.setdefault(f"out_{name}", nodes[f"net_{name}"])
+                nodes.setdefault(naming.out(name), nodes[naming.net(name)])
         # A loss of a single term is that term: E_total is then also E_<output>.
-        terms = [n for n in nodes if n.startswith("E_") and n != "E_total"]
+        terms = [n for n in nodes if naming.output_of(n)]
         if not terms:
             under = {id(n) for n in topological_order(loss)}
-            used = [n for n in self.spec.outputs if id(nodes[f"out_{n}"]) in under]
+            used = [n for n in self.spec.outputs if id(nodes[naming.out(n)]) in under]
             if len(used) == 1:
-                nodes[f"E_{used[0]}"] = loss
+                nodes[naming.error_of(used[0])] = loss
         return nodes
 
     def _named_values(self, loss: Node, outputs: list[Node]) -> dict[str, float]:
@@ -170,9 +171,9 @@ class Run:
     def forward(self) -> dict[str, float]:
         """The first forward pass, in the order it is computed: net and out of
         every neuron layer by layer, then the errors."""
-        names = [f"{kind}_{n}" for layer in self.spec.layers for n in layer.neurons
-                 for kind in ("net", "out")]
-        names += [f"E_{n}" for n in self.spec.outputs] + ["E_total"]
+        names = [name for layer in self.spec.layers for n in layer.neurons
+                 for name in (naming.net(n), naming.out(n))]
+        names += [naming.error_of(n) for n in self.spec.outputs] + [naming.TOTAL_ERROR]
         return {n: self.nodes[n].data for n in names if n in self.nodes}
 
     def used_by_loss(self) -> set[int]:
@@ -207,7 +208,7 @@ class Run:
         sweep = self._sweeps.get(a)
         if sweep is None:
             sweep = self._sweeps[a] = derivatives(top, local=self.edges())
-        return _finite(sweep.get(bottom, 0.0), f"d{a}/d{b}")
+        return _finite(sweep.get(bottom, 0.0), naming.derivative(a, b))
 
     def value(self, text: str) -> float:
         q = parse_quantity(text, set(self.nodes) | set(self.params))
@@ -218,7 +219,7 @@ class Run:
         elif q.kind == "updated":
             v = self.updated[q.a] if q.a in self.params else self.nodes[q.a].data
         elif q.kind == "change":
-            v = _finite(self.updated[q.a] - self.initial[q.a], f"Δ{q.a}")
+            v = _finite(self.updated[q.a] - self.initial[q.a], naming.change(q.a))
         else:
             snap = self.snapshots.get(q.k)
             if snap is None:

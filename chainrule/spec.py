@@ -53,6 +53,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from nn import naming
 from nn.layers import ACTIVATIONS
 from nn.losses import LOSSES
 from nn.train import CONVENTIONS
@@ -88,6 +89,22 @@ class LayerSpec:
     bias_names: Union[None, str, list[str]]
     train_bias: bool
     activation: str
+
+    def weight_list(self) -> list[str]:
+        """The weights' names row by row (a row is the receiving neuron)."""
+        return [w for row in self.weight_names for w in row]
+
+    def bias_list(self) -> list[str]:
+        """The biases' names: none, the one the layer shares, or one per neuron."""
+        if self.bias is None:
+            return []
+        return [self.bias_names] if isinstance(self.bias_names, str) else list(self.bias_names)
+
+    def bias_of(self, i: int) -> str:
+        """The name of neuron i's bias ("" without one)."""
+        if self.bias is None:
+            return ""
+        return self.bias_names if isinstance(self.bias_names, str) else self.bias_names[i]
 
 
 @dataclass
@@ -138,32 +155,22 @@ class Spec:
 
     def labels(self) -> set[str]:
         """Every name a node of this network's graph carries."""
-        names = set(self.input_names) | {"E_total"}
+        names = set(self.input_names) | {naming.TOTAL_ERROR}
         for layer in self.layers:
             for n in layer.neurons:
-                names |= {f"net_{n}", f"out_{n}"}
-            names |= {w for row in layer.weight_names for w in row}
-            names |= _bias_name_set(layer)
-        names |= {f"E_{n}" for n in self.outputs}
+                names |= {naming.net(n), naming.out(n)}
+            names |= set(layer.weight_list())
+            names |= set(layer.bias_list())
+        names |= {naming.error_of(n) for n in self.outputs}
         return names
 
     def parameter_names(self) -> list[str]:
-        """Layer by layer: the weights in natural order (w1, w2, ..., w10), then the biases."""
+        """Layer by layer: the weights in reading order (w1, w2, ..., w10), then the biases."""
         names: list[str] = []
         for layer in self.layers:
-            names += sorted((w for row in layer.weight_names for w in row), key=_natural)
-            names += sorted(_bias_name_set(layer), key=_natural)
+            names += sorted(layer.weight_list(), key=naming.reading_order)
+            names += sorted(layer.bias_list(), key=naming.reading_order)
         return names
-
-
-def _bias_name_set(layer: LayerSpec) -> set[str]:
-    if layer.bias is None:
-        return set()
-    return {layer.bias_names} if isinstance(layer.bias_names, str) else set(layer.bias_names)
-
-
-def _natural(s: str) -> tuple:
-    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s))
 
 
 TOP_KEYS = ("name", "title", "source", "figures_from", "inputs", "targets", "input_names", "activation", "loss",
@@ -276,7 +283,7 @@ def _check_size(inputs: list[float], layers: list[LayerSpec]) -> None:
     n = 0
     nin = len(inputs)
     for layer in layers:
-        n += nin * len(layer.neurons) + len(_bias_name_set(layer))
+        n += nin * len(layer.neurons) + len(set(layer.bias_list()))
         nin = len(layer.neurons)
     if n > MAX_PARAMETERS:
         shape = "-".join(str(k) for k in [len(inputs)] + [len(la.neurons) for la in layers])
@@ -300,7 +307,7 @@ def parse_spec(data: dict[str, Any]) -> Spec:
     name = _text(data.get("name", "exercise"), "name")
     inputs = _numbers(data["inputs"], "inputs")
     input_names = (_names(data["input_names"], "input_names", len(inputs)) if "input_names" in data
-                   else [f"x{i + 1}" for i in range(len(inputs))])
+                   else naming.input_names(len(inputs)))
     activation = _choice(data.get("activation", "sigmoid"), "activation", ACTIVATIONS)
     loss = _choice(data.get("loss", "half_sse"), "loss", tuple(LOSSES))
     lr = _float(data["learning_rate"], "learning_rate", "a positive number")
@@ -340,9 +347,8 @@ def parse_spec(data: dict[str, Any]) -> Spec:
                                                       f"{sender} (columns = sending neuron)")
             weights.append(_numbers(row, f"{key}.weights[{i}]"))
         nout = len(weights)
-        default_prefix = "o" if last else ("h" if len(raw_layers) == 2 else f"h{l + 1}_")
         neurons = (_names(table["neurons"], f"{key}.neurons", nout) if "neurons" in table
-                   else [f"{default_prefix}{i + 1}" for i in range(nout)])
+                   else naming.neuron_names(l, len(raw_layers), nout))
         if "weight_names" in table:
             wn = table["weight_names"]
             if not isinstance(wn, list) or len(wn) != nout:
@@ -350,7 +356,7 @@ def parse_spec(data: dict[str, Any]) -> Spec:
                                                       f"got {show(wn)}")
             weight_names = [_names(r, f"{key}.weight_names[{i}]", nin) for i, r in enumerate(wn)]
         else:
-            weight_names = [[f"w{w_count + i * nin + j + 1}" for j in range(nin)] for i in range(nout)]
+            weight_names = naming.weight_names(nin, nout, before=w_count)
         w_count += nin * nout
         bias: Union[None, float, list[float]] = None
         bias_names: Union[None, str, list[str]] = None
@@ -359,10 +365,10 @@ def parse_spec(data: dict[str, Any]) -> Spec:
             if isinstance(b, list):
                 bias = _numbers(b, f"{key}.bias", nout, "biases (one per neuron)")
                 bias_names = (_names(table["bias_names"], f"{key}.bias_names", nout)
-                              if "bias_names" in table else [f"b_{n}" for n in neurons])
+                              if "bias_names" in table else [naming.own_bias(n) for n in neurons])
             elif _is_number(b):
                 bias = _float(b, f"{key}.bias")
-                bias_names = table.get("bias_names", f"b{l + 1}")
+                bias_names = table.get("bias_names", naming.shared_bias(l))
                 if not isinstance(bias_names, str):
                     raise SpecError(f"{key}.bias_names", "one shared bias takes one name (a string), "
                                                         f"got {show(bias_names)}")
@@ -395,14 +401,14 @@ def parse_spec(data: dict[str, Any]) -> Spec:
             raise SpecError(where, f"the name {n!r} is already used by {seen[n]}")
         seen[n] = where
 
-    claim("E_total", "the total error")
+    claim(naming.TOTAL_ERROR, "the total error")
     for i, n in enumerate(input_names):
         claim(n, f"input_names[{i}]")
     for l, layer in enumerate(layers):
         for i, n in enumerate(layer.neurons):
             claim(n, f"layers[{l}].neurons[{i}]")
-            claim(f"net_{n}", f"net_{n} (of neuron {n})")
-            claim(f"out_{n}", f"out_{n} (of neuron {n})")
+            claim(naming.net(n), f"{naming.net(n)} (of neuron {n})")
+            claim(naming.out(n), f"{naming.out(n)} (of neuron {n})")
         for i, row in enumerate(layer.weight_names):
             for j, w in enumerate(row):
                 claim(w, f"layers[{l}].weight_names[{i}][{j}]")
@@ -412,7 +418,7 @@ def parse_spec(data: dict[str, Any]) -> Spec:
             for i, b in enumerate(layer.bias_names):
                 claim(b, f"layers[{l}].bias_names[{i}]")
     for n in layers[-1].neurons:
-        claim(f"E_{n}", f"E_{n} (the error of output {n})")
+        claim(naming.error_of(n), f"{naming.error_of(n)} (the error of output {n})")
 
     spec = Spec(name=name, inputs=inputs, targets=targets, input_names=input_names,
                 activation=activation, loss=loss, learning_rate=lr, convention=convention,

@@ -6,8 +6,11 @@ layers), outputs ``o1``..; each neuron's weighted sum ``net_h1`` and its
 activation ``out_h1``; each output's error ``E_o1`` and their sum ``E_total``;
 weights ``w1, w2, ...`` numbered layer by layer, row by row (a row is the
 receiving neuron); a bias shared by layer l ``b<l>`` or one per neuron
-``b_h1``. The models (``nn.layers``), the worked solutions and the pictures all
-ask this module, and read names back with :func:`neuron_of`.
+``b_h1``; each output's target ``target_o1``; a parameter after the update
+``w7+`` and its change ``Δw7``; the derivative ∂E_total/∂w7 written
+``dE_total/dw7``. The models (``nn.layers``), the worked solutions and the
+pictures all ask this module, and read names back with :func:`neuron_of`,
+:func:`output_of` and :func:`derivative_of`.
 """
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from typing import Optional
 TOTAL_ERROR = "E_total"
 
 _NEURON_LABEL = re.compile(r"^(?:net|out)_(.+)$")
+_ERROR_LABEL = re.compile(r"^E_(.+)$")
+_DERIVATIVE = re.compile(r"^d(\w+)/d(\w+)$")
 
 
 def net(neuron: str) -> str:
@@ -32,6 +37,48 @@ def out(neuron: str) -> str:
 def error_of(output: str) -> str:
     """The error of one output neuron: ``E_o1`` (they sum to ``E_total``)."""
     return f"E_{output}"
+
+
+def output_of(label: str) -> Optional[str]:
+    """The output neuron an error label belongs to (``E_o1`` -> ``o1``), None
+    for ``E_total`` and any other label."""
+    m = _ERROR_LABEL.match(label)
+    return m.group(1) if m and label != TOTAL_ERROR else None
+
+
+def target(output: str) -> str:
+    """What one output neuron should give: ``target_o1``."""
+    return f"target_{output}"
+
+
+def updated(parameter: str) -> str:
+    """A parameter after the update: ``w7+`` (the slides' w7⁺)."""
+    return f"{parameter}+"
+
+
+def change(parameter: str) -> str:
+    """What the update adds to a parameter: ``Δw7``."""
+    return f"Δ{parameter}"
+
+
+def derivative(top: str, bottom: str) -> str:
+    """The derivative of ``top`` with respect to ``bottom``, the slides'
+    ∂E_total/∂w7, in the letters any console has: ``dE_total/dw7``."""
+    return f"d{top}/d{bottom}"
+
+
+def chain(*names: str) -> str:
+    """The chain rule along a path, one factor per step down it:
+    ``chain("E_total", "out_o1", "net_o1", "w7")`` is
+    ``dE_total/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw7``."""
+    return " * ".join(derivative(top, bottom) for top, bottom in zip(names, names[1:]))
+
+
+def derivative_of(text: str) -> Optional[tuple[str, str]]:
+    """The two names of a derivative as :func:`derivative` writes it
+    (``dE_total/dw7`` -> ``("E_total", "w7")``), None for any other text."""
+    m = _DERIVATIVE.match(text)
+    return (m.group(1), m.group(2)) if m else None
 
 
 def neuron_of(label: str) -> Optional[str]:

@@ -31,3 +31,19 @@ def test_own_biases_are_named_after_their_neuron():
 def test_names_sort_as_the_slides_list_them():
     assert sorted(["w10", "w2", "w1", "h1_10", "h1_2"], key=naming.reading_order) == [
         "h1_2", "h1_10", "w1", "w2", "w10"]
+
+
+def test_derivatives_are_written_as_the_report_writes_them_and_read_back():
+    assert naming.derivative(naming.TOTAL_ERROR, "w7") == "dE_total/dw7"
+    assert naming.chain(naming.TOTAL_ERROR, naming.out("o1"), naming.net("o1"), "w7") == (
+        "dE_total/dout_o1 * dout_o1/dnet_o1 * dnet_o1/dw7")
+    assert naming.chain("E_o1", "out_h1") == "dE_o1/dout_h1" and naming.chain("w7") == ""
+    for top, bottom in (("E_total", "w7"), ("E_o1", "out_h2_1"), ("out_隐1", "net_隐1")):
+        assert naming.derivative_of(naming.derivative(top, bottom)) == (top, bottom)
+    assert naming.derivative_of("w7") is None and naming.derivative_of("dE_total/w7") is None
+
+
+def test_targets_updates_changes_and_errors_are_named_as_on_the_slides():
+    assert [naming.target("o1"), naming.updated("w1"), naming.change("w1")] == ["target_o1", "w1+", "Δw1"]
+    assert naming.output_of(naming.error_of("o2")) == "o2" == naming.output_of("E_o2")
+    assert naming.output_of(naming.TOTAL_ERROR) is None and naming.output_of("out_o2") is None

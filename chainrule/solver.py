@@ -61,25 +61,23 @@ class Run:
         self.convention = convention
         self.model = build_model(spec)
         self.params = {p.label: p for p in self.model.parameters()}
-        loss_fn = get_loss(spec.loss)
-        optimizer = SGD(self.model.parameters(), lr=spec.learning_rate)
         self.initial = {n: self.params[n].data for n in spec.parameter_names()}
         self.steps: list[BackwardStep] = []
         self.snapshots: dict[int, Snapshot] = {}
+        self._edges: Optional[dict[Node, list[tuple[Node, float]]]] = None
+        self._sweeps: dict[str, dict[Node, float]] = {}
+        self._under_loss: Optional[set[int]] = None
         wanted = set(snapshots) | {0, 1}
-        updates = max(1, updates, *wanted)
+        self._run(max(1, updates, *wanted), wanted)
+
+    def _run(self, updates: int, wanted: set[int]) -> None:
+        """Forward passes and updates: the first pass kept in full (graph, trace,
+        gradients, the first update), a snapshot after each count in ``wanted``."""
+        optimizer = SGD(self.model.parameters(), lr=self.spec.learning_rate)
         k = 0
         try:
             for k in range(updates + 1):
-                layer_outputs = self.model.forward_layers(spec.inputs)
-                if spec.loss == "cross_entropy":
-                    self._check_probabilities(layer_outputs[-1], k)
-                loss = loss_fn(layer_outputs[-1], spec.targets)
-                # every value of the pass, the weights included: an overflow anywhere (a net
-                # value a sigmoid flattens back to 1, an update gone to inf) is refused
-                graph = topological_order([loss, *layer_outputs[-1]])
-                if not all(math.isfinite(n.data) for n in graph):
-                    raise SolveError(self._overflow(graph, loss, k))
+                loss, layer_outputs = self._forward(k)
                 if k in wanted:
                     self.snapshots[k] = Snapshot(k, self._named_values(loss, layer_outputs[-1]))
                 if k == 0:
@@ -88,26 +86,41 @@ class Run:
                 if k == updates:
                     break
                 optimizer.zero_grad()
-                update(self.model, loss, optimizer, convention=convention, layer_outputs=layer_outputs,
+                update(self.model, loss, optimizer, convention=self.convention, layer_outputs=layer_outputs,
                        on_step=self.steps.append if k == 0 else None)
                 if k == 0:
-                    order = spec.parameter_names()
-                    self.gradients = {n: float(self.params[n].grad) for n in order}
-                    # every gradient the report shows: the weights' and the named nodes'
-                    grads = {**self.gradients, **{n: float(v.grad) for n, v in self.nodes.items()}}
-                    bad = next((n for n, g in grads.items() if not math.isfinite(g)), None)
-                    if bad is not None:
-                        raise SolveError(f"the backward pass overflows the floats (largest about "
-                                         f"1.8e308): {naming.derivative(naming.TOTAL_ERROR, bad)} = {grads[bad]}; "
-                                         "use smaller weights or inputs")
-                    self.updated = {n: self.params[n].data for n in order}
-                    self.local_grads = {id(n): n.grad for n in self.nodes.values()}
+                    self._keep_first_update()
         except ArithmeticError as e:  # the engine refuses results past the largest float
             raise SolveError(f"{self._when(k)}the numbers overflow: {e}; {self._remedy(k)}"
                              ) from None
-        self._edges: Optional[dict[Node, list[tuple[Node, float]]]] = None
-        self._sweeps: dict[str, dict[Node, float]] = {}
-        self._under_loss: Optional[set[int]] = None
+
+    def _forward(self, k: int) -> tuple[Node, list[list[Node]]]:
+        """The forward pass after ``k`` updates: the loss and each layer's outputs."""
+        layer_outputs = self.model.forward_layers(self.spec.inputs)
+        if self.spec.loss == "cross_entropy":
+            self._check_probabilities(layer_outputs[-1], k)
+        loss = get_loss(self.spec.loss)(layer_outputs[-1], self.spec.targets)
+        # every value of the pass, the weights included: an overflow anywhere (a net
+        # value a sigmoid flattens back to 1, an update gone to inf) is refused
+        graph = topological_order([loss, *layer_outputs[-1]])
+        if not all(math.isfinite(n.data) for n in graph):
+            raise SolveError(self._overflow(graph, loss, k))
+        return loss, layer_outputs
+
+    def _keep_first_update(self) -> None:
+        """The first backward pass's gradients (every one the report shows must
+        be a number) and the parameters after the first update."""
+        order = self.spec.parameter_names()
+        self.gradients = {n: float(self.params[n].grad) for n in order}
+        # every gradient the report shows: the weights' and the named nodes'
+        grads = {**self.gradients, **{n: float(v.grad) for n, v in self.nodes.items()}}
+        bad = next((n for n, g in grads.items() if not math.isfinite(g)), None)
+        if bad is not None:
+            raise SolveError(f"the backward pass overflows the floats (largest about "
+                             f"1.8e308): {naming.derivative(naming.TOTAL_ERROR, bad)} = {grads[bad]}; "
+                             "use smaller weights or inputs")
+        self.updated = {n: self.params[n].data for n in order}
+        self.local_grads = {id(n): n.grad for n in self.nodes.values()}
 
     # --- numbers that cannot be solved -------------------------------------------------
     def _when(self, k: int) -> str:

@@ -297,13 +297,10 @@ def _check_size(inputs: list[float], layers: list[LayerSpec]) -> None:
 
 
 def parse_spec(data: dict[str, Any]) -> Spec:
-    """Validate a spec (a dict, as read from TOML); a SpecError names the bad key."""
-    for key in data:
-        if key not in TOP_KEYS:
-            raise SpecError(key, f"unknown key (known keys: {', '.join(TOP_KEYS)})")
-    for key in ("inputs", "targets", "learning_rate", "layers"):
-        if key not in data:
-            raise SpecError(key, "missing")
+    """Validate a spec (a dict, as read from TOML); a SpecError names the bad key.
+    The keys are checked in the order a reader meets them, so that the first
+    problem of a spec is the one reported."""
+    _check_top_keys(data)
     name = _text(data.get("name", "exercise"), "name")
     inputs = _numbers(data["inputs"], "inputs")
     input_names = (_names(data["input_names"], "input_names", len(inputs)) if "input_names" in data
@@ -314,86 +311,132 @@ def parse_spec(data: dict[str, Any]) -> Spec:
     if lr <= 0:
         raise SpecError("learning_rate", f"expected a positive number, got {show(data['learning_rate'])}")
     convention = _choice(data.get("convention", "simultaneous"), "convention", CONVENTIONS)
-    after = data.get("after", [])
+    after = _after(data.get("after", []))
+    layers = _layers(data["layers"], len(inputs), activation)
+    targets = _numbers(data["targets"], "targets", len(layers[-1].neurons),
+                       "targets (one per output neuron)")
+    _check_loss(loss, layers[-1].activation, len(layers) - 1, targets)
+    _check_size(inputs, layers)
+    _check_unique_names(input_names, layers)
+    spec = Spec(name=name, inputs=inputs, targets=targets, input_names=input_names,
+                activation=activation, loss=loss, learning_rate=lr, convention=convention,
+                layers=layers, after=sorted(set(after)),
+                title=_text(data.get("title", ""), "title"),
+                source=_text(data.get("source", ""), "source"),
+                figures_from=_figures_from(data.get("figures_from", "")))
+    spec.slide_check = _slide_checks(data.get("slide_check", []), spec.labels())
+    return spec
+
+
+def _check_top_keys(data: dict[str, Any]) -> None:
+    for key in data:
+        if key not in TOP_KEYS:
+            raise SpecError(key, f"unknown key (known keys: {', '.join(TOP_KEYS)})")
+    for key in ("inputs", "targets", "learning_rate", "layers"):
+        if key not in data:
+            raise SpecError(key, "missing")
+
+
+def _after(after: Any) -> list[int]:
     if not isinstance(after, list) or any(isinstance(k, bool) or not isinstance(k, int)
                                           or not 0 <= k <= MAX_UPDATES for k in after):
         raise SpecError("after", f"expected a list of update counts 0..{MAX_UPDATES}, got {show(after)}")
+    return after
 
-    raw_layers = data["layers"]
+
+# --- layers ---
+
+def _layers(raw_layers: Any, nin: int, activation: str) -> list[LayerSpec]:
+    """The [[layers]] tables, each read with the sizes of the layer below it
+    (``nin``: the number of inputs for the first) and the weights numbered on."""
     if not isinstance(raw_layers, list) or not raw_layers or not all(isinstance(t, dict) for t in raw_layers):
         raise SpecError("layers", "expected one or more [[layers]] tables")
     layers: list[LayerSpec] = []
-    nin = len(inputs)
     w_count = 0
     for l, table in enumerate(raw_layers):
-        key = f"layers[{l}]"
-        last = l == len(raw_layers) - 1
-        for k in table:
-            if k not in LAYER_KEYS:
-                raise SpecError(f"{key}.{k}", f"unknown key (known layer keys: {', '.join(LAYER_KEYS)})")
-        if "weights" not in table:
-            raise SpecError(f"{key}.weights", "missing (rows = receiving neuron, columns = sending neuron)")
-        rows = table["weights"]
-        if not isinstance(rows, list) or not rows:
-            raise SpecError(f"{key}.weights", f"expected a list of rows, got {show(rows)}")
-        sender = "inputs" if l == 0 else f"layers[{l - 1}] neurons"
-        weights = []
-        for i, row in enumerate(rows):
-            if not isinstance(row, list):
-                raise SpecError(f"{key}.weights[{i}]", f"expected a row (a list of {nin} numbers, one "
-                                                      f"per sending neuron), got {show(row)}")
-            if len(row) != nin:
-                raise SpecError(f"{key}.weights[{i}]", f"has {len(row)} numbers but there are {nin} "
-                                                      f"{sender} (columns = sending neuron)")
-            weights.append(_numbers(row, f"{key}.weights[{i}]"))
-        nout = len(weights)
-        neurons = (_names(table["neurons"], f"{key}.neurons", nout) if "neurons" in table
-                   else naming.neuron_names(l, len(raw_layers), nout))
-        if "weight_names" in table:
-            wn = table["weight_names"]
-            if not isinstance(wn, list) or len(wn) != nout:
-                raise SpecError(f"{key}.weight_names", f"expected {nout} rows (the shape of weights), "
-                                                      f"got {show(wn)}")
-            weight_names = [_names(r, f"{key}.weight_names[{i}]", nin) for i, r in enumerate(wn)]
-        else:
-            weight_names = naming.weight_names(nin, nout, before=w_count)
-        w_count += nin * nout
-        bias: Union[None, float, list[float]] = None
-        bias_names: Union[None, str, list[str]] = None
-        if "bias" in table:
-            b = table["bias"]
-            if isinstance(b, list):
-                bias = _numbers(b, f"{key}.bias", nout, "biases (one per neuron)")
-                bias_names = (_names(table["bias_names"], f"{key}.bias_names", nout)
-                              if "bias_names" in table else [naming.own_bias(n) for n in neurons])
-            elif _is_number(b):
-                bias = _float(b, f"{key}.bias")
-                bias_names = table.get("bias_names", naming.shared_bias(l))
-                if not isinstance(bias_names, str):
-                    raise SpecError(f"{key}.bias_names", "one shared bias takes one name (a string), "
-                                                        f"got {show(bias_names)}")
-                _check_name(bias_names, f"{key}.bias_names")
-            else:
-                raise SpecError(f"{key}.bias", "expected a number (one bias shared by the layer) or a "
-                                               f"list with one number per neuron, got {show(b)}")
-        elif "bias_names" in table:
-            raise SpecError(f"{key}.bias_names", "given but the layer has no bias")
-        train_bias = table.get("train_bias", True)
-        if not isinstance(train_bias, bool):
-            raise SpecError(f"{key}.train_bias", f"expected true or false, got {show(train_bias)}")
-        act = _choice(table.get("activation", activation), f"{key}.activation", ACTIVATIONS)
-        if act == "softmax" and not last:
-            raise SpecError(f"{key}.activation", "softmax is for the output layer only")
-        layers.append(LayerSpec(neurons, weights, weight_names, bias, bias_names, train_bias, act))
-        nin = nout
+        layer = _layer(table, l, len(raw_layers), nin, w_count, activation)
+        layers.append(layer)
+        nin, w_count = len(layer.neurons), w_count + nin * len(layer.neurons)
     if layers[-1].activation == "softmax" and len(layers[-1].neurons) < 2:
         raise SpecError(f"layers[{len(layers) - 1}].activation", "softmax needs at least 2 output neurons")
-    targets = _numbers(data["targets"], "targets", len(layers[-1].neurons),
-                       "targets (one per output neuron)")
-    _check_loss(loss, layers[-1].activation, len(raw_layers) - 1, targets)
-    _check_size(inputs, layers)
+    return layers
 
-    # Every name must be unique across the network, including generated ones.
+
+def _layer(table: dict[str, Any], l: int, count: int, nin: int, before: int, activation: str) -> LayerSpec:
+    """Layer ``l`` of ``count``, fed by ``nin`` senders, after ``before`` weights."""
+    key = f"layers[{l}]"
+    for k in table:
+        if k not in LAYER_KEYS:
+            raise SpecError(f"{key}.{k}", f"unknown key (known layer keys: {', '.join(LAYER_KEYS)})")
+    weights = _weights(table, key, "inputs" if l == 0 else f"layers[{l - 1}] neurons", nin)
+    nout = len(weights)
+    neurons = (_names(table["neurons"], f"{key}.neurons", nout) if "neurons" in table
+               else naming.neuron_names(l, count, nout))
+    if "weight_names" in table:
+        wn = table["weight_names"]
+        if not isinstance(wn, list) or len(wn) != nout:
+            raise SpecError(f"{key}.weight_names", f"expected {nout} rows (the shape of weights), "
+                                                  f"got {show(wn)}")
+        weight_names = [_names(r, f"{key}.weight_names[{i}]", nin) for i, r in enumerate(wn)]
+    else:
+        weight_names = naming.weight_names(nin, nout, before=before)
+    bias, bias_names = _bias(table, key, l, neurons)
+    train_bias = table.get("train_bias", True)
+    if not isinstance(train_bias, bool):
+        raise SpecError(f"{key}.train_bias", f"expected true or false, got {show(train_bias)}")
+    act = _choice(table.get("activation", activation), f"{key}.activation", ACTIVATIONS)
+    if act == "softmax" and l != count - 1:
+        raise SpecError(f"{key}.activation", "softmax is for the output layer only")
+    return LayerSpec(neurons, weights, weight_names, bias, bias_names, train_bias, act)
+
+
+def _weights(table: dict[str, Any], key: str, sender: str, nin: int) -> list[list[float]]:
+    """The weight rows: one per receiving neuron, one number per sender."""
+    if "weights" not in table:
+        raise SpecError(f"{key}.weights", "missing (rows = receiving neuron, columns = sending neuron)")
+    rows = table["weights"]
+    if not isinstance(rows, list) or not rows:
+        raise SpecError(f"{key}.weights", f"expected a list of rows, got {show(rows)}")
+    weights = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, list):
+            raise SpecError(f"{key}.weights[{i}]", f"expected a row (a list of {nin} numbers, one "
+                                                  f"per sending neuron), got {show(row)}")
+        if len(row) != nin:
+            raise SpecError(f"{key}.weights[{i}]", f"has {len(row)} numbers but there are {nin} "
+                                                  f"{sender} (columns = sending neuron)")
+        weights.append(_numbers(row, f"{key}.weights[{i}]"))
+    return weights
+
+
+def _bias(table: dict[str, Any], key: str, l: int, neurons: list[str]
+          ) -> tuple[Union[None, float, list[float]], Union[None, str, list[str]]]:
+    """The layer's bias and its name(s): none, one number the layer shares,
+    or a list with one per neuron."""
+    if "bias" not in table:
+        if "bias_names" in table:
+            raise SpecError(f"{key}.bias_names", "given but the layer has no bias")
+        return None, None
+    b = table["bias"]
+    if isinstance(b, list):
+        bias = _numbers(b, f"{key}.bias", len(neurons), "biases (one per neuron)")
+        names = (_names(table["bias_names"], f"{key}.bias_names", len(neurons))
+                 if "bias_names" in table else [naming.own_bias(n) for n in neurons])
+        return bias, names
+    if not _is_number(b):
+        raise SpecError(f"{key}.bias", "expected a number (one bias shared by the layer) or a "
+                                       f"list with one number per neuron, got {show(b)}")
+    shared = _float(b, f"{key}.bias")
+    name = table.get("bias_names", naming.shared_bias(l))
+    if not isinstance(name, str):
+        raise SpecError(f"{key}.bias_names", "one shared bias takes one name (a string), "
+                                            f"got {show(name)}")
+    return shared, _check_name(name, f"{key}.bias_names")
+
+
+def _check_unique_names(input_names: list[str], layers: list[LayerSpec]) -> None:
+    """Every name must be unique across the network, including generated ones
+    (net_h1, out_h1, E_o1, E_total)."""
     seen: dict[str, str] = {}
 
     def claim(n: str, where: str) -> None:
@@ -420,43 +463,40 @@ def parse_spec(data: dict[str, Any]) -> Spec:
     for n in layers[-1].neurons:
         claim(naming.error_of(n), f"{naming.error_of(n)} (the error of output {n})")
 
-    spec = Spec(name=name, inputs=inputs, targets=targets, input_names=input_names,
-                activation=activation, loss=loss, learning_rate=lr, convention=convention,
-                layers=layers, after=sorted(set(after)),
-                title=_text(data.get("title", ""), "title"),
-                source=_text(data.get("source", ""), "source"),
-                figures_from=_figures_from(data.get("figures_from", "")))
-    checks = data.get("slide_check", [])
+
+# --- slide_check ---
+
+def _slide_checks(checks: Any, labels: set[str]) -> list[SlideFigure]:
+    """The [[slide_check]] tables; each quantity must name something in ``labels``."""
     if not isinstance(checks, list) or not all(isinstance(t, dict) for t in checks):
         raise SpecError("slide_check", "expected [[slide_check]] tables")
-    labels = spec.labels()
-    for i, table in enumerate(checks):
-        key = f"slide_check[{i}]"
-        for k in table:
-            if k not in CHECK_KEYS:
-                raise SpecError(f"{key}.{k}", f"unknown key (known: {', '.join(CHECK_KEYS)})")
-        for k in ("slide", "quantity"):
-            if k not in table:
-                raise SpecError(f"{key}.{k}", "missing")
-        slide = table["slide"]
-        if _is_number(slide):
-            slide = repr(_float(slide, f"{key}.slide"))
-        if not isinstance(slide, str):
-            raise SpecError(f"{key}.slide", f"expected the printed figure as a string, got {show(slide)}")
-        _slide_figure(slide, f"{key}.slide")
-        quantity = table["quantity"]
-        parse_quantity(quantity, labels, f"{key}.quantity")
-        note = _text(table.get("note", ""), f"{key}.note", lines=True)
-        for q, digits in PLACEHOLDER.findall(note):
-            parse_quantity(q, labels, f"{key}.note {{{clip(q)}}}")
-            if digits and (len(digits) > 2 or int(digits) > MAX_NOTE_DIGITS):
-                raise SpecError(f"{key}.note {{{clip(q)}:{clip(digits, 12)}}}", f"at most "
-                                f"{MAX_NOTE_DIGITS} decimals (a float carries about 17 "
-                                "significant digits)")
-        figure = _text(table.get("figure", quantity), f"{key}.figure")
-        spec.slide_check.append(SlideFigure(figure, slide.strip(),
-                                            quantity, note))
-    return spec
+    return [_slide_check(table, f"slide_check[{i}]", labels) for i, table in enumerate(checks)]
+
+
+def _slide_check(table: dict[str, Any], key: str, labels: set[str]) -> SlideFigure:
+    for k in table:
+        if k not in CHECK_KEYS:
+            raise SpecError(f"{key}.{k}", f"unknown key (known: {', '.join(CHECK_KEYS)})")
+    for k in ("slide", "quantity"):
+        if k not in table:
+            raise SpecError(f"{key}.{k}", "missing")
+    slide = table["slide"]
+    if _is_number(slide):
+        slide = repr(_float(slide, f"{key}.slide"))
+    if not isinstance(slide, str):
+        raise SpecError(f"{key}.slide", f"expected the printed figure as a string, got {show(slide)}")
+    _slide_figure(slide, f"{key}.slide")
+    quantity = table["quantity"]
+    parse_quantity(quantity, labels, f"{key}.quantity")
+    note = _text(table.get("note", ""), f"{key}.note", lines=True)
+    for q, digits in PLACEHOLDER.findall(note):
+        parse_quantity(q, labels, f"{key}.note {{{clip(q)}}}")
+        if digits and (len(digits) > 2 or int(digits) > MAX_NOTE_DIGITS):
+            raise SpecError(f"{key}.note {{{clip(q)}:{clip(digits, 12)}}}", f"at most "
+                            f"{MAX_NOTE_DIGITS} decimals (a float carries about 17 "
+                            "significant digits)")
+    figure = _text(table.get("figure", quantity), f"{key}.figure")
+    return SlideFigure(figure, slide.strip(), quantity, note)
 
 
 def _slide_figure(text: str, key: str) -> None:

@@ -32,6 +32,8 @@ import numpy as np
 
 from autograd import Node, Value, ops
 
+from . import naming
+
 LossFn = Callable[[Any, Any], Node]
 
 
@@ -83,7 +85,8 @@ def _target(v: Any, who: str, n: int, j: int) -> float:
 
 
 def _term_name(o: Value, k: int) -> str:
-    return "E_" + (o.label[4:] if o.label.startswith("out_") else f"o{k + 1}")
+    # the output's neuron from its label: out_o1, or net_y for an identity output (its out is its net)
+    return naming.error_of(naming.neuron_of(o.label) or f"o{k + 1}")
 
 
 def _reduce(rows: list, trows: list, term: Callable[[Value, float], Value], scale: float) -> Value:
@@ -99,7 +102,7 @@ def _reduce(rows: list, trows: list, term: Callable[[Value, float], Value], scal
         total = Value(0.0)
     if scale != 1.0:
         total = total * scale
-    total.label = "E_total"
+    total.label = naming.TOTAL_ERROR
     return total
 
 
@@ -124,7 +127,7 @@ def half_sse(outputs: Any, targets: Any) -> Node:
     """E_total = sum of E_ok = 1/2 (target_k - out_k)^2 over outputs (and samples)."""
     if _is_tensor(outputs):
         t, _ = _tensor_targets(outputs, targets, "half_sse")
-        return (((outputs - t) ** 2).sum() * 0.5).named("E_total")
+        return (((outputs - t) ** 2).sum() * 0.5).named(naming.TOTAL_ERROR)
     rows, trows = _batch(outputs, targets, "half_sse")
     return _reduce(rows, trows, lambda o, t: 0.5 * (t - o) ** 2, 1.0)
 
@@ -133,7 +136,7 @@ def mse(outputs: Any, targets: Any) -> Node:
     """1/N sum over samples of the squared error ||t - o||^2."""
     if _is_tensor(outputs):
         t, n = _tensor_targets(outputs, targets, "mse")
-        return (((outputs - t) ** 2).sum() * (1.0 / n)).named("E_total")
+        return (((outputs - t) ** 2).sum() * (1.0 / n)).named(naming.TOTAL_ERROR)
     rows, trows = _batch(outputs, targets, "mse")
     return _reduce(rows, trows, lambda o, t: (t - o) ** 2, 1.0 / len(rows))
 
@@ -142,7 +145,7 @@ def mse_half(outputs: Any, targets: Any) -> Node:
     """1/(2N) sum over samples of ||t - o||^2."""
     if _is_tensor(outputs):
         t, n = _tensor_targets(outputs, targets, "mse_half")
-        return (((outputs - t) ** 2).sum() * (0.5 / n)).named("E_total")
+        return (((outputs - t) ** 2).sum() * (0.5 / n)).named(naming.TOTAL_ERROR)
     rows, trows = _batch(outputs, targets, "mse_half")
     return _reduce(rows, trows, lambda o, t: (t - o) ** 2, 0.5 / len(rows))
 
@@ -155,7 +158,7 @@ def cross_entropy(outputs: Any, targets: Any) -> Node:
             # Softmax outputs: fuse with the logits under them (stable, and the
             # gradient is seed 003's (S - S~) / N on the logits).
             logits = outputs.children[0]
-            return logits.cross_entropy(targets, softmax=outputs).named("E_total")
+            return logits.cross_entropy(targets, softmax=outputs).named(naming.TOTAL_ERROR)
         t = np.asarray(targets)
         if t.ndim == 1 and outputs.data.ndim == 2 and np.issubdtype(t.dtype, np.integer):
             t = np.eye(outputs.data.shape[1])[t]
@@ -182,7 +185,7 @@ def absolute(outputs: Any, targets: Any) -> Node:
     """1/N sum_n sum_k |t - o|."""
     if _is_tensor(outputs):
         t, n = _tensor_targets(outputs, targets, "absolute")
-        return (_abs(outputs - t).sum() * (1.0 / n)).named("E_total")
+        return (_abs(outputs - t).sum() * (1.0 / n)).named(naming.TOTAL_ERROR)
     rows, trows = _batch(outputs, targets, "absolute")
     return _reduce(rows, trows, lambda o, t: _abs(t - o), 1.0 / len(rows))
 
@@ -191,7 +194,7 @@ def hinge(outputs: Any, targets: Any) -> Node:
     """1/N sum_n sum_k max(0, 1 - t o) with targets -1 or +1."""
     if _is_tensor(outputs):
         t, n = _tensor_targets(outputs, targets, "hinge")
-        return (((outputs * t) * -1.0 + 1.0).relu().sum() * (1.0 / n)).named("E_total")
+        return (((outputs * t) * -1.0 + 1.0).relu().sum() * (1.0 / n)).named(naming.TOTAL_ERROR)
     rows, trows = _batch(outputs, targets, "hinge")
     for trow in trows:
         for t in trow:

@@ -478,3 +478,24 @@ def test_the_report_sweeps_the_trace_once_per_node_not_once_per_weight(monkeypat
                  * run.derivative(f"net_h{i + 1}", w))
         assert chain == pytest.approx(run.gradients[w], rel=1e-12)
         assert f"dE_total/d{w}" in text
+
+
+def test_identity_outputs_with_their_own_names_have_their_own_error_terms():
+    # An identity output is its net node (labelled net_y): its error term is still E_y
+    # (it was E_o1, so the report listed no error term and said E_total does not use out_y).
+    sol = solve(spec_from_text("""
+inputs = [1.0]
+targets = [0.5, 0.1]
+learning_rate = 0.1
+activation = "identity"
+[[layers]]
+weights = [[0.3], [0.2]]
+neurons = ["y", "z"]
+"""))
+    text = render_text(sol, sections=("forward", "backward"))
+    assert "E_y     = 1/2 (target_y - out_y)^2 = 1/2 (0.5 - 0.300000)^2 = 0.020000" in text
+    assert "E_total = E_y + E_z = 0.020000 + 0.005000 = 0.025000" in text
+    assert "dE_total/dout_y = -(target_y - out_y) = -(0.5 - 0.300000) = -0.200000" in text
+    assert "does not use" not in text
+    assert render_json(sol)["forward"] == pytest.approx(
+        {"net_y": 0.3, "out_y": 0.3, "net_z": 0.2, "out_z": 0.2, "E_y": 0.02, "E_z": 0.005, "E_total": 0.025})

@@ -9,7 +9,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check -q
 BASE   := $(VENV)/.base-installed
 TESTS  := $(VENV)/.test-installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint catalogs clean
 
 $(BASE): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,15 @@ bench: $(TESTS)
 
 lint: $(TESTS)
 	$(VENV)/bin/ruff check autograd nn viz tests bench
+
+# The translations (nn/locale): extract every _()/ngettext()/N_() message from the code,
+# merge new ones into the Chinese catalog (translate them there), compile the .mo files.
+CATALOG := nn/locale
+catalogs: $(TESTS)
+	$(VENV)/bin/pybabel -q extract --project chainrule --no-wrap --sort-by-file \
+	    -o $(CATALOG)/chainrule.pot $(wildcard autograd nn viz chainrule)
+	$(VENV)/bin/pybabel -q update --no-wrap -i $(CATALOG)/chainrule.pot -d $(CATALOG) -D chainrule -l zh
+	$(VENV)/bin/pybabel -q compile --statistics -d $(CATALOG) -D chainrule -l zh
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -26,7 +26,7 @@ class Node:
     ``label``: an optional name shown by every report and picture.
     """
 
-    __slots__ = ("data", "grad", "children", "op", "_label", "__weakref__")
+    __slots__ = ("data", "grad", "children", "op", "_label", "_frozen")
 
     # Graph walks keep nodes in sets and dicts: identity semantics, always.
     # Subclasses must not redefine these (elementwise comparisons get other names).
@@ -47,6 +47,28 @@ class Node:
         self._label = value
 
     @property
+    def frozen(self) -> bool:
+        """True for a parameter that training leaves unchanged (``nn.freeze``).
+
+        Not ``requires_grad=False``: that makes a constant, which backward sends no
+        gradient and a module does not count as a parameter (nor saves). A frozen
+        parameter stays a variable: backward fills its grad (reports show it) and
+        passes gradients on through the ops that use it, as for any parameter; the
+        engine never reads this flag, optimizers do. It lives on the node, so
+        copy.deepcopy and pickle keep it."""
+        try:
+            return self._frozen
+        except AttributeError:  # never set: not frozen
+            return False
+
+    @frozen.setter
+    def frozen(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"frozen must be True or False, got {type(value).__name__}: "
+                            f"{value!r}")
+        self._frozen = value
+
+    @property
     def is_leaf(self) -> bool:
         """True for inputs and parameters: nodes with no operands."""
         return not self.children
@@ -63,11 +85,38 @@ class Node:
             f"(e.g. `if x.data > 0:`), not the graph node ({self._describe()})"
         )
 
+    # --- numpy: a node is not an array ----------------------------------------------
+    # numpy would compute on the numbers and silently leave the graph, so every numpy
+    # entry point refuses a node with one message saying what to write instead:
+    # __array__ (np.asarray and whatever converts), __array_function__ (np.sum,
+    # np.reshape, np.dot, ...) and __array_ufunc__ (np.exp, np.maximum, ...).
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        raise TypeError(
-            f"a {type(self).__name__} is a graph node, not an array: numpy functions cannot "
-            "record it. Use the node's own methods, or its .data for the plain numbers"
-        )
+        raise TypeError(_not_an_array(self))
+
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        if func in _SHAPE_QUERIES:  # np.shape(t) and co. read no numbers: answer them
+            return func(*[a.data if isinstance(a, Node) else a for a in args], **kwargs)
+        raise TypeError(_not_an_array(self, func))
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        # An operator with an array or numpy scalar on the left (x @ W, 2.0 * t) reaches
+        # here as the ufunc (np.matmul(x, W)): run it as Python would, with the
+        # node's own (reflected) operator method.
+        if method == "__call__" and not kwargs and len(inputs) == 2:
+            a, b = inputs
+            name = _OPERATOR_UFUNCS.get(ufunc)
+            if name is not None:
+                result = NotImplemented
+                if isinstance(a, Node):
+                    result = getattr(type(a), f"__{name}__", _not_implemented)(a, b)
+                reflected = getattr(type(b), f"__r{name}__", None)
+                if result is NotImplemented and isinstance(b, Node) and reflected:
+                    result = reflected(b, a)
+                if result is not NotImplemented:
+                    return result
+            elif ufunc is np.equal or ufunc is np.not_equal:  # identity, as Node.__eq__
+                return (a is b) == (ufunc is np.equal)
+        raise TypeError(_not_an_array(self, ufunc, method, into="out" in kwargs))
 
     def named(self, label: str) -> "Node":
         """Set the label and return the node itself, for use inside expressions."""
@@ -168,6 +217,60 @@ class Node:
 
     def _describe(self) -> str:
         raise NotImplementedError
+
+
+# --- the numpy refusal (see Node.__array__) ----------------------------------------------
+
+_SHAPE_QUERIES = {np.shape, np.ndim, np.size}
+# ufunc -> the operator method it stands for (np.add -> __add__ / __radd__)
+_OPERATOR_UFUNCS = {np.add: "add", np.subtract: "sub", np.multiply: "mul",
+                    np.true_divide: "truediv", np.power: "pow", np.matmul: "matmul"}
+# numpy names whose graph counterpart is spelt differently: (advice, the method it needs)
+_INSTEAD = {
+    "add": ("the operator +", "__add__"), "subtract": ("the operator -", "__sub__"),
+    "multiply": ("the operator *", "__mul__"), "divide": ("the operator /", "__truediv__"),
+    "true_divide": ("the operator /", "__truediv__"), "power": ("the operator **", "__pow__"),
+    "matmul": ("the operator @", "__matmul__"), "dot": ("the operator @", "__matmul__"),
+    "negative": ("-x", "__neg__"), "square": ("x ** 2", "__pow__"),
+    "sqrt": ("x ** 0.5", "__pow__"), "reciprocal": ("1 / x", "__rtruediv__"),
+    "maximum": ("x.relu() for max(x, 0)", "relu"),
+}
+_NOT_MATHS = {"backward", "named", "item", "numpy", "detach"}
+
+
+def _not_implemented(*args: Any) -> Any:
+    return NotImplemented
+
+
+def _not_an_array(node: Node, func: Any = None, method: str = "__call__",
+                  into: bool = False) -> str:
+    """The refusal's message: which numpy function got which node, and what to
+    write instead (the node's own method or operator, or .data). ``into``: numpy
+    was asked to write the result into an array (``out=``, as ``x += t`` does)."""
+    cls = type(node)
+    kind = cls.__name__
+    maths = sorted(n for n in dir(cls) if not n.startswith("_") and n not in _NOT_MATHS
+                   and callable(getattr(cls, n)))
+    name, head = "", ""
+    if func is not None:
+        name = getattr(func, "__name__", str(func))
+        module = (getattr(func, "__module__", None) or "numpy").replace("numpy", "np", 1)
+        called = f"{module}.{name}" + ("" if method == "__call__" else f".{method}")
+        head = f"{called}() got {node._describe()}: "
+    instead, needs = _INSTEAD.get(name, (None, None))
+    if into:
+        advice = ("A numpy array cannot hold a node: write x = x + t (a new node), not "
+                  "x += t or out=")
+    elif method == "__call__" and instead and hasattr(cls, needs):
+        advice = f"Use {instead} instead"
+    elif method == "__call__" and name in maths:
+        advice = f"Use the {kind}'s own method .{name}() instead"
+    else:
+        ops_ = "+ - * / **" + (" @" if hasattr(cls, "__matmul__") else "")
+        advice = f"Use the {kind}'s operators ({ops_}) and methods (.{', .'.join(maths)})"
+    return (f"{head}a {kind} is a graph node, not an array: numpy functions cannot record "
+            f"it. {advice}, or its .data for the plain numbers (outside the graph: no "
+            "gradient flows through them)")
 
 
 def _check_divisor(numerator: Node, divisor: Node) -> None:

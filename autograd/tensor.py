@@ -111,8 +111,6 @@ class Tensor(Node):
     """
 
     __slots__ = ("arg",)  # the structural op's parameter (axes, shape, index, targets)
-    # numpy defers to Tensor's reflected operators (ndarray + Tensor is a Tensor)
-    __array_ufunc__ = None
 
     def __init__(self, data: ArrayLike, label: str = "", *, requires_grad: bool = True
                  ) -> None:

@@ -64,8 +64,6 @@ class Value(Node):
     """
 
     __slots__ = ()
-    # numpy scalars on the left of an operator defer to Value's reflected methods
-    __array_ufunc__ = None
 
     def __init__(self, data: Number, label: str = "", *, requires_grad: bool = True) -> None:
         self.data = _as_float(data, "Value()")

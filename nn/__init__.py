@@ -11,6 +11,7 @@ Scalar networks (one ``Value`` per weight): ``Neuron``, ``Layer``, ``MLP``.
 Batched networks (one ``Tensor`` per weight matrix): ``Linear``, ``TensorMLP``.
 Both train with the same losses, optimizers and ``fit``.
 """
+from .i18n import language, set_language, using_language
 from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron, softmax
 from .linear import Linear, TensorMLP
 from .losses import LOSSES, absolute, cross_entropy, get_loss, half_sse, hinge, mse, mse_half
@@ -20,6 +21,8 @@ from .train import (CONVENTIONS, RECORDS, History, TrainState, TrainingDiverged,
                     update)
 
 __all__ = [
+    # the language of every text chainrule shows (en, zh)
+    "language", "set_language", "using_language",
     # models
     "ACTIVATIONS", "INITS", "Layer", "Linear", "MLP", "Module", "Neuron", "TensorMLP", "softmax",
     "freeze", "is_frozen", "unfreeze",

@@ -11,12 +11,58 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
+import math
+import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 EXIT_USAGE = 2
+
+
+# --- the console ------------------------------------------------------------------------------
+
+CONSOLE_ERRORS = "chainrule.console"
+
+
+def _console_fallback(error: UnicodeError) -> tuple[str, int]:
+    """What a console that cannot encode a character prints instead: the
+    report's symbols in words (✓ ok, η eta), any other character (a Chinese
+    neuron name, say) as its escape, 隐 as \\u9690."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    from .report import ASCII
+    text = error.object[error.start:error.end]
+    return "".join(ASCII.get(c) or c.encode("ascii", "backslashreplace").decode() for c in text), \
+        error.end
+
+
+codecs.register_error(CONSOLE_ERRORS, _console_fallback)
+
+
+def _console(streams: Sequence[Any]) -> list[tuple[Any, str]]:
+    """Every text chainrule prints (report, errors, argparse's messages) goes
+    through these streams: let each degrade as _console_fallback does rather
+    than fail. Returns what to restore (main() is also called in-process)."""
+    changed = []
+    for stream in streams:
+        if hasattr(stream, "reconfigure") and getattr(stream, "errors", None) in ("strict",
+                                                                                "backslashreplace"):
+            changed.append((stream, stream.errors))
+            stream.reconfigure(errors=CONSOLE_ERRORS)
+    return changed
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _one_line(text: str) -> str:
+    """A message line as the terminal shows it: control characters (a file name
+    with a newline or an escape in it) written as their escapes."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -37,7 +83,7 @@ def _can_print(text: str) -> bool:
 
 def _fail(args: argparse.Namespace, message: str) -> int:
     # named as typed: `chainrule bp232 --after abc` is an error of bp232
-    print(f"chainrule {args.command}: error: {message}", file=sys.stderr)
+    print(_one_line(f"chainrule {args.command}: error: {message}"), file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -48,9 +94,11 @@ def _parse_after(text: Optional[str]) -> Optional[list[int]]:
     counts = []
     for part in text.split(","):
         part = part.strip()
-        if not part.isdigit() or int(part) > MAX_UPDATES:
+        # isdecimal, not isdigit: int() reads ١٢ and １２ but not ²
+        if not part.isdecimal() or len(part) > len(str(MAX_UPDATES)) or int(part) > MAX_UPDATES:
+            shown = text if len(text) <= 40 else text[:37] + "..."
             raise SpecError("--after", f"expected update counts like 9,100,1000 (each 0..{MAX_UPDATES}), "
-                                       f"got {text!r}")
+                                       f"got {shown!r}")
         counts.append(int(part))
     return counts
 
@@ -114,27 +162,41 @@ def _caption(solution: Any) -> tuple[str, str]:
 
 
 def _pictures(args: argparse.Namespace, spec: Any, solution: Any) -> list[str]:
-    written = []
-    caption, note = _caption(solution)
-    # --graph: the named nodes as on the slides (unnamed steps folded into them);
-    # --full-graph: every operation, each edge with its op's local derivative.
-    for path, compact in ((args.graph, True), (args.full_graph, False)):
-        if path:
-            _, loss = _picture_model(spec)
-            dot = _viz("draw_graph")(loss, edge_labels=True, compact=compact, title=caption)
-            written.append(f"wrote {_viz('save')(dot, path)}")
-    if args.network:
-        model, _ = _picture_model(spec)
-        dot = _viz("draw_network")(model, x=spec.inputs, title=caption)
-        written.append(f"wrote {_viz('save')(dot, args.network)}")
-    if args.animate:
-        page = _viz("animate_backward")(_fresh_graph(spec), args.animate,
-                                        title=f"{spec.name}: backward, one edge at a time "
-                                              "(one plain backward pass, before any update)")
-        written.append(f"wrote {page}")
-    if written and note:
-        written.append(note)
-    return written
+    """Write the pictures asked for; on a failure, none of them is left (a
+    picture of this run beside an error would pass for a good one)."""
+    asked = [getattr(args, option) for option in PICTURE_SUFFIXES
+             if getattr(args, option) is not None]
+    new = {p for p in asked if not Path(p).exists()}
+    written: list[str] = []
+    try:
+        caption, note = _caption(solution)
+        # --graph: the named nodes as on the slides (unnamed steps folded into them);
+        # --full-graph: every operation, each edge with its op's local derivative.
+        for path, compact in ((args.graph, True), (args.full_graph, False)):
+            if path:
+                _, loss = _picture_model(spec)
+                dot = _viz("draw_graph")(loss, edge_labels=True, compact=compact, title=caption)
+                written.append(str(_viz("save")(dot, path)))
+        if args.network:
+            model, _ = _picture_model(spec)
+            dot = _viz("draw_network")(model, x=spec.inputs, title=caption)
+            written.append(str(_viz("save")(dot, args.network)))
+        if args.animate:
+            page = _viz("animate_backward")(_fresh_graph(spec), args.animate,
+                                            title=f"{spec.name}: backward, one edge at a time "
+                                                  "(one plain backward pass, before any update)")
+            written.append(str(page))
+    except BaseException:
+        for path in {*written, *new}:
+            try:
+                Path(path).unlink(missing_ok=True)
+            except OSError:  # the error being raised says more than this one
+                pass
+        raise
+    lines = [_one_line(f"wrote {path}") for path in written]
+    if lines and note:
+        lines.append(note)
+    return lines
 
 
 PICTURE_SUFFIXES = {"graph": (".svg", ".png", ".pdf", ".dot"),
@@ -146,19 +208,54 @@ PICTURE_SUFFIXES = {"graph": (".svg", ".png", ".pdf", ".dot"),
 def _check_outputs(args: argparse.Namespace) -> None:
     """Every picture path before any work: a known file type, in a folder that exists."""
     from .exercise import SpecError
+    seen: dict[Path, str] = {}
     for option, suffixes in PICTURE_SUFFIXES.items():
         path = getattr(args, option)
-        if not path:
+        if path is None:
             continue
         flag = f"--{option.replace('_', '-')}"
+        kinds = "an .html file name" if option == "animate" else "a .svg, .png, .pdf or .dot file name"
+        if not path.strip():
+            raise SpecError(flag, f"the file name is empty: give {kinds}")
         if Path(path).suffix.lower() not in suffixes:
-            kinds = "an .html file name" if option == "animate" else \
-                "a .svg, .png, .pdf or .dot file name"
             raise SpecError(flag, f"{path!r}: use {kinds}")
         from viz.render import path_problem
-        problem = path_problem(path)
+        try:
+            problem = path_problem(path)
+            same = seen.get(Path(path).resolve())
+        except (OSError, ValueError) as e:  # a name too long, a NUL in it
+            raise SpecError(flag, f"{path!r}: {getattr(e, 'strerror', None) or e}") from None
         if problem:
             raise SpecError(flag, problem)
+        if same:
+            raise SpecError(flag, f"{path!r} is also the {same} file: give each picture its own")
+        seen[Path(path).resolve()] = flag
+
+
+def _json_text(data: dict[str, Any]) -> str:
+    """Strict JSON (no NaN or Infinity, which JSON does not have), in ASCII
+    escapes where the console cannot print the names."""
+    from .exercise import SpecError
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # the solver refuses non-finite numbers: a last guard, naming the key
+        raise SpecError("--json", f"{_non_finite(data)} is not a number JSON can hold") from None
+    if not _can_print(text):
+        text = json.dumps(data, indent=2, allow_nan=False)
+    return text + "\n"
+
+
+def _non_finite(data: Any, where: str = "") -> str:
+    if isinstance(data, float) and not math.isfinite(data):
+        return f"{where} = {data}"
+    items = data.items() if isinstance(data, dict) else \
+        enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        found = _non_finite(value, f"{where}[{key}]" if isinstance(key, int) else
+                            f"{where}.{key}" if where else str(key))
+        if found:
+            return found
+    return ""
 
 
 def _bp(args: argparse.Namespace) -> int:
@@ -168,8 +265,10 @@ def _bp(args: argparse.Namespace) -> int:
     try:
         if args.print_spec and not args.preset:
             raise SpecError("--print-spec", "prints a preset: use it with --preset NAME")
-        if args.spec and args.preset:
+        if args.spec is not None and args.preset:
             raise SpecError("", "give a spec file or --preset NAME, not both")
+        if args.spec is not None and not args.spec.strip():
+            raise SpecError("", "the spec file name is empty (chainrule bp SPEC.toml)")
         if not args.spec and not args.preset:
             raise SpecError("", "give a spec file (chainrule bp SPEC.toml) or --preset NAME "
                                 "(bp232, exercise211)")
@@ -184,18 +283,17 @@ def _bp(args: argparse.Namespace) -> int:
             raise SpecError(e.key, e.problem) if not e.key else SpecError(f"{where}: {e.key}", e.problem)
         after = _parse_after(args.after)
         solution = solve(spec, args.convention, after)
+        checks = check_figures(solution)
+        # the whole output before a byte of it is written: an error is then the only output
+        text = (_json_text(render_json(solution, checks)) if args.json
+                else render_text(solution, checks))
     except ValueError as e:  # a SpecError, or numbers the engine refuses (one line either way)
         return _fail(args, str(e))
-    checks = check_figures(solution)
-    if args.json:
-        json.dump(render_json(solution, checks), sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(render_text(solution, checks, unicode=_can_print("✓✗ησ")))
+    sys.stdout.write(text)
     try:
         written = _pictures(args, spec, solution)
-    except (RuntimeError, OSError, ValueError) as e:
-        print(f"chainrule {args.command}: picture not written: {e}", file=sys.stderr)
+    except (RuntimeError, OSError, ValueError, subprocess.CalledProcessError) as e:
+        print(_one_line(f"chainrule {args.command}: picture not written: {e}"), file=sys.stderr)
         return 1
     for line in written:
         print(line, file=sys.stderr if args.json else sys.stdout)
@@ -308,12 +406,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ex.set_defaults(run=_example)
     _add_iris(sub)
 
-    args = parser.parse_args(argv)
+    restore = _console([sys.stdout, sys.stderr])
     try:
+        args = parser.parse_args(argv)
         return args.run(args)
     except BrokenPipeError:  # `chainrule bp232 | head`: the reader left, nothing is wrong
         sys.stderr.close()
         return 0
+    finally:
+        for stream, errors in restore:
+            if not stream.closed:
+                stream.reconfigure(errors=errors)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ the engine under both update conventions, with every figure a worked solution
 shows (forward values, chain-rule factors from the engine's backward trace,
 updates, values after K updates) and a check of printed figures.
 
-The spec format (``chainrule bp --preset bp232 --print-spec`` prints one)::
+The spec format, a UTF-8 TOML file (``chainrule bp --preset bp232 --print-spec`` prints one)::
 
     name = "bp232"
     inputs = [5, 10]
@@ -31,7 +31,8 @@ The spec format (``chainrule bp --preset bp232 --print-spec`` prints one)::
     quantity = "w1+"
     note = "..."
 
-Quantities (in ``slide_check``, and in ``{...}`` or ``{...:digits}`` inside notes): a node's name
+Quantities (in ``slide_check``, and in ``{...}`` or ``{...:digits}``, at most 17 digits, inside
+notes): a node's name
 (``out_h1``: its value in the first forward pass), ``dA/dB`` (the derivative of A
 with respect to B, summed over every path, from the backward trace),
 ``w1+`` (after the first update), ``Δw1`` (the change), ``name@K`` (after K
@@ -39,10 +40,14 @@ updates), and a leading ``-`` for the negative.
 """
 from __future__ import annotations
 
+import codecs
 import math
 import re
+import reprlib
 import sys
+import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -68,6 +73,10 @@ MAX_PARAMETERS = 5_000
 # (bp232's 14 weights can still take 100,000 updates).
 MAX_PARAMETER_UPDATES = 2_000_000
 PRESETS = ("bp232", "exercise211")
+# The largest network a report shows (5,000 weights, with names and notes) is well under 1 MB.
+MAX_SPEC_BYTES = 10_000_000
+# {quantity:digits} in a note: decimals past a float's ~17 significant digits are noise
+MAX_NOTE_DIGITS = 17
 # Cross-entropy takes the log of the outputs: they must be probabilities.
 PROBABILITY_OUTPUTS = ("softmax", "sigmoid")
 
@@ -115,14 +124,10 @@ class SlideFigure:
 
     @property
     def tolerance(self) -> float:
-        """One unit in the last printed digit."""
-        text = self.slide.strip().lower()
-        if "e" in text:
-            mantissa, exponent = text.split("e")
-            decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
-            return 10.0 ** (int(exponent) - decimals)
-        decimals = len(text.split(".")[1]) if "." in text else 0
-        return 10.0 ** -decimals
+        """One unit in the last printed digit (inf past the floats: parse_spec refuses those)."""
+        # Decimal reads the place of the last digit of any float literal ("1.5e3" -> 2)
+        place = Decimal(self.slide.strip()).as_tuple().exponent
+        return float(f"1e{place}") if isinstance(place, int) else math.nan
 
 
 @dataclass
@@ -190,18 +195,32 @@ CHECK_KEYS = ("figure", "slide", "quantity", "note")
 
 
 def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+    """A TOML integer or float, not a boolean (finite or not: see _float)."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _float(x: Any, key: str, what: str = "a number") -> float:
+    """Every number of a spec is read here: a float, or a SpecError naming
+    ``key`` (TOML integers have no size limit, floats stop at about 1.8e308)."""
+    if not _is_number(x):
+        raise SpecError(key, f"expected {what}, got {_show(x)}")
+    try:
+        value = float(x)
+    except OverflowError:
+        raise SpecError(key, f"{_show(x)} is too large for a float (the largest is about "
+                             "1.8e308)") from None
+    if not math.isfinite(value):
+        raise SpecError(key, f"expected {what}, got {_show(x)}")
+    return value
 
 
 def _numbers(x: Any, key: str, length: Optional[int] = None, what: str = "numbers") -> list[float]:
     if not isinstance(x, list) or not x:
         raise SpecError(key, f"expected a non-empty list of {what}, got {_show(x)}")
-    for i, v in enumerate(x):
-        if not _is_number(v):
-            raise SpecError(f"{key}[{i}]", f"expected a number, got {_show(v)}")
+    values = [_float(v, f"{key}[{i}]") for i, v in enumerate(x)]
     if length is not None and len(x) != length:
         raise SpecError(key, f"expected {length} {what}, got {len(x)}")
-    return [float(v) for v in x]
+    return values
 
 
 def _names(x: Any, key: str, length: int) -> list[str]:
@@ -221,15 +240,31 @@ def _check_name(v: Any, key: str) -> str:
     return v
 
 
+class _ShortRepr(reprlib.Repr):
+    """A value as an error message quotes it: short, whatever its size or
+    nesting (a list nested thousands deep, an integer of thousands of digits)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel, self.maxlist, self.maxstring, self.maxother = 3, 6, 60, 40
+
+    def repr_int(self, x: int, level: int) -> str:
+        if abs(x) < 10 ** 30:
+            return repr(x)
+        # repr() itself refuses past 4300 digits; log10 takes any int
+        return f"an integer of {math.floor(math.log10(abs(x))) + 1:,} digits"
+
+
 def _show(x: Any) -> str:
-    if isinstance(x, str):
-        return repr(x)
     if isinstance(x, bool):
         return f"{str(x).lower()} (a boolean)"
     if isinstance(x, dict):
         return "a table"
-    text = repr(x)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return _clip(_ShortRepr().repr(x))
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def _choice(x: Any, key: str, options: tuple[str, ...]) -> str:
@@ -242,7 +277,29 @@ def _figures_from(x: Any) -> str:
     if not isinstance(x, str):
         raise SpecError("figures_from", f"expected a string such as \"slides\" or \"my notes\", "
                                         f"got {_show(x)}")
-    return x.strip()
+    return _text(x, "figures_from").strip()
+
+
+# What no report line, console or picture can show: control characters (a note
+# may break lines and tab), lone surrogates, and U+FFFE/U+FFFF (XML, and so
+# Graphviz's labels, refuses them).
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_UNSHOWABLE_IN_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_KINDS = {"Cc": "a control character", "Cs": "a lone surrogate", "Cn": "a noncharacter"}
+
+
+def _text(x: Any, key: str, lines: bool = False) -> str:
+    """Every free text of a spec (name, title, notes, ...) is read here: a
+    string that a report, a console and a picture can all show."""
+    if not isinstance(x, str):
+        raise SpecError(key, f"expected a string, got {_show(x)}")
+    bad = (_UNSHOWABLE_IN_LINES if lines else _UNSHOWABLE).search(x)
+    if bad:
+        c = bad.group()
+        raise SpecError(key, f"has U+{ord(c):04X}, {_KINDS[unicodedata.category(c)]}, at "
+                             f"character {bad.start() + 1}: a report, a console or a picture "
+                             "cannot show it (write plain text)")
+    return x
 
 
 def _check_loss(loss: str, output_activation: str, last: int, targets: list[float]) -> None:
@@ -288,17 +345,15 @@ def parse_spec(data: dict[str, Any]) -> Spec:
     for key in ("inputs", "targets", "learning_rate", "layers"):
         if key not in data:
             raise SpecError(key, "missing")
-    name = data.get("name", "exercise")
-    if not isinstance(name, str):
-        raise SpecError("name", f"expected a string, got {_show(name)}")
+    name = _text(data.get("name", "exercise"), "name")
     inputs = _numbers(data["inputs"], "inputs")
     input_names = (_names(data["input_names"], "input_names", len(inputs)) if "input_names" in data
                    else [f"x{i + 1}" for i in range(len(inputs))])
     activation = _choice(data.get("activation", "sigmoid"), "activation", ACTIVATIONS)
     loss = _choice(data.get("loss", "half_sse"), "loss", tuple(LOSSES))
-    lr = data["learning_rate"]
-    if not _is_number(lr) or lr <= 0:
-        raise SpecError("learning_rate", f"expected a positive number, got {_show(lr)}")
+    lr = _float(data["learning_rate"], "learning_rate", "a positive number")
+    if lr <= 0:
+        raise SpecError("learning_rate", f"expected a positive number, got {_show(data['learning_rate'])}")
     convention = _choice(data.get("convention", "simultaneous"), "convention", CONVENTIONS)
     after = data.get("after", [])
     if not isinstance(after, list) or any(isinstance(k, bool) or not isinstance(k, int)
@@ -354,7 +409,7 @@ def parse_spec(data: dict[str, Any]) -> Spec:
                 bias_names = (_names(table["bias_names"], f"{key}.bias_names", nout)
                               if "bias_names" in table else [f"b_{n}" for n in neurons])
             elif _is_number(b):
-                bias = float(b)
+                bias = _float(b, f"{key}.bias")
                 bias_names = table.get("bias_names", f"b{l + 1}")
                 if not isinstance(bias_names, str):
                     raise SpecError(f"{key}.bias_names", "one shared bias takes one name (a string), "
@@ -408,9 +463,10 @@ def parse_spec(data: dict[str, Any]) -> Spec:
         claim(f"E_{n}", f"E_{n} (the error of output {n})")
 
     spec = Spec(name=name, inputs=inputs, targets=targets, input_names=input_names,
-                activation=activation, loss=loss, learning_rate=float(lr), convention=convention,
+                activation=activation, loss=loss, learning_rate=lr, convention=convention,
                 layers=layers, after=sorted(set(after)),
-                title=str(data.get("title", "")), source=str(data.get("source", "")),
+                title=_text(data.get("title", ""), "title"),
+                source=_text(data.get("source", ""), "source"),
                 figures_from=_figures_from(data.get("figures_from", "")))
     checks = data.get("slide_check", [])
     if not isinstance(checks, list) or not all(isinstance(t, dict) for t in checks):
@@ -426,33 +482,82 @@ def parse_spec(data: dict[str, Any]) -> Spec:
                 raise SpecError(f"{key}.{k}", "missing")
         slide = table["slide"]
         if _is_number(slide):
-            slide = repr(slide)
+            slide = repr(_float(slide, f"{key}.slide"))
         if not isinstance(slide, str):
             raise SpecError(f"{key}.slide", f"expected the printed figure as a string, got {_show(slide)}")
-        try:
-            float(slide)
-        except ValueError:
-            raise SpecError(f"{key}.slide", f"{slide!r} is not a number") from None
+        _slide_figure(slide, f"{key}.slide")
         quantity = table["quantity"]
         parse_quantity(quantity, labels, f"{key}.quantity")
-        note = table.get("note", "")
-        if not isinstance(note, str):
-            raise SpecError(f"{key}.note", f"expected a string, got {_show(note)}")
-        for q, _ in _PLACEHOLDER.findall(note):
-            parse_quantity(q, labels, f"{key}.note {{{q}}}")
-        spec.slide_check.append(SlideFigure(str(table.get("figure", quantity)), slide.strip(),
+        note = _text(table.get("note", ""), f"{key}.note", lines=True)
+        for q, digits in _PLACEHOLDER.findall(note):
+            parse_quantity(q, labels, f"{key}.note {{{_clip(q)}}}")
+            if digits and (len(digits) > 2 or int(digits) > MAX_NOTE_DIGITS):
+                raise SpecError(f"{key}.note {{{_clip(q)}:{_clip(digits, 12)}}}", f"at most "
+                                f"{MAX_NOTE_DIGITS} decimals (a float carries about 17 "
+                                "significant digits)")
+        figure = _text(table.get("figure", quantity), f"{key}.figure")
+        spec.slide_check.append(SlideFigure(figure, slide.strip(),
                                             quantity, note))
     return spec
 
 
+def _slide_figure(text: str, key: str) -> None:
+    """A printed figure: a number whose value and last digit's place are floats."""
+    figure = SlideFigure("", text.strip(), "")
+    try:
+        figure.value
+    except ValueError:
+        raise SpecError(key, f"{_show(text)} is not a number") from None
+    try:
+        exact = Decimal(figure.slide)
+    except InvalidOperation:  # an exponent of more digits than a Decimal takes
+        raise SpecError(key, f"{_show(text)}: the exponent is far past a float's (about 1e-308 "
+                             "to 1.8e308)") from None
+    if not exact.is_finite():
+        raise SpecError(key, f"{_show(text)} is not a printed figure (write one such as \"0.094534\")")
+    if not (math.isfinite(figure.value) and math.isfinite(figure.tolerance)):
+        raise SpecError(key, f"{_show(text)} is too large for a float (the largest is about 1.8e308)")
+
+
 def load_spec(path: Union[str, Path]) -> Spec:
-    """Read and validate a TOML spec file (SpecError on any problem)."""
+    """Read and validate a TOML spec file (SpecError on any problem; the
+    problems of the file as a whole name the file)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise SpecError("", f"cannot read {path}: {e.strerror or e}") from None
-    return spec_from_text(text)
+        with open(path, "rb") as f:
+            data = f.read(MAX_SPEC_BYTES + 1)
+    except (OSError, ValueError) as e:  # ValueError: a NUL in the name
+        raise SpecError("", f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+    if len(data) > MAX_SPEC_BYTES:
+        raise SpecError("", f"{path}: over {MAX_SPEC_BYTES // 1_000_000} MB, too large for a spec "
+                            "(is it the right file?)")
+    try:
+        return spec_from_text(_utf8_text(data))
+    except SpecError as e:
+        if e.key:  # a key's problem: the caller names the file
+            raise
+        raise SpecError("", f"{path}: {e.problem}") from None
+
+
+def _utf8_text(data: bytes) -> str:
+    """A spec file's text: TOML is UTF-8; what else it is, said in words."""
+    for bom, encoding in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+                          (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+        if data.startswith(bom):
+            raise SpecError("", f"the file is {encoding} text, and a spec must be UTF-8 (save it "
+                                "again with the encoding UTF-8)")
+    if b"\0" in data:
+        raise SpecError("", "the file has NUL bytes, so it is not a text file in UTF-8 (a binary "
+                            "file, or UTF-16 text?); a spec is a TOML text file saved as UTF-8")
+    try:
+        return data.decode("utf-8-sig")  # a UTF-8 BOM (as Windows Notepad writes) is harmless
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise SpecError("", f"not UTF-8 text: the byte 0x{data[e.start]:02x} at line {line}, "
+                            f"column {column} is not UTF-8 (saved in another encoding, such as "
+                            "GBK or Latin-1?); save the spec again with the encoding UTF-8"
+                        ) from None
 
 
 def spec_from_text(text: str) -> Spec:
@@ -460,6 +565,14 @@ def spec_from_text(text: str) -> Spec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise SpecError("", f"not valid TOML: {e}") from None
+    except RecursionError:  # the parser recurses once per level of nesting
+        raise SpecError("", "arrays or inline tables nested too deep to read (a spec nests at "
+                            "most two levels, weights = [[0.1, 0.2], [0.3, 0.4]])") from None
+    except ValueError:  # an integer past Python's limit on the digits it converts
+        digits = re.search(r"\d[\d_]{999,}", text)
+        where = f"line {text.count(chr(10), 0, digits.start()) + 1}: " if digits else ""
+        raise SpecError("", f"{where}a number of thousands of digits, too large for a float (the "
+                            "largest is about 1.8e308)") from None
     return parse_spec(data)
 
 
@@ -503,7 +616,7 @@ def parse_quantity(text: Any, labels: set[str], key: str = "quantity") -> Quanti
 
     def known(n: str) -> str:
         if n not in labels:
-            raise SpecError(key, f"{text!r} names {n!r}, which is not in this network "
+            raise SpecError(key, f"{_show(text)} names {_show(n)}, which is not in this network "
                                  f"(names: {', '.join(sorted(labels, key=_natural))})")
         return n
 
@@ -512,17 +625,17 @@ def parse_quantity(text: Any, labels: set[str], key: str = "quantity") -> Quanti
         return Quantity("derivative", known(m.group(1)), known(m.group(2)), sign=sign)
     m = _AFTER.match(q)
     if m:
-        k = int(m.group(2))
-        if k > MAX_UPDATES:
-            raise SpecError(key, f"{text!r}: at most {MAX_UPDATES} updates")
-        return Quantity("after", known(m.group(1)), k=k, sign=sign)
+        count = m.group(2)
+        if len(count) > len(str(MAX_UPDATES)) or int(count) > MAX_UPDATES:
+            raise SpecError(key, f"{_show(text)}: at most {MAX_UPDATES} updates")
+        return Quantity("after", known(m.group(1)), k=int(count), sign=sign)
     if q.endswith("+"):
         return Quantity("updated", known(q[:-1]), sign=sign)
     if q.startswith("Δ"):
         return Quantity("change", known(q[1:]), sign=sign)
     if q.isidentifier():
         return Quantity("value", known(q), sign=sign)
-    raise SpecError(key, f"cannot read {text!r} (write out_h1, dE_total/dw7, w1+, Δw1 or out_o1@100)")
+    raise SpecError(key, f"cannot read {_show(text)} (write out_h1, dE_total/dw7, w1+, Δw1 or out_o1@100)")
 
 
 # --- solving -------------------------------------------------------------------------------
@@ -574,8 +687,11 @@ class Run:
                 if spec.loss == "cross_entropy":
                     self._check_probabilities(layer_outputs[-1], k)
                 loss = loss_fn(layer_outputs[-1], spec.targets)
-                if not all(math.isfinite(n.data) for n in (loss, *layer_outputs[-1])):
-                    raise SolveError(self._overflow(loss, layer_outputs[-1], k))
+                # every value of the pass, the weights included: an overflow anywhere (a net
+                # value a sigmoid flattens back to 1, an update gone to inf) is refused
+                graph = topological_order([loss, *layer_outputs[-1]])
+                if not all(math.isfinite(n.data) for n in graph):
+                    raise SolveError(self._overflow(graph, loss, k))
                 if k in wanted:
                     self.snapshots[k] = Snapshot(k, self._named_values(loss, layer_outputs[-1]))
                 if k == 0:
@@ -589,10 +705,12 @@ class Run:
                 if k == 0:
                     order = spec.parameter_names()
                     self.gradients = {n: float(self.params[n].grad) for n in order}
-                    bad = [n for n in order if not math.isfinite(self.gradients[n])]
-                    if bad:
+                    # every gradient the report shows: the weights' and the named nodes'
+                    grads = {**self.gradients, **{n: float(v.grad) for n, v in self.nodes.items()}}
+                    bad = next((n for n, g in grads.items() if not math.isfinite(g)), None)
+                    if bad is not None:
                         raise SolveError(f"the backward pass overflows the floats (largest about "
-                                         f"1.8e308): dE_total/d{bad[0]} = {self.gradients[bad[0]]}; "
+                                         f"1.8e308): dE_total/d{bad} = {grads[bad]}; "
                                          "use smaller weights or inputs")
                     self.updated = {n: self.params[n].data for n in order}
                     self.local_grads = {id(n): n.grad for n in self.nodes.values()}
@@ -622,17 +740,18 @@ class Run:
                     f"{o.data:g}: the {self.spec.layers[-1].activation} of net_{name} = {net.data:g} "
                     f"rounds to 0 in floating point, and log(0) = -infinity; {self._remedy(k)}")
 
-    def _overflow(self, loss: Node, outputs: list[Node], k: int) -> str:
-        """Name the first named value of the forward pass that is not a number."""
-        first = next((n for n in topological_order(loss) if n.label and not math.isfinite(n.data)),
-                     None)
-        if first is None:
-            first = next(o for name, o in zip(self.spec.outputs, outputs) if not math.isfinite(o.data))
+    def _overflow(self, graph: list[Node], loss: Node, k: int) -> str:
+        """Name the first named value of the pass (children before parents)
+        that is not a number: a weight the updates sent past the floats, or a
+        value of the forward pass."""
+        first = next((n for n in graph if n.label and not math.isfinite(n.data)), None)
+        if first is None:  # pragma: no cover - every op's result feeds a named node
+            return f"{self._when(k)}the forward pass overflows the floats; {self._remedy(k)}"
         where = f"{first.label} = {first.data}"
-        if first is not loss:
+        if first is not loss and not math.isfinite(loss.data):
             where += f", and so E_total = {loss.data}"
-        return (f"{self._when(k)}the forward pass overflows the floats (largest about 1.8e308): "
-                f"{where}; {self._remedy(k)}")
+        what = "the updates overflow" if first.label in self.params else "the forward pass overflows"
+        return f"{self._when(k)}{what} the floats (largest about 1.8e308): {where}; {self._remedy(k)}"
 
     def _named_nodes(self, loss: Node, outputs: list[Node]) -> dict[str, Node]:
         nodes: dict[str, Node] = {}
@@ -701,7 +820,7 @@ class Run:
         sweep = self._sweeps.get(a)
         if sweep is None:
             sweep = self._sweeps[a] = derivatives(top, local=self.edges())
-        return sweep.get(bottom, 0.0)
+        return _finite(sweep.get(bottom, 0.0), f"d{a}/d{b}")
 
     def value(self, text: str) -> float:
         q = parse_quantity(text, set(self.nodes) | set(self.params))
@@ -712,13 +831,22 @@ class Run:
         elif q.kind == "updated":
             v = self.updated[q.a] if q.a in self.params else self.nodes[q.a].data
         elif q.kind == "change":
-            v = self.updated[q.a] - self.initial[q.a]
+            v = _finite(self.updated[q.a] - self.initial[q.a], f"Δ{q.a}")
         else:
             snap = self.snapshots.get(q.k)
             if snap is None:
                 raise KeyError(f"no snapshot after {q.k} updates (solve with snapshots=({q.k},))")
             v = snap.values[q.a]
         return q.sign * v
+
+
+def _finite(value: float, name: str) -> float:
+    """A figure the report derives from the engine's (a product of path
+    factors, a change) that can overflow where the engine's did not."""
+    if not math.isfinite(value):
+        raise SolveError(f"{name} = {value}: past the floats (largest about 1.8e308); use smaller "
+                         "weights, inputs or learning_rate")
+    return value
 
 
 def needed_updates(spec: Spec, after: Optional[list[int]] = None) -> tuple[int, ...]:

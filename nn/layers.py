@@ -25,12 +25,15 @@ He through ReLU layers, whose half switched off would otherwise halve it.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from itertools import accumulate
 from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 
 from autograd import Node, Value
 
+from . import naming
 from .module import Module, freeze
 
 Number = Union[int, float]
@@ -84,11 +87,23 @@ def make_rng(rng: Optional[np.random.Generator], seed: object, where: str) -> np
     return np.random.default_rng(seed)
 
 
+@dataclass(frozen=True)
+class PlannedLayer:
+    """One layer as an MLP constructor (scalar ``MLP``, batched ``TensorMLP``) plans it."""
+
+    index: int  # position, from 0
+    nin: int
+    nout: int
+    activation: str
+    weights_before: int  # how many weights the earlier layers have (w numbering goes on)
+
+
 def layer_plan(nin: int, nouts: Sequence[int], activation: Union[str, Sequence[str]],
                output_activation: Optional[str], init: str, weight_scale: float,
-               where: str) -> tuple[list[int], list[str]]:
-    """Checked layer sizes [nin, *nouts] and one activation per layer, for the
-    MLP constructors (scalar and batched)."""
+               where: str) -> list[PlannedLayer]:
+    """The layers of an MLP constructor's network, its arguments checked: sizes
+    ``nin -> nouts[0] -> nouts[1] ...``, one activation per layer (``activation``
+    for all, or one each; ``output_activation`` overrides the last)."""
     nin = check_size(nin, "nin (the number of inputs)", where)
     if isinstance(nouts, (str, bytes)) or not isinstance(nouts, (Sequence, np.ndarray)):
         raise TypeError(f"{where}: nouts must be a list of layer sizes (e.g. [3, 2]), "
@@ -106,7 +121,21 @@ def layer_plan(nin: int, nouts: Sequence[int], activation: Union[str, Sequence[s
         raise ValueError(f"{where}: {len(acts)} activations for {len(nouts)} layers")
     if output_activation is not None:
         acts[-1] = output_activation
-    return [nin, *nouts], acts
+    sizes = [nin, *nouts]
+    before = [0, *accumulate(a * b for a, b in zip(sizes, sizes[1:]))]
+    return [PlannedLayer(l, sizes[l], sizes[l + 1], acts[l], before[l]) for l in range(len(nouts))]
+
+
+def check_input_names(names: object, nin: int, where: str) -> list[str]:
+    """The names of a network's ``nin`` inputs: ``names`` checked, or x1, x2, ..."""
+    if names is None:
+        return naming.input_names(nin)
+    if isinstance(names, str) or not isinstance(names, (Sequence, np.ndarray)) \
+            or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"{where}: input_names must be a list of {nin} strings, got {names!r}")
+    if len(names) != nin:
+        raise ValueError(f"{where}: {len(names)} input names for {nin} inputs")
+    return [str(n) for n in names]
 
 
 def init_weights(rng: np.random.Generator, shape: Union[int, tuple], nin: int, nout: int,
@@ -198,11 +227,112 @@ def _as_inputs(x: object, n: int, names: Sequence[str], who: str) -> list[Value]
     return out
 
 
+def _weight_values(weights: object, names: Optional[Sequence[str]], nin: int,
+                   where: str) -> list[Value]:
+    """One neuron's ``nin`` weights as Values, named ``names`` (default w1, w2, ...)."""
+    weights = _rows(weights, "weights", where)
+    if len(weights) != nin:
+        raise ValueError(f"{where}: {len(weights)} weights for {nin} inputs")
+    names = (_names(names, nin, "weight names", "inputs", where) if names is not None
+             else naming.weight_names(nin, 1)[0])
+    return [Value(_number(wj, f"weight {j} of {where}"), names[j]) for j, wj in enumerate(weights)]
+
+
+def _neuron_bias(bias: object, name: str, where: str, rng: np.random.Generator, nin: int,
+                 init: str) -> Optional[Value]:
+    """A Neuron's ``bias`` argument as its bias Value: a Value is used as it is
+    (a bias shared with other neurons), True draws a random one by ``init``, a
+    number sets it, False or None means none."""
+    if isinstance(bias, Value):
+        return bias
+    if bias is True:
+        return Value(float(init_biases(rng, (), nin, init)), name)
+    if bias is False or bias is None:
+        return None
+    return Value(_number(bias, f"bias of {where}"), name)
+
+
+def bias_plan(bias: object, nin: int, nout: int, init: str, rng: np.random.Generator,
+              shared_name: str = "b") -> tuple[Optional[Value], list]:
+    """A Layer's ``bias`` argument as a plan: ``(shared, own)``.
+
+    ``shared`` is the one bias Value every neuron of the layer adds, or None;
+    ``own`` is each neuron's ``Neuron(bias=...)``: that shared Value, True (the
+    neuron draws a random bias), a number, or None (no bias).
+
+    =========================  ===========================  ==================================
+    ``bias``                   biases                       their values
+    =========================  ===========================  ==================================
+    ``True`` (the default)     one per neuron               random by ``init``, each drawn
+                                                            right after its neuron's weights
+    ``"shared"``               one for the layer            random by ``init``, drawn before
+                                                            the weights
+    a number                   one for the layer            that number (the slides' b1=0.35)
+    a list of ``nout`` numbers one per neuron               those numbers (a tuple or a numpy
+                                                            array too)
+    ``False`` or ``None``      none
+    =========================  ===========================  ==================================
+
+    A shared bias is named ``shared_name`` (the slides' ``b1``). ``nn.Linear``
+    takes the same forms for a batched layer.
+    """
+    if isinstance(bias, np.ndarray):
+        bias = bias.tolist()
+    if bias is True:
+        return None, [True] * nout
+    if bias is False or bias is None:
+        return None, [None] * nout
+    if isinstance(bias, (list, tuple)):
+        if len(bias) != nout:
+            raise ValueError(f"layer: {len(bias)} biases for {nout} neurons")
+        return None, [_number(b, f"layer: bias {i}") for i, b in enumerate(bias)]
+    if isinstance(bias, str):
+        if bias != "shared":
+            raise ValueError(f"layer: bias={bias!r}; use True, False, 'shared', a number or a list")
+        shared = Value(float(init_biases(rng, (), nin, init)), shared_name)
+    else:
+        shared = Value(_number(bias, "layer: bias"), shared_name)
+    return shared, [shared] * nout
+
+
+def _weight_rows(weights: object, nout: int) -> list:
+    rows = _rows(weights, "weights", "layer")
+    if len(rows) != nout:
+        raise ValueError(f"layer: weights have {len(rows)} rows for {nout} neurons "
+                         "(rows = receiving neuron)")
+    return rows
+
+
+def _weight_name_rows(weight_names: object, nin: int, nout: int) -> list[list[str]]:
+    """A layer's weight names, one row of ``nin`` per neuron (default w1, w2, ...)."""
+    if weight_names is None:
+        return naming.weight_names(nin, nout)
+    rows = _rows(weight_names, "weight_names", "layer")
+    if len(rows) != nout:
+        raise ValueError(f"layer: weight_names have {len(rows)} rows for {nout} neurons "
+                         f"(one row of {nin} names per neuron)")
+    return [_names(row, nin, f"weight names in row {i}", "inputs", "layer")
+            for i, row in enumerate(rows)]
+
+
+def _layer_bias_names(bias_names: object, neurons: Sequence[str]) -> tuple[str, list[str]]:
+    """(the name of a shared bias, the names of per-neuron biases) from a Layer's
+    ``bias_names``: a string names the shared bias (per-neuron ones stay
+    ``b_<neuron>``), a list names each neuron's, None keeps ``b`` and ``b_<neuron>``."""
+    own = [naming.own_bias(n) for n in neurons]
+    if bias_names is None:
+        return "b", own
+    if isinstance(bias_names, str):
+        return bias_names, own
+    return "b", _names(bias_names, len(neurons), "bias names", "neurons", "layer")
+
+
 class Neuron(Module):
     """out = f(w . x + b): ``w`` a list of weight Values, ``b`` a bias Value (or
-    None). ``bias`` may be a Value to share one bias among neurons. Weights not
-    given are drawn by ``init`` and ``weight_scale`` (see the module's table),
-    from ``rng`` or ``seed``."""
+    None). ``bias``: True (random), a number, a Value (one bias shared among
+    neurons: each adds the same Value), or False/None (no bias). Weights and a
+    bias not given are drawn by ``init`` and ``weight_scale`` (see the module's
+    table), from ``rng`` or ``seed``."""
 
     def __init__(
         self,
@@ -232,25 +362,12 @@ class Neuron(Module):
         rng = make_rng(rng, seed, where)
         if weights is None:  # a lone neuron: a layer of one (n_out = 1)
             weights = init_weights(rng, nin, nin, 1, init, weight_scale).tolist()
-        weights = _rows(weights, "weights", where)
-        if len(weights) != nin:
-            raise ValueError(f"{where}: {len(weights)} weights for {nin} inputs")
-        weight_names = (_names(weight_names, nin, "weight names", "inputs", where)
-                        if weight_names is not None else [f"w{j + 1}" for j in range(nin)])
-        self.w = [Value(_number(wj, f"weight {j} of {where}"), weight_names[j])
-                  for j, wj in enumerate(weights)]
-        if isinstance(bias, Value):
-            self.b: Optional[Value] = bias
-        elif bias is True:
-            self.b = Value(float(init_biases(rng, (), nin, init)), bias_name or "b")
-        elif bias is False or bias is None:
-            self.b = None
-        else:
-            self.b = Value(_number(bias, f"bias of {where}"), bias_name or "b")
+        self.w = _weight_values(weights, weight_names, nin, where)
+        self.b = _neuron_bias(bias, bias_name or "b", where, rng, nin, init)
 
     def _inputs(self, x: object) -> list[Value]:
         where = f"neuron {self.name}" if self.name else "neuron"
-        return _as_inputs(x, len(self.w), [f"x{j + 1}" for j in range(len(self.w))], where)
+        return _as_inputs(x, len(self.w), naming.input_names(len(self.w)), where)
 
     def net(self, x: Sequence[Value]) -> Value:
         """net = w1*x1 + w2*x2 + ... + b, labelled net_<name>. ``x``: one input
@@ -265,7 +382,7 @@ class Neuron(Module):
         if self.b is not None:
             total = total + self.b
         if self.name:
-            total.label = f"net_{self.name}"
+            total.label = naming.net(self.name)
         return total
 
     def __call__(self, x: Sequence[Value]) -> Value:
@@ -275,7 +392,7 @@ class Neuron(Module):
         net = self._net(x)
         out = ELEMENTWISE[self.activation](net)
         if self.name and out is not net:  # identity: out is net itself
-            out.label = f"out_{self.name}"
+            out.label = naming.out(self.name)
         return out
 
     def extra_repr(self) -> str:
@@ -290,7 +407,9 @@ class Layer(Module):
     ``weights``: nested list, rows = receiving neuron, columns = sending neuron.
     ``bias``: True (one random bias per neuron), ``"shared"`` (one random bias for
     the layer), a number (one bias of that value shared by the layer, as the
-    slides do), a list of numbers (one per neuron), or False/None (no bias).
+    slides do), a list of numbers (one per neuron), or False/None (no bias);
+    the table in :func:`bias_plan` says when each is drawn. ``bias_names``: one
+    string names a shared bias, a list each neuron's (default ``b_<neuron>``).
     ``train_bias=False`` freezes the biases.
     ``init``, ``weight_scale``: how random weights and biases are drawn (see the
     module's table); ``seed`` (or ``rng``) makes them repeatable.
@@ -319,59 +438,26 @@ class Layer(Module):
         check_init(init, weight_scale, "layer")
         rng = make_rng(rng, seed, "layer")
         names = (_names(neuron_names, nout, "neuron names", "neurons", "layer")
-                 if neuron_names is not None else [f"n{i + 1}" for i in range(nout)])
+                 if neuron_names is not None else naming.unnamed_neurons(nout))
         if weights is not None:
-            weights = _rows(weights, "weights", "layer")
-            if len(weights) != nout:
-                raise ValueError(f"layer: weights have {len(weights)} rows for {nout} neurons "
-                                 "(rows = receiving neuron)")
-        if weight_names is None:
-            weight_names = [[f"w{i * nin + j + 1}" for j in range(nin)] for i in range(nout)]
-        else:
-            rows = _rows(weight_names, "weight_names", "layer")
-            if len(rows) != nout:
-                raise ValueError(f"layer: weight_names have {len(rows)} rows for {nout} neurons "
-                                 f"(one row of {nin} names per neuron)")
-            weight_names = [_names(row, nin, f"weight names in row {i}", "inputs", "layer")
-                            for i, row in enumerate(rows)]
-        if bias_names is not None and not isinstance(bias_names, str):
-            bias_names = _names(bias_names, nout, "bias names", "neurons", "layer")
-        if isinstance(bias, np.ndarray):
-            bias = bias.tolist()
-        neuron_act = "identity" if activation == "softmax" else activation
-        # A shared bias is this layer's own parameter, set before the neurons so
-        # named_parameters() lists it under the layer (once).
-        shared: Optional[Value] = None
-        per_neuron: list = [None] * nout
-        if bias is True:
-            per_neuron = [True] * nout
-        elif isinstance(bias, str):
-            if bias != "shared":
-                raise ValueError(f"layer: bias={bias!r}; use True, False, 'shared', a number or a list")
-            shared = Value(float(init_biases(rng, (), nin, init)),
-                           bias_names if isinstance(bias_names, str) else "b")
-        elif isinstance(bias, (list, tuple)):
-            if len(bias) != nout:
-                raise ValueError(f"layer: {len(bias)} biases for {nout} neurons")
-            per_neuron = [_number(b, f"layer: bias {i}") for i, b in enumerate(bias)]
-        elif bias is not False and bias is not None:
-            shared = Value(_number(bias, "layer: bias"),
-                           bias_names if isinstance(bias_names, str) else "b")
+            weights = _weight_rows(weights, nout)
+        weight_names = _weight_name_rows(weight_names, nin, nout)
+        shared_name, own_names = _layer_bias_names(bias_names, names)
+        shared, own = bias_plan(bias, nin, nout, init, rng, shared_name)
         if shared is not None:
+            # the layer's own parameter, set before the neurons so that
+            # named_parameters() lists it under the layer (once)
             self.b = shared
-        per_names: Sequence[str] = (bias_names if isinstance(bias_names, (list, tuple))
-                                    else [f"b_{n}" for n in names])
+        neuron_act = "identity" if activation == "softmax" else activation
         self.neurons = []
         for i in range(nout):
             # Random weights are drawn here, where the layer's fan-out (Xavier) is
-            # known; neuron by neuron, then its bias, as a Neuron would draw them.
+            # known; neuron by neuron, each then drawing its own random bias.
             w_i = (init_weights(rng, nin, nin, nout, init, weight_scale).tolist()
                    if weights is None else weights[i])
-            b_i = shared if shared is not None else per_neuron[i]
-            if b_i is True:
-                b_i = float(init_biases(rng, (), nin, init))
-            self.neurons.append(Neuron(nin, neuron_act, weights=w_i, bias=b_i, name=names[i],
-                                       weight_names=weight_names[i], bias_name=per_names[i]))
+            self.neurons.append(Neuron(nin, neuron_act, weights=w_i, bias=own[i], name=names[i],
+                                       weight_names=weight_names[i], bias_name=own_names[i],
+                                       init=init, rng=rng))
         if not train_bias:
             freeze(*self.biases())
 
@@ -391,13 +477,13 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Value]) -> list[Value]:
         nin = len(self.neurons[0].w)
-        x = _as_inputs(x, nin, [f"x{j + 1}" for j in range(nin)], "layer")
+        x = _as_inputs(x, nin, naming.input_names(nin), "layer")
         if self.activation != "softmax":
             return [n._forward(x) for n in self.neurons]
         outs = softmax([n._net(x) for n in self.neurons])
         for n, o in zip(self.neurons, outs):
             if n.name:
-                o.label = f"out_{n.name}"
+                o.label = naming.out(n.name)
         return outs
 
     def extra_repr(self) -> str:
@@ -431,26 +517,15 @@ class MLP(Module):
         seed: Optional[int] = None,
         input_names: Optional[Sequence[str]] = None,
     ) -> None:
-        sizes, acts = layer_plan(nin, nouts, activation, output_activation, init,
-                                 weight_scale, "MLP")
-        nin, nouts = sizes[0], sizes[1:]
+        plan = layer_plan(nin, nouts, activation, output_activation, init, weight_scale, "MLP")
         rng = make_rng(None, seed, "MLP")
-        hidden = len(nouts) - 1
-        layers = []
-        w_count = 0
-        for l, (a, b) in enumerate(zip(sizes, sizes[1:])):
-            if l == len(nouts) - 1:
-                names = [f"o{i + 1}" for i in range(b)]
-            elif hidden == 1:
-                names = [f"h{i + 1}" for i in range(b)]
-            else:
-                names = [f"h{l + 1}_{i + 1}" for i in range(b)]
-            wnames = [[f"w{w_count + i * a + j + 1}" for j in range(a)] for i in range(b)]
-            w_count += a * b
-            layers.append(Layer(a, b, acts[l], bias=bias, neuron_names=names,
-                                weight_names=wnames, bias_names=f"b{l + 1}", init=init,
-                                weight_scale=weight_scale, rng=rng))
-        self._setup(layers, input_names, nin)
+        layers = [Layer(p.nin, p.nout, p.activation, bias=bias,
+                        neuron_names=naming.neuron_names(p.index, len(plan), p.nout),
+                        weight_names=naming.weight_names(p.nin, p.nout, before=p.weights_before),
+                        bias_names=naming.shared_bias(p.index), init=init,
+                        weight_scale=weight_scale, rng=rng)
+                  for p in plan]
+        self._setup(layers, input_names, plan[0].nin)
 
     @classmethod
     def from_layers(cls, layers: Sequence[Layer], input_names: Optional[Sequence[str]] = None) -> "MLP":
@@ -470,8 +545,7 @@ class MLP(Module):
     def _setup(self, layers: list[Layer], input_names: Optional[Sequence[str]], nin: int) -> None:
         self.layers = layers
         self._nin = nin
-        self._input_names = (_names(input_names, nin, "input names", "inputs", "MLP")
-                             if input_names is not None else [f"x{i + 1}" for i in range(nin)])
+        self._input_names = check_input_names(input_names, nin, "MLP")
 
     @property
     def nin(self) -> int:

@@ -20,8 +20,9 @@ import numpy as np
 
 from autograd import Tensor
 
-from .layers import (ELEMENTWISE, check_activation, check_init, check_size, init_biases,
-                     init_weights, layer_plan, make_rng)
+from .layers import (ELEMENTWISE, check_activation, check_init, check_input_names, check_size,
+                     init_biases, init_weights, layer_plan, make_rng)
+from . import naming
 from .module import Module, freeze
 
 BiasSpec = Union[bool, str, float, Sequence[float], np.ndarray, None]
@@ -70,13 +71,13 @@ class Linear(Module):
         rng = make_rng(rng, seed, "Linear")
         if weights is None:
             weights = init_weights(rng, (nin, nout), nin, nout, init, weight_scale)
-        self.W = Tensor(_finite(weights, "weights"), label=f"W{index}")
+        self.W = Tensor(_finite(weights, "weights"), label=naming.weight_matrix(self._index))
         if self.W.shape != (nin, nout):
             raise ValueError(f"Linear({nin} -> {nout}): weights of shape {self.W.shape}; "
                              f"expected ({nin}, {nout}) (rows = inputs, columns = neurons)")
         b = _bias(bias, nin, nout, init, rng)
         if b is not None:
-            self.b = Tensor(b, label=f"b{index}")
+            self.b = Tensor(b, label=naming.bias_vector(self._index))
             if not train_bias:
                 freeze(self.b)
 
@@ -174,13 +175,13 @@ class TensorMLP(Module):
         seed: Optional[int] = None,
         input_names: Optional[Sequence[str]] = None,
     ) -> None:
-        sizes, acts = layer_plan(nin, nouts, activation, output_activation, init,
-                                 weight_scale, "TensorMLP")
+        plan = layer_plan(nin, nouts, activation, output_activation, init, weight_scale,
+                          "TensorMLP")
         rng = make_rng(None, seed, "TensorMLP")
-        self.layers = [Linear(a, b, act, bias=bias, index=k + 1, init=init,
-                              weight_scale=weight_scale, rng=rng)
-                       for k, (a, b, act) in enumerate(zip(sizes, sizes[1:], acts))]
-        self._input_names = _input_names(input_names, nin)
+        self.layers = [Linear(p.nin, p.nout, p.activation, bias=bias, index=p.index + 1,
+                              init=init, weight_scale=weight_scale, rng=rng)
+                       for p in plan]
+        self._input_names = check_input_names(input_names, plan[0].nin, "TensorMLP")
 
     @classmethod
     def from_layers(cls, layers: Sequence[Linear],
@@ -195,7 +196,7 @@ class TensorMLP(Module):
                                  f"{prev.nout} neurons")
         model = cls.__new__(cls)
         model.layers = layers
-        model._input_names = _input_names(input_names, layers[0].nin)
+        model._input_names = check_input_names(input_names, layers[0].nin, "TensorMLP")
         return model
 
     @property
@@ -224,13 +225,3 @@ class TensorMLP(Module):
     def extra_repr(self) -> str:
         return "-".join(str(n) for n in [self.nin] + [layer.nout for layer in self.layers])
 
-
-def _input_names(names: Optional[Sequence[str]], nin: int) -> list[str]:
-    if names is None:
-        return [f"x{j + 1}" for j in range(nin)]
-    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
-        raise TypeError(f"TensorMLP: input_names must be a list of {nin} strings, got {names!r}")
-    names = list(names)
-    if len(names) != nin:
-        raise ValueError(f"TensorMLP: {len(names)} input names for {nin} inputs")
-    return names

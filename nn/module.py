@@ -12,10 +12,10 @@ once, under the first name it is met by.
 """
 from __future__ import annotations
 
+import errno
 import os
-import tempfile
-import weakref
-import zipfile
+import secrets
+import stat
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Union
 
@@ -24,29 +24,30 @@ import numpy as np
 from autograd import Node
 
 # --- frozen (untrained) parameters ---------------------------------------------------
-# Nodes have fixed slots, so "frozen" cannot be an attribute of the parameter. It
-# lives here, keyed by id with a weak reference (a freed parameter leaves the set
-# by itself, and a new object reusing the id is not mistaken for it).
-_FROZEN: "weakref.WeakValueDictionary[int, Node]" = weakref.WeakValueDictionary()
-
+# Frozen is a flag of the parameter itself (Node.frozen), so a deep copy or a
+# pickled model keeps it.
 
 def freeze(*params: Node) -> None:
     """Mark parameters as frozen: optimizers leave them unchanged (their grads are
     still computed, so a report can show them)."""
-    for p in params:
-        if not isinstance(p, Node):
-            raise TypeError(f"freeze(): expected a Value or Tensor parameter, got {type(p).__name__}")
-        _FROZEN[id(p)] = p
+    for p in _nodes(params, "freeze"):
+        p.frozen = True
 
 
 def unfreeze(*params: Node) -> None:
-    for p in params:
-        if _FROZEN.get(id(p)) is p:
-            del _FROZEN[id(p)]
+    for p in _nodes(params, "unfreeze"):
+        p.frozen = False
 
 
 def is_frozen(p: Node) -> bool:
-    return _FROZEN.get(id(p)) is p
+    return isinstance(p, Node) and p.frozen
+
+
+def _nodes(params: tuple, who: str) -> tuple:
+    for p in params:
+        if not isinstance(p, Node):
+            raise TypeError(f"{who}(): expected a Value or Tensor parameter, got {type(p).__name__}")
+    return params
 
 
 def _is_parameter(x: Any) -> bool:
@@ -151,10 +152,14 @@ class Module:
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
         """Set parameters from ``state``; names and shapes must match and every
-        value must be finite. Everything is checked before anything is set, so
-        a bad state leaves the model as it was."""
+        value must be a finite real number. Everything is checked before anything
+        is set, so a bad state leaves the model as it was."""
+        self._set_state(state, strict, "load_state_dict()")
+
+    def _set_state(self, state: Mapping[str, Any], strict: bool, who: str) -> None:
+        # ``who`` starts every message: the method, and for load() the file too.
         if not isinstance(state, Mapping):
-            raise TypeError("load_state_dict(): state must be a dict {name: array} "
+            raise TypeError(f"{who}: state must be a dict {{name: array}} "
                             f"(as state_dict() returns), got {type(state).__name__}")
         params = dict(self.named_parameters())
         if strict:
@@ -166,25 +171,21 @@ class Module:
                     parts.append(f"missing {', '.join(missing)}")
                 if unexpected:
                     parts.append(f"unexpected {', '.join(unexpected)}")
-                raise KeyError(f"load_state_dict(): names do not match the model: {'; '.join(parts)}")
+                raise KeyError(f"{who}: names do not match the model: {'; '.join(parts)}")
         updates = []
         for name, p in params.items():
             if name not in state:
                 continue
-            try:
-                new = np.asarray(state[name], dtype=np.float64)
-            except (TypeError, ValueError):
-                raise TypeError(f"load_state_dict(): {name} must be numbers, got "
-                                f"{state[name]!r}") from None
+            new = _real_array(state[name], name, who)
             old_shape = np.shape(p.data)
             if new.shape != old_shape:
                 raise ValueError(
-                    f"load_state_dict(): {name} has shape {old_shape} in the model but "
+                    f"{who}: {name} has shape {old_shape} in the model but "
                     f"{new.shape} in the saved state"
                 )
             if not np.all(np.isfinite(new)):
                 bad = new[~np.isfinite(new)].flat[0]
-                raise ValueError(f"load_state_dict(): {name} holds {bad} in the saved state; "
+                raise ValueError(f"{who}: {name} holds {bad} in the saved state; "
                                  "every parameter must be a finite number")
             updates.append((p, new))
         for p, new in updates:
@@ -194,7 +195,8 @@ class Module:
     def save(self, path: Union[str, os.PathLike]) -> Path:
         """Write the parameters by name to an ``.npz`` file, atomically: a temp
         file in the same folder, then ``os.replace`` (a crash mid-save leaves the
-        old file intact). The folder must exist."""
+        old file intact). The folder must exist. A new file gets the permissions
+        the umask allows (as any new file); an overwritten one keeps its own."""
         path = _as_path(path, "save")
         if path.is_dir():
             raise IsADirectoryError(f"save(): {path} is a folder; give a file name such as "
@@ -205,7 +207,7 @@ class Module:
             raise FileNotFoundError(f"save(): cannot write {path}: the folder {folder} {what}")
         state = self.state_dict()
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+            fd, tmp = _create_temp_beside(path)
         except OSError as e:  # e.g. no permission: name the target, not the temp file
             raise type(e)(f"save(): cannot write {path}: {e.strerror or e}") from None
         try:
@@ -224,26 +226,15 @@ class Module:
         return path
 
     def load(self, path: Union[str, os.PathLike], strict: bool = True) -> "Module":
-        """Set the parameters from an ``.npz`` file written by ``save``."""
+        """Set the parameters from an ``.npz`` file written by ``save``. A file
+        that cannot be read, or does not fit the model, raises one error naming
+        it, and leaves every parameter as it was."""
         path = _as_path(path, "load")
         if path.is_dir():
             raise IsADirectoryError(f"load(): {path} is a folder, not a saved .npz file")
         if not path.exists():
             raise FileNotFoundError(f"load(): no file {path}")
-        try:
-            data = np.load(path)
-        except PermissionError as e:
-            raise PermissionError(f"load(): cannot read {path}: {e.strerror or e}") from None
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile):
-            # (numpy's own message here is about pickles, which would only mislead)
-            raise ValueError(f"load(): {path} is not an .npz file of parameters "
-                             "(as Module.save writes)") from None
-        if not isinstance(data, np.lib.npyio.NpzFile):
-            raise ValueError(f"load(): {path} holds one array, not an .npz file of named "
-                             "parameters (as Module.save writes)")
-        with data:
-            state = {k: data[k] for k in data.files}
-        self.load_state_dict(state, strict=strict)
+        self._set_state(_read_npz(path), strict, f"load(): {path}")
         return self
 
     # --- repr -------------------------------------------------------------------------
@@ -266,6 +257,104 @@ def _as_path(path: Any, who: str) -> Path:
     if not isinstance(path, (str, os.PathLike)) or str(path) == "":
         raise TypeError(f"{who}(): path must be a file name (str or Path), got {path!r}")
     return Path(path)
+
+
+def _real_array(value: Any, name: str, who: str) -> np.ndarray:
+    """``value`` as a float64 array, refusing what would convert silently into
+    garbage: complex numbers (numpy keeps the real part) and text ("0.5")."""
+    raw = value if isinstance(value, np.ndarray) else np.asarray(value, dtype=object)
+    kind = raw.dtype.kind
+    complex_ = []
+    if kind == "O":  # Python objects: real numbers convert, anything else is named
+        for x in raw.flat:
+            if isinstance(x, (str, bytes)):
+                raise TypeError(f"{who}: {name} must be numbers, got the text {x!r}")
+            if isinstance(x, (complex, np.complexfloating)):
+                complex_.append(x)
+    elif kind == "c":
+        flat = raw.ravel()
+        complex_ = list(flat[flat.imag != 0]) or list(flat[:1])
+    if kind == "c" or complex_:
+        example = f" (such as {complex_[0]})" if complex_ else ""
+        raise TypeError(f"{who}: {name} holds complex numbers{example}; every parameter "
+                        "must be a real number")
+    if kind not in "biufO":
+        raise TypeError(f"{who}: {name} must be numbers, got an array of dtype {raw.dtype}")
+    try:
+        return np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{who}: {name} must be numbers, got {value!r}") from None
+
+
+# The temp file's name is short, whatever the target's: a target name may be
+# near the file system's limit (NAME_MAX, 255 bytes), so the temp name keeps
+# only the start of it (enough to recognise a leftover after a crash).
+_TEMP_STEM_BYTES = 40
+
+
+def _create_temp_beside(path: Path) -> tuple[int, str]:
+    """Create a new temp file in ``path``'s folder: (open fd, its name). Its
+    permissions are those ``path`` will have: the existing file's own, or for a
+    new file what the umask allows (the OS applies it to mode 0o666, as for any
+    new file; tempfile.mkstemp would make every save 0600)."""
+    stem = path.name
+    while len(os.fsencode(stem)) > _TEMP_STEM_BYTES:
+        stem = stem[:-1]  # whole characters: the name stays valid text
+    try:
+        keep = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        keep = None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(path.parent, f".{stem}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            continue
+        if keep is not None:
+            try:
+                os.chmod(tmp, keep)
+            except BaseException:
+                os.close(fd)
+                os.unlink(tmp)
+                raise
+        return fd, tmp
+    raise FileExistsError(errno.EEXIST, "no free temporary file name")
+
+
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` file by name; whatever cannot be read becomes
+    one ValueError naming the file. (A damaged zip fails in many ways:
+    BadZipFile for a bad CRC, NotImplementedError for a flipped compression
+    field, RuntimeError for the encryption bit, EOFError, OSError, ... and
+    numpy's own messages about pickles would only mislead.)"""
+    not_npz = (f"load(): {path} is not an .npz file of parameters (as Module.save "
+               "writes)")
+    try:
+        data = np.load(path)  # allow_pickle=False: a file never runs code
+    except PermissionError as e:
+        raise PermissionError(f"load(): cannot read {path}: {e.strerror or e}") from None
+    except Exception:
+        raise ValueError(not_npz) from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValueError(f"load(): {path} holds one array, not an .npz file of named "
+                         "parameters (as Module.save writes)")
+    state = {}
+    with data:
+        try:
+            names = data.files
+        except Exception:
+            raise ValueError(not_npz) from None
+        for name in names:
+            try:
+                state[name] = data[name]
+            except Exception:
+                raise ValueError(
+                    f"load(): {path} is damaged or was not written by Module.save: its "
+                    f"entry {name!r} cannot be read as an array of numbers (a corrupt "
+                    "file, or one holding Python objects, which load() never unpickles)"
+                ) from None
+    return state
 
 
 def parameters_of(x: Union[Module, Iterable[Node]]) -> list[Node]:

@@ -9,12 +9,13 @@ to the engine's gradients.
 """
 from __future__ import annotations
 
+import math
 import textwrap
 from typing import Any, Optional, Sequence, Union
 
 from autograd import format_number
 
-from .exercise import FigureCheck, Run, Solution, Spec
+from .exercise import FigureCheck, Run, Solution, SolveError, Spec
 from .train import CONVENTIONS
 
 WIDTH = 96
@@ -57,15 +58,25 @@ ACTIVATION_LOCAL = {
 
 def num(x: float) -> str:
     """A computed value: six decimals, as the slides print."""
-    return format_number(x)
+    return format_number(_finite(x))
 
 
 def given(x: float) -> str:
     """A value the user wrote (input, target, initial weight): as short as it is."""
-    if x == 0 or 1e-4 <= abs(x) < 1e9:
+    if _finite(x) == 0 or 1e-4 <= abs(x) < 1e9:
         text = f"{x:.10f}".rstrip("0").rstrip(".")
         return text if text not in ("", "-0") else "0"
     return format_number(x)
+
+
+def _finite(x: float) -> float:
+    """The last guard: the solver refuses every overflow it can name, so only a
+    sum or product the report forms itself can get here."""
+    if not math.isfinite(x):
+        raise SolveError(f"the worked solution would print {x}: a sum or product of its figures "
+                         "overflows the floats (largest about 1.8e308); use smaller weights, inputs "
+                         "or learning_rate")
+    return x
 
 
 def paren(text: str) -> str:

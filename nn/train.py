@@ -26,6 +26,7 @@ import numpy as np
 
 from autograd import BackwardStep, Node, backward_from, no_grad
 
+from .i18n import _
 from .layers import make_rng
 from .losses import LossFn, get_loss
 from .module import Module
@@ -181,7 +182,9 @@ class TrainState:
     batch_targets: Any
 
 
-def _in_notebook() -> bool:
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (not a terminal IPython). Does not import
+    IPython: if nothing has imported it, this is no notebook."""
     shell = sys.modules.get("IPython")
     if shell is None:
         return False
@@ -194,13 +197,13 @@ def _in_notebook() -> bool:
 
 def _progress_bar(total: int, progress: Optional[bool]):
     """tqdm over the epochs 1..total; quiet unless stderr is a terminal or we run in a notebook."""
-    notebook = _in_notebook()
+    notebook = in_notebook()
     enabled = progress if progress is not None else (notebook or sys.stderr.isatty())
     if notebook and importlib.util.find_spec("ipywidgets") is not None:
         from tqdm.auto import tqdm  # a widget bar; without ipywidgets tqdm.auto only warns
     else:
         from tqdm import tqdm
-    return tqdm(range(1, total + 1), disable=not enabled, unit="epoch", leave=False)
+    return tqdm(range(1, total + 1), disable=not enabled, unit=_("epoch"), leave=False)
 
 
 def _as_rows(data: Any, name: str, who: str = "fit()") -> Union[list, np.ndarray]:
@@ -324,11 +327,13 @@ def _check_finite_loss(value: Any, epoch: int, step: int, optimizer: Any) -> Non
     if np.isfinite(loss):
         return
     lr = getattr(optimizer, "lr", None)
-    hint = f" (learning rate {lr:g}: try a smaller one)" if lr is not None else ""
-    raise TrainingDiverged(
-        f"fit(): training diverged: the loss is {loss} at epoch {epoch}, step {step}{hint}. "
-        "The parameters are as they were before this step."
-    )
+    if lr is None:
+        message = _("fit(): training diverged: the loss is {loss} at epoch {epoch}, step {step}. "
+                    "The parameters are as they were before this step.")
+    else:
+        message = _("fit(): training diverged: the loss is {loss} at epoch {epoch}, step {step} (learning "
+                    "rate {lr:g}: try a smaller one). The parameters are as they were before this step.")
+    raise TrainingDiverged(message.format(loss=loss, epoch=epoch, step=step, lr=lr))
 
 
 def fit(
@@ -368,6 +373,83 @@ def fit(
     without a graph per epoch).
     Epochs count from 1 (``history.best_epoch``, ``state.epoch``).
     """
+    run = _Run.checked(model, X, Y, loss=loss, optimizer=optimizer, epochs=epochs,
+                       batch_size=batch_size, validation=validation, patience=patience,
+                       callback=callback, progress=progress, seed=seed,
+                       convention=convention, record=record)
+    history = History(record=record)
+    stopping = _EarlyStopping(run.patience)
+    bar = _progress_bar(run.epochs, progress)
+    try:
+        for epoch in bar:  # 1, 2, ..., epochs
+            _train_epoch(run, epoch, history)
+            if _validate(run, epoch, history, stopping):
+                history.stopped_early = True
+                break
+            postfix = {_("loss"): f"{history.loss[-1]:.6f}"}
+            if history.val_loss:
+                postfix[_("validation")] = f"{history.val_loss[-1]:.6f}"
+            bar.set_postfix(postfix, refresh=False)
+    finally:
+        bar.close()
+    if history.stopped_early:
+        stopping.restore_best(run.model)
+    return history
+
+
+@dataclass
+class _Run:
+    """One ``fit`` call: its arguments, checked, and the count of steps taken."""
+
+    model: Module
+    X: Union[list, np.ndarray]
+    Y: Union[list, np.ndarray]
+    loss_fn: LossFn
+    optimizer: Optimizer
+    epochs: int
+    batch_size: Optional[int]
+    validation: Optional[tuple[Any, Any]]
+    patience: Optional[int]
+    callback: Optional[Callable[[TrainState], Any]]
+    rng: np.random.Generator
+    convention: str
+    record: str
+    # All of the model's grads are zeroed each step, not only the optimizer's:
+    # an optimizer of some layers must not leave the others' grads to compound.
+    params: list[Node] = field(default_factory=list)
+    steps: int = 0  # updates so far, over all epochs
+
+    @classmethod
+    def checked(cls, model: Any, X: Any, Y: Any, *, loss: Any, optimizer: Any, epochs: Any,
+                batch_size: Any, validation: Any, patience: Any, callback: Any, progress: Any,
+                seed: Any, convention: str, record: str) -> "_Run":
+        """fit's arguments, checked one by one (the first bad one raises)."""
+        _check_model(model, convention)
+        if record not in RECORDS:
+            raise ValueError(f"fit(): unknown record {record!r} (choose from {', '.join(RECORDS)})")
+        loss_fn = get_loss(loss)
+        X, Y = _as_rows(X, "X"), _as_rows(Y, "Y")
+        if len(X) == 0 or len(Y) != len(X):
+            raise ValueError(f"fit(): X has {len(X)} samples but Y has {len(Y)}")
+        epochs = _count(epochs, "epochs")
+        batch_size = _count(batch_size, "batch_size", allow_none=True)
+        patience = _count(patience, "patience", allow_none=True)
+        if patience is not None and validation is None:
+            raise ValueError("fit(): patience (early stopping) needs validation=(X_val, Y_val)")
+        if validation is not None:
+            validation = _validation_rows(validation)
+        if callback is not None and not callable(callback):
+            raise TypeError(f"fit(): callback must be a function of the TrainState, "
+                            f"got {type(callback).__name__}")
+        if progress is not None and not isinstance(progress, bool):
+            raise TypeError(f"fit(): progress must be True, False or None, got {progress!r}")
+        optimizer = _optimizer_for(model, optimizer)
+        rng = make_rng(None, seed, "fit()")
+        return cls(model, X, Y, loss_fn, optimizer, epochs, batch_size, validation, patience,
+                   callback, rng, convention, record, params=model.parameters())
+
+
+def _check_model(model: Any, convention: str) -> None:
     if not isinstance(model, Module):
         raise TypeError(f"fit(): model must be an nn Module (MLP, TensorMLP, ...), "
                         f"got {type(model).__name__}")
@@ -377,80 +459,75 @@ def fit(
         raise ValueError("fit(): the sequential convention updates layer by layer, so it needs "
                          "a layered model (nn.MLP, nn.TensorMLP: model.layers and "
                          f"model.forward_layers); {type(model).__name__} has not got them")
-    if record not in RECORDS:
-        raise ValueError(f"fit(): unknown record {record!r} (choose from {', '.join(RECORDS)})")
-    loss_fn = get_loss(loss)
-    X = _as_rows(X, "X")
-    Y = _as_rows(Y, "Y")
-    n = len(X)
-    if n == 0 or len(Y) != n:
-        raise ValueError(f"fit(): X has {n} samples but Y has {len(Y)}")
-    epochs = _count(epochs, "epochs")
-    batch_size = _count(batch_size, "batch_size", allow_none=True)
-    patience = _count(patience, "patience", allow_none=True)
-    if patience is not None and validation is None:
-        raise ValueError("fit(): patience (early stopping) needs validation=(X_val, Y_val)")
-    if validation is not None:
-        validation = _validation_rows(validation)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"fit(): callback must be a function of the TrainState, "
-                        f"got {type(callback).__name__}")
-    if progress is not None and not isinstance(progress, bool):
-        raise TypeError(f"fit(): progress must be True, False or None, got {progress!r}")
-    optimizer = _optimizer_for(model, optimizer)
-    rng = make_rng(None, seed, "fit()")
-    # All of the model's grads are zeroed each step, not only the optimizer's:
-    # an optimizer of some layers must not leave the others' grads to compound.
-    params = model.parameters()
-    history = History(record=record)
-    best: Optional[float] = None
-    best_state: Optional[dict] = None
-    waited = 0
-    step = 0
-    bar = _progress_bar(epochs, progress)
-    try:
-        for epoch in bar:  # 1, 2, ..., epochs
-            if batch_size is None:
-                batches = [list(range(n))]
-            else:
-                order = rng.permutation(n).tolist()
-                batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
-            losses = []
-            for idx in batches:
-                xb, yb = _take(X, idx), _take(Y, idx)
-                outputs, layer_outputs = _forward(model, xb, convention)
-                value = loss_fn(outputs, yb)
-                _check_finite_loss(value, epoch, step + 1, optimizer)
-                for p in params:
-                    p.grad = p._zero_like()
-                update(model, value, optimizer, convention=convention,
-                       layer_outputs=layer_outputs)
-                step += 1
-                losses.append(float(value.data))
-                history.step_loss.append(losses[-1])
-                if callback is not None:
-                    callback(TrainState(model, epoch, step, losses[-1],
-                                        history.val_loss[-1] if history.val_loss else None,
-                                        history, xb, yb))
-            history.loss.append(float(np.mean(losses)) if record == "running"
-                                else _evaluate(model, X, Y, loss_fn))
-            postfix = {"loss": f"{history.loss[-1]:.6f}"}
-            if validation is not None:
-                val = _evaluate(model, validation[0], validation[1], loss_fn)
-                history.val_loss.append(val)
-                postfix["val"] = f"{val:.6f}"
-                if best is None or val < best:
-                    best, waited = val, 0
-                    history.best_epoch = epoch
-                    best_state = model.state_dict()
-                else:
-                    waited += 1
-                    if patience is not None and waited >= patience:
-                        history.stopped_early = True
-                        break
-            bar.set_postfix(postfix, refresh=False)
-    finally:
-        bar.close()
-    if history.stopped_early and best_state is not None:
-        model.load_state_dict(best_state)
-    return history
+
+
+def _batches(n: int, batch_size: Optional[int], rng: np.random.Generator) -> list[list[int]]:
+    """One epoch's batches of sample indices: all n in order (full batch), or
+    a fresh shuffle cut into batches of ``batch_size`` (the last may be smaller)."""
+    if batch_size is None:
+        return [list(range(n))]
+    order = rng.permutation(n).tolist()
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def _train_epoch(run: _Run, epoch: int, history: History) -> None:
+    """One pass over the training set, then the epoch's training loss in ``history.loss``."""
+    losses = [_train_step(run, epoch, idx, history)
+              for idx in _batches(len(run.X), run.batch_size, run.rng)]
+    history.loss.append(float(np.mean(losses)) if run.record == "running"
+                        else _evaluate(run.model, run.X, run.Y, run.loss_fn))
+
+
+def _train_step(run: _Run, epoch: int, idx: list[int], history: History) -> float:
+    """One update on the samples ``idx``; returns its batch loss (before the update)."""
+    xb, yb = _take(run.X, idx), _take(run.Y, idx)
+    outputs, layer_outputs = _forward(run.model, xb, run.convention)
+    value = run.loss_fn(outputs, yb)
+    _check_finite_loss(value, epoch, run.steps + 1, run.optimizer)
+    for p in run.params:
+        p.grad = p._zero_like()
+    update(run.model, value, run.optimizer, convention=run.convention,
+           layer_outputs=layer_outputs)
+    run.steps += 1
+    loss = float(value.data)
+    history.step_loss.append(loss)
+    if run.callback is not None:
+        run.callback(TrainState(run.model, epoch, run.steps, loss,
+                                history.val_loss[-1] if history.val_loss else None,
+                                history, xb, yb))
+    return loss
+
+
+def _validate(run: _Run, epoch: int, history: History, stopping: "_EarlyStopping") -> bool:
+    """The validation loss after epoch ``epoch``, into ``history`` (if there is
+    validation data); True when early stopping says to stop here."""
+    if run.validation is None:
+        return False
+    val = _evaluate(run.model, *run.validation, run.loss_fn)
+    history.val_loss.append(val)
+    return stopping.should_stop(val, epoch, run.model, history)
+
+
+class _EarlyStopping:
+    """The lowest validation loss so far, the parameters that gave it, and how
+    many epochs have passed without improving on it."""
+
+    def __init__(self, patience: Optional[int]) -> None:
+        self.patience = patience
+        self.best: Optional[float] = None
+        self.best_state: Optional[dict] = None
+        self.waited = 0
+
+    def should_stop(self, val: float, epoch: int, model: Module, history: History) -> bool:
+        """Record epoch ``epoch``'s validation loss; True once it is time to stop."""
+        if self.best is None or val < self.best:
+            self.best, self.waited = val, 0
+            history.best_epoch = epoch
+            self.best_state = model.state_dict()
+            return False
+        self.waited += 1
+        return self.patience is not None and self.waited >= self.patience
+
+    def restore_best(self, model: Module) -> None:
+        if self.best_state is not None:
+            model.load_state_dict(self.best_state)

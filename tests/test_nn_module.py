@@ -1,13 +1,16 @@
 """Module, Neuron, Layer, MLP: parameters, names, sharing, freezing, init, save/load."""
+import copy
 import math
 import os
+import pickle
+import zipfile
 
 import numpy as np
 import pytest
 
 from autograd import Value
-from nn import MLP, Layer, Module, Neuron, freeze, is_frozen, unfreeze
-from nn.layers import softmax
+from nn import MLP, SGD, Layer, Module, Neuron, TensorMLP, freeze, is_frozen, unfreeze
+from nn.layers import bias_plan, softmax
 
 
 def slide_net() -> MLP:
@@ -72,6 +75,62 @@ def test_freeze_by_label_and_module_and_weak_registry():
     freeze(v)
     unfreeze(v)
     assert not is_frozen(v)
+
+
+def _sgd_step(model, x, lr=0.5):
+    model.zero_grad()
+    out = model(x)
+    (out.sum() if model.batched else out[0]).backward()
+    SGD(model, lr=lr).step()
+
+
+def test_frozen_flags_survive_deepcopy_and_pickle():
+    # the issue's 2-3-1 MLP with two frozen parameters: 11 of 13 trainable, in every copy
+    model = MLP(2, [3, 1], "tanh", seed=0)
+    model.freeze("layers.0.neurons.1.w.0", "layers.1.neurons.0.b")
+    frozen = ["layers.0.neurons.1.w.0", "layers.1.neurons.0.b"]
+    assert len(model.parameters()) == 13 and len(model.trainable_parameters()) == 11
+    for copied in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert len(copied.trainable_parameters()) == 11
+        assert [n for n, p in copied.named_parameters() if is_frozen(p)] == frozen
+        assert not set(map(id, copied.parameters())) & set(map(id, model.parameters()))
+        # the copy trains as the original would: frozen entries stay, the rest move by -lr*grad
+        before = {n: p.data for n, p in copied.named_parameters()}
+        _sgd_step(copied, [0.5, -1.0])
+        for n, p in copied.named_parameters():
+            assert p.grad != 0.0  # a frozen parameter's grad is computed too
+            expected = before[n] if n in frozen else before[n] - 0.5 * p.grad
+            assert p.data == expected
+        copied.unfreeze()  # the copy's flags are its own
+        assert len(copied.trainable_parameters()) == 13
+        assert len(model.trainable_parameters()) == 11
+    tensor_model = TensorMLP(2, [3, 1], seed=0)
+    tensor_model.freeze("b1")
+    copied = copy.deepcopy(tensor_model)
+    assert [p.label for p in copied.parameters() if p.frozen] == ["b1"]
+    b1 = copied.layers[0].b.data.copy()
+    _sgd_step(copied, np.array([[0.5, -1.0], [1.0, 2.0]]))
+    np.testing.assert_array_equal(copied.layers[0].b.data, b1)
+    assert copied.layers[0].b.grad.any()
+
+
+def test_a_frozen_parameter_is_a_variable_not_a_constant():
+    """Freezing changes what the optimizer does, nothing in backward: every grad,
+    the frozen parameters' own and those of what lies below them, is what the
+    unfrozen model gets; and a frozen parameter is still listed and saved."""
+    x = [0.5, -1.0]
+    free = MLP(2, [3, 1], "tanh", seed=3)
+    frozen = copy.deepcopy(free).freeze("layers.1.neurons.0.w.0", "layers.1.neurons.0.w.1",
+                                        "layers.1.neurons.0.w.2")
+    for model in (free, frozen):
+        model(x)[0].backward()
+    assert [p.grad for p in frozen.parameters()] == [p.grad for p in free.parameters()]
+    assert all(p.grad != 0.0 for p in frozen.parameters())
+    assert list(frozen.state_dict()) == list(free.state_dict())  # 13 names, frozen ones too
+    with pytest.raises(TypeError, match="frozen must be True or False, got int: 1"):
+        frozen.parameters()[0].frozen = 1
+    with pytest.raises(TypeError, match=r"unfreeze\(\): expected a Value or Tensor parameter, got str"):
+        unfreeze("w1")
 
 
 def test_train_bias_false_freezes_layer_biases():
@@ -377,3 +436,170 @@ def test_a_constant_held_by_a_module_is_not_a_parameter():
             self.offset = Value._constant(3.0)  # a lifted number
 
     assert [name for name, _ in Scaled().named_parameters()] == ["w"]
+
+
+# --- damaged, odd and foreign save files (issue 10, cases 12-15) -------------------------
+
+def _params(model):
+    return [(n, float(p.data)) for n, p in model.named_parameters()]
+
+
+def test_a_damaged_save_file_is_one_clear_error_naming_it(tmp_path):
+    saved = MLP(2, [1], seed=1)
+    path = saved.save(tmp_path / "m.npz")
+    raw = path.read_bytes()
+    model = MLP(2, [1], seed=2)
+    before = _params(model)
+    bad = tmp_path / "bad.npz"
+    damaged = f"load\\(\\): {bad} is damaged or was not written by Module.save: its entry "
+
+    # one flipped byte inside an array's data: the zip's CRC check fails
+    at = raw.index(b"\x93NUMPY") + 100
+    bad.write_bytes(raw[:at] + bytes([raw[at] ^ 0x01]) + raw[at + 1:])
+    with pytest.raises(ValueError, match=damaged + "'layers.0.neurons.0.w.0' cannot be read"):
+        model.load(bad)
+    # an overwritten zip header: not an .npz file at all
+    bad.write_bytes(b"\0" * 30 + raw[30:])
+    with pytest.raises(ValueError, match=f"load\\(\\): {bad} is not an .npz file of parameters"):
+        model.load(bad)
+    # an overwritten .npy header behind a valid CRC
+    with zipfile.ZipFile(bad, "w") as z:
+        for name in saved.state_dict():
+            z.writestr(f"{name}.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': garbage}")
+    with pytest.raises(ValueError, match=damaged + "'layers.0.neurons.0.w.0'"):
+        model.load(bad)
+    # object arrays (would need unpickling, which could run code)
+    np.savez(bad, **{k: np.array([v], dtype=object) for k, v in saved.state_dict().items()})
+    with pytest.raises(ValueError, match=damaged + ".*Python objects, which load\\(\\) never "
+                                                   "unpickles"):
+        model.load(bad)
+    assert _params(model) == before
+    assert sorted(os.listdir(tmp_path)) == ["bad.npz", "m.npz"]
+
+
+def test_every_single_flipped_byte_loads_the_same_numbers_or_fails_naming_the_file(tmp_path):
+    saved = MLP(1, [1], seed=1)
+    raw = saved.save(tmp_path / "m.npz").read_bytes()
+    model = MLP(1, [1], seed=2)
+    before, state = _params(model), model.state_dict()
+    bad = tmp_path / "bad.npz"
+    refused = 0
+    for at in range(len(raw)):
+        bad.write_bytes(raw[:at] + bytes([raw[at] ^ 0xFF]) + raw[at + 1:])
+        try:
+            model.load(bad)
+        except (ValueError, KeyError) as error:  # KeyError: a damaged entry name
+            assert f"load(): {bad}" in str(error)
+            assert _params(model) == before
+            refused += 1
+        else:  # a byte the zip format does not check (a date, a spare field)
+            assert _params(model) == _params(saved)
+            model.load_state_dict(state)
+    assert refused > len(raw) // 2  # most bytes matter: the CRC guards every array byte
+
+
+@pytest.mark.parametrize("value, shown", [
+    (np.array(0.5 + 0.25j), r"\(such as \(0.5\+0.25j\)\)"),
+    (np.array(0.5 + 0j), r"\(such as \(0.5\+0j\)\)"),  # even a zero imaginary part
+])
+def test_complex_numbers_in_a_save_file_are_refused_naming_file_and_key(tmp_path, value, shown):
+    model = MLP(2, [1], seed=1)
+    before = _params(model)
+    state = {**model.state_dict(), "layers.0.neurons.0.b": value}
+    np.savez(tmp_path / "c.npz", **state)
+    with pytest.raises(TypeError, match=f"load\\(\\): {tmp_path / 'c.npz'}: layers.0.neurons.0.b "
+                                        f"holds complex numbers {shown}; every parameter must "
+                                        "be a real number"):
+        model.load(tmp_path / "c.npz")
+    with pytest.raises(TypeError, match=r"load_state_dict\(\): layers.0.neurons.0.b holds complex"):
+        model.load_state_dict(state)
+    with pytest.raises(TypeError, match=r"load_state_dict\(\): layers.0.neurons.0.b holds complex"):
+        model.load_state_dict({**state, "layers.0.neurons.0.b": 1 + 2j})
+    with pytest.raises(TypeError, match=r"layers.0.neurons.0.b must be numbers, got the text '0.5'"):
+        model.load_state_dict({**state, "layers.0.neurons.0.b": "0.5"})
+    assert _params(model) == before
+
+
+@pytest.mark.parametrize("name", [
+    "m" * 251 + ".npz",          # 255 bytes: the longest name most file systems allow
+    "权重" * 41 + "w.npz",        # 251 bytes of UTF-8 (3 per Chinese character)
+])
+def test_save_to_a_name_near_the_length_limit(tmp_path, name, monkeypatch):
+    assert len(os.fsencode(name)) in (255, 251)
+    model = MLP(2, [1], seed=1)
+    temp_names = []
+    replace = os.replace
+
+    def spy(src, dst):
+        temp_names.append(os.path.basename(src))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    path = model.save(tmp_path / name)
+    assert os.listdir(tmp_path) == [name]  # no temp file left
+    (temp,) = temp_names
+    assert temp.startswith(".") and temp.endswith(".tmp") and len(os.fsencode(temp)) <= 60
+    temp.encode("utf-8")  # cut at a character boundary: still valid text
+    assert _params(MLP(2, [1], seed=2).load(path)) == _params(model)
+
+
+def test_saved_files_follow_the_umask_and_an_overwritten_file_keeps_its_mode(tmp_path):
+    model = MLP(2, [1], seed=1)
+    old = os.umask(0o022)
+    try:
+        assert os.stat(model.save(tmp_path / "a.npz")).st_mode & 0o777 == 0o644
+        os.umask(0o007)
+        assert os.stat(model.save(tmp_path / "b.npz")).st_mode & 0o777 == 0o660
+        os.umask(0o077)
+        assert os.stat(model.save(tmp_path / "c.npz")).st_mode & 0o777 == 0o600
+        # overwriting keeps the file's own mode, whatever the umask
+        assert os.stat(model.save(tmp_path / "a.npz")).st_mode & 0o777 == 0o644
+        os.chmod(tmp_path / "b.npz", 0o640)
+        assert os.stat(model.save(tmp_path / "b.npz")).st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)
+    assert sorted(os.listdir(tmp_path)) == ["a.npz", "b.npz", "c.npz"]
+
+
+def test_layer_bias_forms_draw_in_the_documented_order():
+    """bias_plan's table: True draws each neuron's bias right after its weights,
+    "shared" draws the layer's one bias before any weight."""
+    bound = 1 / math.sqrt(2)  # uniform init, 2 inputs
+    draws = np.random.default_rng(5).uniform(-bound, bound, 9)
+    own = Layer(2, 3, bias=True, seed=5)
+    assert [[*(w.data for w in n.w), n.b.data] for n in own.neurons] == draws.reshape(3, 3).tolist()
+    shared = Layer(2, 3, bias="shared", seed=5)
+    assert shared.b.data == draws[0]
+    assert [[w.data for w in n.w] for n in shared.neurons] == draws[1:7].reshape(3, 2).tolist()
+    assert all(n.b is shared.b for n in shared.neurons)
+
+
+@pytest.mark.parametrize("bias, shared, own", [
+    (True, None, [True, True, True]),
+    (False, None, [None, None, None]),
+    (None, None, [None, None, None]),
+    (0.35, 0.35, None),
+    ([0.1, 0.2, 0.3], None, [0.1, 0.2, 0.3]),
+    ((1, 2, 3), None, [1.0, 2.0, 3.0]),
+    (np.array([0.5, -0.5, 2.0]), None, [0.5, -0.5, 2.0]),
+    (np.float64(-1.5), -1.5, None),
+])
+def test_bias_plan_reads_each_form(bias, shared, own):
+    plan_shared, plan_own = bias_plan(bias, 2, 3, "uniform", np.random.default_rng(0), "b1")
+    if shared is None:
+        assert plan_shared is None and plan_own == own
+    else:
+        assert plan_shared.data == shared and plan_shared.label == "b1"
+        assert all(b is plan_shared for b in plan_own) and len(plan_own) == 3
+
+
+@pytest.mark.parametrize("cls", [MLP, TensorMLP])
+def test_both_mlps_check_input_names_alike(cls):
+    name = cls.__name__
+    assert cls(2, [1], seed=0, input_names=np.array(["temp", "wind"])).input_names == ["temp", "wind"]
+    with pytest.raises(TypeError, match=rf"^{name}: input_names must be a list of 2 strings, got 5$"):
+        cls(2, [1], input_names=5)
+    with pytest.raises(TypeError, match=rf"^{name}: input_names must be a list of 2 strings"):
+        cls(2, [1], input_names=["a", 2])
+    with pytest.raises(ValueError, match=rf"^{name}: 3 input names for 2 inputs$"):
+        cls(2, [1], input_names=["a", "b", "c"])

@@ -1,6 +1,8 @@
 """The Tensor engine: every op against finite differences and torch (float64),
 broadcasting, seed 003's matrix rules, the 2-3-2 example, modes and bad input."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -555,6 +557,67 @@ def test_numpy_functions_do_not_silently_swallow_tensors():
     with pytest.raises(TypeError):
         np.exp(Tensor([1.0]))
     assert isinstance(np.ones(2) + Tensor([1.0, 2.0]), Tensor)
+
+
+_NOT_AN_ARRAY = r"a (Tensor|Value) is a graph node, not an array: numpy functions cannot record it"
+
+
+def _in_place_add(t):
+    x = np.ones((2, 2))
+    x += t
+
+
+@pytest.mark.parametrize("call, advice", [
+    (lambda t: np.sum(t), r"np\.sum\(\) got W=Tensor.*the Tensor's own method \.sum\(\) instead"),
+    (lambda t: np.mean(t, axis=0), r"np\.mean\(\) got W=.*own method \.mean\(\) instead"),
+    (lambda t: np.exp(t), r"np\.exp\(\) got W=.*own method \.exp\(\) instead"),
+    (lambda t: np.tanh(t), r"np\.tanh\(\) got .*own method \.tanh\(\) instead"),
+    (lambda t: np.log(t), r"np\.log\(\) got .*own method \.log\(\) instead"),
+    (lambda t: np.maximum(t, 0.0), r"np\.maximum\(\) got .*Use x\.relu\(\) for max\(x, 0\)"),
+    (lambda t: np.reshape(t, (4,)), r"np\.reshape\(\) got .*own method \.reshape\(\)"),
+    (lambda t: np.transpose(t), r"np\.transpose\(\) got .*own method \.transpose\(\)"),
+    (lambda t: np.dot(t, t), r"np\.dot\(\) got .*Use the operator @ instead"),
+    (lambda t: np.sqrt(t), r"np\.sqrt\(\) got .*Use x \*\* 0\.5 instead"),
+    (lambda t: np.max(t), r"np\.max\(\) got .*operators \(\+ - \* / \*\* @\) and methods "
+                          r"\(\.broadcast_to, .*\.mean, .*\.sum, \.tanh, \.transpose\)"),
+    (lambda t: np.concatenate([t, t]), r"np\.concatenate\(\) got .*methods \(\.broadcast_to"),
+    (lambda t: np.linalg.norm(t), r"np\.linalg\.norm\(\) got W="),
+    (lambda t: np.add.reduce(t), r"np\.add\.reduce\(\) got W="),
+    (lambda t: np.add(t, 1.0, dtype=np.float64), r"np\.add\(\) got .*Use the operator \+ instead"),
+    (_in_place_add, r"np\.add\(\) got .*write x = x \+ t \(a new node\), not x \+= t"),
+    (lambda t: np.ones((2, 2)) < t, r"np\.less\(\) got W="),
+    (lambda t: np.asarray(t), r"^a Tensor is a graph node.*methods \(\.broadcast_to"),
+    (lambda t: np.asarray(Value(1.5)), r"^a Value is a graph node.*methods \(\.exp, \.log"),
+    (lambda t: np.sum(Value(1.5, "a")), r"np\.sum\(\) got a=1\.5: .*the Value's operators"),
+    (lambda t: np.exp(Value(1.5, "a")), r"np\.exp\(\) got a=1\.5: .*own method \.exp\(\)"),
+    (lambda t: np.ones(2) @ Value(1.5), r"np\.matmul\(\) got 1\.5: .*operators \(\+ - \* / \*\*\) "),
+])
+def test_every_numpy_function_refuses_a_node_and_says_what_to_write(call, advice):
+    t = Tensor([[1.0, 2.0], [3.0, 4.0]], label="W")
+    with pytest.raises(TypeError, match=advice) as info:
+        call(t)
+    assert re.search(_NOT_AN_ARRAY, str(info.value))
+    assert "or its .data for the plain numbers" in str(info.value)
+    np.testing.assert_array_equal(t.data, [[1.0, 2.0], [3.0, 4.0]])
+    assert t.is_leaf and not t.grad.any()
+
+
+def test_numpy_on_the_left_of_an_operator_still_builds_the_graph():
+    x = np.array([[1.0, -2.0], [0.5, 3.0]])
+    W = Tensor([[0.4, 0.45], [0.5, 0.55]], label="W")
+    y = x @ W  # np.matmul(x, W) hands over to W.__rmatmul__
+    assert y.op is ops.MATMUL and y.children[1] is W
+    np.testing.assert_allclose(y.data, x @ W.data, rtol=1e-15)
+    (np.float64(2.0) * y - x / (x ** 2.0 + W)).sum().backward()
+    # d/dW of sum(2 x W - x / (x^2 + W)) = 2 x^T 1 + sum over rows of x / (x^2 + W)^2
+    expected = 2.0 * x.T @ np.ones((2, 2)) + x / (x ** 2 + W.data) ** 2
+    np.testing.assert_allclose(W.grad, expected, rtol=1e-13)
+    assert (x == W) is False and (x != W) is True  # identity, as between nodes
+    assert np.shape(W) == (2, 2) and np.ndim(W) == 2 and np.size(W) == 4
+    a = Value(3.0, "a")
+    b = np.float64(2.0) * a - np.float64(1.0)
+    b.backward()
+    assert b.data == 5.0 and a.grad == 2.0
 
 
 # --- display ---------------------------------------------------------------------------

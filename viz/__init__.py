@@ -15,8 +15,12 @@
 - :func:`save`: to .svg/.png/.pdf/.dot on any machine (system ``dot`` or the
   pip-installed ``graphviz-pure``); the returned digraphs also render by
   themselves (``.render()``, ``.pipe()``, inline in Jupyter).
+- Chinese labels and names draw with a Chinese font on any machine (the
+  system's, else the packaged Noto Sans SC); :func:`setup_matplotlib_fonts`
+  does the same for your own matplotlib figures.
 """
 from .animate import BackwardStepper, animate_backward, record_backward
+from .fonts import setup_matplotlib_fonts
 from .boundary import DecisionBoundary, model_on_grid, plot_decision_boundary
 from .graph import (
     GradientPath,
@@ -35,4 +39,11 @@ __all__ = [
     "LiveTrainingView", "RenderError", "Renderer", "animate_backward", "assign_groups", "batch_activations",
     "draw_graph", "draw_network", "find_renderer", "gradient_paths", "layer_activations",
     "local_derivatives", "model_on_grid", "plot_decision_boundary", "record_backward", "save",
+    "setup_matplotlib_fonts",
 ]
+
+if "matplotlib" in __import__("sys").modules:
+    # the notebooks import pyplot first: their own plots draw Chinese labels too (no cost,
+    # and no matplotlib import, where it is not loaded)
+    setup_matplotlib_fonts()
+

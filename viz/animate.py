@@ -18,7 +18,7 @@ from typing import Iterator, Optional, Union
 
 from autograd import BackwardStep, Node, topological_order, zero_grad
 
-from . import style
+from . import fonts, style
 from .graph import GraphTooLargeError, _Graph, draw_graph, name_of
 from .render import writable_path
 
@@ -140,10 +140,11 @@ class BackwardStepper:
 
     def page(self) -> str:
         """A complete HTML page: opens in any browser with no network."""
+        # --cr-chrome: the height around the picture; a page has less of it than a notebook
         return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 f"<title>{html.escape(self.title)}</title>"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                "</head><body style=\"margin:16px;background:#fff\">"
+                "</head><body style=\"margin:16px;background:#fff;--cr-chrome:230px\">"
                 f"{self.fragment()}</body></html>\n")
 
     def save(self, path: PathLike) -> pathlib.Path:
@@ -185,7 +186,7 @@ def _strip_xml_header(svg: str) -> str:
 
 
 _CSS = """
-#__UID__ { font-family: Arial, Helvetica, sans-serif; color: #1f2933; outline: none;
+#__UID__ { font-family: __SANS__; color: #1f2933; outline: none;
   border: 1px solid #e2e8f0; border-radius: 8px; padding: 10px 12px; max-width: 100%; }
 #__UID__:focus { border-color: #818cf8; }
 #__UID__ h3 { margin: 0 0 8px 0; font-size: 15px; }
@@ -194,17 +195,21 @@ _CSS = """
   background: #f8fafc; border-radius: 5px; cursor: pointer; }
 #__UID__ button:hover { background: #eef2ff; }
 #__UID__ input[type=range] { flex: 1; min-width: 160px; }
-#__UID__ .count { font-variant-numeric: tabular-nums; min-width: 110px; font-size: 13px; }
+#__UID__ .count { font-variant-numeric: tabular-nums; min-width: 110px; font-size: 14px; }
 #__UID__ .explain { margin: 8px 0; padding: 8px 10px; background: #f8fafc; border-radius: 6px;
   min-height: 58px; font-size: 14px; line-height: 1.6; }
-#__UID__ .mono { font-family: "Courier New", Courier, monospace; }
+#__UID__ .mono { font-family: __MONO__; }
 #__UID__ .grad { color: #c2410c; } #__UID__ .local { color: #1d4ed8; }
 #__UID__ .body { display: flex; gap: 12px; align-items: flex-start; }
-#__UID__ .pic { overflow: auto; flex: 1; max-height: 70vh; border: 1px solid #f1f5f9; }
-#__UID__ .pic.fit svg { width: 100%; height: auto; }
-#__UID__ .side { min-width: 190px; font-size: 12px; max-height: 70vh; overflow: auto; }
+#__UID__ .pic { overflow: auto; flex: 1; border: 1px solid #f1f5f9; }
+/* the step's text and its picture in one screen, a projector's 768 px included */
+#__UID__ .pic, #__UID__ .side { max-height: max(260px, calc(100vh - var(--cr-chrome, 300px))); }
+/* full size, scrolled (Jupyter's outputs shrink every svg to the width: unreadable) */
+#__UID__ .pic svg { max-width: none; }
+#__UID__ .pic.fit svg { width: 100%; max-width: 100%; height: auto; }
+#__UID__ .side { min-width: 190px; font-size: 14px; overflow: auto; }
 #__UID__ .side table { border-collapse: collapse; }
-#__UID__ .side td { padding: 1px 6px; white-space: nowrap; }
+#__UID__ .side td { padding: 1px 6px; white-space: nowrap; text-align: left; }
 #__UID__ .side tr.now td { background: #fef3c7; }
 #__UID__ .hint { color: #64748b; font-size: 12px; }
 #__UID__ g.cr-done > path { stroke: #fdba74; }
@@ -217,7 +222,7 @@ _CSS = """
 #__UID__ g.cr-op > ellipse { stroke: #dc2626; stroke-width: 3; }
 #__UID__ text.cr-pending { fill: #cbd5e1; }
 #__UID__ text.cr-partial { fill: #f59e0b; }
-"""
+""".replace("__SANS__", fonts.css_families(style.FONT)).replace("__MONO__", fonts.css_families(style.MONO))
 
 _TEMPLATE = """<div id="__UID__" class="chainrule-stepper" tabindex="0">
 <style>__CSS__</style>
@@ -264,19 +269,34 @@ Object.keys(ids).forEach(function (id) {
 });
 function esc(t) { return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;"); }
 // What the picture should show at step k: the first step's edge at the start (next
-// to the root, on the right of a wide graph), then the node receiving the gradient.
-function focus(k) { return k === 0 ? (N ? S[0].edge : D.root) : S[k - 1].child; }
-// Scroll the picture so that element id is in view; false while not laid out yet.
-function reveal(id) {
-  var g = el(id);
-  if (!g || !pic || pic.classList.contains("fit")) return true;
-  var pr = pic.getBoundingClientRect(), gr = g.getBoundingClientRect();
+// to the root, on the right of a wide graph), then the node receiving the gradient
+// and the one it comes from (the red edge between them).
+function focus(k) {
+  return k === 0 ? [N ? S[0].edge : D.root] : [S[k - 1].child, S[k - 1].parent];
+}
+// Scroll box so that elements gs are in view, clear of its edges by m px (the first
+// alone where all do not fit); false while not laid out yet. Only box scrolls: never
+// the page or the notebook around it.
+function bringIntoView(box, gs, m) {
+  var pr = box.getBoundingClientRect();
   if (!pr.width || !pr.height) return false;
-  if (gr.left < pr.left || gr.right > pr.right)
-    pic.scrollLeft += (gr.left + gr.right) / 2 - (pr.left + pr.right) / 2;
-  if (gr.top < pr.top || gr.bottom > pr.bottom)
-    pic.scrollTop += (gr.top + gr.bottom) / 2 - (pr.top + pr.bottom) / 2;
+  var rs = gs.map(function (g) { return g.getBoundingClientRect(); });
+  function span(lo, hi, room) {
+    var a = Math.min.apply(null, rs.map(function (r) { return r[lo]; }));
+    var b = Math.max.apply(null, rs.map(function (r) { return r[hi]; }));
+    return b - a <= room ? [a, b] : [rs[0][lo], rs[0][hi]];
+  }
+  var x = span("left", "right", pr.width - 2 * m), y = span("top", "bottom", pr.height - 2 * m);
+  if (x[0] < pr.left + m || x[1] > pr.right - m)
+    box.scrollLeft += (x[0] + x[1]) / 2 - (pr.left + pr.right) / 2;
+  if (y[0] < pr.top + m || y[1] > pr.bottom - m)
+    box.scrollTop += (y[0] + y[1]) / 2 - (pr.top + pr.bottom) / 2;
   return true;
+}
+function reveal(ids) {
+  var gs = ids.map(el).filter(Boolean);
+  if (!gs.length || !pic || pic.classList.contains("fit")) return true;
+  return bringIntoView(pic, gs, 24);
 }
 var marked = [];
 function mark(id, cls) { var g = el(id); if (g) { g.classList.add(cls); marked.push([g, cls]); } }
@@ -336,6 +356,8 @@ function show(k) {
     " unnamed intermediate node" +
     (unnamed > 1 ? "s" : "") + "</td></tr>");
   side.innerHTML = rows.join("") + "</table>";
+  var row = side.querySelector("tr.now");  // a long table: keep the current row in view
+  if (row) bringIntoView(side, [row], 0);
 }
 var cur = 0, timer = null;
 function stop() {

@@ -15,6 +15,8 @@ import numpy as np
 
 from autograd import Node, no_grad
 
+from . import fonts
+
 # Fills of up to 8 classes (several outputs: the class is the largest output).
 CLASS_COLORS = ("#bfdbfe", "#fde68a", "#bbf7d0", "#fecaca", "#e9d5ff", "#fed7aa", "#a5f3fc",
                 "#d9f99d")
@@ -111,6 +113,8 @@ def plot_decision_boundary(
     predicted class at every grid point.
     """
     import matplotlib.pyplot as plt  # only when a picture is asked for
+
+    fonts.setup_matplotlib_fonts()  # a Chinese title: glyphs, not boxes
 
     pts, labels = _samples(X, y)
     if not isinstance(resolution, (int, np.integer)) or resolution < 2:

@@ -31,14 +31,18 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from autograd import no_grad
+from nn.train import in_notebook
 
-from . import style
+from . import fonts, style
 from .network import (ACTIVATION_SYMBOLS, MAX_LABELLED_WEIGHTS, _network_digraph, _neuron_attrs,
                       _neuron_tooltip, _read_model)
 
 # More nodes than this in one column (inputs or a layer): the compact picture.
 COMPACT_COLUMN = 10
 DPI = 80  # the figure's pixels per inch: its PNG is shown at that size (1:1)
+# The plots' smallest text (ticks, legend), in points; labels and titles a little larger.
+# Read on a projector, and shrunk when the notebook is narrower than network and plots.
+TICK_PT = 10
 
 
 def batch_activations(model: Any, batch: Any, limit: int = 32) -> Optional[list[np.ndarray]]:
@@ -77,15 +81,6 @@ def fit_svg(svg: str, max_width: float, max_height: float) -> tuple[str, int, in
     head = re.sub(r'\s(width|height|style)="[^"]*"', "", head)
     head += f' width="{w}" height="{h}" style="max-width:100%;height:auto"'
     return head + svg[head_end:], w, h
-
-
-def _in_notebook() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    ip = get_ipython()
-    return ip is not None and type(ip).__name__ == "ZMQInteractiveShell"
 
 
 def _read_network(model: Any) -> Optional[tuple[list[str], list[Any]]]:
@@ -135,7 +130,7 @@ class LiveTrainingView:
         self.digits = digits
         self.max_height = max_height
         self.compact = compact
-        self.display = _in_notebook() if display is None else display
+        self.display = in_notebook() if display is None else display
         self.steps: list[int] = []
         self.losses: list[float] = []
         self.val_points: list[tuple[int, float]] = []
@@ -275,7 +270,7 @@ class LiveTrainingView:
         head = (f"<div style='margin-bottom:4px'><b>epoch {state.epoch} · step {state.step}"
                 f"</b> · loss <span style='color:{style.GRAD}'>"
                 f"{style.number(state.loss, self.digits)}</span>{html.escape(val)}</div>")
-        return (f"<div class='chainrule-live' style='font:14px Arial,sans-serif'>{head}"
+        return (f"<div class='chainrule-live' style=\"font:14px {fonts.css_families(style.FONT)}\">{head}"
                 f"<div style='display:flex;gap:12px;align-items:center'>"
                 f"{''.join(parts)}</div></div>")
 
@@ -305,7 +300,7 @@ class LiveTrainingView:
             self._val_line.set_data(*zip(*self.val_points))
             if not self._val_shown:
                 self._val_line.set_label("validation")
-                ax.legend(fontsize=8, loc="upper right")
+                ax.legend(fontsize=TICK_PT, loc="upper right")
                 self._val_shown = True
         ax.relim()
         ax.autoscale_view()
@@ -332,6 +327,7 @@ class LiveTrainingView:
                      sizes: Sequence[int]) -> None:
         from matplotlib.figure import Figure
         from matplotlib.ticker import MaxNLocator
+        fonts.setup_matplotlib_fonts()  # Chinese titles and labels: glyphs, not boxes
         acts = joined is not None
         if beside:  # stacked, about as tall as the network beside them
             width, height = 480, min(max(beside, 420 if acts else 300), self.max_height)
@@ -349,11 +345,11 @@ class LiveTrainingView:
         (self._val_line,) = ax.plot([], [], "o-", color=style.LOCAL, ms=3, lw=1,
                                     label="_nolegend_")
         self._val_shown = False
-        ax.set_xlabel("step", fontsize=9)
-        ax.set_title("loss", fontsize=10)
-        ax.tick_params(labelsize=8)
+        ax.set_xlabel("step", fontsize=TICK_PT + 1)
+        ax.set_title("loss", fontsize=TICK_PT + 2)
+        ax.tick_params(labelsize=TICK_PT)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper right")
+        ax.legend(fontsize=TICK_PT, loc="upper right")
         self._image = None
         if ax_act is not None:
             self._image = ax_act.imshow(joined, aspect="auto", cmap="viridis",
@@ -364,12 +360,12 @@ class LiveTrainingView:
                 ax_act.axvline(x - 0.5, color="white", lw=2)
             ax_act.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax_act.yaxis.set_major_locator(MaxNLocator(integer=True))
-            ax_act.set_xlabel("neurons, layer by layer", fontsize=9)
-            ax_act.set_ylabel("sample", fontsize=9)
-            ax_act.set_title("activations on this batch", fontsize=10)
-            ax_act.tick_params(labelsize=8)
+            ax_act.set_xlabel("neurons, layer by layer", fontsize=TICK_PT + 1)
+            ax_act.set_ylabel("sample", fontsize=TICK_PT + 1)
+            ax_act.set_title("activations on this batch", fontsize=TICK_PT + 2)
+            ax_act.tick_params(labelsize=TICK_PT)
             cbar = fig.colorbar(self._image, ax=ax_act, fraction=0.05, pad=0.02)
-            cbar.ax.tick_params(labelsize=8)
+            cbar.ax.tick_params(labelsize=TICK_PT)
         self._fig, self._ax = fig, ax
 
 
@@ -402,7 +398,7 @@ def compact_network_svg(inputs: Sequence[str], layers: Sequence[Any],
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
            f'width="{width}" height="{height}" style="max-width:100%;height:auto" '
-           f'font-family="{style.FONT},sans-serif">',
+           f'font-family="{fonts.css_families(style.FONT)}">',
            '<g stroke-linecap="round" opacity="0.85">']
     for k, layer in enumerate(layers):
         for i, n in enumerate(layer.neurons):

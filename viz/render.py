@@ -8,10 +8,16 @@ with no PATH set-up. It does so through the three hooks graphviz's backend
 mixins expose (``_pipe_lines``, ``_pipe_lines_string``, ``_render``): no global
 state of the ``graphviz`` package is touched, so other code that uses it is
 unaffected.
+
+Chinese text (see :mod:`viz.fonts`): a system ``dot`` gets the Chinese font
+through fontconfig for that run; graphviz-pure, whose own PNG has only its
+built-in Latin fonts, writes SVG that resvg draws with the Chinese font; SVG
+names Chinese fonts after Arial and Courier New for the browser.
 """
 from __future__ import annotations
 
 import functools
+import io
 import os
 import pathlib
 import re
@@ -23,6 +29,8 @@ from dataclasses import dataclass
 from typing import Iterator, Optional, Union
 
 import graphviz
+
+from . import fonts, style
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -143,9 +151,9 @@ def _command(engine: str, format_: str, renderer: Optional[str] = None,
 
 
 def _run(cmd: list[str], *, data: Optional[bytes], quiet: bool,
-         cwd: Optional[PathLike] = None) -> bytes:
+         cwd: Optional[PathLike] = None, env: Optional[dict] = None) -> bytes:
     try:
-        proc = subprocess.run(cmd, input=data, capture_output=True, cwd=cwd)
+        proc = subprocess.run(cmd, input=data, capture_output=True, cwd=cwd, env=env)
     except OSError as e:  # vanished or not executable since it was found
         find_renderer.cache_clear()
         raise RenderError(f"could not run {cmd[0]}: {e}") from e
@@ -160,15 +168,115 @@ def _run(cmd: list[str], *, data: Optional[bytes], quiet: bool,
     return proc.stdout
 
 
+_RASTER = frozenset({"png", "jpeg", "jpg", "jpe"})
+# The SVG attributes graphviz writes for style.FONT and style.MONO.
+_SVG_FONTS = {f'font-family="{f}"'.encode(): f'font-family="{fonts.css_families(f)}"'.encode()
+              for f in (style.FONT, style.MONO)}
+
+
+def _svg_font_fallback(svg: bytes) -> bytes:
+    """Name the Chinese fonts after Arial and Courier New, so a browser draws
+    Chinese labels in a Chinese font (Latin text keeps Arial/Courier New)."""
+    for plain, listed in _SVG_FONTS.items():
+        svg = svg.replace(plain, listed)
+    return svg
+
+
+# graphviz-pure (like Graphviz without pango) estimates text width from Arial/Courier/Times
+# tables and counts each byte of a non-ASCII character as a space: a Chinese character
+# (3 bytes in UTF-8) gets 0.83 em in Arial, 1.8 em in Courier New, while it is drawn 1 em wide.
+_SPACE_EM = {style.FONT: 0.278, style.MONO: 0.6}  # else Times: 0.25
+_SPAN = re.compile(rb'<text xml:space="preserve" text-anchor="start" x="(-?[\d.]+)" '
+                   rb'y="(-?[\d.]+)"([^>]*)>([^<]*)</text>')
+_ATTR = re.compile(rb'(font-family|font-size)="([^"]*)"')
+
+
+def _cjk_width_error(attrs: bytes, text: bytes) -> float:
+    """How much wider (in points) ``text`` is drawn than graphviz-pure estimated."""
+    found = dict(_ATTR.findall(attrs))
+    size = float(found.get(b"font-size", b"14"))
+    space = _SPACE_EM.get(found.get(b"font-family", b"").decode(), 0.25)
+    return sum(size * (1.0 - len(c.encode("utf-8")) * space)
+               for c in text.decode("utf-8") if fonts.needs_cjk(c))
+
+
+def _widen_cjk_spans(svg: bytes) -> bytes:
+    """Move each piece of an HTML label's line right by how much wider the
+    Chinese text before it is drawn than graphviz-pure estimated (1 em per
+    character), so that ``name σ`` or ``name = 0.5`` do not overlap."""
+    out, last, shift, line_y = [], 0, 0.0, None
+    for m in _SPAN.finditer(svg):
+        x, y, attrs, text = m.groups()
+        if y != line_y or svg[last:m.start()].strip():  # not the next piece of the same line
+            shift = 0.0
+        out.append(svg[last:m.start()])
+        out.append(m.group(0).replace(b'x="%s"' % x, b'x="%.2f"' % (float(x) + shift), 1)
+                   if shift else m.group(0))
+        shift += _cjk_width_error(attrs, text)
+        last, line_y = m.end(), y
+    out.append(svg[last:])
+    return b"".join(out)
+
+
+def _rasterize(svg: bytes, format_: str) -> bytes:
+    """graphviz-pure's SVG as PNG (or JPEG) drawn by resvg, with the Chinese
+    font that graphviz-pure's own rasterizer (Arimo, Cousine, Tinos built in)
+    cannot load. Same size as graphviz-pure's PNG: 96 dpi."""
+    import resvg_py
+
+    png = bytes(resvg_py.svg_to_bytes(svg_string=svg.decode("utf-8"), dpi=96.0,
+                                      font_files=[str(fonts.cjk_font().path)],
+                                      background="white"))
+    if format_ == "png":
+        return png
+    try:
+        from PIL import Image
+    except ImportError:
+        raise RenderError(f"{format_.upper()} output of Chinese text without a system Graphviz "
+                          "needs Pillow (pip install pillow); or save as .png or .svg") from None
+    out = io.BytesIO()
+    Image.open(io.BytesIO(png)).convert("RGB").save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def _output(engine: str, format_: str, renderer: Optional[str] = None,
+            formatter: Optional[str] = None, neato_no_op: Union[bool, int, None] = None, *,
+            data: Optional[bytes] = None, infile: Optional[pathlib.Path] = None,
+            encoding: str = "utf-8", quiet: bool = False) -> bytes:
+    """The rendered bytes of DOT ``data`` (or of the file ``infile``).
+    Chinese text: a system dot gets the Chinese font through fontconfig
+    (:func:`fonts.fontconfig_env`); graphviz-pure writes SVG, which resvg
+    turns into the PNG. SVG names Chinese fonts after the Latin ones."""
+    found = find_renderer()
+    source = data if data is not None else infile.read_bytes()
+    chinese = fonts.needs_cjk(source.decode(encoding, errors="replace"))
+    plain_format = renderer is None and formatter is None
+    via_svg = chinese and found.kind == "graphviz-pure" and format_ in _RASTER and plain_format
+    if via_svg:
+        found.check(format_)
+    cmd = _command(engine, "svg" if via_svg else format_, renderer, formatter, neato_no_op)
+    if infile is not None:
+        cmd.append(str(infile.resolve()))
+    env = fonts.fontconfig_env() if chinese and found.kind == "dot" else None
+    out = _run(cmd, data=data, quiet=quiet, env=env)
+    if chinese and found.kind == "graphviz-pure" and (via_svg or format_ == "svg"):
+        out = _widen_cjk_spans(out)
+    if via_svg:
+        return _rasterize(_svg_font_fallback(out), format_)
+    if format_ == "svg" and plain_format:
+        return _svg_font_fallback(out)
+    return out
+
+
 # --- the three backend hooks of graphviz's Pipe/Render mixins --------------------------
 
 def _pipe_lines(engine: str, format: str, input_lines: Iterator[str], *,
                 input_encoding: str, renderer: Optional[str] = None,
                 formatter: Optional[str] = None,
                 neato_no_op: Union[bool, int, None] = None, quiet: bool = False) -> bytes:
-    cmd = _command(engine, format, renderer, formatter, neato_no_op)
     data = "".join(input_lines).encode(input_encoding)
-    return _run(cmd, data=data, quiet=quiet)
+    return _output(engine, format, renderer, formatter, neato_no_op, data=data,
+                   encoding=input_encoding, quiet=quiet)
 
 
 def _pipe_lines_string(engine: str, format: str, input_lines: Iterator[str], *,
@@ -205,9 +313,9 @@ def _render(engine: str, format: Optional[str] = None, filepath: Optional[PathLi
         outfile = filepath.with_suffix(f"{filepath.suffix}.{suffix}")
     if raise_if_result_exists and outfile.exists():
         raise graphviz.FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
-    cmd = _command(engine, format, renderer, formatter, neato_no_op)
-    cmd += ["-o", str(outfile.resolve()), str(filepath.resolve())]
-    _run(cmd, data=None, quiet=quiet)
+    rendered = _output(engine, format, renderer, formatter, neato_no_op, infile=filepath,
+                       quiet=quiet)
+    outfile.write_bytes(rendered)
     return os.fspath(outfile)
 
 
@@ -254,8 +362,7 @@ _SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".jpg": "jpeg",
 def pipe(digraph: graphviz.Source | graphviz.Digraph | graphviz.Graph, format_: str) -> bytes:
     """Render any graphviz object (ours or not) to bytes with our engine."""
     engine = getattr(digraph, "engine", None) or "dot"
-    cmd = _command(engine, format_)
-    return _run(cmd, data=digraph.source.encode("utf-8"), quiet=True)
+    return _output(engine, format_, data=digraph.source.encode("utf-8"), quiet=True)
 
 
 def path_problem(path: PathLike) -> Optional[str]:

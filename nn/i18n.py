@@ -1,0 +1,116 @@
+"""The language chainrule speaks: English or Chinese (中文), one switch for everything.
+
+Messages are written in English in the code, wrapped in :func:`_` (or
+:func:`ngettext` where English has a plural), and translated through gettext
+catalogs kept in ``nn/locale/`` (``make catalogs`` extracts, updates and
+compiles them with Babel). Placeholders are named (``{count}``) and filled
+after translation, so a translation may put them in its own order.
+
+The language, in order of precedence: :func:`set_language` (or the ``--lang``
+option of every ``chainrule`` command), the ``CHAINRULE_LANG`` environment
+variable, the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: ``zh_*`` gives
+Chinese), else English.
+
+>>> from nn.i18n import set_language, _
+>>> set_language("zh"); _("forward pass")
+'前向传播'
+>>> set_language("en"); _("forward pass")
+'forward pass'
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import gettext
+import os
+from pathlib import Path
+from typing import Iterator, Mapping, Optional
+
+LANGUAGES = ("en", "zh")
+DOMAIN = "chainrule"
+LOCALE_DIR = Path(__file__).parent / "locale"
+ENV_VAR = "CHAINRULE_LANG"
+
+_chosen: Optional[str] = None  # set by set_language(); None: follow the environment
+
+
+def normalise(name: str, where: str = "language") -> str:
+    """'zh', 'zh_CN', 'zh-Hans', 'zh_CN.UTF-8' -> 'zh'; 'en', 'en_US', 'C' -> 'en'.
+    Anything else is a ValueError naming ``where`` and the choices."""
+    if not isinstance(name, str):
+        raise TypeError(f"{where}: expected a language name such as 'zh' or 'en', got {name!r}")
+    base = name.strip().replace("-", "_").split(".")[0].split("_")[0].lower()
+    if base in ("c", "posix"):
+        return "en"
+    if base not in LANGUAGES:
+        raise ValueError(f"{where}: unknown language {name!r} (choose zh for 中文 or en for English)")
+    return base
+
+
+def language_from_environment(env: Optional[Mapping[str, str]] = None) -> str:
+    """The language the environment asks for: CHAINRULE_LANG, then the locale."""
+    env = os.environ if env is None else env
+    wanted = env.get(ENV_VAR, "").strip()
+    if wanted:
+        try:
+            return normalise(wanted, ENV_VAR)
+        except ValueError:
+            return "en"  # a typo in the environment must not stop every command
+    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(key, "").strip()
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def language() -> str:
+    """The language in use now: ``'zh'`` or ``'en'``."""
+    return _chosen if _chosen is not None else language_from_environment()
+
+
+def set_language(name: Optional[str]) -> str:
+    """Speak ``name`` from now on (``'zh'`` or ``'en'``; ``None``: follow the
+    environment again). Returns the language now in use."""
+    global _chosen
+    _chosen = None if name is None else normalise(name)
+    return language()
+
+
+@contextlib.contextmanager
+def using_language(name: Optional[str]) -> Iterator[str]:
+    """``with using_language("zh"): ...``: the language for a block, then back."""
+    global _chosen
+    before = _chosen
+    try:
+        yield set_language(name)
+    finally:
+        _chosen = before
+
+
+@functools.lru_cache(maxsize=None)
+def _catalog(lang: str) -> gettext.NullTranslations:
+    if lang == "en":  # the code's own language: no catalog
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[lang])
+
+
+def _(message: str) -> str:
+    """``message`` in the current language."""
+    return _catalog(language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural of a message for ``n``, in the current language."""
+    return _catalog(language()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalog without translating it yet (for
+    constants defined at import time: translate them with ``_()`` where used)."""
+    return message
+
+
+def pick(english: str, chinese: str) -> str:
+    """One of two texts written side by side, for the notebooks' own plot titles
+    and labels: ``plt.title(pick("Loss per epoch", "每轮的损失"))``."""
+    return chinese if language() == "zh" else english

@@ -1,0 +1,119 @@
+"""The language switch and the translation catalogs (nn.i18n, nn/locale)."""
+import gettext
+import re
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from nn import i18n
+from nn.glossary import GLOSSARY
+from nn.i18n import _, using_language
+
+PO = i18n.LOCALE_DIR / "zh" / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+PACKAGES = ("autograd", "nn", "viz", "chainrule")
+PLACEHOLDER = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})")
+
+
+def catalog():
+    with PO.open("rb") as f:
+        return read_po(f)
+
+
+def messages_in_code() -> set:
+    """Every message the code wraps in _(), ngettext() or N_(), as Babel extracts it."""
+    root = i18n.LOCALE_DIR.parent.parent
+    found = set()
+    for package in PACKAGES:
+        if (root / package).is_dir():
+            for _file, _line, message, _comments, _context in extract_from_dir(root / package):
+                found.add(message)
+    return found
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, "en"),
+    ({"LANG": "zh_CN.UTF-8"}, "zh"),
+    ({"LANG": "en_US.UTF-8"}, "en"),
+    ({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"}, "zh"),   # LC_ALL wins over LANG
+    ({"LC_ALL": "C", "LANG": "zh_CN.UTF-8"}, "en"),
+    ({"CHAINRULE_LANG": "en", "LANG": "zh_CN.UTF-8"}, "en"),    # chainrule's own setting wins
+    ({"CHAINRULE_LANG": "zh-Hans"}, "zh"),
+    ({"CHAINRULE_LANG": "klingon", "LANG": "zh_CN.UTF-8"}, "en"),  # a typo never stops a command
+])
+def test_the_language_follows_the_environment(env, expected):
+    assert i18n.language_from_environment(env) == expected
+
+
+def test_set_language_wins_and_using_language_restores(monkeypatch):
+    monkeypatch.setenv("CHAINRULE_LANG", "en")
+    with using_language("zh"):
+        assert i18n.language() == "zh" and _("epoch") == "轮"
+        with using_language("en"):
+            assert _("epoch") == "epoch"
+        assert _("epoch") == "轮"
+    assert i18n.language() == "en"
+    with pytest.raises(ValueError, match="unknown language 'fr'.*zh.*en"):
+        i18n.set_language("fr")
+    assert i18n.normalise("zh_CN.UTF-8") == "zh" and i18n.normalise("C") == "en"
+
+
+def test_every_message_in_the_code_has_a_chinese_translation():
+    translated = {m.id: m for m in catalog() if m.id}
+    missing = sorted(m if isinstance(m, str) else m[0] for m in messages_in_code()
+                     if (m if isinstance(m, str) else m[0]) not in translated
+                     or not translated[m if isinstance(m, str) else m[0]].string)
+    assert not missing, "run `make catalogs` and translate in nn/locale/zh: " + "; ".join(missing[:10])
+    fuzzy = [m.id for m in catalog() if m.id and m.fuzzy]
+    assert not fuzzy, f"fuzzy (unchecked) translations: {fuzzy[:10]}"
+
+
+def test_translations_keep_the_placeholders():
+    for m in catalog():
+        if not m.id:
+            continue
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        for s in strings:
+            assert sorted(PLACEHOLDER.findall(s)) == sorted(PLACEHOLDER.findall(ids[-1])), (m.id, s)
+            ids[-1].format(**{k.split(":")[0].split("!")[0]: 1 for k in PLACEHOLDER.findall(ids[-1])})
+
+
+def test_the_compiled_catalog_is_the_po_file():
+    """nn/locale's .mo (what runs) says what the .po (what translators edit) says."""
+    with PO.with_suffix(".mo").open("rb") as f:
+        compiled = gettext.GNUTranslations(f)
+    for m in catalog():
+        if m.id and not isinstance(m.id, tuple):
+            assert compiled.gettext(m.id) == m.string, f"run `make catalogs`: {m.id!r} is stale"
+
+
+def test_the_glossary_terms_are_used_in_every_translation():
+    terms = sorted(GLOSSARY, key=lambda t: -len(t.english))  # "hidden layer" before "layer"
+    for m in catalog():
+        if not m.id or isinstance(m.id, tuple):
+            continue
+        text = m.id.lower()
+        for term in terms:
+            pattern = r"\b" + re.escape(term.english) + r"s?\b"
+            if re.search(pattern, text):
+                assert term.chinese in m.string, (f"{m.id!r}: '{term.english}' is "
+                                                  f"'{term.chinese}' in the course, got {m.string!r}")
+                text = re.sub(pattern, " ", text)
+
+
+def test_a_translated_library_message():
+    from nn import MLP, SGD, TrainingDiverged, fit
+    X, Y = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]], [[5.0], [-5.0], [50.0], [0.0]]
+    model = MLP(2, [8, 1], "relu", output_activation="identity", seed=0)
+    with using_language("zh"), pytest.raises(TrainingDiverged) as info:
+        fit(model, X, Y, loss="mse", optimizer=SGD(model.parameters(), lr=5.0), epochs=200, progress=False)
+    assert re.fullmatch(r"fit\(\)：训练发散了：第 \d+ 轮第 \d+ 步的损失是 (inf|nan)"
+                        r"（学习率为 5：请试一个更小的学习率）。参数保持这一步之前的值。", str(info.value))
+
+
+def test_the_readme_glossary_is_the_glossary():
+    readme = (i18n.LOCALE_DIR.parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## 术语表 Glossary", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1:3] for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [(zh.strip(), en.strip()) for zh, en in rows[1:]] == [(t.chinese, t.english) for t in GLOSSARY]

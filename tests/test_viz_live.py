@@ -112,6 +112,27 @@ def test_a_tensor_model_and_its_activations():
     assert [a.shape for a in scalar] == [(4, 3), (4, 1)]
 
 
+def test_a_model_viz_cannot_read_gets_the_plots_alone():
+    """fit trains any Module; one without nn.views' describe() shows no network."""
+    from autograd import Value
+    from nn.module import Module
+
+    class Scale(Module):
+        def __init__(self):
+            self.a = Value(0.5, "a")
+
+        def __call__(self, x):
+            return [self.a * x[0]]
+
+    view = viz.LiveTrainingView(display=False)
+    history = fit(Scale(), [[1.0], [2.0]], [[1.0], [2.0]], loss="mse", epochs=2, callback=view)
+    view.close()
+    html = view.html()
+    assert "<svg" not in html and "data:image/png;base64," in html
+    assert "epoch 2 · step 2</b>" in html
+    assert f">{style.number(history.step_loss[-1], 4)}</span>" in html
+
+
 def test_many_inputs_are_drawn_compactly_and_fit_the_height():
     """38 inputs (notebook 7): graphviz's picture would be about 2700 px tall.
     The compact picture is 480 x 560, one line per weight, the inputs named."""

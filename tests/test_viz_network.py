@@ -184,3 +184,32 @@ def test_negative_outputs_are_filled_purple_and_one_sample_is_not_called_a_batch
     # out = tanh(0.4 - 0.6 - 0.3 + 0.25) = tanh(-0.25) = -0.244919: a purple tint
     assert "out -0.244919" in source and 'fillcolor="#ead7fb"' in source
     assert "purple down to -1" in source and "mean over the batch" not in source
+
+
+def test_models_are_read_through_nn_views_only():
+    """A model of one's own with describe() and activations() is drawn; one that
+    merely looks like a network (a .layers attribute) is told what it lacks."""
+    from nn.views import LayerView, NetworkView
+
+    class Doubler:  # one input x, one neuron y = 2x (weight k, grad 0.5 after some backward)
+        def describe(self):
+            layer = LayerView(("y",), "identity", np.array([[2.0]]), np.array([[0.5]]), (("k",),))
+            return NetworkView(("x",), (layer,))
+
+        def activations(self, batch):
+            return [2.0 * np.asarray(batch, dtype=float).reshape(-1, 1)]
+
+    src = viz.draw_network(Doubler(), x=[[1.0], [2.0]]).source
+    assert "<b>k</b> 2.000000" in src and "grad 0.500000" in src
+    assert "out 3.000000" in src and "mean over the batch" in src  # (2 + 4) / 2
+    assert viz.layer_activations(Doubler(), [[1.0], [3.0]]) == [[4.0]]
+
+    class LooksLikeAnMLP:
+        layers = MLP(2, [2, 1], seed=0).layers
+    for call in (lambda m: viz.draw_network(m), lambda m: viz.layer_activations(m, [[1.0, 2.0]]),
+                 lambda m: viz.batch_activations(m, [[1.0, 2.0]])):
+        with pytest.raises(TypeError, match=r"needs a network model, got LooksLikeAnMLP: it must "
+                                            r"have describe\(\).*and activations\(batch\)"):
+            call(LooksLikeAnMLP())
+    with pytest.raises(ValueError, match=r"MLP.activations\(batch\): expected samples of 2 inputs"):
+        viz.draw_network(MLP(2, [2, 1], seed=0), x=[1.0, 2.0, 3.0])

@@ -3,9 +3,10 @@ the decision boundary drawn, the samples on top (matplotlib, imported only
 when a picture is asked for).
 
 The model is anything the nn package builds (an ``MLP``, a ``Layer``, a
-``Neuron``, a batched ``TensorMLP``) or any function of one sample
-``[x1, x2]`` returning a number, a Value or a list of them. It is run without
-recording a graph (``autograd.no_grad``).
+``Neuron``, a batched ``TensorMLP``: read through nn.views' ``activations``,
+see :mod:`viz.reader`) or any function of one sample ``[x1, x2]`` returning a
+number, a Value or a list of them. It is run without recording a graph
+(``autograd.no_grad``).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from autograd import Node, no_grad
 
-from . import fonts
+from . import fonts, reader
 
 # Fills of up to 8 classes (several outputs: the class is the largest output).
 CLASS_COLORS = ("#bfdbfe", "#fde68a", "#bbf7d0", "#fecaca", "#e9d5ff", "#fed7aa", "#a5f3fc",
@@ -54,11 +55,15 @@ def model_on_grid(model: Any, x1: Sequence[float], x2: Sequence[float]) -> np.nd
     array (len(x2), len(x1)) for one output, (len(x2), len(x1), k) for k."""
     g1, g2 = np.meshgrid(np.asarray(x1, float), np.asarray(x2, float))
     points = np.column_stack([g1.ravel(), g2.ravel()])
-    with no_grad():
-        if getattr(model, "batched", False):  # a TensorMLP: the whole grid at once
-            out = _values(model(points)).reshape(len(points), -1)
-        else:
+    if reader.is_network(model):  # the whole grid as one batch (a TensorMLP: one pass)
+        out = reader.activations(model, points, "model_on_grid()")[-1]
+    elif callable(model):
+        with no_grad():
             out = np.array([_values(model(p)).reshape(-1) for p in points.tolist()])
+    else:
+        raise TypeError(f"model_on_grid(): the model must be a network (nn's MLP, TensorMLP, "
+                        f"Layer, Neuron) or a function of one sample [x1, x2], got "
+                        f"{type(model).__name__}")
     k = out.shape[1]
     return out.reshape(g1.shape) if k == 1 else out.reshape(g1.shape + (k,))
 

@@ -23,19 +23,18 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 import re
 import time
 from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from autograd import no_grad
 from nn.train import in_notebook
+from nn.views import NetworkView
 
-from . import fonts, style
-from .network import (ACTIVATION_SYMBOLS, MAX_LABELLED_WEIGHTS, _network_digraph, _neuron_attrs,
-                      _neuron_tooltip, _read_model)
+from . import fonts, reader, style
+from .network import (ACTIVATION_SYMBOLS, MAX_LABELLED_WEIGHTS, Look, _grad_norm, _neuron_attrs,
+                      _neuron_tooltip, network_digraph)
 
 # More nodes than this in one column (inputs or a layer): the compact picture.
 COMPACT_COLUMN = 10
@@ -47,20 +46,11 @@ TICK_PT = 10
 
 def batch_activations(model: Any, batch: Any, limit: int = 32) -> Optional[list[np.ndarray]]:
     """Each layer's outputs for (at most ``limit`` samples of) ``batch``: one
-    (samples, neurons) array per layer, computed without recording a graph."""
-    if batch is None or not hasattr(model, "forward_layers"):
+    (samples, neurons) array per layer, computed without recording a graph;
+    None for no batch."""
+    if batch is None:
         return None
-    rows = np.asarray(batch, dtype=float)
-    if rows.ndim == 1:
-        rows = rows[None, :]
-    rows = rows[:limit]
-    with no_grad():
-        if getattr(model, "batched", False):
-            return [np.asarray(layer[0].data, float).reshape(len(rows), -1)
-                    for layer in model.forward_layers(rows)]
-        per_sample = [model.forward_layers(x) for x in rows.tolist()]
-    return [np.array([[v.data for v in sample[k]] for sample in per_sample])
-            for k in range(len(per_sample[0]))]
+    return reader.activations(model, batch, "batch_activations()", limit=limit)
 
 
 def fit_svg(svg: str, max_width: float, max_height: float) -> tuple[str, int, int]:
@@ -81,18 +71,6 @@ def fit_svg(svg: str, max_width: float, max_height: float) -> tuple[str, int, in
     head = re.sub(r'\s(width|height|style)="[^"]*"', "", head)
     head += f' width="{w}" height="{h}" style="max-width:100%;height:auto"'
     return head + svg[head_end:], w, h
-
-
-def _read_network(model: Any) -> Optional[tuple[list[str], list[Any]]]:
-    """(input names, layers) as ``viz.network`` reads them, or None."""
-    try:
-        inputs, layers = _read_model(model)
-    except (TypeError, ValueError):
-        return None
-    names = getattr(model, "input_names", None)
-    if names is not None and len(names) == len(inputs):
-        inputs = list(names)  # a TensorMLP's names too
-    return inputs, layers
 
 
 class LiveTrainingView:
@@ -242,19 +220,19 @@ class LiveTrainingView:
 
     def _render(self, state: Any) -> str:
         model = state.model
-        acts = batch_activations(model, state.batch_inputs)
-        net = _read_network(model)
+        # a model of one's own that nn.views cannot read: the plots alone
+        net = reader.describe(model, "LiveTrainingView") if reader.is_network(model) else None
+        acts = batch_activations(model, state.batch_inputs) if net is not None else None
         parts = []
         beside = 0  # height of the network picture, which the plots match
         if net is not None:
-            inputs, layers = net
             compact = self.compact
             if compact is None:
-                compact = max([len(inputs)] + [len(l.neurons) for l in layers]) > COMPACT_COLUMN
+                compact = max([len(net.inputs)] + [l.size for l in net.layers]) > COMPACT_COLUMN
             if compact:
                 beside = self.max_height
                 means = [a.mean(axis=0) for a in acts] if acts else None
-                svg = compact_network_svg(inputs, layers, means, width=480, height=beside,
+                svg = compact_network_svg(net, means, width=480, height=beside,
                                           digits=self.digits)
             else:
                 svg, _, height = self._graph_svg(net, acts)
@@ -274,14 +252,13 @@ class LiveTrainingView:
                 f"<div style='display:flex;gap:12px;align-items:center'>"
                 f"{''.join(parts)}</div></div>")
 
-    def _graph_svg(self, net: tuple[list[str], list[Any]], acts: Optional[list[np.ndarray]]
+    def _graph_svg(self, net: NetworkView, acts: Optional[list[np.ndarray]]
                    ) -> tuple[str, int, int]:
-        inputs, layers = net
         means = [a.mean(axis=0).tolist() for a in acts] if acts else None
-        n_weights = sum(len(n.weights) for layer in layers for n in layer.neurons)
-        dot = _network_digraph(inputs, layers, digits=self.digits, activations=means,
-                               numbers_on_edges=n_weights <= MAX_LABELLED_WEIGHTS // 2,
-                               weight_colors=True)
+        n_weights = sum(layer.weights.size for layer in net.layers)
+        look = Look(digits=self.digits, numbers=n_weights <= MAX_LABELLED_WEIGHTS // 2,
+                    colors=True, activations=means, batch_size=2)
+        dot = network_digraph(net, look)
         return fit_svg(dot.pipe(format="svg", encoding="utf-8"), 560, self.max_height)
 
     # --- the plots: loss and activations, stacked beside the network -------------------------
@@ -369,7 +346,7 @@ class LiveTrainingView:
         self._fig, self._ax = fig, ax
 
 
-def compact_network_svg(inputs: Sequence[str], layers: Sequence[Any],
+def compact_network_svg(net: NetworkView,
                         means: Optional[Sequence[Sequence[float]]] = None, *,
                         width: int = 480, height: int = 560, digits: int = 4) -> str:
     """A network too big for graphviz's picture, as a small SVG written here:
@@ -378,7 +355,8 @@ def compact_network_svg(inputs: Sequence[str], layers: Sequence[Any],
     weight, neuron fill from its mean output ``means`` (one list per layer),
     a warm border for large gradients. Hover a neuron for its numbers."""
     esc = style.esc
-    columns = [len(inputs)] + [len(layer.neurons) for layer in layers]
+    inputs, layers = net.inputs, net.layers
+    columns = [len(inputs)] + [layer.size for layer in layers]
     top, bottom = 26, 34
     inner = height - top - bottom
     gaps = [min(inner / n, inner * 0.16) for n in columns]
@@ -389,11 +367,10 @@ def compact_network_svg(inputs: Sequence[str], layers: Sequence[Any],
     xs = [left + k * (width - left - right) / max(len(layers), 1) for k in range(len(columns))]
     ys = [top + inner / 2 - g * ((n - 1) / 2 - np.arange(n)) for n, g in zip(columns, gaps)]
 
-    weights = [w for layer in layers for n in layer.neurons for w in n.weights]
-    largest_w = max((abs(w.data) for w in weights), default=0.0)
-    hi = 3.0 if len(weights) <= 200 else 1.8  # thinner edges where there are many
-    grads = [[math.sqrt(sum(w.grad ** 2 for w in n.weights) + (n.bias.grad ** 2 if n.bias else 0.0))
-              for n in layer.neurons] for layer in layers]
+    n_weights = sum(layer.weights.size for layer in layers)
+    largest_w = max(float(np.abs(layer.weights).max()) for layer in layers)
+    hi = 3.0 if n_weights <= 200 else 1.8  # thinner edges where there are many
+    grads = [[_grad_norm(layer, i) for i in range(layer.size)] for layer in layers]
     largest_g = max((g for column in grads for g in column), default=0.0)
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
@@ -401,11 +378,12 @@ def compact_network_svg(inputs: Sequence[str], layers: Sequence[Any],
            f'font-family="{fonts.css_families(style.FONT)}">',
            '<g stroke-linecap="round" opacity="0.85">']
     for k, layer in enumerate(layers):
-        for i, n in enumerate(layer.neurons):
-            for j, w in enumerate(n.weights):
+        for i in range(layer.size):
+            for j in range(layer.nin):
+                w = float(layer.weights[i, j])
                 out.append(f'<line x1="{xs[k]:.1f}" y1="{ys[k][j]:.1f}" x2="{xs[k + 1]:.1f}" '
-                           f'y2="{ys[k + 1][i]:.1f}" stroke="{style.diverging(w.data, largest_w)}" '
-                           f'stroke-width="{style.penwidth_for(w.data, largest_w, 0.3, hi):.2f}"/>')
+                           f'y2="{ys[k + 1][i]:.1f}" stroke="{style.diverging(w, largest_w)}" '
+                           f'stroke-width="{style.penwidth_for(w, largest_w, 0.3, hi):.2f}"/>')
     out.append("</g>")
     r0 = diameters[0] / 2
     for name, y in zip(inputs, ys[0]):
@@ -416,13 +394,13 @@ def compact_network_svg(inputs: Sequence[str], layers: Sequence[Any],
     header = [f"{columns[0]} inputs"]
     for k, layer in enumerate(layers, start=1):
         r = diameters[k] / 2
-        for i, n in enumerate(layer.neurons):
+        for i, name in enumerate(layer.neurons):
             act = (float(means[k - 1][i]) if means is not None and k - 1 < len(means)
                    else None)
-            attrs = _neuron_attrs(layer, act, grads[k - 1][i], largest_g)
+            attrs = _neuron_attrs(act, grads[k - 1][i], largest_g)
             # graphviz's border widths (1 to 4), scaled down with the node
             border = 0.5 + 0.8 * float(attrs.get("penwidth", 1.0)) * min(diameters[k] / 30, 1.0)
-            tip = _neuron_tooltip(n, grads[k - 1][i], digits)
+            tip = _neuron_tooltip(layer, i, grads[k - 1][i], Look(digits=digits))
             if act is not None:
                 tip += f"; mean output {style.number(act, digits)}"
             out.append(f'<circle cx="{xs[k]:.1f}" cy="{ys[k][i]:.1f}" r="{r:.1f}" '
@@ -432,9 +410,9 @@ def compact_network_svg(inputs: Sequence[str], layers: Sequence[Any],
                 size = min(diameters[k] * 0.4, 12)
                 out.append(f'<text x="{xs[k]:.1f}" y="{ys[k][i]:.1f}" text-anchor="middle" '
                            f'dominant-baseline="central" font-size="{size:.1f}" '
-                           f'fill="{style.INK}" pointer-events="none">{esc(n.name)}</text>')
+                           f'fill="{style.INK}" pointer-events="none">{esc(name)}</text>')
         symbol = ACTIVATION_SYMBOLS.get(layer.activation, layer.activation) or "linear"
-        header.append(f"{len(layer.neurons)} × {symbol}")
+        header.append(f"{layer.size} × {symbol}")
     for x, text in zip(xs, header):
         half = 0.3 * 12 * len(text)  # about half the text's width at 12 px
         x = min(max(x, 2 + half), width - 2 - half)

@@ -213,3 +213,36 @@ def test_models_are_read_through_nn_views_only():
             call(LooksLikeAnMLP())
     with pytest.raises(ValueError, match=r"MLP.activations\(batch\): expected samples of 2 inputs"):
         viz.draw_network(MLP(2, [2, 1], seed=0), x=[1.0, 2.0, 3.0])
+
+
+def test_tall_columns_can_be_drawn_compactly():
+    """38 inputs: the full picture's input column is over 20 inches tall; the
+    compact one (compact=None picks it for columns of more than 10) puts the 38
+    named inputs in order within COLUMN_HEIGHT points, without overlaps."""
+    import json
+
+    from viz.network import COLUMN_HEIGHT
+
+    names = [f"in{j}" for j in range(38)]
+    model = TensorMLP(38, [16, 1], seed=0, input_names=names)
+
+    def input_boxes(digraph):
+        layout = json.loads(digraph.pipe(format="json"))
+        boxes = {}
+        for o in layout["objects"]:
+            if o["name"].startswith("in"):
+                x, y = map(float, o["pos"].split(","))
+                h = float(o["height"]) * 72
+                boxes[int(o["name"][2:])] = (y - h / 2, y + h / 2)
+        return [boxes[j] for j in range(38)]
+
+    full = input_boxes(viz.draw_network(model))
+    assert full[0][1] - full[-1][0] > 20 * 72
+    compact = viz.draw_network(model, compact=None)
+    boxes = input_boxes(compact)
+    assert boxes[0][1] - boxes[-1][0] <= COLUMN_HEIGHT
+    assert all(below[1] <= above[0] for above, below in zip(boxes, boxes[1:]))  # in0 on top
+    source = compact.source
+    assert all(f"label={n} " in source for n in names)
+    assert "W0_" not in source and "W1[3,2] = " in source  # the numbers: in the edges' tooltips
+    assert "38 inputs · 16 × σ · 1 × σ" in source

@@ -1,6 +1,11 @@
 """The slides' picture of a network: inputs, neurons in layers, a weight on
 every edge (its value and grad), and shared biases as their own nodes.
 
+One drawing, in two sizes: the full one (names, activations, numbers) and a
+compact one for networks with tall columns (38 inputs), nodes sized so that
+every column fits a given height, edge colour and width telling the weights,
+the numbers in tooltips; the live view (:mod:`viz.live`) shows either.
+
 The model is read through nn's interface (:mod:`nn.views`, by
 :mod:`viz.reader`): ``describe()`` gives the names, weights (rows = receiving
 neuron) and biases, ``activations(batch)`` the outputs shown in the neurons.
@@ -25,6 +30,10 @@ ACTIVATION_SYMBOLS = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "step": "
 # Past this many weights, numbers on the edges would pile up: colour and width
 # tell the weights instead (the live view always does).
 MAX_LABELLED_WEIGHTS = 40
+# More nodes than this in one column (inputs or a layer): the compact picture fits
+# better (draw_network(compact=None), the live view).
+COMPACT_COLUMN = 10
+COLUMN_HEIGHT = 400.0  # points (1/72 in) the tallest column of a compact picture takes
 
 
 @dataclass(frozen=True)
@@ -34,7 +43,9 @@ class Look:
     ``numbers``: each weight's value (and grad) on its edge; ``colors``: edge
     colour and width from the weight; ``grads``: show gradients;
     ``activations``: each neuron's mean output, one list per layer (or None);
-    ``batch_size``: how many samples those are the mean of.
+    ``batch_size``: how many samples those are the mean of. ``compact``:
+    nodes sized so that every column fits ``column_height`` points, the
+    numbers only in tooltips (and colours on).
     """
 
     digits: int = 6
@@ -44,6 +55,8 @@ class Look:
     activations: Optional[list[list[float]]] = None
     batch_size: int = 1
     title: str = ""
+    compact: bool = False
+    column_height: float = COLUMN_HEIGHT
 
 
 def layer_activations(model: Any, batch: Any) -> Optional[list[list[float]]]:
@@ -63,6 +76,7 @@ def draw_network(
     grads: Optional[bool] = None,
     weight_colors: Optional[bool] = None,
     title: str = "",
+    compact: Optional[bool] = False,
 ) -> Digraph:
     """The network as the slides draw it: input nodes, then each layer's
     neurons (name and activation), each weight with its value and grad
@@ -77,21 +91,31 @@ def draw_network(
     0). ``weight_colors``: colour (red +, blue -) and width (|w|) of the edges
     tell the weights; by default on for networks with more than 40 weights,
     where numbers on every edge could not be read. ``title``: a caption above
-    the picture (say which pass the grads come from).
+    the picture (say which pass the grads come from). ``compact``: small nodes
+    sized so that every column fits about 530 pixels (38 inputs still read),
+    the numbers in tooltips; None: compact if a column has more than 10 nodes.
     """
     digits = style.check_digits(digits, "draw_network")
     view = reader.describe(model, "draw_network()")
     n_weights = sum(layer.weights.size for layer in view.layers)
+    compact = is_tall(view) if compact is None else bool(compact)
     look = Look(
         digits=digits,
-        numbers=n_weights <= MAX_LABELLED_WEIGHTS,
-        colors=n_weights > MAX_LABELLED_WEIGHTS if weight_colors is None else weight_colors,
+        numbers=n_weights <= MAX_LABELLED_WEIGHTS and not compact,
+        colors=(n_weights > MAX_LABELLED_WEIGHTS or compact) if weight_colors is None
+        else weight_colors,
         grads=any(p.grad != 0.0 for p in _params(view)) if grads is None else grads,
         activations=layer_activations(model, x),
         batch_size=len(x) if x is not None and np.ndim(x) == 2 else 1,
         title=title,
+        compact=compact,
     )
     return network_digraph(view, look)
+
+
+def is_tall(view: NetworkView) -> bool:
+    """A column (the inputs or a layer) of more than COMPACT_COLUMN nodes."""
+    return max([len(view.inputs)] + [layer.size for layer in view.layers]) > COMPACT_COLUMN
 
 
 def _params(view: NetworkView) -> Iterator[Param]:
@@ -112,6 +136,14 @@ class _Scale:
         self.largest_w = max(float(np.abs(layer.weights).max()) for layer in view.layers)
         self.grad_norms = [[_grad_norm(layer, i) for i in range(layer.size)] for layer in view.layers]
         self.largest_g = (max(max(norms) for norms in self.grad_norms) if look.grads else 0.0)
+        n_weights = sum(layer.weights.size for layer in view.layers)
+        self.widest = 4.0 if not look.compact else 3.0 if n_weights <= 200 else 1.8
+        self.thinnest = 0.3 if look.compact else 0.4
+        # compact: each column spread over column_height points (at most 16% of
+        # it between two nodes), a node 72% of the space it gets, at most 22 pt
+        sizes = [len(view.inputs)] + [layer.size for layer in view.layers]
+        self.gaps = [min(look.column_height / n, 0.16 * look.column_height) for n in sizes]
+        self.diameters = [min(0.72 * gap, 22.0) for gap in self.gaps]
 
 
 def _grad_norm(layer: LayerView, i: int) -> float:
@@ -123,14 +155,17 @@ def _grad_norm(layer: LayerView, i: int) -> float:
 def network_digraph(view: NetworkView, look: Look) -> Digraph:
     """The picture of ``view`` drawn as ``look`` says (draw_network's and the live view's)."""
     dot = Digraph(name="network", format="svg")
-    dot.attr("graph", rankdir="LR", fontname=style.FONT, bgcolor="white", pad="0.2",
-             nodesep="0.2" if look.numbers else "0.15",
-             ranksep="0.35" if look.numbers else "1.4", splines="true", ordering="out",
+    nodesep = "0.2" if look.numbers else "0.15"
+    dot.attr("graph", rankdir="LR", fontname=style.FONT, bgcolor="white",
+             pad="0.05" if look.compact else "0.2", nodesep="0.015" if look.compact else nodesep,
+             ranksep="0.35" if look.numbers else "1.4",
+             splines="line" if look.compact else "true", ordering="out",
              outputorder="edgesfirst")
     dot.attr("node", fontname=style.FONT, fontsize="11", fontcolor=style.INK, color=style.MUTED)
-    dot.attr("edge", fontname=style.FONT, fontsize="9", arrowsize="0.5", color=style.EDGE)
+    dot.attr("edge", fontname=style.FONT, fontsize="9", arrowsize="0.5", color=style.EDGE,
+             **({"arrowhead": "none"} if look.compact else {}))
     scale = _Scale(view, look)
-    previous = _input_column(dot, view, look)
+    previous = _input_column(dot, view, look, scale)
     for li, layer in enumerate(view.layers):
         ids = _neuron_column(dot, view, li, look, scale)
         _weight_edges(dot, layer, li, previous, ids, look, scale)
@@ -138,18 +173,20 @@ def network_digraph(view: NetworkView, look: Look) -> Digraph:
             for node in ids:
                 dot.edge(f"bias{li}", node, style="dashed", color="#d97706")
         previous = ids
-    _caption(dot, look, scale)
+    _caption(dot, view, look, scale)
     return dot
 
 
-def _input_column(dot: Digraph, view: NetworkView, look: Look) -> list[str]:
+def _input_column(dot: Digraph, view: NetworkView, look: Look, scale: _Scale) -> list[str]:
     """The inputs, top to bottom, and under them the first layer's shared bias."""
     ids = [f"in{j}" for j in range(len(view.inputs))]
+    attrs = {"shape": "circle", "style": "filled", "fillcolor": "#e0f2fe", "color": "#0284c7",
+             "width": "0.5", "fixedsize": "false"}
     with dot.subgraph(name="rank_inputs") as s:
         s.attr(rank="same")
         for node, name in zip(ids, view.inputs):
-            s.node(node, label=style.esc(name), shape="circle", style="filled",
-                   fillcolor="#e0f2fe", color="#0284c7", width="0.5", fixedsize="false")
+            extra = _compact_input(name, scale.gaps[0]) if look.compact else {}
+            s.node(node, label=style.esc(name), **{**attrs, **extra})
         column = list(ids)
         if view.layers[0].shared_bias is not None:
             _bias_node(s, "bias0", view.layers[0].shared_bias, look)
@@ -169,9 +206,12 @@ def _neuron_column(dot: Digraph, view: NetworkView, li: int, look: Look, scale: 
         for i, node in enumerate(ids):
             act = acts[i] if acts is not None else None
             norm = scale.grad_norms[li][i]
-            s.node(node, label=_neuron_label(layer, i, act, look),
-                   tooltip=_neuron_tooltip(layer, i, norm, look),
-                   **_neuron_attrs(act, norm, scale.largest_g))
+            attrs = _neuron_attrs(act, norm, scale.largest_g)
+            if look.compact:
+                s.node(node, **_compact_neuron(layer, i, act, look, scale.diameters[li + 1]), **attrs)
+            else:
+                s.node(node, label=_neuron_label(layer, i, act, look),
+                       tooltip=_neuron_tooltip(layer, i, norm, look), **attrs)
         column = list(ids)
         following = view.layers[li + 1] if li + 1 < len(view.layers) else None
         if following is not None and following.shared_bias is not None:
@@ -204,7 +244,7 @@ def _weight_edges(dot: Digraph, layer: LayerView, li: int, senders: list[str],
         attrs: dict[str, str] = {}
         if look.colors:
             attrs.update(color=style.diverging(w.value, scale.largest_w),
-                         penwidth=f"{style.penwidth_for(w.value, scale.largest_w, 0.4, 4.0):.2f}")
+                         penwidth=f"{style.penwidth_for(w.value, scale.largest_w, scale.thinnest, scale.widest):.2f}")
         if look.numbers:
             dot.edge(senders[j], labels[i][j], arrowhead="none", **attrs)
             dot.edge(labels[i][j], receivers[i], **attrs)
@@ -212,8 +252,18 @@ def _weight_edges(dot: Digraph, layer: LayerView, li: int, senders: list[str],
             dot.edge(senders[j], receivers[i], tooltip=_weight_tooltip(w, look), **attrs)
 
 
-def _caption(dot: Digraph, look: Look, scale: _Scale) -> None:
+def _caption(dot: Digraph, view: NetworkView, look: Look, scale: _Scale) -> None:
     """Under the picture: the title (bold lines of a readable width), then how to read it."""
+    notes = _compact_notes(view, look, scale) if look.compact else _notes(look, scale)
+    rows = [f'<tr><td align="left"><b>{style.esc(line)}</b></td></tr>'
+            for line in textwrap.wrap(look.title, 100)]
+    rows += [f'<tr><td align="left"><font color="{style.MUTED}" point-size="10">{style.esc(t)}'
+             "</font></td></tr>" for t in notes]
+    if rows:
+        dot.attr("graph", labelloc="b", labeljust="l", fontsize="12", label=style.html_label(rows))
+
+
+def _notes(look: Look, scale: _Scale) -> list[str]:
     notes = []
     if look.colors:
         notes.append("edges: red = positive weight, blue = negative, width grows with |w|")
@@ -222,12 +272,24 @@ def _caption(dot: Digraph, look: Look, scale: _Scale) -> None:
         notes.append(f"neuron fill: its output (white 0, green up to 1, purple down to -1){over}")
     if scale.largest_g > 0:
         notes.append("thick warm border: a neuron whose weights and bias get a large gradient")
-    rows = [f'<tr><td align="left"><b>{style.esc(line)}</b></td></tr>'
-            for line in textwrap.wrap(look.title, 100)]
-    rows += [f'<tr><td align="left"><font color="{style.MUTED}" point-size="10">{style.esc(t)}'
-             "</font></td></tr>" for t in notes]
-    if rows:
-        dot.attr("graph", labelloc="b", labeljust="l", fontsize="12", label=style.html_label(rows))
+    return notes
+
+
+def _compact_notes(view: NetworkView, look: Look, scale: _Scale) -> list[str]:
+    """Fewer, shorter lines: the compact picture is meant to fit a small height."""
+    columns = [f"{len(view.inputs)} inputs"] + [
+        f"{layer.size} × {ACTIVATION_SYMBOLS.get(layer.activation, layer.activation) or 'linear'}"
+        for layer in view.layers]
+    notes = [" · ".join(columns) + "; hover a neuron or an edge for its numbers"]
+    if look.colors:
+        notes.append("edges: red = positive weight, blue = negative, width grows with |w|")
+    parts = []
+    if look.activations:
+        over = "mean output on the batch" if look.batch_size > 1 else "output"
+        parts.append(f"fill: {over} (white 0, green 1, purple -1)")
+    if scale.largest_g > 0:
+        parts.append("warm border: large gradient")
+    return notes + (["; ".join(parts)] if parts else [])
 
 
 def _weight_label(w: Param, look: Look) -> str:
@@ -252,6 +314,11 @@ def _keep_order(g: Any, column: list[str]) -> None:
 
 
 def _bias_node(g: Any, node_id: str, b: Param, look: Look) -> None:
+    if look.compact:  # its name; the numbers in the tooltip
+        g.node(node_id, label=style.esc(b.label), tooltip=_weight_tooltip(b, look), shape="box",
+               style="rounded,filled", fillcolor="#fffbeb", color="#d97706", fontsize="9",
+               margin="0.03,0", height="0", width="0")
+        return
     rows = style.value_rows(b.label, b.value, b.grad, look.digits, show_grad=look.grads)
     g.node(node_id, label=style.html_label(rows), shape="box", style="rounded,filled",
            fillcolor="#fffbeb", color="#d97706", margin="0.06,0.03")
@@ -284,6 +351,31 @@ def _neuron_label(layer: LayerView, i: int, act: Optional[float], look: Look) ->
         rows.append(f'<tr><td><font point-size="9" face="{style.MONO}">out '
                     f"{esc(num(act, digits))}</font></td></tr>")
     return style.html_label(rows)
+
+
+def _compact_input(name: str, gap: float) -> dict[str, str]:
+    """An input of the compact picture: its name in a pill as tall as the space
+    each input gets (less nodesep), in the largest font that fits: graphviz
+    makes a line of text 1.2 times its font size tall."""
+    height = min(max(gap - 1.2, 1.0), 18.0)  # nodesep: 0.015 in = 1.08 pt
+    return {"shape": "box", "style": "rounded,filled", "width": "0", "margin": "0.03,0",
+            "height": f"{height / 72:.3f}", "penwidth": "0.6",
+            "fontsize": f"{max(height / 1.22, 5.0):.1f}"}
+
+
+def _compact_neuron(layer: LayerView, i: int, act: Optional[float], look: Look,
+                    diameter: float) -> dict[str, str]:
+    """A neuron of the compact picture: its name inside if it fits, its numbers
+    (and its mean output) in the tooltip."""
+    name = layer.neurons[i]
+    tip = _neuron_tooltip(layer, i, _grad_norm(layer, i), look)
+    if act is not None:
+        tip += f"; mean output {style.number(act, look.digits)}"
+    # the name inside, at a size that fits the circle (a character is about 0.55 em
+    # wide), if it can still be read
+    size = min(0.4 * diameter, 11.0, 0.85 * diameter / (0.55 * max(len(name), 1)))
+    return {"label": style.esc(name) if size >= 5.5 else "", "tooltip": tip,
+            "fixedsize": "true", "width": f"{diameter / 72:.3f}", "fontsize": f"{size:.1f}"}
 
 
 def _neuron_attrs(act: Optional[float], grad_norm: float, largest_g: float) -> dict[str, str]:

@@ -22,16 +22,11 @@
 from .animate import BackwardStepper, animate_backward, record_backward
 from .fonts import setup_matplotlib_fonts
 from .boundary import DecisionBoundary, model_on_grid, plot_decision_boundary
-from .graph import (
-    GradientPath,
-    GraphTooLargeError,
-    assign_groups,
-    draw_graph,
-    gradient_paths,
-    local_derivatives,
-)
+from .graph import GraphTooLargeError, draw_graph, local_derivatives
+from .grouping import assign_groups
 from .live import LiveTrainingView, batch_activations
 from .network import draw_network, layer_activations
+from .paths import GradientPath, gradient_paths
 from .render import Digraph, Renderer, RenderError, find_renderer, save
 
 __all__ = [

@@ -220,3 +220,36 @@ def test_fit_svg_scales_down_only():
 def test_bad_settings_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         viz.LiveTrainingView(**kwargs)
+
+
+# For each weight label of the picture: the space (in screen pixels) between the end of
+# its name ("w1", bold) and the first visible character of what follows it, as drawn.
+NAME_GAPS = """svg => [...svg.querySelectorAll('text')].filter(t => /^w\\d+$/.test(t.textContent))
+  .map(name => {
+    const value = name.nextElementSibling;
+    const text = value.textContent;
+    // a browser that drops leading spaces has fewer characters to address
+    const first = value.getNumberOfChars() === text.length ? text.search(/\\S/) : 0;
+    const end = name.getEndPositionOfChar(name.getNumberOfChars() - 1).x;
+    const gap = value.getStartPositionOfChar(first).x - end;
+    return [name.textContent, text.trim(), gap * svg.getScreenCTM().a];
+  })"""
+
+
+@pytest.mark.browser
+def test_weight_names_and_values_do_not_run_together_in_the_browser(browser_page):
+    """Seen on a projector: the live view read "w12.8120" for w1 = 2.8120 (the
+    browser dropped the space graphviz had measured). Each weight's name and
+    value stand apart by at least a space."""
+    model = MLP(2, [3, 1], seed=0)
+    model.layers[0].neurons[0].w[0].data = 2.8120
+    state = SimpleNamespace(model=model, epoch=1, step=1, loss=0.5, val_loss=None,
+                            batch_inputs=X)
+    view = viz.LiveTrainingView(display=False)
+    view(state)
+    page = browser_page
+    page.set_content(f"<!DOCTYPE html><html><body>{view.html()}</body></html>")
+    gaps = page.locator("svg").first.evaluate(NAME_GAPS)
+    assert sorted(name for name, _, _ in gaps) == sorted(f"w{k}" for k in range(1, 10))
+    assert {name: value for name, value, _ in gaps}["w1"] == "= 2.8120"
+    assert all(gap >= 2.0 for _, _, gap in gaps), gaps

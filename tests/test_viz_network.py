@@ -41,7 +41,7 @@ def test_weights_on_edges_with_value_and_grad():
     assert sorted(labels) == sorted(f"w{k}" for k in range(1, 13))
     # each weight sits on its edge: sender -> its label -> receiving neuron
     w7, text = labels["w7"]
-    assert "<b>w7</b> 0.400000" in text and "grad 0.078064" in text
+    assert "<b>w7</b> = 0.400000" in text and "grad 0.078064" in text
     assert f"L0_0 -> {w7} [arrowhead=none]" in src and f"{w7} -> L1_0" in src  # h1 to o1
     w1, text = labels["w1"]
     assert f"in0 -> {w1}" in src and f"{w1} -> L0_0" in src and "grad 0.012268" in text
@@ -87,7 +87,7 @@ def test_grads_show_only_once_there_are_some():
     model = slides_232()
     assert "grad 0.078064" in viz.draw_network(model).source
     hidden = viz.draw_network(model, grads=False).source
-    assert "grad" not in hidden and "<b>w7</b> 0.400000" in hidden
+    assert "grad" not in hidden and "<b>w7</b> = 0.400000" in hidden
     fresh = MLP.from_layers(slides_232().layers, input_names=["l1", "l2"])
     for p in fresh.parameters():
         p.grad = 0.0
@@ -103,7 +103,7 @@ def test_a_lone_neuron_and_a_lone_layer_run_on_x():
     src = viz.draw_network(neuron, x=[1.0, -2.0, 0.5]).source
     net = 0.4 * 1.0 + 0.3 * -2.0 - 0.6 * 0.5 + 0.25
     assert f"out {1 / (1 + math.exp(-net)):.6f}" in src  # sigmoid(-0.25) = 0.437823
-    assert "out 0.437823" in src and "<b>W3</b> -0.600000" in src
+    assert "out 0.437823" in src and "<b>W3</b> = -0.600000" in src
     layer = Layer(2, 2, "tanh", weights=[[1.0, 0.0], [0.5, 0.5]], bias=False)
     src = viz.draw_network(layer, x=[[1.0, 2.0], [3.0, 0.0]]).source
     means = [(math.tanh(1.0) + math.tanh(3.0)) / 2, (math.tanh(1.5) + math.tanh(1.5)) / 2]
@@ -200,7 +200,7 @@ def test_models_are_read_through_nn_views_only():
             return [2.0 * np.asarray(batch, dtype=float).reshape(-1, 1)]
 
     src = viz.draw_network(Doubler(), x=[[1.0], [2.0]]).source
-    assert "<b>k</b> 2.000000" in src and "grad 0.500000" in src
+    assert "<b>k</b> = 2.000000" in src and "grad 0.500000" in src
     assert "out 3.000000" in src and "mean over the batch" in src  # (2 + 4) / 2
     assert viz.layer_activations(Doubler(), [[1.0], [3.0]]) == [[4.0]]
 
@@ -246,3 +246,14 @@ def test_tall_columns_can_be_drawn_compactly():
     assert all(f"label={n} " in source for n in names)
     assert "W0_" not in source and "W1[3,2] = " in source  # the numbers: in the edges' tooltips
     assert "38 inputs · 16 × σ · 1 × σ" in source
+
+
+def test_svg_keeps_the_spaces_graphviz_measured():
+    """In a browser a label's pieces keep their spaces ("w7 = 0.4", not "w7= 0.4"):
+    every text of the SVG says xml:space="preserve", once, with either engine."""
+    svg = viz.draw_network(slides_232()).pipe(format="svg").decode()
+    texts = re.findall(r"<text\b[^>]*>", svg)
+    assert len(texts) > 40 and all('xml:space="preserve"' in t for t in texts)
+    assert svg.count('xml:space="preserve"') == len(texts)
+    assert re.search(r'font-weight="bold"[^>]*>w7</text>\s*<text xml:space="preserve"[^>]*> = 0.400000<',
+                     svg)

@@ -293,8 +293,10 @@ def _compact_notes(view: NetworkView, look: Look, scale: _Scale) -> list[str]:
 
 
 def _weight_label(w: Param, look: Look) -> str:
+    """``w1 = 0.5`` as the slides write it (the name apart from the number:
+    "w10.5" would misread), and under it the grad."""
     esc, num = style.esc, style.number
-    rows = [f'<tr><td><font color="{style.INK}"><b>{esc(w.label)}</b> '
+    rows = [f'<tr><td><font color="{style.INK}"><b>{esc(w.label)}</b> = '
             f"{esc(num(w.value, look.digits))}</font></td></tr>"]
     if look.grads:
         rows.append(f'<tr><td><font color="{style.GRAD}">grad {esc(num(w.grad, look.digits))}'

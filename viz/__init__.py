@@ -6,8 +6,11 @@
   paths to a node highlighted with their products, grouping into neurons or
   layers for big graphs; :func:`gradient_paths` gives the same paths as data.
 - :func:`draw_network`: the slides' picture of a network (weights and grads on
-  the edges, shared biases; a lone Neuron or Layer too);
-  :class:`LiveTrainingView` shows it live while ``nn.train.fit`` trains.
+  the edges, shared biases; a lone Neuron or Layer too; ``compact=True`` for
+  tall columns); :class:`LiveTrainingView` shows it live while
+  ``nn.train.fit`` trains. Models are read through nn's interface
+  (:mod:`nn.views`: ``describe()`` and ``activations(batch)``), in
+  :mod:`viz.reader` only.
 - :func:`animate_backward` / :class:`BackwardStepper`: backward one edge at a
   time, as a self-contained page or inline in Jupyter.
 - :func:`plot_decision_boundary`: a model of two inputs over the plane, its

@@ -56,9 +56,7 @@ GROUPS = [
     pytest.param("nn", (), APPLICATION, id="nn-library"),
     pytest.param("nn", APPLICATION, (), id="nn-application", marks=_pending(
         "parse_spec is split when the course application moves out of nn/ (issue 11 items 2, 6)")),
-    pytest.param("viz", (), (), id="viz", marks=_pending(
-        "_network_digraph and plot_decision_boundary are being split "
-        "(issue 11 item 6)")),
+    pytest.param("viz", (), (), id="viz"),
 ]
 
 

@@ -36,14 +36,19 @@ bench: $(TESTS)
 lint: $(TESTS)
 	$(VENV)/bin/ruff check autograd nn viz chainrule tests bench
 
-# The translations (nn/locale): extract every _()/ngettext()/N_() message from the code,
-# merge new ones into the Chinese catalog (translate them there), compile the .mo files.
-CATALOG := nn/locale
+# The translations: each package (nn, viz, chainrule) keeps its catalog in its own locale/
+# folder. Extract every _()/ngettext()/N_() message of the package, merge new ones into its
+# Chinese catalog (translate them there), compile the .mo files that run.
+I18N_PACKAGES := $(wildcard nn viz chainrule)
 catalogs: $(TESTS)
-	$(VENV)/bin/pybabel -q extract --project chainrule --no-wrap --sort-by-file \
-	    -o $(CATALOG)/chainrule.pot $(wildcard autograd nn viz chainrule)
-	$(VENV)/bin/pybabel -q update --no-wrap -i $(CATALOG)/chainrule.pot -d $(CATALOG) -D chainrule -l zh
-	$(VENV)/bin/pybabel -q compile --statistics -d $(CATALOG) -D chainrule -l zh
+	for p in $(I18N_PACKAGES); do \
+	  mkdir -p $$p/locale; \
+	  $(VENV)/bin/pybabel -q extract --project chainrule --no-wrap --sort-by-file -o $$p/locale/$$p.pot $$p; \
+	  if [ -f $$p/locale/zh/LC_MESSAGES/$$p.po ]; then \
+	    $(VENV)/bin/pybabel -q update --no-wrap -i $$p/locale/$$p.pot -d $$p/locale -D $$p -l zh; \
+	  else $(VENV)/bin/pybabel -q init --no-wrap -i $$p/locale/$$p.pot -d $$p/locale -D $$p -l zh; fi; \
+	  $(VENV)/bin/pybabel -q compile -d $$p/locale -D $$p -l zh; \
+	done
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,5 +1,14 @@
 """chainrule's autograd engine: Value (scalar) and Tensor (numpy) nodes that
-record every operation and back-propagate with the chain rule."""
+record every operation and back-propagate with the chain rule.
+
+Where things are: ops.py, the op table (each op's forward rule and local
+derivative; "adding an op" at its top); backward.py, the chain rule, written
+once, with its two labelled fast paths; paths.py, the chain rule's paths between
+two nodes; node.py, the graph core (nodes, no_grad, topological order);
+value.py and tensor.py, the two kinds of node; functional.py, grad and
+gradcheck. Everything users need is exported here: code outside autograd/ uses
+these names only (tests/test_engine_boundary.py holds nn/, viz/ and bench/ to it).
+"""
 from .backward import (
     BackwardStep,
     GradientAccumulationWarning,

@@ -193,7 +193,7 @@ def backward(root: Node, gradient: Any = None, *, create_graph: bool = False,
     order = topological_order(root)
     stale = prepare_backward(order, accumulate)
     if not (create_graph or on_step is not None or MODE.anomaly):
-        root._fast_backward(seed, order)  # FAST PATH: nothing watches, nothing recorded
+        root._fast_backward(seed, order, stale)  # FAST PATH: nothing watches, nothing recorded
         return
     grads = {leaf: leaf.grad for leaf in stale}  # an earlier pass's grads, added to
     grads[root] = root._constant(seed) if create_graph else seed
@@ -339,7 +339,7 @@ def count_paths(top: Node, *, stop_at: Iterable[Node] = ()) -> dict[Node, int]:
 
 # --- FAST PATHS: the same rules, for plain backward() calls -------------------------------
 
-def _fast_floats(root: Node, seed: float, order: list[Node]) -> None:
+def _fast_floats(root: Node, seed: float, order: list[Node], stale: list[Node]) -> None:
     """FAST PATH for Values (float data): the loop of :func:`_chain_rule`
     unrolled for one or two operands, accumulating straight into ``.grad``
     (which prepare_backward zeroed). No observer, no recording, no checks; a
@@ -366,10 +366,11 @@ def _fast_floats(root: Node, seed: float, order: list[Node]) -> None:
         raise backward_error(node, error) from None
 
 
-def _fast_arrays(root: Node, seed: np.ndarray, order: list[Node]) -> None:
+def _fast_arrays(root: Node, seed: np.ndarray, order: list[Node], stale: list[Node]) -> None:
     """FAST PATH for Tensors: the loop of :func:`_chain_rule` into a dict, then
-    every grad handed out at once; and no gradient computed for what no
-    variable lies under (the input batch of ``x @ W``, constants)."""
+    every grad handed out at once (added to those of the ``stale`` leaves); and
+    no gradient computed for what no variable lies under (the input batch of
+    ``x @ W``, constants)."""
     live = set()  # nodes with a variable (a leaf that is not a constant) under them
     add = live.add
     for node in order:
@@ -424,13 +425,14 @@ def _fast_arrays(root: Node, seed: np.ndarray, order: list[Node]) -> None:
     except (ArithmeticError, ValueError) as error:
         raise backward_error(node, error) from None
     handed_out = set()  # a leaf's grad must be its own array, never shared or read-only
+    stale_set = set(stale)
     for node, g in grads.items():
         if g.__class__ is not np.ndarray:
             g = np.asarray(g, dtype=np.float64)
         if node.children:
             node.grad = g
             continue
-        if node._holds_grad():
+        if stale and node in stale_set:
             g = node.grad + g
         elif id(g) in handed_out or not g.flags.writeable:
             g = g.copy()

@@ -153,7 +153,7 @@ class Node:
     def _seed(self, gradient: Any) -> Any:
         raise NotImplementedError
 
-    def _fast_backward(self, seed: Any, order: list) -> None:
+    def _fast_backward(self, seed: Any, order: list, stale: list) -> None:
         """The FAST PATH of plain backward() (autograd.backward) for this kind of node."""
         raise NotImplementedError
 

@@ -66,6 +66,7 @@ Every op of ``SCALAR_OPS`` must be exercised by tests/test_value.py's CASES
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
@@ -166,8 +167,9 @@ def _sigmoid(x: float) -> float:
 
 
 def _sigmoid_array(x: np.ndarray) -> np.ndarray:
+    # e = exp(-|x|) cannot overflow: 1 / (1 + e) for x >= 0, e / (1 + e) below.
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 def _power_derivative(a: Any, n: Any) -> Any:
@@ -223,8 +225,9 @@ CONSTANT = Op("const", "const", lambda: None)
 _POWER_DOMAIN = ("this power is undefined (0 to a negative power, or a negative base with a "
                  "fractional exponent)")
 
-ADD = Op("add", "+", lambda a, b: a + b, lambda out, a, b: (1.0, 1.0))
-MUL = Op("mul", "*", lambda a, b: a * b, lambda out, a, b: (b, a))
+# operator.add is a + b (and quicker to call than a lambda saying so)
+ADD = Op("add", "+", operator.add, lambda out, a, b: (1.0, 1.0))
+MUL = Op("mul", "*", operator.mul, lambda out, a, b: (b, a))
 # x ** y with y a graph value: d/dy = x**y * ln x, defined for x > 0.
 POW = Op("pow", "**", lambda a, b: a ** b, _pow_value, domain=_POWER_DOMAIN)
 # x ** n with n a plain number: n is a constant, only d/dx is defined.
@@ -304,6 +307,15 @@ def _log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
+def softmax_parts(x: np.ndarray, axis: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    """softmax(x) and log softmax(x) from one exp: the same numbers as
+    :func:`softmax_array` and the log-softmax op, for half the work."""
+    shifted = x - x.max(axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=axis, keepdims=True)
+    return e / total, shifted - np.log(total)
+
+
 def _softmax(x: Any, axis: int) -> Any:
     return x.softmax(axis) if isinstance(x, Node) else softmax_array(x, axis)
 
@@ -365,15 +377,19 @@ def _class_index(targets: np.ndarray) -> tuple:
 def _cross_entropy_forward(arg: tuple, logits: np.ndarray) -> np.ndarray:
     # J = mean over samples of -sum_j y_j log S_j, with log S from the stable
     # log-softmax: never log(0), never exp overflow.
-    targets, known_s = arg
+    targets, known_s, log_s = arg
     if targets.dtype.kind in "iu":  # class indices: -log S_k
         index = _class_index(targets)
-        if known_s is not None:
+        if log_s is None and known_s is not None:
             picked = known_s[index]
             if picked.min() > 1e-300:  # log S_k of the softmax at hand is exact enough
                 return -np.log(picked).mean()
-        return -_log_softmax_array(logits, -1)[index].mean()
-    return -(targets * _log_softmax_array(logits, -1)).sum(axis=-1).mean()
+        if log_s is None:
+            log_s = _log_softmax_array(logits, -1)
+        return -log_s[index].mean()
+    if log_s is None:
+        log_s = _log_softmax_array(logits, -1)
+    return -(targets * log_s).sum(axis=-1).mean()
 
 
 def _cross_entropy_vjp(g: Any, out: Any, arg: tuple, logits: Any,
@@ -381,9 +397,9 @@ def _cross_entropy_vjp(g: Any, out: Any, arg: tuple, logits: Any,
     # Seed 003: dJ/dy = S - S~ for each sample (S~ the one-hot target), divided by
     # the number of samples because J is their mean. For soft targets (rows of
     # probabilities) the same rule reads S * sum(y) - y.
-    targets, known_s = arg
+    targets, known_s, _ = arg
     if known_s is not None and not isinstance(logits, Node):
-        s = known_s  # the model's softmax output: the same numbers, not recomputed
+        s = known_s  # the softmax of the forward pass: the same numbers, not recomputed
     else:
         s = _softmax(logits, -1)
     n = _count(logits.shape[:-1], None)
@@ -429,9 +445,10 @@ SOFTMAX = Op("softmax", "softmax", lambda axis, a: softmax_array(a, axis),
 LOG_SOFTMAX = Op("log_softmax", "log softmax", lambda axis, a: _log_softmax_array(a, axis),
                  vjp=lambda g, out, axis, a, needs=None:
                  (g - exp(out) * g.sum(axis=axis, keepdims=True),))
-# arg: (targets, S): class indices or rows of probabilities, and the softmax of the
-# logits if already at hand (else None); operand: the logits. Softmax and
-# cross-entropy fused: stable, and the gradient is seed 003's S - S~.
+# arg: (targets, S, log S): class indices or rows of probabilities, and the softmax
+# and log-softmax of the logits if already at hand (else None: computed here);
+# operand: the logits. Softmax and cross-entropy fused: stable, and the gradient
+# is seed 003's S - S~.
 CROSS_ENTROPY = Op("cross_entropy", "CE", _cross_entropy_forward, vjp=_cross_entropy_vjp)
 
 TENSOR_OPS: tuple[Op, ...] = (MATMUL, SUM, MEAN, RESHAPE, TRANSPOSE, BROADCAST, INDEX,

@@ -24,6 +24,7 @@ from .backward import _fast_arrays
 from .node import MODE, Node, record_result
 
 _new = object.__new__
+_FLOAT64 = np.dtype(np.float64)
 ArrayLike = Union["Tensor", np.ndarray, Sequence, float, int]
 
 
@@ -177,6 +178,8 @@ class Tensor(Node):
         if g_shape == shape:
             return contribution
         extra = len(g_shape) - len(shape)
+        if extra > 0 and g_shape[extra:] == shape:  # a bias added to every row
+            return contribution.sum(axis=0 if extra == 1 else tuple(range(extra)))
         if extra < 0:
             raise ShapeError(f"backward: a gradient of shape {g_shape} cannot belong to "
                              f"{self._describe()}")
@@ -209,8 +212,8 @@ class Tensor(Node):
     def _holds_grad(self) -> bool:
         return not _is_zero(self.grad)  # the shared zero array is known fresh unscanned
 
-    def _fast_backward(self, seed: np.ndarray, order: list) -> None:
-        _fast_arrays(self, seed, order)
+    def _fast_backward(self, seed: np.ndarray, order: list, stale: list) -> None:
+        _fast_arrays(self, seed, order, stale)
 
     def _seed(self, gradient: Optional[ArrayLike]) -> np.ndarray:
         shape = self.data.shape
@@ -305,13 +308,15 @@ class Tensor(Node):
         target probabilities (one-hot rows). Softmax and log are fused, so the
         gradient is exactly seed 003's (S - S~) / n. ``softmax``: this tensor's
         softmax if already computed (a model's output), reused in backward."""
-        known = None
-        if softmax is not None:
+        targets = _targets(targets, self)
+        if softmax is None:  # S and log S from one exp; backward reuses S
+            known, log_known = ops.softmax_parts(self.data)
+        else:
             if (softmax.op is not ops.SOFTMAX or softmax.children[0] is not self
                     or softmax.arg != self.data.ndim - 1):
                 raise ValueError("cross_entropy(softmax=...) must be this tensor's softmax")
-            known = softmax.data
-        return self._apply(ops.CROSS_ENTROPY, (self,), (_targets(targets, self), known))
+            known, log_known = softmax.data, None
+        return self._apply(ops.CROSS_ENTROPY, (self,), (targets, known, log_known))
 
     def __repr__(self) -> str:
         label = f"{self.label!r}, " if self.label else ""
@@ -355,6 +360,8 @@ def _lift(x: Any, op: "ops.Op | str") -> Tensor:
     ``op``: the op (or, for a composite, its symbol) named in error messages."""
     if isinstance(x, Tensor):
         return x
+    if x.__class__ is np.ndarray and x.dtype is _FLOAT64:  # the input batch of x @ W
+        return _constant(x)
     what = op if isinstance(op, str) else f"{op.function} ({op.symbol})"
     if isinstance(x, Node):
         raise TypeError(

@@ -104,6 +104,13 @@ class Value(Node):
 
     def _apply(self, op: ops.Op, operands: tuple, arg: Any = None) -> "Value":
         """Apply ``op`` (an entry of autograd.ops) to Value operands."""
+        if MODE.fast and len(operands) == 1:  # the common case: x.tanh(), no mode on
+            try:
+                data = op.forward(operands[0].data)
+            except (ValueError, ZeroDivisionError, OverflowError) as e:
+                raise _domain_error(op, operands, e) from None
+            if data.__class__ is float:
+                return _node(data, operands, op)
         return _make(op, operands)
 
     def _describe(self) -> str:
@@ -117,8 +124,8 @@ class Value(Node):
     def _seed(self, gradient: Optional[float]) -> float:
         return 1.0 if gradient is None else _as_float(gradient, "backward(gradient=...)")
 
-    def _fast_backward(self, seed: float, order: list) -> None:
-        _fast_floats(self, seed, order)
+    def _fast_backward(self, seed: float, order: list, stale: list) -> None:
+        _fast_floats(self, seed, order, stale)
 
     # --- conversions ------------------------------------------------------------------
     def item(self) -> float:

@@ -1,9 +1,10 @@
 """The language chainrule speaks: English or Chinese (中文), one switch for everything.
 
-Messages are written in English in the code, wrapped in :func:`_` (or
-:func:`ngettext` where English has a plural), and translated through gettext
-catalogs kept in ``nn/locale/`` (``make catalogs`` extracts, updates and
-compiles them with Babel). Placeholders are named (``{count}``) and filled
+Messages are written in English in the code, wrapped in ``_()`` (or
+``ngettext()`` where English has a plural), and translated through gettext
+catalogs: each package keeps its own in its ``locale/`` folder, under its own
+domain (:class:`Translator`); ``make catalogs`` extracts, updates and compiles
+them with Babel. Placeholders are named (``{count}``) and filled
 after translation, so a translation may put them in its own order.
 
 The language, in order of precedence: :func:`set_language` (or the ``--lang``
@@ -27,7 +28,6 @@ from pathlib import Path
 from typing import Iterator, Mapping, Optional
 
 LANGUAGES = ("en", "zh")
-DOMAIN = "chainrule"
 LOCALE_DIR = Path(__file__).parent / "locale"
 ENV_VAR = "CHAINRULE_LANG"
 
@@ -88,20 +88,36 @@ def using_language(name: Optional[str]) -> Iterator[str]:
 
 
 @functools.lru_cache(maxsize=None)
-def _catalog(lang: str) -> gettext.NullTranslations:
+def _catalog(lang: str, domain: str, locale_dir: str) -> gettext.NullTranslations:
     if lang == "en":  # the code's own language: no catalog
         return gettext.NullTranslations()
-    return gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[lang])
+    return gettext.translation(domain, localedir=locale_dir, languages=[lang])
 
 
-def _(message: str) -> str:
-    """``message`` in the current language."""
-    return _catalog(language()).gettext(message)
+class Translator:
+    """The messages of one package: each package (nn, viz, chainrule) keeps its
+    own catalog in its own ``locale/`` folder, under its own gettext domain, so
+    that the packages' translations stay apart as their code does.
+
+    >>> _ = Translator("viz", Path(viz.__file__).parent / "locale").gettext
+    """
+
+    def __init__(self, domain: str, locale_dir: Path) -> None:
+        self.domain = domain
+        self.locale_dir = Path(locale_dir)
+
+    def gettext(self, message: str) -> str:
+        """``message`` in the current language."""
+        return _catalog(language(), self.domain, str(self.locale_dir)).gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The singular or plural of a message for ``n``, in the current language."""
+        return _catalog(language(), self.domain, str(self.locale_dir)).ngettext(singular, plural, n)
 
 
-def ngettext(singular: str, plural: str, n: int) -> str:
-    """The singular or plural of a message for ``n``, in the current language."""
-    return _catalog(language()).ngettext(singular, plural, n)
+NN = Translator("nn", LOCALE_DIR)
+_ = NN.gettext
+ngettext = NN.ngettext
 
 
 def N_(message: str) -> str:

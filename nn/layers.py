@@ -35,6 +35,7 @@ from autograd import Node, Value
 
 from . import naming
 from .module import Module, freeze
+from .views import LayerView, NetworkView, as_batch, grads, per_sample, values
 
 Number = Union[int, float]
 
@@ -395,6 +396,24 @@ class Neuron(Module):
             out.label = naming.out(self.name)
         return out
 
+    # --- what pictures read (nn.views) ---------------------------------------------
+    def describe(self) -> NetworkView:
+        """The neuron as a one-layer network of one neuron (inputs x1, x2, ...)."""
+        return NetworkView(tuple(naming.input_names(len(self.w))), (self._layer_view(),))
+
+    def _layer_view(self) -> LayerView:
+        b = self.b
+        return LayerView((self.name or naming.unnamed_neurons(1)[0],), self.activation,
+                         values(self.w)[None, :], grads(self.w)[None, :],
+                         (tuple(w.label for w in self.w),),
+                         None if b is None else values([b]), None if b is None else grads([b]),
+                         () if b is None else (b.label,))
+
+    def activations(self, batch: object) -> list[np.ndarray]:
+        """The neuron's output for each sample of ``batch``: [(samples, 1)]."""
+        rows = as_batch(batch, len(self.w), "Neuron")
+        return per_sample(lambda x: [[self(x)]], rows)
+
     def extra_repr(self) -> str:
         ws = ", ".join(f"{w.label}={w.data:g}" for w in self.w)
         b = f", {self.b.label}={self.b.data:g}" if self.b is not None else ""
@@ -474,6 +493,37 @@ class Layer(Module):
 
     def weights(self) -> list[list[Value]]:
         return [n.w for n in self.neurons]
+
+    # --- what pictures read (nn.views) ---------------------------------------------
+    def describe(self) -> NetworkView:
+        """The layer as a one-layer network (inputs x1, x2, ...)."""
+        return NetworkView(tuple(naming.input_names(len(self.neurons[0].w))),
+                           (self._layer_view(),))
+
+    def _layer_view(self) -> LayerView:
+        neurons = self.neurons
+        names = tuple(n.name or naming.unnamed_neurons(len(neurons))[k]
+                      for k, n in enumerate(neurons))
+        rows = [n.w for n in neurons]
+        weights = (np.array([values(r) for r in rows]), np.array([grads(r) for r in rows]),
+                   tuple(tuple(w.label for w in r) for r in rows))
+        bs = [n.b for n in neurons]
+        if all(b is None for b in bs):
+            return LayerView(names, self.activation, *weights)
+        if any(b is None for b in bs):
+            raise ValueError(f"layer: neurons {', '.join(n for n, b in zip(names, bs) if b is None)} "
+                             "have no bias while the others have one; give every neuron a bias "
+                             "or none")
+        if len(bs) > 1 and all(b is bs[0] for b in bs):  # the slides' one bias per layer
+            return LayerView(names, self.activation, *weights, values(bs[:1]).reshape(()),
+                             grads(bs[:1]).reshape(()), (bs[0].label,))
+        return LayerView(names, self.activation, *weights, values(bs), grads(bs),
+                         tuple(b.label for b in bs))
+
+    def activations(self, batch: object) -> list[np.ndarray]:
+        """The layer's outputs for each sample of ``batch``: [(samples, neurons)]."""
+        rows = as_batch(batch, len(self.neurons[0].w), "Layer")
+        return per_sample(lambda x: [self(x)], rows)
 
     def __call__(self, x: Sequence[Value]) -> list[Value]:
         nin = len(self.neurons[0].w)
@@ -568,6 +618,17 @@ class MLP(Module):
     def __call__(self, x: object) -> list[Value]:
         """The output layer's Values for one sample (always a list)."""
         return self.forward_layers(x)[-1]
+
+    # --- what pictures read (nn.views) ---------------------------------------------
+    def describe(self) -> NetworkView:
+        """Input names and every layer, as the slides draw the network."""
+        return NetworkView(tuple(self._input_names),
+                           tuple(layer._layer_view() for layer in self.layers))
+
+    def activations(self, batch: object) -> list[np.ndarray]:
+        """Every layer's outputs for each sample of ``batch`` (one sample per
+        row), without recording a graph: one (samples, neurons) array per layer."""
+        return per_sample(self.forward_layers, as_batch(batch, self._nin, "MLP"))
 
     def extra_repr(self) -> str:
         sizes = [self._nin] + [layer.size for layer in self.layers]

@@ -18,12 +18,13 @@ from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
-from autograd import Tensor
+from autograd import Tensor, no_grad
 
 from .layers import (ELEMENTWISE, check_activation, check_init, check_input_names, check_size,
                      init_biases, init_weights, layer_plan, make_rng)
 from . import naming
 from .module import Module, freeze
+from .views import LayerView, NetworkView, as_batch, grad_array
 
 BiasSpec = Union[bool, str, float, Sequence[float], np.ndarray, None]
 
@@ -110,6 +111,35 @@ class Linear(Module):
         if z is not h:
             z.label = f"Z{self._index}"
         return z
+
+    # --- what pictures read (nn.views) ---------------------------------------------
+    def describe(self) -> NetworkView:
+        """The layer as a one-layer network: inputs x1, x2, ..., neurons o1, o2, ..."""
+        return NetworkView(tuple(naming.input_names(self.nin)),
+                           (self._layer_view(naming.neuron_names(0, 1, self.nout)),))
+
+    def _layer_view(self, neurons: Sequence[str]) -> LayerView:
+        """W (inputs, neurons) turned to the slides' rows = receiving neuron; the
+        weight from input j into neuron i keeps its matrix name W1[j,i]."""
+        W, b = self.W, getattr(self, "b", None)
+        labels = tuple(tuple(f"{W.label}[{j},{i}]" for j in range(self.nin))
+                       for i in range(self.nout))
+        weights = (np.asarray(W.data, float).T.copy(), grad_array(W).T.copy(), labels)
+        if b is None:
+            return LayerView(tuple(neurons), self.activation, *weights)
+        data, grad = np.asarray(b.data, float), grad_array(b)
+        if data.size == 1:  # one bias shared by the layer
+            return LayerView(tuple(neurons), self.activation, *weights, data.reshape(()),
+                             grad.reshape(()), (b.label,))
+        return LayerView(tuple(neurons), self.activation, *weights, data, grad,
+                         tuple(f"{b.label}[{i}]" for i in range(self.nout)))
+
+    def activations(self, batch: Any) -> list[np.ndarray]:
+        """The layer's outputs for ``batch`` (one sample per row), without
+        recording a graph: [(samples, neurons)]."""
+        rows = as_batch(batch, self.nin, "Linear")
+        with no_grad():
+            return [np.asarray(self(rows).data, float).reshape(len(rows), -1)]
 
     def extra_repr(self) -> str:
         b = getattr(self, "b", None)
@@ -221,6 +251,22 @@ class TensorMLP(Module):
         for layer in self.layers:
             x = layer(x)
         return x
+
+    # --- what pictures read (nn.views) ---------------------------------------------
+    def describe(self) -> NetworkView:
+        """Input names and every layer, neurons named as the slides do (h1.., o1..)."""
+        count = len(self.layers)
+        return NetworkView(tuple(self._input_names), tuple(
+            layer._layer_view(naming.neuron_names(k, count, layer.nout))
+            for k, layer in enumerate(self.layers)))
+
+    def activations(self, batch: Any) -> list[np.ndarray]:
+        """Every layer's outputs for ``batch`` (one sample per row), without
+        recording a graph: one (samples, neurons) array per layer."""
+        rows = as_batch(batch, self.nin, "TensorMLP")
+        with no_grad():
+            return [np.asarray(out[0].data, float).reshape(len(rows), -1)
+                    for out in self.forward_layers(rows)]
 
     def extra_repr(self) -> str:
         return "-".join(str(n) for n in [self.nin] + [layer.nout for layer in self.layers])

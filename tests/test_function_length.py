@@ -50,9 +50,7 @@ GROUPS = [
     pytest.param("autograd", (), (), id="autograd"),
     pytest.param("nn", (), (), id="nn"),
     pytest.param("chainrule", (), (), id="chainrule"),
-    pytest.param("viz", (), (), id="viz", marks=_pending(
-        "_network_digraph and plot_decision_boundary are being split "
-        "(issue 11 item 6)")),
+    pytest.param("viz", (), (), id="viz"),
 ]
 
 

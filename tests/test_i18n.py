@@ -10,25 +10,31 @@ from nn import i18n
 from nn.glossary import GLOSSARY
 from nn.i18n import _, using_language
 
-PO = i18n.LOCALE_DIR / "zh" / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
-PACKAGES = ("autograd", "nn", "viz", "chainrule")
+ROOT = i18n.LOCALE_DIR.parent.parent
+# Each package that speaks to users keeps its own catalog: <package>/locale/zh/LC_MESSAGES/<package>.po
+PACKAGES = [p for p in ("nn", "viz", "chainrule") if (ROOT / p / "locale").is_dir()]
 PLACEHOLDER = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})")
 
 
-def catalog():
-    with PO.open("rb") as f:
+def po_file(package: str):
+    return ROOT / package / "locale" / "zh" / "LC_MESSAGES" / f"{package}.po"
+
+
+def catalog(package: str):
+    with po_file(package).open("rb") as f:
         return read_po(f)
 
 
-def messages_in_code() -> set:
-    """Every message the code wraps in _(), ngettext() or N_(), as Babel extracts it."""
-    root = i18n.LOCALE_DIR.parent.parent
-    found = set()
-    for package in PACKAGES:
-        if (root / package).is_dir():
-            for _file, _line, message, _comments, _context in extract_from_dir(root / package):
-                found.add(message)
-    return found
+def messages_in_code(package: str) -> set:
+    """Every message the package wraps in _(), ngettext() or N_(), as Babel extracts it."""
+    return {message for _file, _line, message, _comments, _context in extract_from_dir(ROOT / package)}
+
+
+def test_every_package_that_speaks_has_a_catalog():
+    assert "nn" in PACKAGES
+    for package in ("autograd", "nn", "viz", "chainrule"):
+        if (ROOT / package).is_dir() and messages_in_code(package):
+            assert package in PACKAGES and po_file(package).exists(), f"{package}: run `make catalogs`"
 
 
 @pytest.mark.parametrize("env, expected", [
@@ -58,18 +64,21 @@ def test_set_language_wins_and_using_language_restores(monkeypatch):
     assert i18n.normalise("zh_CN.UTF-8") == "zh" and i18n.normalise("C") == "en"
 
 
-def test_every_message_in_the_code_has_a_chinese_translation():
-    translated = {m.id: m for m in catalog() if m.id}
-    missing = sorted(m if isinstance(m, str) else m[0] for m in messages_in_code()
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_message_in_the_code_has_a_chinese_translation(package):
+    translated = {m.id if isinstance(m.id, str) else m.id[0]: m for m in catalog(package) if m.id}
+    missing = sorted(m if isinstance(m, str) else m[0] for m in messages_in_code(package)
                      if (m if isinstance(m, str) else m[0]) not in translated
                      or not translated[m if isinstance(m, str) else m[0]].string)
-    assert not missing, "run `make catalogs` and translate in nn/locale/zh: " + "; ".join(missing[:10])
-    fuzzy = [m.id for m in catalog() if m.id and m.fuzzy]
+    assert not missing, (f"run `make catalogs` and translate in {package}/locale/zh: "
+                         + "; ".join(missing[:10]))
+    fuzzy = [m.id for m in catalog(package) if m.id and m.fuzzy]
     assert not fuzzy, f"fuzzy (unchecked) translations: {fuzzy[:10]}"
 
 
-def test_translations_keep_the_placeholders():
-    for m in catalog():
+@pytest.mark.parametrize("package", PACKAGES)
+def test_translations_keep_the_placeholders(package):
+    for m in catalog(package):
         if not m.id:
             continue
         ids = m.id if isinstance(m.id, tuple) else (m.id,)
@@ -79,18 +88,20 @@ def test_translations_keep_the_placeholders():
             ids[-1].format(**{k.split(":")[0].split("!")[0]: 1 for k in PLACEHOLDER.findall(ids[-1])})
 
 
-def test_the_compiled_catalog_is_the_po_file():
-    """nn/locale's .mo (what runs) says what the .po (what translators edit) says."""
-    with PO.with_suffix(".mo").open("rb") as f:
+@pytest.mark.parametrize("package", PACKAGES)
+def test_the_compiled_catalog_is_the_po_file(package):
+    """The .mo (what runs) says what the .po (what translators edit) says."""
+    with po_file(package).with_suffix(".mo").open("rb") as f:
         compiled = gettext.GNUTranslations(f)
-    for m in catalog():
+    for m in catalog(package):
         if m.id and not isinstance(m.id, tuple):
             assert compiled.gettext(m.id) == m.string, f"run `make catalogs`: {m.id!r} is stale"
 
 
-def test_the_glossary_terms_are_used_in_every_translation():
+@pytest.mark.parametrize("package", PACKAGES)
+def test_the_glossary_terms_are_used_in_every_translation(package):
     terms = sorted(GLOSSARY, key=lambda t: -len(t.english))  # "hidden layer" before "layer"
-    for m in catalog():
+    for m in catalog(package):
         if not m.id or isinstance(m.id, tuple):
             continue
         text = m.id.lower()
@@ -113,7 +124,7 @@ def test_a_translated_library_message():
 
 
 def test_the_readme_glossary_is_the_glossary():
-    readme = (i18n.LOCALE_DIR.parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## 术语表 Glossary", 1)[1].split("\n## ", 1)[0]
     rows = [line.split("|")[1:3] for line in section.splitlines() if line.startswith("| ") and "---" not in line]
     assert [(zh.strip(), en.strip()) for zh, en in rows[1:]] == [(t.chinese, t.english) for t in GLOSSARY]

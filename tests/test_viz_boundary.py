@@ -82,6 +82,15 @@ def test_a_batched_tensor_network_is_run_on_the_whole_grid_at_once():
     assert grid[4, 3] == pytest.approx(one, rel=1e-12)
 
 
+def test_a_function_of_one_sample_is_a_model_too_and_other_things_are_named():
+    x1, x2 = np.linspace(-1, 1, 5), np.linspace(0, 1, 3)
+    grid = viz.model_on_grid(lambda p: [p[0] * p[1], p[0] - p[1]], x1, x2)
+    g1, g2 = np.meshgrid(x1, x2)
+    assert np.array_equal(grid, np.stack([g1 * g2, g1 - g2], axis=-1))
+    with pytest.raises(TypeError, match="model_on_grid.*a function of one sample.*got int"):
+        viz.model_on_grid(3, x1, x2)
+
+
 def test_bad_samples_are_named():
     with pytest.raises(ValueError, match=r"\(shape \(n, 2\)\), got shape \(4, 3\)"):
         viz.plot_decision_boundary(xor_relu(), np.zeros((4, 3)))

@@ -1,5 +1,6 @@
 """viz.LiveTrainingView as nn.train.fit's callback."""
 import re
+from html import unescape
 from types import SimpleNamespace
 
 import numpy as np
@@ -112,9 +113,40 @@ def test_a_tensor_model_and_its_activations():
     assert [a.shape for a in scalar] == [(4, 3), (4, 1)]
 
 
+def test_a_model_viz_cannot_read_gets_the_plots_alone():
+    """fit trains any Module; one without nn.views' describe() shows no network."""
+    from autograd import Value
+    from nn.module import Module
+
+    class Scale(Module):
+        def __init__(self):
+            self.a = Value(0.5, "a")
+
+        def __call__(self, x):
+            return [self.a * x[0]]
+
+    view = viz.LiveTrainingView(display=False)
+    history = fit(Scale(), [[1.0], [2.0]], [[1.0], [2.0]], loss="mse", epochs=2, callback=view)
+    view.close()
+    html = view.html()
+    assert "<svg" not in html and "data:image/png;base64," in html
+    assert "epoch 2 · step 2</b>" in html
+    assert f">{style.number(history.step_loss[-1], 4)}</span>" in html
+
+
+def weight_edges(page):
+    """(weight label, stroke colour, stroke width) of every weight's edge in the
+    page's network picture (graphviz's SVG: the tooltip names the weight; a
+    width of 1 is graphviz's default, not written)."""
+    found = re.findall(r'<a xlink:title="(W\d+\[\d+,\d+\]|w\d+) = [^"]*">\s*<path fill="none" '
+                       r'stroke="(#[0-9a-f]{6})"(?: stroke-width="([\d.]+)")?', page)
+    return [(label, color, float(width or 1.0)) for label, color, width in found]
+
+
 def test_many_inputs_are_drawn_compactly_and_fit_the_height():
-    """38 inputs (notebook 7): graphviz's picture would be about 2700 px tall.
-    The compact picture is 480 x 560, one line per weight, the inputs named."""
+    """38 inputs (notebook 7): the full picture would be about 2700 px tall.
+    The compact one (draw_network's, nodes sized to their column) fits 560 px,
+    one edge per weight, the inputs named."""
     rng = np.random.default_rng(0)
     names = [f"in{j}" for j in range(38)]
     model = TensorMLP(38, [16, 1], "sigmoid", output_activation="identity", seed=0,
@@ -123,39 +155,48 @@ def test_many_inputs_are_drawn_compactly_and_fit_the_height():
     view = viz.LiveTrainingView(display=False)
     fit(model, Xb, Yb, loss="mse", epochs=1, callback=view)  # full batch: not shuffled
     html = view.html()
-    assert html.count("<line ") == 38 * 16 + 16
+    edges = weight_edges(html)
+    assert len(edges) == 38 * 16 + 16
     assert all(f">{n}</text>" in html for n in names)
-    assert 'viewBox="0 0 480 560"' in html and max(heights(html)) == 560
+    width, height = map(int, re.search(r'<svg[^>]* width="(\d+)" height="(\d+)"', html).groups())
+    assert width <= 560 and height == 560 and max(heights(html)) == 560
     # the plots beside it are as tall as the network: a balanced display
     assert re.search(r"<img width='480' height='560'", html)
-    # one line per weight, neuron by neuron: the largest |w| has its sign's full
-    # colour and, with 624 edges, the largest width (1.8 px); w = 0 would be grey
-    weights = np.concatenate([model.layers[0].W.data.T.ravel(), model.layers[1].W.data.T.ravel()])
-    lines = re.findall(r'<line [^>]*stroke="(#[0-9a-f]{6})" stroke-width="([\d.]+)"', html)
+    # one edge per weight: the largest |w| has its sign's full colour and, with
+    # 624 edges, the largest width (1.8 px); w = 0 would be grey
+    W = [model.layers[0].W.data, model.layers[1].W.data]
+    weights = np.array([W[int(label[1]) - 1][tuple(map(int, label[3:-1].split(",")))]
+                        for label, _, _ in edges])
+    assert sorted(weights) == sorted(np.concatenate([w.ravel() for w in W]))  # each one once
     k = int(np.argmax(np.abs(weights)))
-    assert lines[k] == ("#dc2626" if weights[k] > 0 else "#2563eb", "1.80")
-    assert max(float(w) for _, w in lines) == 1.8
+    assert edges[k][1:] == ("#dc2626" if weights[k] > 0 else "#2563eb", 1.8)
+    assert max(w for _, _, w in edges) == 1.8
     largest = np.abs(weights).max()
-    assert lines == [(style.diverging(w, largest),
-                      f"{style.penwidth_for(w, largest, 0.3, 1.8):.2f}") for w in weights]
+    assert [e[1:] for e in edges] == [
+        (style.diverging(w, largest), float(f"{style.penwidth_for(w, largest, 0.3, 1.8):.2f}"))
+        for w in weights]
     k = int(np.argmin(np.abs(weights)))  # |w| = 1.2e-4: a hairline
-    assert abs(weights[k]) < 1e-3 and float(lines[k][1]) < 0.35
+    assert abs(weights[k]) < 1e-3 and edges[k][2] < 0.35
     # the output neuron's tooltip: its mean output on the batch
     with no_grad():
         mean_out = model(Xb[:32]).data.mean()
-    assert f"mean output {style.number(mean_out, 4)}" in html
+    assert f"mean output {style.number(mean_out, 4)}" in unescape(html)
 
 
-def test_compact_can_be_chosen_and_small_networks_use_graphviz():
+def test_compact_can_be_chosen_and_small_networks_are_drawn_in_full():
     model = MLP(2, [3, 1], seed=0)
     state = SimpleNamespace(model=model, epoch=1, step=1, loss=0.5, val_loss=None,
                             batch_inputs=X)
     compact = viz.LiveTrainingView(compact=True, display=False)
     compact(state)
-    assert 'viewBox="0 0 480 560"' in compact.html() and compact.html().count("<line ") == 9
-    graph = viz.LiveTrainingView(display=False)
-    graph(state)
-    assert "<line " not in graph.html() and "class=\"node\"" in graph.html()
+    page = compact.html()
+    assert len(weight_edges(page)) == 9 and ">h1</text>" in page and ">x2</text>" in page
+    assert ">w1</text>" not in page and ">out " not in page  # the numbers: in tooltips
+    full = viz.LiveTrainingView(display=False)
+    full(state)
+    page = full.html()
+    # each weight's name and number in a label on its edge
+    assert len(re.findall(r">w\d+</text>", page)) == 9 and ">out 0." in page
 
 
 def test_fit_svg_scales_down_only():
@@ -179,3 +220,36 @@ def test_fit_svg_scales_down_only():
 def test_bad_settings_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         viz.LiveTrainingView(**kwargs)
+
+
+# For each weight label of the picture: the space (in screen pixels) between the end of
+# its name ("w1", bold) and the first visible character of what follows it, as drawn.
+NAME_GAPS = """svg => [...svg.querySelectorAll('text')].filter(t => /^w\\d+$/.test(t.textContent))
+  .map(name => {
+    const value = name.nextElementSibling;
+    const text = value.textContent;
+    // a browser that drops leading spaces has fewer characters to address
+    const first = value.getNumberOfChars() === text.length ? text.search(/\\S/) : 0;
+    const end = name.getEndPositionOfChar(name.getNumberOfChars() - 1).x;
+    const gap = value.getStartPositionOfChar(first).x - end;
+    return [name.textContent, text.trim(), gap * svg.getScreenCTM().a];
+  })"""
+
+
+@pytest.mark.browser
+def test_weight_names_and_values_do_not_run_together_in_the_browser(browser_page):
+    """Seen on a projector: the live view read "w12.8120" for w1 = 2.8120 (the
+    browser dropped the space graphviz had measured). Each weight's name and
+    value stand apart by at least a space."""
+    model = MLP(2, [3, 1], seed=0)
+    model.layers[0].neurons[0].w[0].data = 2.8120
+    state = SimpleNamespace(model=model, epoch=1, step=1, loss=0.5, val_loss=None,
+                            batch_inputs=X)
+    view = viz.LiveTrainingView(display=False)
+    view(state)
+    page = browser_page
+    page.set_content(f"<!DOCTYPE html><html><body>{view.html()}</body></html>")
+    gaps = page.locator("svg").first.evaluate(NAME_GAPS)
+    assert sorted(name for name, _, _ in gaps) == sorted(f"w{k}" for k in range(1, 10))
+    assert {name: value for name, value, _ in gaps}["w1"] == "= 2.8120"
+    assert all(gap >= 2.0 for _, _, gap in gaps), gaps

@@ -41,7 +41,7 @@ def test_weights_on_edges_with_value_and_grad():
     assert sorted(labels) == sorted(f"w{k}" for k in range(1, 13))
     # each weight sits on its edge: sender -> its label -> receiving neuron
     w7, text = labels["w7"]
-    assert "<b>w7</b> 0.400000" in text and "grad 0.078064" in text
+    assert "<b>w7</b> = 0.400000" in text and "grad 0.078064" in text
     assert f"L0_0 -> {w7} [arrowhead=none]" in src and f"{w7} -> L1_0" in src  # h1 to o1
     w1, text = labels["w1"]
     assert f"in0 -> {w1}" in src and f"{w1} -> L0_0" in src and "grad 0.012268" in text
@@ -87,7 +87,7 @@ def test_grads_show_only_once_there_are_some():
     model = slides_232()
     assert "grad 0.078064" in viz.draw_network(model).source
     hidden = viz.draw_network(model, grads=False).source
-    assert "grad" not in hidden and "<b>w7</b> 0.400000" in hidden
+    assert "grad" not in hidden and "<b>w7</b> = 0.400000" in hidden
     fresh = MLP.from_layers(slides_232().layers, input_names=["l1", "l2"])
     for p in fresh.parameters():
         p.grad = 0.0
@@ -103,7 +103,7 @@ def test_a_lone_neuron_and_a_lone_layer_run_on_x():
     src = viz.draw_network(neuron, x=[1.0, -2.0, 0.5]).source
     net = 0.4 * 1.0 + 0.3 * -2.0 - 0.6 * 0.5 + 0.25
     assert f"out {1 / (1 + math.exp(-net)):.6f}" in src  # sigmoid(-0.25) = 0.437823
-    assert "out 0.437823" in src and "<b>W3</b> -0.600000" in src
+    assert "out 0.437823" in src and "<b>W3</b> = -0.600000" in src
     layer = Layer(2, 2, "tanh", weights=[[1.0, 0.0], [0.5, 0.5]], bias=False)
     src = viz.draw_network(layer, x=[[1.0, 2.0], [3.0, 0.0]]).source
     means = [(math.tanh(1.0) + math.tanh(3.0)) / 2, (math.tanh(1.5) + math.tanh(1.5)) / 2]
@@ -184,3 +184,76 @@ def test_negative_outputs_are_filled_purple_and_one_sample_is_not_called_a_batch
     # out = tanh(0.4 - 0.6 - 0.3 + 0.25) = tanh(-0.25) = -0.244919: a purple tint
     assert "out -0.244919" in source and 'fillcolor="#ead7fb"' in source
     assert "purple down to -1" in source and "mean over the batch" not in source
+
+
+def test_models_are_read_through_nn_views_only():
+    """A model of one's own with describe() and activations() is drawn; one that
+    merely looks like a network (a .layers attribute) is told what it lacks."""
+    from nn.views import LayerView, NetworkView
+
+    class Doubler:  # one input x, one neuron y = 2x (weight k, grad 0.5 after some backward)
+        def describe(self):
+            layer = LayerView(("y",), "identity", np.array([[2.0]]), np.array([[0.5]]), (("k",),))
+            return NetworkView(("x",), (layer,))
+
+        def activations(self, batch):
+            return [2.0 * np.asarray(batch, dtype=float).reshape(-1, 1)]
+
+    src = viz.draw_network(Doubler(), x=[[1.0], [2.0]]).source
+    assert "<b>k</b> = 2.000000" in src and "grad 0.500000" in src
+    assert "out 3.000000" in src and "mean over the batch" in src  # (2 + 4) / 2
+    assert viz.layer_activations(Doubler(), [[1.0], [3.0]]) == [[4.0]]
+
+    class LooksLikeAnMLP:
+        layers = MLP(2, [2, 1], seed=0).layers
+    for call in (lambda m: viz.draw_network(m), lambda m: viz.layer_activations(m, [[1.0, 2.0]]),
+                 lambda m: viz.batch_activations(m, [[1.0, 2.0]])):
+        with pytest.raises(TypeError, match=r"needs a network model, got LooksLikeAnMLP: it must "
+                                            r"have describe\(\).*and activations\(batch\)"):
+            call(LooksLikeAnMLP())
+    with pytest.raises(ValueError, match=r"MLP.activations\(batch\): expected samples of 2 inputs"):
+        viz.draw_network(MLP(2, [2, 1], seed=0), x=[1.0, 2.0, 3.0])
+
+
+def test_tall_columns_can_be_drawn_compactly():
+    """38 inputs: the full picture's input column is over 20 inches tall; the
+    compact one (compact=None picks it for columns of more than 10) puts the 38
+    named inputs in order within COLUMN_HEIGHT points, without overlaps."""
+    import json
+
+    from viz.network import COLUMN_HEIGHT
+
+    names = [f"in{j}" for j in range(38)]
+    model = TensorMLP(38, [16, 1], seed=0, input_names=names)
+
+    def input_boxes(digraph):
+        layout = json.loads(digraph.pipe(format="json"))
+        boxes = {}
+        for o in layout["objects"]:
+            if o["name"].startswith("in"):
+                x, y = map(float, o["pos"].split(","))
+                h = float(o["height"]) * 72
+                boxes[int(o["name"][2:])] = (y - h / 2, y + h / 2)
+        return [boxes[j] for j in range(38)]
+
+    full = input_boxes(viz.draw_network(model))
+    assert full[0][1] - full[-1][0] > 20 * 72
+    compact = viz.draw_network(model, compact=None)
+    boxes = input_boxes(compact)
+    assert boxes[0][1] - boxes[-1][0] <= COLUMN_HEIGHT
+    assert all(below[1] <= above[0] for above, below in zip(boxes, boxes[1:]))  # in0 on top
+    source = compact.source
+    assert all(f"label={n} " in source for n in names)
+    assert "W0_" not in source and "W1[3,2] = " in source  # the numbers: in the edges' tooltips
+    assert "38 inputs · 16 × σ · 1 × σ" in source
+
+
+def test_svg_keeps_the_spaces_graphviz_measured():
+    """In a browser a label's pieces keep their spaces ("w7 = 0.4", not "w7= 0.4"):
+    every text of the SVG says xml:space="preserve", once, with either engine."""
+    svg = viz.draw_network(slides_232()).pipe(format="svg").decode()
+    texts = re.findall(r"<text\b[^>]*>", svg)
+    assert len(texts) > 40 and all('xml:space="preserve"' in t for t in texts)
+    assert svg.count('xml:space="preserve"') == len(texts)
+    assert re.search(r'font-weight="bold"[^>]*>w7</text>\s*<text xml:space="preserve"[^>]*> = 0.400000<',
+                     svg)

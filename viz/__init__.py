@@ -6,8 +6,11 @@
   paths to a node highlighted with their products, grouping into neurons or
   layers for big graphs; :func:`gradient_paths` gives the same paths as data.
 - :func:`draw_network`: the slides' picture of a network (weights and grads on
-  the edges, shared biases; a lone Neuron or Layer too);
-  :class:`LiveTrainingView` shows it live while ``nn.train.fit`` trains.
+  the edges, shared biases; a lone Neuron or Layer too; ``compact=True`` for
+  tall columns); :class:`LiveTrainingView` shows it live while
+  ``nn.train.fit`` trains. Models are read through nn's interface
+  (:mod:`nn.views`: ``describe()`` and ``activations(batch)``), in
+  :mod:`viz.reader` only.
 - :func:`animate_backward` / :class:`BackwardStepper`: backward one edge at a
   time, as a self-contained page or inline in Jupyter.
 - :func:`plot_decision_boundary`: a model of two inputs over the plane, its
@@ -22,16 +25,11 @@
 from .animate import BackwardStepper, animate_backward, record_backward
 from .fonts import setup_matplotlib_fonts
 from .boundary import DecisionBoundary, model_on_grid, plot_decision_boundary
-from .graph import (
-    GradientPath,
-    GraphTooLargeError,
-    assign_groups,
-    draw_graph,
-    gradient_paths,
-    local_derivatives,
-)
+from .graph import GraphTooLargeError, draw_graph, local_derivatives
+from .grouping import assign_groups
 from .live import LiveTrainingView, batch_activations
 from .network import draw_network, layer_activations
+from .paths import GradientPath, gradient_paths
 from .render import Digraph, Renderer, RenderError, find_renderer, save
 
 __all__ = [

@@ -19,8 +19,9 @@ from typing import Iterator, Optional, Union
 from autograd import BackwardStep, Node, topological_order, zero_grad
 
 from . import fonts, style
-from .graph import GraphTooLargeError, _Graph, draw_graph, name_of
+from .graph import GraphTooLargeError, draw_graph
 from .render import writable_path
+from .topology import Graph, name_of
 
 PathLike = Union[str, "pathlib.Path"]
 
@@ -58,7 +59,7 @@ class BackwardStepper:
         self.root = root
         self.digits = style.check_digits(digits, type(self).__name__)
         self.title = title or f"Backward through {name_of(root)}, one edge at a time"
-        graph = _Graph(root)
+        graph = Graph(root)
         if len(graph.order) > max_nodes:
             # draw_graph's own advice (group=...) does not apply: a step is one engine edge
             raise GraphTooLargeError(
@@ -76,7 +77,7 @@ class BackwardStepper:
         self.steps = self._frames(graph, raw)
 
     # --- the data the page steps through ------------------------------------------------
-    def _frames(self, graph: _Graph, raw: list[BackwardStep]) -> list[dict]:
+    def _frames(self, graph: Graph, raw: list[BackwardStep]) -> list[dict]:
         num = lambda x: style.number(x, self.digits)  # noqa: E731
         index = graph.index
         # A node used twice by one op (b = a + a) gets two steps: match them to

@@ -3,9 +3,10 @@ the decision boundary drawn, the samples on top (matplotlib, imported only
 when a picture is asked for).
 
 The model is anything the nn package builds (an ``MLP``, a ``Layer``, a
-``Neuron``, a batched ``TensorMLP``) or any function of one sample
-``[x1, x2]`` returning a number, a Value or a list of them. It is run without
-recording a graph (``autograd.no_grad``).
+``Neuron``, a batched ``TensorMLP``: read through nn.views' ``activations``,
+see :mod:`viz.reader`) or any function of one sample ``[x1, x2]`` returning a
+number, a Value or a list of them. It is run without recording a graph
+(``autograd.no_grad``).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from autograd import Node, no_grad
 
-from . import fonts
+from . import fonts, reader
 
 # Fills of up to 8 classes (several outputs: the class is the largest output).
 CLASS_COLORS = ("#bfdbfe", "#fde68a", "#bbf7d0", "#fecaca", "#e9d5ff", "#fed7aa", "#a5f3fc",
@@ -54,11 +55,15 @@ def model_on_grid(model: Any, x1: Sequence[float], x2: Sequence[float]) -> np.nd
     array (len(x2), len(x1)) for one output, (len(x2), len(x1), k) for k."""
     g1, g2 = np.meshgrid(np.asarray(x1, float), np.asarray(x2, float))
     points = np.column_stack([g1.ravel(), g2.ravel()])
-    with no_grad():
-        if getattr(model, "batched", False):  # a TensorMLP: the whole grid at once
-            out = _values(model(points)).reshape(len(points), -1)
-        else:
+    if reader.is_network(model):  # the whole grid as one batch (a TensorMLP: one pass)
+        out = reader.activations(model, points, "model_on_grid()")[-1]
+    elif callable(model):
+        with no_grad():
             out = np.array([_values(model(p)).reshape(-1) for p in points.tolist()])
+    else:
+        raise TypeError(f"model_on_grid(): the model must be a network (nn's MLP, TensorMLP, "
+                        f"Layer, Neuron) or a function of one sample [x1, x2], got "
+                        f"{type(model).__name__}")
     k = out.shape[1]
     return out.reshape(g1.shape) if k == 1 else out.reshape(g1.shape + (k,))
 
@@ -117,55 +122,15 @@ def plot_decision_boundary(
     fonts.setup_matplotlib_fonts()  # a Chinese title: glyphs, not boxes
 
     pts, labels = _samples(X, y)
-    if not isinstance(resolution, (int, np.integer)) or resolution < 2:
-        raise ValueError(f"plot_decision_boundary: resolution must be an integer >= 2, "
-                         f"got {resolution!r}")
-    if bounds is None:
-        lo, hi = pts.min(axis=0) - margin, pts.max(axis=0) + margin
-        bounds = (lo[0], hi[0], lo[1], hi[1])
-    x1 = np.linspace(bounds[0], bounds[1], resolution)
-    x2 = np.linspace(bounds[2], bounds[3], resolution)
+    bounds, x1, x2 = _grid(pts, resolution, bounds, margin)
     outputs = model_on_grid(model, x1, x2)
     if ax is None:
         _, ax = plt.subplots(figsize=(4.8, 4.4))
-
-    if outputs.ndim == 2:  # one output: shade it, draw the threshold line
-        if threshold is None:
-            predictions = np.zeros(outputs.shape, dtype=int)
-        else:
-            predictions = (outputs >= threshold).astype(int)
-        if levels is None:
-            lo, hi = float(outputs.min()), float(outputs.max())
-            levels = (np.linspace(0.0, 1.0, 11) if lo >= 0.0 and hi <= 1.0 else
-                      np.linspace(lo, hi if hi > lo else lo + 1.0, 13))
-        if colors is not None:
-            shade = ax.contourf(x1, x2, outputs, levels=levels, colors=list(colors))
-        else:
-            shade = ax.contourf(x1, x2, outputs, levels=levels, cmap=cmap)
-        if threshold is not None and outputs.min() < threshold <= outputs.max():
-            ax.contour(x1, x2, outputs, levels=[threshold], colors="#1f2933", linewidths=2)
-        if colorbar:
-            ax.figure.colorbar(shade, ax=ax, label="output")
-    else:  # several outputs: a region per class
-        predictions = outputs.argmax(axis=-1)
-        k = outputs.shape[-1]
-        fills = list(colors) if colors is not None else list(CLASS_COLORS[:k])
-        ax.contourf(x1, x2, predictions, levels=np.arange(k + 1) - 0.5, colors=fills)
-        ax.contour(x1, x2, predictions, levels=np.arange(k - 1) + 0.5, colors="#1f2933",
-                   linewidths=1.5)
-
-    if labels is None:
-        ax.scatter(pts[:, 0], pts[:, 1], s=60, c="white", edgecolors="#111827", linewidths=1.5,
-                   zorder=3)
+    if outputs.ndim == 2:
+        predictions = _shade_output(ax, x1, x2, outputs, threshold, levels, colors, cmap, colorbar)
     else:
-        fill = [POINT_COLORS[int(v) % len(POINT_COLORS)] if float(v).is_integer() and v >= 0
-                else "#94a3b8" for v in labels]
-        ax.scatter(pts[:, 0], pts[:, 1], s=180 if len(pts) <= 20 else 40, c=fill,
-                   edgecolors="#111827", linewidths=2 if len(pts) <= 20 else 1, zorder=3)
-        if annotate:
-            for (a, b), v in zip(pts, labels):
-                ax.annotate(f"{v:g}", (a, b), xytext=(10, 8), textcoords="offset points",
-                            fontsize=11, fontweight="bold")
+        predictions = _shade_classes(ax, x1, x2, outputs, colors)
+    _draw_samples(ax, pts, labels, annotate)
     ax.set_xlim(bounds[0], bounds[1])
     ax.set_ylim(bounds[2], bounds[3])
     ax.set_xlabel("x1")
@@ -174,3 +139,68 @@ def plot_decision_boundary(
     if title:
         ax.set_title(title, fontsize=10)
     return DecisionBoundary(ax, x1, x2, outputs, predictions)
+
+
+def _grid(pts: np.ndarray, resolution: Any, bounds: Optional[tuple[float, float, float, float]],
+          margin: float) -> tuple[tuple[float, float, float, float], np.ndarray, np.ndarray]:
+    """The bounds (the samples' range widened by ``margin`` unless given) and
+    ``resolution`` grid points along each input."""
+    if not isinstance(resolution, (int, np.integer)) or resolution < 2:
+        raise ValueError(f"plot_decision_boundary: resolution must be an integer >= 2, "
+                         f"got {resolution!r}")
+    if bounds is None:
+        lo, hi = pts.min(axis=0) - margin, pts.max(axis=0) + margin
+        bounds = (lo[0], hi[0], lo[1], hi[1])
+    return (bounds, np.linspace(bounds[0], bounds[1], resolution),
+            np.linspace(bounds[2], bounds[3], resolution))
+
+
+def _shade_output(ax: Any, x1: np.ndarray, x2: np.ndarray, outputs: np.ndarray,
+                  threshold: Optional[float], levels: Any, colors: Optional[Sequence[str]],
+                  cmap: str, colorbar: bool) -> np.ndarray:
+    """One output: shade it, draw where it crosses the threshold; the predictions."""
+    if threshold is None:
+        predictions = np.zeros(outputs.shape, dtype=int)
+    else:
+        predictions = (outputs >= threshold).astype(int)
+    if levels is None:
+        lo, hi = float(outputs.min()), float(outputs.max())
+        levels = (np.linspace(0.0, 1.0, 11) if lo >= 0.0 and hi <= 1.0 else
+                  np.linspace(lo, hi if hi > lo else lo + 1.0, 13))
+    if colors is not None:
+        shade = ax.contourf(x1, x2, outputs, levels=levels, colors=list(colors))
+    else:
+        shade = ax.contourf(x1, x2, outputs, levels=levels, cmap=cmap)
+    if threshold is not None and outputs.min() < threshold <= outputs.max():
+        ax.contour(x1, x2, outputs, levels=[threshold], colors="#1f2933", linewidths=2)
+    if colorbar:
+        ax.figure.colorbar(shade, ax=ax, label="output")
+    return predictions
+
+
+def _shade_classes(ax: Any, x1: np.ndarray, x2: np.ndarray, outputs: np.ndarray,
+                   colors: Optional[Sequence[str]]) -> np.ndarray:
+    """Several outputs: a region per class (the largest output); the predictions."""
+    predictions = outputs.argmax(axis=-1)
+    k = outputs.shape[-1]
+    fills = list(colors) if colors is not None else list(CLASS_COLORS[:k])
+    ax.contourf(x1, x2, predictions, levels=np.arange(k + 1) - 0.5, colors=fills)
+    ax.contour(x1, x2, predictions, levels=np.arange(k - 1) + 0.5, colors="#1f2933",
+               linewidths=1.5)
+    return predictions
+
+
+def _draw_samples(ax: Any, pts: np.ndarray, labels: Optional[np.ndarray], annotate: bool) -> None:
+    """The samples on top, filled by their label (white without labels)."""
+    if labels is None:
+        ax.scatter(pts[:, 0], pts[:, 1], s=60, c="white", edgecolors="#111827", linewidths=1.5,
+                   zorder=3)
+        return
+    fill = [POINT_COLORS[int(v) % len(POINT_COLORS)] if float(v).is_integer() and v >= 0
+            else "#94a3b8" for v in labels]
+    ax.scatter(pts[:, 0], pts[:, 1], s=180 if len(pts) <= 20 else 40, c=fill,
+               edgecolors="#111827", linewidths=2 if len(pts) <= 20 else 1, zorder=3)
+    if annotate:
+        for (a, b), v in zip(pts, labels):
+            ax.annotate(f"{v:g}", (a, b), xytext=(10, 8), textcoords="offset points",
+                        fontsize=11, fontweight="bold")

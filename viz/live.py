@@ -6,11 +6,11 @@ from each weight, a thick warm border on neurons whose parameters get large
 gradients, fill from their output on the current batch), the loss curve and
 the current batch's activations.
 
-Small networks (at most ``COMPACT_COLUMN`` nodes in every column) are drawn by
-graphviz as ``viz.draw_network`` draws them, with every name (and, with few
-weights, every number); bigger ones compactly (:func:`compact_network_svg`),
-nodes sized to their column, so that 38 inputs still fit beside the loss
-curve. Either picture is at most 560 x ``max_height`` pixels.
+The network is ``viz.draw_network``'s picture: for small networks (at most
+``COMPACT_COLUMN`` nodes in every column) with every name (and, with few
+weights, every number); for bigger ones its compact form, nodes sized to fit
+their column, so that 38 inputs still fit beside the loss curve. Either is
+shown at most 560 x ``max_height`` pixels.
 
 When it redraws: at the first step, then as soon as ``interval`` seconds have
 passed since the last frame, but never spending more than about ``budget`` of
@@ -23,22 +23,19 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 import re
 import time
 from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from autograd import no_grad
 from nn.train import in_notebook
+from nn.views import NetworkView
 
-from . import fonts, style
-from .network import (ACTIVATION_SYMBOLS, MAX_LABELLED_WEIGHTS, _network_digraph, _neuron_attrs,
-                      _neuron_tooltip, _read_model)
+from . import fonts, reader, style
+from .network import COMPACT_COLUMN, MAX_LABELLED_WEIGHTS, Look, is_tall, network_digraph
 
-# More nodes than this in one column (inputs or a layer): the compact picture.
-COMPACT_COLUMN = 10
+__all__ = ["COMPACT_COLUMN", "LiveTrainingView", "batch_activations", "fit_svg"]
 DPI = 80  # the figure's pixels per inch: its PNG is shown at that size (1:1)
 # The plots' smallest text (ticks, legend), in points; labels and titles a little larger.
 # Read on a projector, and shrunk when the notebook is narrower than network and plots.
@@ -47,20 +44,11 @@ TICK_PT = 10
 
 def batch_activations(model: Any, batch: Any, limit: int = 32) -> Optional[list[np.ndarray]]:
     """Each layer's outputs for (at most ``limit`` samples of) ``batch``: one
-    (samples, neurons) array per layer, computed without recording a graph."""
-    if batch is None or not hasattr(model, "forward_layers"):
+    (samples, neurons) array per layer, computed without recording a graph;
+    None for no batch."""
+    if batch is None:
         return None
-    rows = np.asarray(batch, dtype=float)
-    if rows.ndim == 1:
-        rows = rows[None, :]
-    rows = rows[:limit]
-    with no_grad():
-        if getattr(model, "batched", False):
-            return [np.asarray(layer[0].data, float).reshape(len(rows), -1)
-                    for layer in model.forward_layers(rows)]
-        per_sample = [model.forward_layers(x) for x in rows.tolist()]
-    return [np.array([[v.data for v in sample[k]] for sample in per_sample])
-            for k in range(len(per_sample[0]))]
+    return reader.activations(model, batch, "batch_activations()", limit=limit)
 
 
 def fit_svg(svg: str, max_width: float, max_height: float) -> tuple[str, int, int]:
@@ -83,18 +71,6 @@ def fit_svg(svg: str, max_width: float, max_height: float) -> tuple[str, int, in
     return head + svg[head_end:], w, h
 
 
-def _read_network(model: Any) -> Optional[tuple[list[str], list[Any]]]:
-    """(input names, layers) as ``viz.network`` reads them, or None."""
-    try:
-        inputs, layers = _read_model(model)
-    except (TypeError, ValueError):
-        return None
-    names = getattr(model, "input_names", None)
-    if names is not None and len(names) == len(inputs):
-        inputs = list(names)  # a TensorMLP's names too
-    return inputs, layers
-
-
 class LiveTrainingView:
     """``fit(model, X, Y, callback=LiveTrainingView())`` in a notebook cell.
 
@@ -102,8 +78,8 @@ class LiveTrainingView:
     ``budget``: the largest share of the time spent drawing (0.2 = 20%).
     ``every``: if given, redraw only at every this many steps.
     ``max_height``: the display's height in pixels, at most.
-    ``compact``: draw the network compactly (True, :func:`compact_network_svg`)
-    or with graphviz (False); by default graphviz unless a column has more
+    ``compact``: draw the network compactly (True: small nodes, numbers in
+    tooltips) or in full (False); by default compact if a column has more
     than ``COMPACT_COLUMN`` nodes.
     ``digits``: decimals of the numbers shown. Outside a notebook nothing is
     displayed; :meth:`html` and :meth:`save` still give the latest picture.
@@ -242,24 +218,15 @@ class LiveTrainingView:
 
     def _render(self, state: Any) -> str:
         model = state.model
-        acts = batch_activations(model, state.batch_inputs)
-        net = _read_network(model)
+        # a model of one's own that nn.views cannot read: the plots alone
+        net = reader.describe(model, "LiveTrainingView") if reader.is_network(model) else None
+        acts = batch_activations(model, state.batch_inputs) if net is not None else None
         parts = []
         beside = 0  # height of the network picture, which the plots match
         if net is not None:
-            inputs, layers = net
-            compact = self.compact
-            if compact is None:
-                compact = max([len(inputs)] + [len(l.neurons) for l in layers]) > COMPACT_COLUMN
-            if compact:
-                beside = self.max_height
-                means = [a.mean(axis=0) for a in acts] if acts else None
-                svg = compact_network_svg(inputs, layers, means, width=480, height=beside,
-                                          digits=self.digits)
-            else:
-                svg, _, height = self._graph_svg(net, acts)
-                # in steps of 40 px: numbers changing width must not remake the figure
-                beside = min(-(-height // 40) * 40, self.max_height)
+            svg, _, height = self._network_svg(net, acts)
+            # in steps of 40 px: numbers changing width must not remake the figure
+            beside = min(-(-height // 40) * 40, self.max_height)
             parts.append(f"<div style='flex:0 1 auto;min-width:0'>{svg}</div>")
         png, width, height = self._plot(acts, beside)
         parts.append(f"<div style='flex:0 1 auto;min-width:0'><img width='{width}' "
@@ -274,14 +241,18 @@ class LiveTrainingView:
                 f"<div style='display:flex;gap:12px;align-items:center'>"
                 f"{''.join(parts)}</div></div>")
 
-    def _graph_svg(self, net: tuple[list[str], list[Any]], acts: Optional[list[np.ndarray]]
-                   ) -> tuple[str, int, int]:
-        inputs, layers = net
-        means = [a.mean(axis=0).tolist() for a in acts] if acts else None
-        n_weights = sum(len(n.weights) for layer in layers for n in layer.neurons)
-        dot = _network_digraph(inputs, layers, digits=self.digits, activations=means,
-                               numbers_on_edges=n_weights <= MAX_LABELLED_WEIGHTS // 2,
-                               weight_colors=True)
+    def _network_svg(self, net: NetworkView, acts: Optional[list[np.ndarray]]
+                     ) -> tuple[str, int, int]:
+        """draw_network's picture (compact for tall columns), fitted in 560 x max_height px."""
+        compact = is_tall(net) if self.compact is None else self.compact
+        n_weights = sum(layer.weights.size for layer in net.layers)
+        look = Look(digits=self.digits, colors=True, compact=compact,
+                    numbers=not compact and n_weights <= MAX_LABELLED_WEIGHTS // 2,
+                    activations=[a.mean(axis=0).tolist() for a in acts] if acts else None,
+                    batch_size=len(acts[0]) if acts else 1,
+                    # the columns, and under them three lines of notes: max_height
+                    column_height=0.75 * (self.max_height - 55))
+        dot = network_digraph(net, look)
         return fit_svg(dot.pipe(format="svg", encoding="utf-8"), 560, self.max_height)
 
     # --- the plots: loss and activations, stacked beside the network -------------------------
@@ -367,83 +338,3 @@ class LiveTrainingView:
             cbar = fig.colorbar(self._image, ax=ax_act, fraction=0.05, pad=0.02)
             cbar.ax.tick_params(labelsize=TICK_PT)
         self._fig, self._ax = fig, ax
-
-
-def compact_network_svg(inputs: Sequence[str], layers: Sequence[Any],
-                        means: Optional[Sequence[Sequence[float]]] = None, *,
-                        width: int = 480, height: int = 560, digits: int = 4) -> str:
-    """A network too big for graphviz's picture, as a small SVG written here:
-    one column per layer, nodes sized to fit their column, ``inputs`` named on
-    the left. The colours are ``viz.network``'s: edge colour and width from the
-    weight, neuron fill from its mean output ``means`` (one list per layer),
-    a warm border for large gradients. Hover a neuron for its numbers."""
-    esc = style.esc
-    columns = [len(inputs)] + [len(layer.neurons) for layer in layers]
-    top, bottom = 26, 34
-    inner = height - top - bottom
-    gaps = [min(inner / n, inner * 0.16) for n in columns]
-    diameters = [min(0.72 * g, 30.0) for g in gaps]
-    label_px = min(max(0.8 * gaps[0], 7.0), 12.0)
-    left = 6 + 0.56 * label_px * max([len(name) for name in inputs] + [1]) + diameters[0] / 2
-    right = 8 + diameters[-1] / 2
-    xs = [left + k * (width - left - right) / max(len(layers), 1) for k in range(len(columns))]
-    ys = [top + inner / 2 - g * ((n - 1) / 2 - np.arange(n)) for n, g in zip(columns, gaps)]
-
-    weights = [w for layer in layers for n in layer.neurons for w in n.weights]
-    largest_w = max((abs(w.data) for w in weights), default=0.0)
-    hi = 3.0 if len(weights) <= 200 else 1.8  # thinner edges where there are many
-    grads = [[math.sqrt(sum(w.grad ** 2 for w in n.weights) + (n.bias.grad ** 2 if n.bias else 0.0))
-              for n in layer.neurons] for layer in layers]
-    largest_g = max((g for column in grads for g in column), default=0.0)
-
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" style="max-width:100%;height:auto" '
-           f'font-family="{fonts.css_families(style.FONT)}">',
-           '<g stroke-linecap="round" opacity="0.85">']
-    for k, layer in enumerate(layers):
-        for i, n in enumerate(layer.neurons):
-            for j, w in enumerate(n.weights):
-                out.append(f'<line x1="{xs[k]:.1f}" y1="{ys[k][j]:.1f}" x2="{xs[k + 1]:.1f}" '
-                           f'y2="{ys[k + 1][i]:.1f}" stroke="{style.diverging(w.data, largest_w)}" '
-                           f'stroke-width="{style.penwidth_for(w.data, largest_w, 0.3, hi):.2f}"/>')
-    out.append("</g>")
-    r0 = diameters[0] / 2
-    for name, y in zip(inputs, ys[0]):
-        out.append(f'<circle cx="{xs[0]:.1f}" cy="{y:.1f}" r="{r0:.1f}" fill="#e0f2fe" '
-                   f'stroke="#0284c7"/><text x="{xs[0] - r0 - 3:.1f}" y="{y:.1f}" '
-                   f'font-size="{label_px:.1f}" text-anchor="end" dominant-baseline="central" '
-                   f'fill="{style.INK}">{esc(name)}</text>')
-    header = [f"{columns[0]} inputs"]
-    for k, layer in enumerate(layers, start=1):
-        r = diameters[k] / 2
-        for i, n in enumerate(layer.neurons):
-            act = (float(means[k - 1][i]) if means is not None and k - 1 < len(means)
-                   else None)
-            attrs = _neuron_attrs(layer, act, grads[k - 1][i], largest_g)
-            # graphviz's border widths (1 to 4), scaled down with the node
-            border = 0.5 + 0.8 * float(attrs.get("penwidth", 1.0)) * min(diameters[k] / 30, 1.0)
-            tip = _neuron_tooltip(n, grads[k - 1][i], digits)
-            if act is not None:
-                tip += f"; mean output {style.number(act, digits)}"
-            out.append(f'<circle cx="{xs[k]:.1f}" cy="{ys[k][i]:.1f}" r="{r:.1f}" '
-                       f'fill="{attrs["fillcolor"]}" stroke="{attrs["color"]}" '
-                       f'stroke-width="{border:.2f}"><title>{esc(tip)}</title></circle>')
-            if diameters[k] >= 16:  # the name fits inside
-                size = min(diameters[k] * 0.4, 12)
-                out.append(f'<text x="{xs[k]:.1f}" y="{ys[k][i]:.1f}" text-anchor="middle" '
-                           f'dominant-baseline="central" font-size="{size:.1f}" '
-                           f'fill="{style.INK}" pointer-events="none">{esc(n.name)}</text>')
-        symbol = ACTIVATION_SYMBOLS.get(layer.activation, layer.activation) or "linear"
-        header.append(f"{len(layer.neurons)} × {symbol}")
-    for x, text in zip(xs, header):
-        half = 0.3 * 12 * len(text)  # about half the text's width at 12 px
-        x = min(max(x, 2 + half), width - 2 - half)
-        out.append(f'<text x="{x:.1f}" y="14" text-anchor="middle" font-size="12" '
-                   f'fill="{style.MUTED}">{esc(text)}</text>')
-    notes = ("edges: red = positive weight, blue = negative, width grows with |w|",
-             "fill: mean output on the batch (white 0, green 1); warm border: large gradient")
-    for i, text in enumerate(notes):
-        out.append(f'<text x="{width / 2:.0f}" y="{height - 20 + 12 * i}" text-anchor="middle" '
-                   f'font-size="10" fill="{style.MUTED}">{esc(text)}</text>')
-    out.append("</svg>")
-    return "".join(out)

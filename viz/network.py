@@ -1,23 +1,27 @@
 """The slides' picture of a network: inputs, neurons in layers, a weight on
 every edge (its value and grad), and shared biases as their own nodes.
 
-Works with the scalar ``nn.MLP`` (layers of ``Neuron``s with ``w`` and ``b``)
-and the batched ``nn.linear.TensorMLP`` (layers with a weight matrix ``W`` of
-shape (inputs, neurons) and a bias vector ``b``), read through their public
-attributes only.
+One drawing, in two sizes: the full one (names, activations, numbers) and a
+compact one for networks with tall columns (38 inputs), nodes sized so that
+every column fits a given height, edge colour and width telling the weights,
+the numbers in tooltips; the live view (:mod:`viz.live`) shows either.
+
+The model is read through nn's interface (:mod:`nn.views`, by
+:mod:`viz.reader`): ``describe()`` gives the names, weights (rows = receiving
+neuron) and biases, ``activations(batch)`` the outputs shown in the neurons.
 """
 from __future__ import annotations
 
 import math
 import textwrap
-from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional, Sequence
+from dataclasses import dataclass
+from typing import Any, Iterator, Optional
 
 import numpy as np
 
-from autograd import Node, no_grad
+from nn.views import LayerView, NetworkView, Param
 
-from . import style
+from . import reader, style
 from .render import Digraph
 
 ACTIVATION_SYMBOLS = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "step": "step",
@@ -26,155 +30,42 @@ ACTIVATION_SYMBOLS = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "step": "
 # Past this many weights, numbers on the edges would pile up: colour and width
 # tell the weights instead (the live view always does).
 MAX_LABELLED_WEIGHTS = 40
+# More nodes than this in one column (inputs or a layer): the compact picture fits
+# better (draw_network(compact=None), the live view).
+COMPACT_COLUMN = 10
+COLUMN_HEIGHT = 400.0  # points (1/72 in) the tallest column of a compact picture takes
 
 
-@dataclass
-class _Param:
-    label: str
-    data: float
-    grad: float
+@dataclass(frozen=True)
+class Look:
+    """How a network picture is drawn.
 
+    ``numbers``: each weight's value (and grad) on its edge; ``colors``: edge
+    colour and width from the weight; ``grads``: show gradients;
+    ``activations``: each neuron's mean output, one list per layer (or None);
+    ``batch_size``: how many samples those are the mean of. ``compact``:
+    nodes sized so that every column fits ``column_height`` points, the
+    numbers only in tooltips (and colours on).
+    """
 
-@dataclass
-class _Neuron:
-    name: str
-    weights: list  # of _Param, one per input of the layer
-    bias: Optional[_Param] = None  # its own bias (a shared one lives on the layer)
-
-
-@dataclass
-class _Layer:
-    activation: str
-    neurons: list = field(default_factory=list)
-    shared_bias: Optional[_Param] = None
-
-
-def _param(node: Node, label: str = "") -> _Param:
-    grad = node.grad.data if isinstance(node.grad, Node) else node.grad
-    return _Param(label or node.label, float(np.asarray(node.data).reshape(-1)[0]),
-                  float(np.asarray(grad).reshape(-1)[0]))
-
-
-def _neuron_names(n_layers: int, sizes: Sequence[int]) -> list[list[str]]:
-    """h1.. (h1_1.. with several hidden layers), o1.. for the output layer."""
-    names = []
-    for k, size in enumerate(sizes):
-        if k == n_layers - 1:
-            names.append([f"o{i + 1}" for i in range(size)])
-        elif n_layers == 2:
-            names.append([f"h{i + 1}" for i in range(size)])
-        else:
-            names.append([f"h{k + 1}_{i + 1}" for i in range(size)])
-    return names
-
-
-def _read_model(model: Any) -> tuple[list[str], list[_Layer]]:
-    """(input names, layers) from an MLP, a Layer, a Neuron or a TensorMLP."""
-    if hasattr(model, "layers"):
-        layers = list(model.layers)
-    elif hasattr(model, "neurons") or hasattr(model, "W"):
-        layers = [model]
-    elif isinstance(getattr(model, "w", None), (list, tuple)):
-        layers = [_OneNeuron(model)]
-    else:
-        raise TypeError(
-            f"draw_network() needs a network (an MLP with .layers of neurons, a Layer, a Neuron "
-            f"or a TensorMLP), got {type(model).__name__}; for the computation graph of a "
-            "value use viz.draw_graph(loss)"
-        )
-    if not layers:
-        raise ValueError("draw_network(): the model has no layers")
-    out: list[_Layer] = []
-    if hasattr(layers[0], "W"):  # batched layers: weight matrices (inputs, neurons)
-        names = _neuron_names(len(layers), [layer.W.data.shape[1] for layer in layers])
-        for k, layer in enumerate(layers):
-            W, b = layer.W, getattr(layer, "b", None)
-            Wd, Wg = np.asarray(W.data, float), np.asarray(_grad_array(W), float)
-            spec = _Layer(layer.activation)
-            bias_shared = b is not None and np.asarray(b.data).size == 1
-            if bias_shared:
-                spec.shared_bias = _param(b)
-            for i in range(Wd.shape[1]):
-                weights = [_Param(f"{W.label}[{j},{i}]", Wd[j, i], Wg[j, i])
-                           for j in range(Wd.shape[0])]
-                bias = None
-                if b is not None and not bias_shared:
-                    bias = _Param(f"{b.label}[{i}]", float(np.asarray(b.data)[i]),
-                                  float(np.asarray(_grad_array(b))[i]))
-                spec.neurons.append(_Neuron(names[k][i], weights, bias))
-            out.append(spec)
-        nin = np.asarray(layers[0].W.data).shape[0]
-        names = getattr(model, "input_names", None)
-        return (list(names) if names else [f"x{j + 1}" for j in range(nin)]), out
-    for layer in layers:
-        neurons = list(layer.neurons)
-        ids = [id(n.b) for n in neurons if getattr(n, "b", None) is not None]
-        shared = len(neurons) > 1 and len(ids) == len(neurons) and len(set(ids)) == 1
-        spec = _Layer(getattr(layer, "activation", getattr(neurons[0], "activation", "")))
-        if shared:
-            spec.shared_bias = _param(neurons[0].b)
-        for k, n in enumerate(neurons):
-            bias = None if shared or getattr(n, "b", None) is None else _param(n.b)
-            spec.neurons.append(_Neuron(getattr(n, "name", "") or f"n{k + 1}",
-                                        [_param(w) for w in n.w], bias))
-        out.append(spec)
-    nin = len(out[0].neurons[0].weights)
-    names = list(getattr(model, "input_names", None) or [f"x{j + 1}" for j in range(nin)])
-    return names, out
-
-
-class _OneNeuron:
-    def __init__(self, neuron: Any) -> None:
-        self.neurons = [neuron]
-        self.activation = getattr(neuron, "activation", "")
-
-
-def _grad_array(t: Node) -> Any:
-    g = t.grad
-    if isinstance(g, Node):
-        g = g.data
-    if g is None or (np.ndim(g) == 0 and np.ndim(t.data) > 0):
-        return np.zeros_like(np.asarray(t.data, float)) + (0.0 if g is None else float(g))
-    return g
-
-
-def _run_alone(model: Any, rows: np.ndarray) -> Optional[list[list[float]]]:
-    """Mean outputs of a lone Layer (a list of outputs) or Neuron (one output)."""
-    if not callable(model):
-        return None
-    sums: Optional[np.ndarray] = None
-    with no_grad():
-        for x in rows.tolist():
-            out = model(x)
-            values = np.array([v.data for v in out] if isinstance(out, (list, tuple))
-                              else [out.data], dtype=float)
-            sums = values if sums is None else sums + values
-    return [(sums / len(rows)).tolist()] if sums is not None else None
+    digits: int = 6
+    numbers: bool = True
+    colors: bool = False
+    grads: bool = True
+    activations: Optional[list[list[float]]] = None
+    batch_size: int = 1
+    title: str = ""
+    compact: bool = False
+    column_height: float = COLUMN_HEIGHT
 
 
 def layer_activations(model: Any, batch: Any) -> Optional[list[list[float]]]:
-    """Mean output of every neuron over ``batch`` (one list per layer), computed
-    without recording a graph; None if the model cannot be run on it. An MLP,
-    a TensorMLP, a lone Layer or a lone Neuron."""
+    """Mean output of every neuron over ``batch`` (one list per layer; one
+    sample counts as a batch of one), computed without recording a graph;
+    None for no batch. An MLP, a TensorMLP, a lone Layer or a lone Neuron."""
     if batch is None:
         return None
-    rows = np.asarray(batch, dtype=float)
-    if rows.ndim == 1:
-        rows = rows[None, :]
-    if not hasattr(model, "forward_layers"):
-        if hasattr(model, "neurons") or isinstance(getattr(model, "w", None), (list, tuple)):
-            return _run_alone(model, rows)
-        return None
-    with no_grad():
-        if getattr(model, "batched", False):
-            outs = model.forward_layers(rows)
-            return [np.asarray(layer[0].data, float).reshape(len(rows), -1).mean(axis=0).tolist()
-                    for layer in outs]
-        sums: Optional[list[np.ndarray]] = None
-        for x in rows.tolist():
-            per = [np.array([v.data for v in layer]) for layer in model.forward_layers(x)]
-            sums = per if sums is None else [a + b for a, b in zip(sums, per)]
-    return [(s / len(rows)).tolist() for s in sums] if sums is not None else None
+    return [a.mean(axis=0).tolist() for a in reader.activations(model, batch, "layer_activations()")]
 
 
 def draw_network(
@@ -185,12 +76,14 @@ def draw_network(
     grads: Optional[bool] = None,
     weight_colors: Optional[bool] = None,
     title: str = "",
+    compact: Optional[bool] = False,
 ) -> Digraph:
     """The network as the slides draw it: input nodes, then each layer's
     neurons (name and activation), each weight with its value and grad
     (``digits`` decimals) on its edge, next to the neuron it feeds, a shared
     bias as one node feeding its whole layer. ``model``: an MLP, a Layer, a
-    Neuron or a TensorMLP.
+    Neuron or a TensorMLP (any model with nn.views' ``describe()`` and
+    ``activations()``).
 
     ``x``: one sample (or a batch) to run through the model: each neuron then
     shows its output (the batch mean). ``grads``: show the gradients; by
@@ -198,148 +91,222 @@ def draw_network(
     0). ``weight_colors``: colour (red +, blue -) and width (|w|) of the edges
     tell the weights; by default on for networks with more than 40 weights,
     where numbers on every edge could not be read. ``title``: a caption above
-    the picture (say which pass the grads come from).
+    the picture (say which pass the grads come from). ``compact``: small nodes
+    sized so that every column fits about 530 pixels (38 inputs still read),
+    the numbers in tooltips; None: compact if a column has more than 10 nodes.
     """
     digits = style.check_digits(digits, "draw_network")
-    inputs, layers = _read_model(model)
-    activations = layer_activations(model, x) if x is not None else None
-    if x is not None and activations is None:
-        raise TypeError(f"draw_network(x=...): cannot run a {type(model).__name__} on a sample")
-    n_weights = sum(len(n.weights) for layer in layers for n in layer.neurons)
-    if weight_colors is None:
-        weight_colors = n_weights > MAX_LABELLED_WEIGHTS
-    if grads is None:
-        grads = any(p.grad != 0.0 for p in _params(layers))
-    batch_size = len(x) if x is not None and np.ndim(x) == 2 else 1
-    return _network_digraph(inputs, layers, digits=digits, activations=activations,
-                            numbers_on_edges=n_weights <= MAX_LABELLED_WEIGHTS,
-                            weight_colors=weight_colors, show_grads=grads, title=title,
-                            batch_size=batch_size)
+    view = reader.describe(model, "draw_network()")
+    n_weights = sum(layer.weights.size for layer in view.layers)
+    compact = is_tall(view) if compact is None else bool(compact)
+    look = Look(
+        digits=digits,
+        numbers=n_weights <= MAX_LABELLED_WEIGHTS and not compact,
+        colors=(n_weights > MAX_LABELLED_WEIGHTS or compact) if weight_colors is None
+        else weight_colors,
+        grads=any(p.grad != 0.0 for p in _params(view)) if grads is None else grads,
+        activations=layer_activations(model, x),
+        batch_size=len(x) if x is not None and np.ndim(x) == 2 else 1,
+        title=title,
+        compact=compact,
+    )
+    return network_digraph(view, look)
 
 
-def _params(layers: list[_Layer]) -> Iterator[_Param]:
-    for layer in layers:
+def is_tall(view: NetworkView) -> bool:
+    """A column (the inputs or a layer) of more than COMPACT_COLUMN nodes."""
+    return max([len(view.inputs)] + [layer.size for layer in view.layers]) > COMPACT_COLUMN
+
+
+def _params(view: NetworkView) -> Iterator[Param]:
+    for layer in view.layers:
         if layer.shared_bias is not None:
             yield layer.shared_bias
-        for n in layer.neurons:
-            yield from n.weights
-            if n.bias is not None:
-                yield n.bias
+        for i in range(layer.size):
+            yield from (layer.weight(i, j) for j in range(layer.nin))
+            if layer.bias(i) is not None:
+                yield layer.bias(i)
 
 
-def _network_digraph(inputs: list[str], layers: list[_Layer], *, digits: int,
-                     activations: Optional[list[list[float]]], numbers_on_edges: bool,
-                     weight_colors: bool, title: str = "", show_grads: bool = True,
-                     batch_size: int = 2) -> Digraph:
-    esc = style.esc
+class _Scale:
+    """What colours and widths are measured against: the largest |weight| and,
+    per neuron, the size of its parameters' gradient."""
+
+    def __init__(self, view: NetworkView, look: Look) -> None:
+        self.largest_w = max(float(np.abs(layer.weights).max()) for layer in view.layers)
+        self.grad_norms = [[_grad_norm(layer, i) for i in range(layer.size)] for layer in view.layers]
+        self.largest_g = (max(max(norms) for norms in self.grad_norms) if look.grads else 0.0)
+        n_weights = sum(layer.weights.size for layer in view.layers)
+        self.widest = 4.0 if not look.compact else 3.0 if n_weights <= 200 else 1.8
+        self.thinnest = 0.3 if look.compact else 0.4
+        # compact: each column spread over column_height points (at most 16% of
+        # it between two nodes), a node 72% of the space it gets, at most 22 pt
+        sizes = [len(view.inputs)] + [layer.size for layer in view.layers]
+        self.gaps = [min(look.column_height / n, 0.16 * look.column_height) for n in sizes]
+        self.diameters = [min(0.72 * gap, 22.0) for gap in self.gaps]
+
+
+def _grad_norm(layer: LayerView, i: int) -> float:
+    """|grad| of neuron ``i``'s weights and own bias together."""
+    own = layer.bias(i)
+    return math.sqrt(float(np.sum(layer.weight_grads[i] ** 2)) + (own.grad ** 2 if own else 0.0))
+
+
+def network_digraph(view: NetworkView, look: Look) -> Digraph:
+    """The picture of ``view`` drawn as ``look`` says (draw_network's and the live view's)."""
     dot = Digraph(name="network", format="svg")
-    dot.attr("graph", rankdir="LR", fontname=style.FONT, bgcolor="white", pad="0.2",
-             nodesep="0.2" if numbers_on_edges else "0.15",
-             ranksep="0.35" if numbers_on_edges else "1.4", splines="true", ordering="out",
+    nodesep = "0.2" if look.numbers else "0.15"
+    dot.attr("graph", rankdir="LR", fontname=style.FONT, bgcolor="white",
+             pad="0.05" if look.compact else "0.2", nodesep="0.015" if look.compact else nodesep,
+             ranksep="0.35" if look.numbers else "1.4",
+             splines="line" if look.compact else "true", ordering="out",
              outputorder="edgesfirst")
     dot.attr("node", fontname=style.FONT, fontsize="11", fontcolor=style.INK, color=style.MUTED)
-    dot.attr("edge", fontname=style.FONT, fontsize="9", arrowsize="0.5", color=style.EDGE)
+    dot.attr("edge", fontname=style.FONT, fontsize="9", arrowsize="0.5", color=style.EDGE,
+             **({"arrowhead": "none"} if look.compact else {}))
+    scale = _Scale(view, look)
+    previous = _input_column(dot, view, look, scale)
+    for li, layer in enumerate(view.layers):
+        ids = _neuron_column(dot, view, li, look, scale)
+        _weight_edges(dot, layer, li, previous, ids, look, scale)
+        if layer.shared_bias is not None:
+            for node in ids:
+                dot.edge(f"bias{li}", node, style="dashed", color="#d97706")
+        previous = ids
+    _caption(dot, view, look, scale)
+    return dot
 
-    all_w = [abs(w.data) for layer in layers for n in layer.neurons for w in n.weights]
-    largest_w = max(all_w, default=0.0)
-    grads = {id(n): math.sqrt(sum(w.grad ** 2 for w in n.weights)
-                              + (n.bias.grad ** 2 if n.bias else 0.0))
-             for layer in layers for n in layer.neurons}
-    largest_g = max(grads.values(), default=0.0) if show_grads else 0.0
 
+def _input_column(dot: Digraph, view: NetworkView, look: Look, scale: _Scale) -> list[str]:
+    """The inputs, top to bottom, and under them the first layer's shared bias."""
+    ids = [f"in{j}" for j in range(len(view.inputs))]
+    attrs = {"shape": "circle", "style": "filled", "fillcolor": "#e0f2fe", "color": "#0284c7",
+             "width": "0.5", "fixedsize": "false"}
     with dot.subgraph(name="rank_inputs") as s:
         s.attr(rank="same")
-        for j, name in enumerate(inputs):
-            s.node(f"in{j}", label=esc(name), shape="circle", style="filled",
-                   fillcolor="#e0f2fe", color="#0284c7", width="0.5", fixedsize="false")
-        column = [f"in{j}" for j in range(len(inputs))]
-        if layers[0].shared_bias is not None:
-            _bias_node(s, "bias0", layers[0].shared_bias, digits, show_grads)
+        for node, name in zip(ids, view.inputs):
+            extra = _compact_input(name, scale.gaps[0]) if look.compact else {}
+            s.node(node, label=style.esc(name), **{**attrs, **extra})
+        column = list(ids)
+        if view.layers[0].shared_bias is not None:
+            _bias_node(s, "bias0", view.layers[0].shared_bias, look)
             column.append("bias0")
         _keep_order(s, column)
+    return ids
 
-    previous = [f"in{j}" for j in range(len(inputs))]
-    for li, layer in enumerate(layers):
-        ids = [f"L{li}_{i}" for i in range(len(layer.neurons))]
-        with dot.subgraph(name=f"rank_{li}") as s:
+
+def _neuron_column(dot: Digraph, view: NetworkView, li: int, look: Look, scale: _Scale
+                   ) -> list[str]:
+    """Layer ``li``'s neurons, and under them the next layer's shared bias."""
+    layer = view.layers[li]
+    ids = [f"L{li}_{i}" for i in range(layer.size)]
+    acts = look.activations[li] if look.activations and li < len(look.activations) else None
+    with dot.subgraph(name=f"rank_{li}") as s:
+        s.attr(rank="same")
+        for i, node in enumerate(ids):
+            act = acts[i] if acts is not None else None
+            norm = scale.grad_norms[li][i]
+            attrs = _neuron_attrs(act, norm, scale.largest_g)
+            if look.compact:
+                s.node(node, **_compact_neuron(layer, i, act, look, scale.diameters[li + 1]), **attrs)
+            else:
+                s.node(node, label=_neuron_label(layer, i, act, look),
+                       tooltip=_neuron_tooltip(layer, i, norm, look), **attrs)
+        column = list(ids)
+        following = view.layers[li + 1] if li + 1 < len(view.layers) else None
+        if following is not None and following.shared_bias is not None:
+            _bias_node(s, f"bias{li + 1}", following.shared_bias, look)
+            column.append(f"bias{li + 1}")
+        _keep_order(s, column)
+    return ids
+
+
+def _weight_edges(dot: Digraph, layer: LayerView, li: int, senders: list[str],
+                  receivers: list[str], look: Look, scale: _Scale) -> None:
+    """An edge per weight. With numbers, each weight's label is a node of its own in
+    a column between the layers, grouped by the neuron it feeds (w1 w2 | w3 w4 |
+    w5 w6): graphviz then lays them out without overlaps, and a white box drawn
+    over the edges keeps lines passing behind out of the text. Edges leave each
+    sender in neuron order: with ordering=out the layers keep h1, h2, h3 top to bottom."""
+    labels = [[f"W{li}_{j}_{i}" for j in range(len(senders))] for i in range(len(receivers))]
+    if look.numbers:
+        with dot.subgraph(name=f"rank_w{li}") as s:
             s.attr(rank="same")
-            for i, n in enumerate(layer.neurons):
-                act = activations[li][i] if activations and li < len(activations) else None
-                s.node(ids[i], label=_neuron_label(n, layer, act, digits, numbers_on_edges,
-                                                   show_grads),
-                       tooltip=_neuron_tooltip(n, grads[id(n)], digits, show_grads),
-                       **_neuron_attrs(layer, act, grads[id(n)], largest_g))
-            if li + 1 < len(layers) and layers[li + 1].shared_bias is not None:
-                _bias_node(s, f"bias{li + 1}", layers[li + 1].shared_bias, digits, show_grads)
-                _keep_order(s, ids + [f"bias{li + 1}"])
-            else:
-                _keep_order(s, ids)
-        # Weight numbers sit in a column of their own between the layers, grouped by
-        # the neuron they feed (w1 w2 | w3 w4 | w5 w6), each on its edge: as nodes,
-        # graphviz lays them out without overlaps. Edges leave each sender in neuron
-        # order: with ordering=out the layers keep h1, h2, h3 top to bottom.
-        labels = [[f"W{li}_{j}_{i}" for j in range(len(previous))]
-                  for i in range(len(layer.neurons))]
-        if numbers_on_edges:
-            with dot.subgraph(name=f"rank_w{li}") as s:
-                s.attr(rank="same")
-                for i, n in enumerate(layer.neurons):
-                    for j, w in enumerate(n.weights):
-                        # white boxes drawn over the edges: a line passing behind a
-                        # label never runs through its text
-                        s.node(labels[i][j], label=_weight_label(w, digits, show_grads),
-                               shape="box", style="filled", fillcolor="white", color="white",
-                               penwidth="0", margin="0.05,0.02", height="0",
-                               tooltip=_weight_tooltip(w, digits, show_grads))
-                _keep_order(s, [lab for row in labels for lab in row])
-        for j, i in ((j, i) for j in range(len(previous)) for i in range(len(layer.neurons))):
-            w = layer.neurons[i].weights[j]
-            attrs: dict[str, str] = {}
-            if weight_colors:
-                attrs.update(color=style.diverging(w.data, largest_w),
-                             penwidth=f"{style.penwidth_for(w.data, largest_w, 0.4, 4.0):.2f}")
-            if numbers_on_edges:
-                dot.edge(previous[j], labels[i][j], arrowhead="none", **attrs)
-                dot.edge(labels[i][j], ids[i], **attrs)
-            else:
-                dot.edge(previous[j], ids[i], tooltip=_weight_tooltip(w, digits, show_grads),
-                         **attrs)
-        if layer.shared_bias is not None:
-            for i in range(len(layer.neurons)):
-                dot.edge(f"bias{li}", ids[i], style="dashed", color="#d97706")
-        previous = ids
+            for i in range(layer.size):
+                for j in range(layer.nin):
+                    w = layer.weight(i, j)
+                    s.node(labels[i][j], label=_weight_label(w, look), shape="box", style="filled",
+                           fillcolor="white", color="white", penwidth="0", margin="0.05,0.02",
+                           height="0", tooltip=_weight_tooltip(w, look))
+            _keep_order(s, [lab for row in labels for lab in row])
+    for j, i in ((j, i) for j in range(len(senders)) for i in range(len(receivers))):
+        w = layer.weight(i, j)
+        attrs: dict[str, str] = {}
+        if look.colors:
+            attrs.update(color=style.diverging(w.value, scale.largest_w),
+                         penwidth=f"{style.penwidth_for(w.value, scale.largest_w, scale.thinnest, scale.widest):.2f}")
+        if look.numbers:
+            dot.edge(senders[j], labels[i][j], arrowhead="none", **attrs)
+            dot.edge(labels[i][j], receivers[i], **attrs)
+        else:
+            dot.edge(senders[j], receivers[i], tooltip=_weight_tooltip(w, look), **attrs)
 
-    notes = []
-    if weight_colors:
-        notes.append("edges: red = positive weight, blue = negative, width grows with |w|")
-    if activations:
-        over = ", mean over the batch" if batch_size > 1 else ""
-        notes.append(f"neuron fill: its output (white 0, green up to 1, purple down to -1){over}")
-    if largest_g > 0:
-        notes.append("thick warm border: a neuron whose weights and bias get a large gradient")
-    # under the picture: the caption (bold lines of a readable width), then the notes
+
+def _caption(dot: Digraph, view: NetworkView, look: Look, scale: _Scale) -> None:
+    """Under the picture: the title (bold lines of a readable width), then how to read it."""
+    notes = _compact_notes(view, look, scale) if look.compact else _notes(look, scale)
     rows = [f'<tr><td align="left"><b>{style.esc(line)}</b></td></tr>'
-            for line in textwrap.wrap(title, 100)]
+            for line in textwrap.wrap(look.title, 100)]
     rows += [f'<tr><td align="left"><font color="{style.MUTED}" point-size="10">{style.esc(t)}'
              "</font></td></tr>" for t in notes]
     if rows:
         dot.attr("graph", labelloc="b", labeljust="l", fontsize="12", label=style.html_label(rows))
-    return dot
 
 
-def _weight_label(w: _Param, digits: int, show_grad: bool) -> str:
+def _notes(look: Look, scale: _Scale) -> list[str]:
+    notes = []
+    if look.colors:
+        notes.append("edges: red = positive weight, blue = negative, width grows with |w|")
+    if look.activations:
+        over = ", mean over the batch" if look.batch_size > 1 else ""
+        notes.append(f"neuron fill: its output (white 0, green up to 1, purple down to -1){over}")
+    if scale.largest_g > 0:
+        notes.append("thick warm border: a neuron whose weights and bias get a large gradient")
+    return notes
+
+
+def _compact_notes(view: NetworkView, look: Look, scale: _Scale) -> list[str]:
+    """Fewer, shorter lines: the compact picture is meant to fit a small height."""
+    columns = [f"{len(view.inputs)} inputs"] + [
+        f"{layer.size} × {ACTIVATION_SYMBOLS.get(layer.activation, layer.activation) or 'linear'}"
+        for layer in view.layers]
+    notes = [" · ".join(columns) + "; hover a neuron or an edge for its numbers"]
+    if look.colors:
+        notes.append("edges: red = positive weight, blue = negative, width grows with |w|")
+    parts = []
+    if look.activations:
+        over = "mean output on the batch" if look.batch_size > 1 else "output"
+        parts.append(f"fill: {over} (white 0, green 1, purple -1)")
+    if scale.largest_g > 0:
+        parts.append("warm border: large gradient")
+    return notes + (["; ".join(parts)] if parts else [])
+
+
+def _weight_label(w: Param, look: Look) -> str:
+    """``w1 = 0.5`` as the slides write it (the name apart from the number:
+    "w10.5" would misread), and under it the grad."""
     esc, num = style.esc, style.number
-    rows = [f'<tr><td><font color="{style.INK}"><b>{esc(w.label)}</b> '
-            f"{esc(num(w.data, digits))}</font></td></tr>"]
-    if show_grad:
-        rows.append(f'<tr><td><font color="{style.GRAD}">grad {esc(num(w.grad, digits))}'
+    rows = [f'<tr><td><font color="{style.INK}"><b>{esc(w.label)}</b> = '
+            f"{esc(num(w.value, look.digits))}</font></td></tr>"]
+    if look.grads:
+        rows.append(f'<tr><td><font color="{style.GRAD}">grad {esc(num(w.grad, look.digits))}'
                     "</font></td></tr>")
     return style.html_label(rows, cellpadding="0")
 
 
-def _weight_tooltip(w: _Param, digits: int, show_grad: bool = True) -> str:
-    text = f"{w.label} = {style.number(w.data, digits)}"
-    return text + (f", grad {style.number(w.grad, digits)}" if show_grad else "")
+def _weight_tooltip(w: Param, look: Look) -> str:
+    text = f"{w.label} = {style.number(w.value, look.digits)}"
+    return text + (f", grad {style.number(w.grad, look.digits)}" if look.grads else "")
 
 
 def _keep_order(g: Any, column: list[str]) -> None:
@@ -348,43 +315,72 @@ def _keep_order(g: Any, column: list[str]) -> None:
         g.edge(a, b, style="invis")
 
 
-def _bias_node(g: Any, node_id: str, b: _Param, digits: int, show_grad: bool = True) -> None:
-    rows = style.value_rows(b.label, b.data, b.grad, digits, show_grad=show_grad)
+def _bias_node(g: Any, node_id: str, b: Param, look: Look) -> None:
+    if look.compact:  # its name; the numbers in the tooltip
+        g.node(node_id, label=style.esc(b.label), tooltip=_weight_tooltip(b, look), shape="box",
+               style="rounded,filled", fillcolor="#fffbeb", color="#d97706", fontsize="9",
+               margin="0.03,0", height="0", width="0")
+        return
+    rows = style.value_rows(b.label, b.value, b.grad, look.digits, show_grad=look.grads)
     g.node(node_id, label=style.html_label(rows), shape="box", style="rounded,filled",
            fillcolor="#fffbeb", color="#d97706", margin="0.06,0.03")
 
 
-def _neuron_tooltip(n: _Neuron, grad_norm: float, digits: int, show_grad: bool = True) -> str:
-    num = style.number
-    parts = [f"{n.name}: |grad of its weights and bias| = {num(grad_norm, digits)}"
-             if show_grad else n.name]
-    if n.bias is not None:
-        parts.append(f"{n.bias.label} = {num(n.bias.data, digits)}"
-                     + (f", grad {num(n.bias.grad, digits)}" if show_grad else ""))
+def _neuron_tooltip(layer: LayerView, i: int, grad_norm: float, look: Look) -> str:
+    num, name, own = style.number, layer.neurons[i], layer.bias(i)
+    parts = [f"{name}: |grad of its weights and bias| = {num(grad_norm, look.digits)}"
+             if look.grads else name]
+    if own is not None:
+        parts.append(f"{own.label} = {num(own.value, look.digits)}"
+                     + (f", grad {num(own.grad, look.digits)}" if look.grads else ""))
     return "; ".join(parts)
 
 
-def _neuron_label(n: _Neuron, layer: _Layer, act: Optional[float], digits: int,
-                  detailed: bool, show_grad: bool = True) -> str:
-    esc, num = style.esc, style.number
+def _neuron_label(layer: LayerView, i: int, act: Optional[float], look: Look) -> str:
+    esc, num, digits = style.esc, style.number, look.digits
     symbol = ACTIVATION_SYMBOLS.get(layer.activation, layer.activation)
-    rows = [f"<tr><td><b>{esc(n.name)}</b>"
+    rows = [f"<tr><td><b>{esc(layer.neurons[i])}</b>"
             + (f' <font color="{style.MUTED}">{esc(symbol)}</font>' if symbol else "")
             + "</td></tr>"]
-    if n.bias is not None and detailed:
-        rows.append(f'<tr><td><font point-size="9" color="{style.INK}">{esc(n.bias.label)} '
-                    f"{esc(num(n.bias.data, digits))}</font></td></tr>")
-        if show_grad:
+    own = layer.bias(i)
+    if own is not None and look.numbers:
+        rows.append(f'<tr><td><font point-size="9" color="{style.INK}">{esc(own.label)} '
+                    f"{esc(num(own.value, digits))}</font></td></tr>")
+        if look.grads:
             rows.append(f'<tr><td><font point-size="9" color="{style.GRAD}">grad '
-                        f"{esc(num(n.bias.grad, digits))}</font></td></tr>")
+                        f"{esc(num(own.grad, digits))}</font></td></tr>")
     if act is not None:
         rows.append(f'<tr><td><font point-size="9" face="{style.MONO}">out '
                     f"{esc(num(act, digits))}</font></td></tr>")
     return style.html_label(rows)
 
 
-def _neuron_attrs(layer: _Layer, act: Optional[float], grad_norm: float,
-                  largest_g: float) -> dict[str, str]:
+def _compact_input(name: str, gap: float) -> dict[str, str]:
+    """An input of the compact picture: its name in a pill as tall as the space
+    each input gets (less nodesep), in the largest font that fits: graphviz
+    makes a line of text 1.2 times its font size tall."""
+    height = min(max(gap - 1.2, 1.0), 18.0)  # nodesep: 0.015 in = 1.08 pt
+    return {"shape": "box", "style": "rounded,filled", "width": "0", "margin": "0.03,0",
+            "height": f"{height / 72:.3f}", "penwidth": "0.6",
+            "fontsize": f"{max(height / 1.22, 5.0):.1f}"}
+
+
+def _compact_neuron(layer: LayerView, i: int, act: Optional[float], look: Look,
+                    diameter: float) -> dict[str, str]:
+    """A neuron of the compact picture: its name inside if it fits, its numbers
+    (and its mean output) in the tooltip."""
+    name = layer.neurons[i]
+    tip = _neuron_tooltip(layer, i, _grad_norm(layer, i), look)
+    if act is not None:
+        tip += f"; mean output {style.number(act, look.digits)}"
+    # the name inside, at a size that fits the circle (a character is about 0.55 em
+    # wide), if it can still be read
+    size = min(0.4 * diameter, 11.0, 0.85 * diameter / (0.55 * max(len(name), 1)))
+    return {"label": style.esc(name) if size >= 5.5 else "", "tooltip": tip,
+            "fixedsize": "true", "width": f"{diameter / 72:.3f}", "fontsize": f"{size:.1f}"}
+
+
+def _neuron_attrs(act: Optional[float], grad_norm: float, largest_g: float) -> dict[str, str]:
     attrs = {"shape": "circle", "style": "filled", "fillcolor": "#ffffff",
              "color": "#475569", "margin": "0.02"}
     if act is not None and math.isfinite(act):

@@ -174,6 +174,15 @@ _SVG_FONTS = {f'font-family="{f}"'.encode(): f'font-family="{fonts.css_families(
               for f in (style.FONT, style.MONO)}
 
 
+def _keep_spaces(svg: bytes) -> bytes:
+    """Graphviz places each piece of a label's line (a bold ``w1``, then `` = 0.5``)
+    at its own x, the spaces measured in; a browser drops a piece's leading and
+    trailing spaces unless told to keep them, and ``w1 = 0.5`` would read
+    ``w1= 0.5``, ``w1 0.5`` would read ``w10.5``. graphviz-pure says so on every
+    text; older system dot (2.43) does not."""
+    return re.sub(rb"<text(?= )(?! xml:space=)", b'<text xml:space="preserve"', svg)
+
+
 def _svg_font_fallback(svg: bytes) -> bytes:
     """Name the Chinese fonts after Arial and Courier New, so a browser draws
     Chinese labels in a Chinese font (Latin text keeps Arial/Courier New)."""
@@ -264,7 +273,7 @@ def _output(engine: str, format_: str, renderer: Optional[str] = None,
     if via_svg:
         return _rasterize(_svg_font_fallback(out), format_)
     if format_ == "svg" and plain_format:
-        return _svg_font_fallback(out)
+        return _svg_font_fallback(_keep_spaces(out))
     return out
 
 

@@ -106,16 +106,10 @@ def test_the_array_fast_path_equals_the_general_loop(seed):
 
 def slides_232():
     """The 2-3-2 network of the BP slides, each value named as the slides name it."""
-    from nn.layers import MLP, Layer
     from nn.losses import half_sse
+    from slides import slides_232_model
 
-    hidden = Layer(2, 3, "sigmoid", weights=[[0.1, 0.15], [0.2, 0.25], [0.3, 0.35]], bias=0.35,
-                   neuron_names=["h1", "h2", "h3"],
-                   weight_names=[["w1", "w2"], ["w3", "w4"], ["w5", "w6"]], bias_names="b1")
-    output = Layer(3, 2, "sigmoid", weights=[[0.4, 0.5, 0.6], [0.45, 0.55, 0.65]], bias=0.65,
-                   neuron_names=["o1", "o2"],
-                   weight_names=[["w7", "w9", "w11"], ["w8", "w10", "w12"]], bias_names="b2")
-    model = MLP.from_layers([hidden, output], input_names=["l1", "l2"])
+    model = slides_232_model()
     E = half_sse([model([5.0, 10.0])], [[0.01, 0.99]])
     return E, {n.label: n for n in topological_order(E) if n.label}
 

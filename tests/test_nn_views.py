@@ -9,6 +9,7 @@ from autograd import Value, is_grad_enabled
 from nn import MLP, Layer, Linear, Neuron, TensorMLP
 from nn.losses import half_sse
 from nn.views import Describable, LayerView, NetworkView
+from slides import slides_232_model
 
 
 def sig(z):
@@ -16,13 +17,7 @@ def sig(z):
 
 
 def slides_232() -> MLP:
-    hidden = Layer(2, 3, weights=[[0.1, 0.15], [0.2, 0.25], [0.3, 0.35]], bias=0.35,
-                   neuron_names=["h1", "h2", "h3"],
-                   weight_names=[["w1", "w2"], ["w3", "w4"], ["w5", "w6"]], bias_names="b1")
-    out = Layer(3, 2, weights=[[0.4, 0.5, 0.6], [0.45, 0.55, 0.65]], bias=0.65,
-                neuron_names=["o1", "o2"],
-                weight_names=[["w7", "w9", "w11"], ["w8", "w10", "w12"]], bias_names="b2")
-    return MLP.from_layers([hidden, out], input_names=["l1", "l2"])
+    return slides_232_model()
 
 
 def test_the_232_network_reads_as_the_slides_write_it():

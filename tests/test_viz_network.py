@@ -9,17 +9,12 @@ import viz
 from nn.layers import MLP, Layer
 from nn.linear import TensorMLP
 from nn.losses import half_sse
+from slides import slides_232_model
 
 
 def slides_232():
-    """The 2-3-2 network of the slides: shared biases, w numbered as printed."""
-    hidden = Layer(2, 3, "sigmoid", weights=[[0.1, 0.15], [0.2, 0.25], [0.3, 0.35]],
-                   bias=0.35, neuron_names=["h1", "h2", "h3"],
-                   weight_names=[["w1", "w2"], ["w3", "w4"], ["w5", "w6"]], bias_names="b1")
-    output = Layer(3, 2, "sigmoid", weights=[[0.4, 0.5, 0.6], [0.45, 0.55, 0.65]],
-                   bias=0.65, neuron_names=["o1", "o2"],
-                   weight_names=[["w7", "w9", "w11"], ["w8", "w10", "w12"]], bias_names="b2")
-    model = MLP.from_layers([hidden, output], input_names=["l1", "l2"])
+    """The 2-3-2 network of the slides after one backward pass."""
+    model = slides_232_model()
     E = half_sse([model([5.0, 10.0])], [[0.01, 0.99]])
     E.backward()
     return model

@@ -153,7 +153,7 @@ def _op_rule_edges(create_graph: bool) -> Edges:
             if anomaly and not all_finite(product):
                 raise AnomalyError(
                     f"anomaly in backward: gradient {product!r} flowing from "
-                    f"{op.call(children)} into operand {i} ({child._describe()})"
+                    f"{op.call(children)} into operand {i} ({child.brief()})"
                 )
             yield child, locals_[i], product
 
@@ -213,11 +213,11 @@ def prepare_backward(order: list[Node], accumulate: bool) -> list[Node]:
     for node in order:
         if node.op is None:
             if node.grad is None:  # p.grad = None is a common way to clear one
-                node.grad = node._zero_like()
+                node.grad = node.zero_gradient()
             elif node._holds_grad():
                 stale.append(node)
         else:
-            node.grad = node._zero_like()
+            node.grad = node.zero_gradient()
     if stale and not accumulate:
         names = ", ".join(repr(n.label) for n in stale if n.label)
         if len(names) > 100:
@@ -278,7 +278,7 @@ def _one(top: Node, what: str) -> Any:
     if isinstance(data, np.ndarray):
         if data.size != 1:
             raise ValueError(
-                f"{what}: {top._describe()} has {data.size} entries; a derivative d top / d node "
+                f"{what}: {top.brief()} has {data.size} entries; a derivative d top / d node "
                 "is taken of ONE number. Reduce it first (.sum() or .mean())"
             )
         return np.ones_like(data)
@@ -325,7 +325,7 @@ def derivative(top: Node, bottom: Node) -> Any:
         raise TypeError(f"derivative(): bottom must be a Value or Tensor, got "
                         f"{type(bottom).__name__}")
     d = derivatives(top).get(bottom)
-    return bottom._zero_like() if d is None else d
+    return bottom.zero_gradient() if d is None else d
 
 
 def count_paths(top: Node, *, stop_at: Iterable[Node] = ()) -> dict[Node, int]:
@@ -384,7 +384,7 @@ def _fast_arrays(root: Node, seed: np.ndarray, order: list[Node], stale: list[No
             add(node)
     if root not in live:
         raise RuntimeError(
-            f"backward(): {root._describe()} depends on no variable, only on constants "
+            f"backward(): {root.brief()} depends on no variable, only on constants "
             "(numbers, numpy arrays, requires_grad=False tensors), so there is nothing "
             "to differentiate")
     grads = {root: seed}

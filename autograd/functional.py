@@ -39,7 +39,7 @@ def grad(
     for t in targets:
         g = grads.get(t)
         if g is None:  # output does not depend on t
-            g = t._zero_like()
+            g = t.zero_gradient()
             if create_graph:
                 g = type(t)(g)
         results.append(g)

@@ -82,7 +82,7 @@ class Node:
     def __bool__(self) -> bool:
         raise TypeError(
             f"the truth value of a {type(self).__name__} is ambiguous: compare its data "
-            f"(e.g. `if x.data > 0:`), not the graph node ({self._describe()})"
+            f"(e.g. `if x.data > 0:`), not the graph node ({self.brief()})"
         )
 
     # --- numpy: a node is not an array ----------------------------------------------
@@ -212,10 +212,12 @@ class Node:
     def _fit_grad(self, contribution: Any) -> Any:
         return contribution
 
-    def _zero_like(self) -> Any:
+    def zero_gradient(self) -> Any:
+        """A zero gradient for this node: 0.0 for a Value, zeros of its shape for a Tensor."""
         return 0.0
 
-    def _describe(self) -> str:
+    def brief(self) -> str:
+        """The node as error messages quote an operand: ``w7=0.4``, ``W1=Tensor of shape (2, 3)``."""
         raise NotImplementedError
 
 
@@ -235,7 +237,7 @@ _INSTEAD = {
     "sqrt": ("x ** 0.5", "__pow__"), "reciprocal": ("1 / x", "__rtruediv__"),
     "maximum": ("x.relu() for max(x, 0)", "relu"),
 }
-_NOT_MATHS = {"backward", "named", "item", "numpy", "detach"}
+_NOT_MATHS = {"backward", "named", "item", "numpy", "detach", "brief", "zero_gradient"}
 
 
 def _not_implemented(*args: Any) -> Any:
@@ -256,7 +258,7 @@ def _not_an_array(node: Node, func: Any = None, method: str = "__call__",
         name = getattr(func, "__name__", str(func))
         module = (getattr(func, "__module__", None) or "numpy").replace("numpy", "np", 1)
         called = f"{module}.{name}" + ("" if method == "__call__" else f".{method}")
-        head = f"{called}() got {node._describe()}: "
+        head = f"{called}() got {node.brief()}: "
     instead, needs = _INSTEAD.get(name, (None, None))
     if into:
         advice = ("A numpy array cannot hold a node: write x = x + t (a new node), not "
@@ -281,7 +283,7 @@ def _check_divisor(numerator: Node, divisor: Node) -> None:
     elif np.all(d):
         return
     raise ZeroDivisionError(
-        f"/: division by zero ({numerator._describe()} / {divisor._describe()})"
+        f"/: division by zero ({numerator.brief()} / {divisor.brief()})"
     )
 
 
@@ -424,7 +426,7 @@ _FINISHED = object()
 def zero_grad(root: Node) -> None:
     """Set the grad of every node under ``root`` (root included) to zero."""
     for node in topological_order(root):
-        node.grad = node._zero_like()
+        node.grad = node.zero_gradient()
 
 
 def as_set(nodes: Iterable[Node]) -> "set[Node] | frozenset[Node]":

@@ -110,7 +110,7 @@ class Op:
 
     def call(self, operands: Sequence[Node]) -> str:
         """This op applied to ``operands`` as messages write it: pow(x=0.0, 0.5)."""
-        return f"{self.function}({', '.join(o._describe() for o in operands)})"
+        return f"{self.function}({', '.join(o.brief() for o in operands)})"
 
     def domain_error(self, operands: Sequence[Node], *, overflow: bool = False,
                      otherwise: str = "the result is undefined", where: str = ""

@@ -65,9 +65,9 @@ def edges_below(node: Node, through: Optional[Iterable[Node]] = None) -> list[Ed
     reached = _reached(node, kept)
     if not reached:
         return []
-    d = sweep(node, node._zero_like() + 1.0, stop_at=kept)
+    d = sweep(node, node.zero_gradient() + 1.0, stop_at=kept)
     n = count_paths(node, stop_at=kept)
-    return [Edge(c, d.get(c, c._zero_like()), None, n[c]) for c in reached]
+    return [Edge(c, d.get(c, c.zero_gradient()), None, n[c]) for c in reached]
 
 
 def _operands(node: Node) -> list[tuple[int, Node]]:
@@ -79,7 +79,7 @@ def _factor(node: Node, locals_: Optional[tuple], position: int) -> Any:
     if locals_ is None:
         raise ValueError(
             f"gradient paths need scalar local derivatives, but op {node.op.function!r} "
-            f"({node._describe()}) has a Jacobian (vector-Jacobian product) instead"
+            f"({node.brief()}) has a Jacobian (vector-Jacobian product) instead"
         )
     return locals_[position]
 
@@ -201,11 +201,11 @@ class Paths:
     def derivative(self) -> Any:
         """d top / d bottom, the sum of every path's product, from one backward
         sweep (a top with several entries: of their sum)."""
-        one = self.top._zero_like() + 1.0
+        one = self.top.zero_gradient() + 1.0
         if self.top is self.bottom:
             return one
         d = sweep(self.top, one).get(self.bottom)
-        return self.bottom._zero_like() if d is None else d
+        return self.bottom.zero_gradient() if d is None else d
 
 
 def paths(top: Node, bottom: Node, through: Optional[Iterable[Node]] = None) -> Paths:

@@ -56,10 +56,10 @@ def _as_array(data: Any, what: str, copy: bool = True) -> np.ndarray:
     from .value import Value
 
     if isinstance(data, Tensor):
-        raise TypeError(f"{what} got a Tensor ({data._describe()}); use it directly, "
+        raise TypeError(f"{what} got a Tensor ({data.brief()}); use it directly, "
                         "or Tensor(t.data) for an unconnected copy")
     if isinstance(data, Value):
-        raise TypeError(f"{what} got a Value ({data._describe()}); a Tensor holds an array "
+        raise TypeError(f"{what} got a Value ({data.brief()}); a Tensor holds an array "
                         "of numbers: use Tensor(v.data) for a constant copy, or keep the "
                         "computation in Values")
     if data is None:
@@ -182,14 +182,14 @@ class Tensor(Node):
             return contribution.sum(axis=0 if extra == 1 else tuple(range(extra)))
         if extra < 0:
             raise ShapeError(f"backward: a gradient of shape {g_shape} cannot belong to "
-                             f"{self._describe()}")
+                             f"{self.brief()}")
         axes = tuple(range(extra)) + tuple(
             extra + i for i, n in enumerate(shape) if n == 1 and g_shape[extra + i] != 1)
         if axes:
             contribution = contribution.sum(axis=axes, keepdims=True)
         return contribution.reshape(shape)
 
-    def _zero_like(self) -> np.ndarray:
+    def zero_gradient(self) -> np.ndarray:
         # A zero grad is the shared read-only zero array of its shape: nothing
         # allocated, and known to be zero without a scan. backward() gives every
         # leaf a writable array of its own.
@@ -202,7 +202,7 @@ class Tensor(Node):
     def _constant(data: Any) -> "Tensor":
         return _constant(np.asarray(data, dtype=np.float64))
 
-    def _describe(self) -> str:
+    def brief(self) -> str:
         name = f"{self.label}=" if self.label else ""
         if self.data.size <= 4:
             return f"{name}Tensor({self.data.tolist()!r})"
@@ -220,7 +220,7 @@ class Tensor(Node):
         if gradient is None:
             if self.data.size != 1:
                 raise ValueError(
-                    f"backward(): {self._describe()} has {self.data.size} entries. A gradient "
+                    f"backward(): {self.brief()} has {self.data.size} entries. A gradient "
                     "is the derivative of ONE number (a loss) with respect to everything "
                     "under it, so backward() without arguments needs a one-element tensor. "
                     "Reduce it first (.sum() or .mean()), or pass gradient= an array of "
@@ -246,7 +246,7 @@ class Tensor(Node):
         axes = _axes(axis, self, "mean")
         counted = self.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
         if counted == 0:
-            raise ValueError(f"mean: no entries to average over in {self._describe()}")
+            raise ValueError(f"mean: no entries to average over in {self.brief()}")
         return self._apply(ops.MEAN, (self,), (axes, keepdims))
 
     def reshape(self, *shape: Union[int, Sequence[int]]) -> "Tensor":
@@ -258,7 +258,7 @@ class Tensor(Node):
         try:
             new_shape = np.empty(self.shape, dtype=np.bool_).reshape(shape).shape
         except (ValueError, TypeError):
-            raise ShapeError(f"reshape: cannot reshape {self._describe()} ({self.size} "
+            raise ShapeError(f"reshape: cannot reshape {self.brief()} ({self.size} "
                              f"entries) into shape {tuple(shape)}") from None
         return self._apply(ops.RESHAPE, (self,), new_shape)
 
@@ -272,7 +272,7 @@ class Tensor(Node):
         valid = all(isinstance(a, numbers.Integral) and -n <= a < n for a in axes)
         if not valid or sorted(a % n for a in axes) != list(range(n)):
             raise ShapeError(f"transpose: axes {tuple(axes)} are not a permutation of the "
-                             f"{n} axes of {self._describe()}")
+                             f"{n} axes of {self.brief()}")
         return self._apply(ops.TRANSPOSE, (self,), tuple(a % n for a in axes))
 
     @property
@@ -366,7 +366,7 @@ def _lift(x: Any, op: "ops.Op | str") -> Tensor:
     if isinstance(x, Node):
         raise TypeError(
             f"{what}: cannot combine a Tensor with a {type(x).__name__} "
-            f"({x._describe()}). Value builds scalar graphs, Tensor array graphs; use "
+            f"({x.brief()}). Value builds scalar graphs, Tensor array graphs; use "
             "Tensor(v.data) for a constant, or build the whole computation from Tensors"
         )
     if x.__class__ is float or x.__class__ is int:
@@ -401,7 +401,7 @@ def _axes(axis: Any, t: Tensor, op_name: str) -> Optional[tuple]:
         if not isinstance(a, numbers.Integral):
             raise TypeError(f"{op_name}: axis must be an int, a tuple of ints or None, got {axis!r}")
         if not -n <= a < n:
-            raise ShapeError(f"{op_name}: axis {a!r} is out of range for {t._describe()} "
+            raise ShapeError(f"{op_name}: axis {a!r} is out of range for {t.brief()} "
                              f"({n} axes: 0..{n - 1})")
     normal = tuple(sorted(int(a) % n for a in axes))
     if len(set(normal)) != len(normal):
@@ -446,7 +446,7 @@ def _targets(targets: Any, logits: Tensor) -> np.ndarray:
 
 def _op_error(op: ops.Op, operands: tuple, error: Exception, arg: Any = None) -> Exception:
     shapes = " and ".join(str(o.shape) for o in operands)
-    what = ", ".join(o._describe() for o in operands)
+    what = ", ".join(o.brief() for o in operands)
     name = f"{op.function} ({op.symbol})"
     if op is ops.MATMUL:
         a, b = operands

@@ -25,7 +25,7 @@ def _as_float(data: Any, what: str) -> float:
         return data
     if isinstance(data, Value):
         raise TypeError(
-            f"{what} got a Value ({data._describe()}); use it directly, or "
+            f"{what} got a Value ({data.brief()}); use it directly, or "
             "Value(v.data) for an unconnected copy"
         )
     if isinstance(data, np.ndarray):
@@ -113,11 +113,11 @@ class Value(Node):
                 return _node(data, operands, op)
         return _make(op, operands)
 
-    def _describe(self) -> str:
+    def brief(self) -> str:
         name = f"{self.label}=" if self.label else ""
         return f"{name}{self.data!r}"
 
-    def _zero_like(self) -> float:
+    def zero_gradient(self) -> float:
         return 0.0
 
     # --- backward (Node.backward drives it) -----------------------------------------------

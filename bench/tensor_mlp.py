@@ -118,7 +118,7 @@ class EngineNet:
             grads = autograd.grad(loss, p)
         else:
             for t in p:
-                t.grad = t._zero_like()
+                t.grad = t.zero_gradient()
             loss.backward()
             grads = [t.grad for t in p]
         for t, g in zip(p, grads):

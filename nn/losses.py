@@ -171,7 +171,7 @@ def cross_entropy(outputs: Any, targets: Any) -> Node:
                 advice = ("a sigmoid output so close to 0 that it rounded to 0: its net input "
                           "is far below 0" if o.op is ops.SIGMOID
                           else "use a softmax or sigmoid output layer")
-                raise ValueError(f"cross_entropy: output {o._describe()} is not a probability > 0 "
+                raise ValueError(f"cross_entropy: output {o.brief()} is not a probability > 0 "
                                  f"({advice})")
     return _reduce(rows, trows, lambda o, t: None if t == 0.0 else (o.log() * -t), 1.0 / len(rows))
 

@@ -117,7 +117,7 @@ class Module:
 
     def zero_grad(self) -> None:
         for p in self.parameters():
-            p.grad = p._zero_like()
+            p.grad = p.zero_gradient()
 
     def freeze(self, *names: str) -> "Module":
         """Freeze parameters by dotted name or label; no names = the whole module."""

@@ -67,7 +67,7 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         for p in self.params:
-            p.grad = p._zero_like()
+            p.grad = p.zero_gradient()
 
     def step(self, only: Optional[Iterable[Node]] = None) -> None:
         """Update every trainable parameter (or only those in ``only``)."""

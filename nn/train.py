@@ -83,7 +83,7 @@ def sequential_backward(
         fresh = backward_from(seeds, on_step=observer, into={}, stop_at=stop)
         seeds = []
         for n in inputs:
-            n.grad = fresh.get(n, n._zero_like())
+            n.grad = fresh.get(n, n.zero_gradient())
             seeds.append((n, n.grad))
 
 
@@ -485,7 +485,7 @@ def _train_step(run: _Run, epoch: int, idx: list[int], history: History) -> floa
     value = run.loss_fn(outputs, yb)
     _check_finite_loss(value, epoch, run.steps + 1, run.optimizer)
     for p in run.params:
-        p.grad = p._zero_like()
+        p.grad = p.zero_gradient()
     update(run.model, value, run.optimizer, convention=run.convention,
            layer_outputs=layer_outputs)
     run.steps += 1

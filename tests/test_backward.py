@@ -65,14 +65,14 @@ def random_tensors(seed: int) -> tuple[Tensor, list[Tensor]]:
 def by_general_loop(root, leaves):
     """.grad of ``leaves`` from the general loop (an observer forces it)."""
     for leaf in leaves:
-        leaf.grad = leaf._zero_like()
+        leaf.grad = leaf.zero_gradient()
     root.backward(on_step=lambda step: None)
     return [leaf.grad for leaf in leaves]
 
 
 def by_fast_path(root, leaves):
     for leaf in leaves:
-        leaf.grad = leaf._zero_like()
+        leaf.grad = leaf.zero_gradient()
     root.backward()
     return [leaf.grad for leaf in leaves]
 

@@ -51,6 +51,33 @@ def engine_misuse(source: str) -> list[str]:
     return found
 
 
+def node_private_names() -> set[str]:
+    """The private methods and slots of autograd's node classes (Node, Value, Tensor)."""
+    names = set()
+    for path in (ROOT / "autograd").glob("*.py"):
+        for cls in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(cls, ast.ClassDef) and cls.name in ("Node", "Value", "Tensor")):
+                continue
+            for item in cls.body:
+                if isinstance(item, ast.FunctionDef) and _private(item.name):
+                    names.add(item.name)
+                elif isinstance(item, ast.Assign) and any(
+                        isinstance(t, ast.Name) and t.id == "__slots__" for t in item.targets):
+                    names |= {n for n in ast.literal_eval(item.value) if _private(n)}
+    return names - {"_repr_html_"}  # Jupyter's display protocol, public by convention
+
+
+NODE_PRIVATE = node_private_names()
+
+
+def node_internals_used(source: str) -> list[str]:
+    """Every ``x._name`` outside a class's own ``self`` where _name is private to a node
+    class (``p._zero_like()``, ``v._seed``): the node's public API must serve instead."""
+    return [f"line {n.lineno}: {ast.unparse(n)}" for n in ast.walk(ast.parse(source))
+            if isinstance(n, ast.Attribute) and n.attr in NODE_PRIVATE
+            and not (isinstance(n.value, ast.Name) and n.value.id == "self")]
+
+
 def _sources():
     for package in SCANNED:
         for path in sorted((ROOT / package).rglob("*.py")):
@@ -66,6 +93,7 @@ def _sources():
 @pytest.mark.parametrize("path, source", list(_sources()), ids=lambda x: str(x)[:40])
 def test_only_the_public_engine_api_is_used_outside_autograd(path, source):
     assert engine_misuse(source) == [], f"{path} reaches into autograd's internals"
+    assert node_internals_used(source) == [], f"{path} reaches into a node's internals"
 
 
 def test_the_scan_catches_each_kind_of_misuse():
@@ -81,3 +109,9 @@ def test_the_scan_catches_each_kind_of_misuse():
     # the public API, and private names of other things, are fine
     assert engine_misuse("import autograd\nfrom autograd import Node, ops, derivative\n"
                          "autograd.grad\nops.SOFTMAX\nx._private\nnp._x") == []
+
+
+def test_the_scan_catches_a_nodes_private_methods():
+    assert {"_seed", "_operand", "_fit_grad"} <= NODE_PRIVATE
+    assert node_internals_used("p.grad = p._fit_grad(g)") == ["line 1: p._fit_grad"]
+    assert node_internals_used("class A:\n    def f(self):\n        return self._seed") == []

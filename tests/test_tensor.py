@@ -299,7 +299,7 @@ def test_cross_entropy_with_the_softmax_at_hand_gives_the_same_loss_and_gradient
     plain = logits.cross_entropy(labels)
     plain.backward()
     g_plain = logits.grad
-    logits.grad = logits._zero_like()
+    logits.grad = logits.zero_gradient()
     fused = logits.cross_entropy(labels, softmax=logits.softmax())
     fused.backward()
     assert fused.item() == pytest.approx(plain.item(), rel=1e-14)
@@ -417,7 +417,7 @@ def test_fast_backward_equals_the_generic_loop():
     loss().backward(on_step=observed.append)  # the generic loop, into .grad
     generic = [p.grad for p in params]
     for p in params:
-        p.grad = p._zero_like()
+        p.grad = p.zero_gradient()
     loss().backward()                         # the lean array pass
     for p, e, g in zip(params, expected, generic):
         np.testing.assert_allclose(p.grad, e, rtol=1e-14)

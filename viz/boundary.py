@@ -17,6 +17,7 @@ import numpy as np
 from autograd import Node, no_grad
 
 from . import fonts, reader
+from .i18n import _
 
 # Fills of up to 8 classes (several outputs: the class is the largest output).
 CLASS_COLORS = ("#bfdbfe", "#fde68a", "#bbf7d0", "#fecaca", "#e9d5ff", "#fed7aa", "#a5f3fc",
@@ -125,7 +126,7 @@ def plot_decision_boundary(
     bounds, x1, x2 = _grid(pts, resolution, bounds, margin)
     outputs = model_on_grid(model, x1, x2)
     if ax is None:
-        _, ax = plt.subplots(figsize=(4.8, 4.4))
+        _fig, ax = plt.subplots(figsize=(4.8, 4.4))
     if outputs.ndim == 2:
         predictions = _shade_output(ax, x1, x2, outputs, threshold, levels, colors, cmap, colorbar)
     else:
@@ -133,7 +134,7 @@ def plot_decision_boundary(
     _draw_samples(ax, pts, labels, annotate)
     ax.set_xlim(bounds[0], bounds[1])
     ax.set_ylim(bounds[2], bounds[3])
-    ax.set_xlabel("x1")
+    ax.set_xlabel("x1")  # the slides' input names, in both languages
     ax.set_ylabel("x2")
     ax.set_aspect("equal")
     if title:
@@ -174,7 +175,7 @@ def _shade_output(ax: Any, x1: np.ndarray, x2: np.ndarray, outputs: np.ndarray,
     if threshold is not None and outputs.min() < threshold <= outputs.max():
         ax.contour(x1, x2, outputs, levels=[threshold], colors="#1f2933", linewidths=2)
     if colorbar:
-        ax.figure.colorbar(shade, ax=ax, label="output")
+        ax.figure.colorbar(shade, ax=ax, label=_("output"))
     return predictions
 
 

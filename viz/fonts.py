@@ -125,10 +125,14 @@ def _embedded_face(chars: str) -> str:
 
     options = subset.Options()
     options.flavor = "woff"  # zlib: no brotli needed; a subset is small either way
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]  # the licence (OFL) and copyright travel with the glyphs
+    # about 240 bytes a character; without the CFF subroutines: 4x faster, a little smaller
+    options.desubroutinize = True
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # the copyright and licence (OFL) travel along
     options.notdef_outline = True
-    font = TTFont(str(packaged_cjk_font().path), lazy=True)
+    # Chinese set horizontally needs no substitution or kerning: their tables cost 0.4 s
+    options.drop_tables += ["GSUB", "GPOS"]
+    # the font's own bounds kept (a superset of the subset's): recomputing them costs 0.7 s
+    font = TTFont(str(packaged_cjk_font().path), lazy=True, recalcBBoxes=False)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=chars)
     subsetter.subset(font)

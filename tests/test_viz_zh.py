@@ -231,3 +231,14 @@ def test_json_of_the_stepper_keeps_its_keys():
         data = page_data(viz.BackwardStepper(c).page())
     assert set(data) >= {"steps", "root", "rootName", "seed", "zero", "names", "t"}
     assert json.dumps(data["steps"][0], sort_keys=True).startswith('{"after"')
+
+
+def test_the_boundary_and_network_errors_in_chinese():
+    model = MLP(2, [3, 1], seed=0)
+    with nn.using_language("zh"):
+        with pytest.raises(ValueError, match=r"X 的每个样本要有两个输入（形状 \(n, 2\)），收到的形状是 \(4, 3\)"):
+            viz.plot_decision_boundary(model, np.zeros((4, 3)))
+        with pytest.raises(ValueError, match=r"y 要给每个样本一个标签（共 4 个），收到的形状是 \(2,\)"):
+            viz.plot_decision_boundary(model, np.zeros((4, 2)), [0, 1])
+        with pytest.raises(TypeError, match=r"draw_network\(\) 需要一个网络模型，收到的是 str"):
+            viz.draw_network("mlp")

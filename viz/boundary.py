@@ -62,9 +62,9 @@ def model_on_grid(model: Any, x1: Sequence[float], x2: Sequence[float]) -> np.nd
         with no_grad():
             out = np.array([_values(model(p)).reshape(-1) for p in points.tolist()])
     else:
-        raise TypeError(f"model_on_grid(): the model must be a network (nn's MLP, TensorMLP, "
-                        f"Layer, Neuron) or a function of one sample [x1, x2], got "
-                        f"{type(model).__name__}")
+        raise TypeError(_("model_on_grid(): the model must be a network (nn's MLP, TensorMLP, "
+                          "Layer, Neuron) or a function of one sample [x1, x2], got {kind}").format(
+            kind=type(model).__name__))
     k = out.shape[1]
     return out.reshape(g1.shape) if k == 1 else out.reshape(g1.shape + (k,))
 
@@ -72,8 +72,8 @@ def model_on_grid(model: Any, x1: Sequence[float], x2: Sequence[float]) -> np.nd
 def _samples(X: Any, y: Any) -> tuple[np.ndarray, Optional[np.ndarray]]:
     pts = np.asarray(X, dtype=float)
     if pts.ndim != 2 or pts.shape[1] != 2:
-        raise ValueError(f"plot_decision_boundary: X must hold samples of two inputs (shape "
-                         f"(n, 2)), got shape {pts.shape}")
+        raise ValueError(_("plot_decision_boundary: X must hold samples of two inputs (shape "
+                           "(n, 2)), got shape {shape}").format(shape=pts.shape))
     if y is None:
         return pts, None
     labels = np.asarray(y, dtype=float)
@@ -82,8 +82,8 @@ def _samples(X: Any, y: Any) -> tuple[np.ndarray, Optional[np.ndarray]]:
     elif labels.ndim == 2:  # one-hot rows: the class index
         labels = labels.argmax(axis=1).astype(float)
     if labels.shape != (len(pts),):
-        raise ValueError(f"plot_decision_boundary: y must have one label per sample "
-                         f"({len(pts)}), got shape {np.shape(y)}")
+        raise ValueError(_("plot_decision_boundary: y must have one label per sample ({count}), "
+                           "got shape {shape}").format(count=len(pts), shape=np.shape(y)))
     return pts, labels
 
 

@@ -134,14 +134,15 @@ class BackwardStepper:
     def fragment(self) -> str:
         """The stepper as an HTML fragment (styles and script scoped to it)."""
         uid = "crs" + uuid.uuid4().hex[:8]
-        data = json.dumps(self._data()).replace("</", "<\\/")
+        content = self._data()
+        data = json.dumps(content).replace("</", "<\\/")
         template = _TEMPLATE
         for key, text in _template_texts().items():
             template = template.replace(f"__{key}__", text)
         css = _CSS.replace("__UID__", uid)
         svg = self.svg
         face = fonts.embedded_cjk_css(
-            self.title + svg + json.dumps(self._data(), ensure_ascii=False) + template, f"#{uid}")
+            self.title + svg + json.dumps(content, ensure_ascii=False) + template, f"#{uid}")
         if face:  # Chinese text: its glyphs travel with the page (no font on the machine),
             # one face for the page's texts and the picture's (not the picture's own)
             svg = SVG_FONT_STYLE.sub("", svg)

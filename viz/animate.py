@@ -20,7 +20,8 @@ from autograd import BackwardStep, Node, topological_order, zero_grad
 
 from . import fonts, style
 from .graph import GraphTooLargeError, draw_graph
-from .render import writable_path
+from .i18n import _, language
+from .render import SVG_FONT_STYLE, writable_path
 from .topology import Graph, name_of
 
 PathLike = Union[str, "pathlib.Path"]
@@ -58,16 +59,18 @@ class BackwardStepper:
                  max_nodes: int = 2000) -> None:
         self.root = root
         self.digits = style.check_digits(digits, type(self).__name__)
-        self.title = title or f"Backward through {name_of(root)}, one edge at a time"
+        self.title = title or _("Backward through {root}, one edge at a time").format(
+            root=name_of(root))
         graph = Graph(root)
         if len(graph.order) > max_nodes:
             # draw_graph's own advice (group=...) does not apply: a step is one engine edge
-            raise GraphTooLargeError(
-                f"{type(self).__name__}: the graph under {name_of(root)} has "
-                f"{len(graph.order):,} nodes, more than max_nodes={max_nodes:,}; stepping "
-                "through it edge by edge could not be followed (and laying it out takes "
-                "minutes). Animate a smaller piece: one neuron's output, or one sample's loss "
-                "on a small network; or raise max_nodes.")
+            raise GraphTooLargeError(_(
+                "{who}: the graph under {root} has {count} nodes, more than "
+                "max_nodes={max_nodes}; stepping through it edge by edge could not be followed "
+                "(and laying it out takes minutes). Animate a smaller piece: one neuron's "
+                "output, or one sample's loss on a small network; or raise max_nodes.").format(
+                    who=type(self).__name__, root=name_of(root), count=f"{len(graph.order):,}",
+                    max_nodes=f"{max_nodes:,}"))
         with _backward_recorded(root) as raw:
             # drawn with this pass's grads, so every box is wide enough for its number
             # (the full graph: one step per engine edge, each op drawn)
@@ -125,24 +128,38 @@ class BackwardStepper:
         root_id = f"v{len(topological_order(self.root)) - 1}"
         return {"steps": self.steps, "root": root_id, "rootName": name_of(self.root),
                 "seed": style.number(1.0, self.digits), "zero": style.number(0.0, self.digits),
-                "names": graph_nodes}
+                "names": graph_nodes, "t": _page_texts()}
 
     # --- HTML ----------------------------------------------------------------------------
     def fragment(self) -> str:
         """The stepper as an HTML fragment (styles and script scoped to it)."""
         uid = "crs" + uuid.uuid4().hex[:8]
-        data = json.dumps(self._data()).replace("</", "<\\/")
-        return (_TEMPLATE.replace("__UID__", uid)
+        content = self._data()
+        data = json.dumps(content).replace("</", "<\\/")
+        template = _TEMPLATE
+        for key, text in _template_texts().items():
+            template = template.replace(f"__{key}__", text)
+        css = _CSS.replace("__UID__", uid)
+        svg = self.svg
+        face = fonts.embedded_cjk_css(
+            self.title + svg + json.dumps(content, ensure_ascii=False) + template, f"#{uid}")
+        if face:  # Chinese text: its glyphs travel with the page (no font on the machine),
+            # one face for the page's texts and the picture's (not the picture's own)
+            svg = SVG_FONT_STYLE.sub("", svg)
+            for f in (style.FONT, style.MONO):
+                css = css.replace(fonts.css_families(f), fonts.css_families(f, embedded=True))
+            css = face + css + f"#{uid} button {{ font-family: inherit; }}\n"
+        return (template.replace("__UID__", uid)
                 .replace("__TITLE__", html.escape(self.title))
-                .replace("__SVG__", self.svg)
+                .replace("__SVG__", svg)
                 .replace("__DATA__", data)
-                .replace("__CSS__", _CSS.replace("__UID__", uid))
+                .replace("__CSS__", css)
                 .replace("__JS__", _JS))
 
     def page(self) -> str:
         """A complete HTML page: opens in any browser with no network."""
         # --cr-chrome: the height around the picture; a page has less of it than a notebook
-        return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        return (f"<!DOCTYPE html>\n<html lang=\"{language()}\"><head><meta charset=\"utf-8\">"
                 f"<title>{html.escape(self.title)}</title>"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                 "</head><body style=\"margin:16px;background:#fff;--cr-chrome:230px\">"
@@ -176,9 +193,40 @@ def animate_backward(root: Node, path: PathLike, *, digits: int = 6,
 def _html_path(path: PathLike, who: str) -> pathlib.Path:
     path = pathlib.Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
-        raise ValueError(f"{who}: the page is HTML: give a file name ending in .html, "
-                         f"got {path.name!r}")
+        raise ValueError(_("{who}: the page is HTML: give a file name ending in .html, "
+                           "got {name}").format(who=who, name=repr(path.name)))
     return writable_path(path, who)
+
+
+def _page_texts() -> dict[str, str]:
+    """The texts the page's script writes, HTML-escaped, in the current language."""
+    texts = {
+        "count": _("step {k} / {n}"),
+        "start": _("Start: the seed {seed}. Every other grad is still unknown. Press \u2192 to "
+                   "pass it down the first edge."),
+        "share": _("(contribution {k} of {of}: {name} reaches the output along {of} edges; "
+                   "their products add up)"),
+        "factors": _("(local derivative of {op} \u00d7 upstream gradient)"),
+        "node": _("node"), "sofar": _("grad so far"),
+        "unnamed_one": _("and {n} unnamed intermediate node"),
+        "unnamed_many": _("and {n} unnamed intermediate nodes"),
+        "play": _("play"), "pause": _("pause"),
+    }
+    return {k: html.escape(v, quote=False) for k, v in texts.items()}
+
+
+def _template_texts() -> dict[str, str]:
+    """The controls' labels and tooltips and the key help, in the current language."""
+    texts = {
+        "FIRST": _("first step (Home)"), "PREV": _("previous step (\u2190)"),
+        "PLAYPAUSE": _("play / pause (space)"), "PLAY": _("play"),
+        "NEXT": _("next step (\u2192)"), "LAST": _("last step (End)"), "STEP": _("step"),
+        "FIT": _("fit width"),
+        "KEYS": _("Keys: \u2190 \u2192 step, Home/End, space plays. Red edge: the gradient being "
+                  "passed down now; blue: the node it comes from. Grey grads are not computed "
+                  "yet, amber ones still wait for more paths (the multi-path sum rule)."),
+    }
+    return {k: html.escape(v) for k, v in texts.items()}
 
 
 def _strip_xml_header(svg: str) -> str:
@@ -229,20 +277,18 @@ _TEMPLATE = """<div id="__UID__" class="chainrule-stepper" tabindex="0">
 <style>__CSS__</style>
 <h3>__TITLE__</h3>
 <div class="bar">
-  <button data-act="first" title="first step (Home)">|&#x25C0;</button>
-  <button data-act="prev" title="previous step (&#x2190;)">&#x25C0;</button>
-  <button data-act="play" title="play / pause (space)">&#x25B6; play</button>
-  <button data-act="next" title="next step (&#x2192;)">&#x25B6;</button>
-  <button data-act="last" title="last step (End)">&#x25B6;|</button>
-  <input type="range" min="0" value="0" step="1" aria-label="step">
+  <button data-act="first" title="__FIRST__">|&#x25C0;</button>
+  <button data-act="prev" title="__PREV__">&#x25C0;</button>
+  <button data-act="play" title="__PLAYPAUSE__">&#x25B6; __PLAY__</button>
+  <button data-act="next" title="__NEXT__">&#x25B6;</button>
+  <button data-act="last" title="__LAST__">&#x25B6;|</button>
+  <input type="range" min="0" value="0" step="1" aria-label="__STEP__">
   <span class="count"></span>
-  <label class="hint"><input type="checkbox" class="fitbox"> fit width</label>
+  <label class="hint"><input type="checkbox" class="fitbox"> __FIT__</label>
 </div>
 <div class="explain"></div>
 <div class="body"><div class="pic">__SVG__</div><div class="side"></div></div>
-<div class="hint">Keys: &#x2190; &#x2192; step, Home/End, space plays. Red edge: the gradient
-being passed down now; blue: the node it comes from. Grey grads are not computed yet, amber
-ones still wait for more paths (the multi-path sum rule).</div>
+<div class="hint">__KEYS__</div>
 <script type="application/json" class="cr-data">__DATA__</script>
 <script>(function(){ var root = document.getElementById("__UID__"); __JS__ })();</script>
 </div>"""
@@ -268,6 +314,11 @@ var finals = {};
 Object.keys(ids).forEach(function (id) {
   var t = gradText(id); if (t) finals[id] = t.textContent;
 });
+// the page's texts in the language it was made in: D.t's {name}s filled (HTML-escaped
+// templates; the values are escaped by the caller where they come from names)
+function tr(key, args) {
+  return D.t[key].replace(/\{(\w+)\}/g, function (m, n) { return args && n in args ? args[n] : m; });
+}
 function esc(t) { return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;"); }
 // What the picture should show at step k: the first step's edge at the start (next
 // to the root, on the right of a wide graph), then the node receiving the gradient
@@ -315,31 +366,29 @@ function show(k) {
            if (id !== D.root && got[id] < total[id]) t.classList.add("cr-partial"); }
   });
   for (var j = 0; j < k - 1; j++) { mark(S[j].edge, "cr-done"); mark(S[j].res, "cr-done"); }
-  count.textContent = "step " + k + " / " + N;
+  count.textContent = tr("count", {k: k, n: N});
   if (k === 0) {
-    explain.innerHTML = "Start: the seed <span class='mono grad'>∂" + esc(D.rootName) + "/∂" +
-      esc(D.rootName) + " = " + esc(D.seed) + "</span>. Every other grad is still unknown." +
-      " Press &#x2192; to pass it down the first edge.";
+    explain.innerHTML = tr("start", {seed: "<span class='mono grad'>∂" + esc(D.rootName) + "/∂" +
+      esc(D.rootName) + " = " + esc(D.seed) + "</span>"});
     mark(D.root, "cr-parent");
   } else {
     var s = S[k - 1];
     mark(s.edge, "cr-edge"); mark(s.res, "cr-edge"); mark(s.parent, "cr-parent");
     mark(s.child, "cr-child"); mark(s.op, "cr-op");
-    var share = s.of > 1 ? " <span class='hint'>(contribution " + s.k + " of " + s.of +
-      ": " + esc(s.child_name) + " reaches the output along " + s.of +
-      " edges; their products add up)</span>" : "";
+    var share = s.of > 1 ? " <span class='hint'>" +
+      tr("share", {k: s.k, of: s.of, name: esc(s.child_name)}) + "</span>" : "";
     explain.innerHTML = "<div class='mono'>" + esc(s.symbolic) + "</div>" +
       "<div class='mono'>= <span class='local'>" + esc(s.local) +
       "</span> &times; <span class='grad'>" +
       esc(s.upstream) + "</span> = <b>" + esc(s.product) + "</b> " +
-      "<span class='hint'>(local derivative of " + esc(s.op_symbol) +
-      " &times; upstream gradient)</span></div>" +
+      "<span class='hint'>" + tr("factors", {op: esc(s.op_symbol)}) + "</span></div>" +
       "<div>" + esc(s.child_name) + ".grad: <span class='mono'>" + esc(s.before) +
       " &rarr; <b class='grad'>" +
       esc(s.after) + "</b></span>" + share + "</div>";
   }
   reveal(focus(k));
-  var rows = ["<table><tr><td><b>node</b></td><td><b>grad so far</b></td></tr>"];
+  var rows = ["<table><tr><td><b>" + tr("node") + "</b></td><td><b>" + tr("sofar") +
+    "</b></td></tr>"];
   var now = k > 0 ? S[k - 1].child : D.root;
   var order = [D.root];
   S.forEach(function (s) { if (order.indexOf(s.child) < 0) order.push(s.child); });
@@ -353,9 +402,8 @@ function show(k) {
       "</td><td class='mono " + (partial ? "" : "grad") + "'>" + esc(val[id]) +
       (partial ? " (" + got[id] + "/" + total[id] + ")" : "") + "</td></tr>");
   });
-  if (unnamed) rows.push("<tr><td colspan='2' class='hint'>and " + unnamed +
-    " unnamed intermediate node" +
-    (unnamed > 1 ? "s" : "") + "</td></tr>");
+  if (unnamed) rows.push("<tr><td colspan='2' class='hint'>" +
+    tr(unnamed > 1 ? "unnamed_many" : "unnamed_one", {n: unnamed}) + "</td></tr>");
   side.innerHTML = rows.join("") + "</table>";
   var row = side.querySelector("tr.now");  // a long table: keep the current row in view
   if (row) bringIntoView(side, [row], 0);
@@ -363,12 +411,12 @@ function show(k) {
 var cur = 0, timer = null;
 function stop() {
   if (timer) { clearInterval(timer); timer = null; }
-  playBtn.innerHTML = "&#x25B6; play";
+  playBtn.innerHTML = "&#x25B6; " + tr("play");
 }
 function play() {
   if (timer) { stop(); return; }
   if (cur >= N) show(0);
-  playBtn.innerHTML = "&#x2016; pause";
+  playBtn.innerHTML = "&#x2016; " + tr("pause");
   timer = setInterval(function () { if (cur >= N) stop(); else show(cur + 1); }, 900);
 }
 root.querySelectorAll("button").forEach(function (b) {

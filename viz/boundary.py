@@ -17,6 +17,7 @@ import numpy as np
 from autograd import Node, no_grad
 
 from . import fonts, reader
+from .i18n import _
 
 # Fills of up to 8 classes (several outputs: the class is the largest output).
 CLASS_COLORS = ("#bfdbfe", "#fde68a", "#bbf7d0", "#fecaca", "#e9d5ff", "#fed7aa", "#a5f3fc",
@@ -61,9 +62,9 @@ def model_on_grid(model: Any, x1: Sequence[float], x2: Sequence[float]) -> np.nd
         with no_grad():
             out = np.array([_values(model(p)).reshape(-1) for p in points.tolist()])
     else:
-        raise TypeError(f"model_on_grid(): the model must be a network (nn's MLP, TensorMLP, "
-                        f"Layer, Neuron) or a function of one sample [x1, x2], got "
-                        f"{type(model).__name__}")
+        raise TypeError(_("model_on_grid(): the model must be a network (nn's MLP, TensorMLP, "
+                          "Layer, Neuron) or a function of one sample [x1, x2], got {kind}").format(
+            kind=type(model).__name__))
     k = out.shape[1]
     return out.reshape(g1.shape) if k == 1 else out.reshape(g1.shape + (k,))
 
@@ -71,8 +72,8 @@ def model_on_grid(model: Any, x1: Sequence[float], x2: Sequence[float]) -> np.nd
 def _samples(X: Any, y: Any) -> tuple[np.ndarray, Optional[np.ndarray]]:
     pts = np.asarray(X, dtype=float)
     if pts.ndim != 2 or pts.shape[1] != 2:
-        raise ValueError(f"plot_decision_boundary: X must hold samples of two inputs (shape "
-                         f"(n, 2)), got shape {pts.shape}")
+        raise ValueError(_("plot_decision_boundary: X must hold samples of two inputs (shape "
+                           "(n, 2)), got shape {shape}").format(shape=pts.shape))
     if y is None:
         return pts, None
     labels = np.asarray(y, dtype=float)
@@ -81,8 +82,8 @@ def _samples(X: Any, y: Any) -> tuple[np.ndarray, Optional[np.ndarray]]:
     elif labels.ndim == 2:  # one-hot rows: the class index
         labels = labels.argmax(axis=1).astype(float)
     if labels.shape != (len(pts),):
-        raise ValueError(f"plot_decision_boundary: y must have one label per sample "
-                         f"({len(pts)}), got shape {np.shape(y)}")
+        raise ValueError(_("plot_decision_boundary: y must have one label per sample ({count}), "
+                           "got shape {shape}").format(count=len(pts), shape=np.shape(y)))
     return pts, labels
 
 
@@ -125,7 +126,7 @@ def plot_decision_boundary(
     bounds, x1, x2 = _grid(pts, resolution, bounds, margin)
     outputs = model_on_grid(model, x1, x2)
     if ax is None:
-        _, ax = plt.subplots(figsize=(4.8, 4.4))
+        _fig, ax = plt.subplots(figsize=(4.8, 4.4))
     if outputs.ndim == 2:
         predictions = _shade_output(ax, x1, x2, outputs, threshold, levels, colors, cmap, colorbar)
     else:
@@ -133,7 +134,7 @@ def plot_decision_boundary(
     _draw_samples(ax, pts, labels, annotate)
     ax.set_xlim(bounds[0], bounds[1])
     ax.set_ylim(bounds[2], bounds[3])
-    ax.set_xlabel("x1")
+    ax.set_xlabel("x1")  # the slides' input names, in both languages
     ax.set_ylabel("x2")
     ax.set_aspect("equal")
     if title:
@@ -174,7 +175,7 @@ def _shade_output(ax: Any, x1: np.ndarray, x2: np.ndarray, outputs: np.ndarray,
     if threshold is not None and outputs.min() < threshold <= outputs.max():
         ax.contour(x1, x2, outputs, levels=[threshold], colors="#1f2933", linewidths=2)
     if colorbar:
-        ax.figure.colorbar(shade, ax=ax, label="output")
+        ax.figure.colorbar(shade, ax=ax, label=_("output"))
     return predictions
 
 

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple, Optional
 from autograd import Node, Value, edges_below, topological_order
 
 from .topology import Graph, name_of
+from .i18n import _
 
 
 def kept(graph: Graph) -> list[bool]:
@@ -134,10 +135,9 @@ class CompactGraph:
         i = self.graph.find(node, what)
         k = self.position.get(i)
         if k is None:
-            raise ValueError(
-                f"{what}: {name_of(node)} is an unnamed intermediate result, folded into the "
-                "named node it feeds in the compact view; name it (v.named('...')) or pass "
-                "compact=False to draw every operation"
-            )
+            raise ValueError(_(
+                "{who}: {node} is an unnamed intermediate result, folded into the named node it "
+                "feeds in the compact view; name it (v.named('...')) or pass compact=False to "
+                "draw every operation").format(who=what, node=name_of(node)))
         return k
 

@@ -41,6 +41,7 @@ from .highlight import NOTHING, highlight as highlight_paths
 from .paths import GradientPath, gradient_paths
 from .render import Digraph
 from .topology import Graph, is_constant_edge, name_of
+from .i18n import _
 
 # Names other modules and notebooks import from here.
 __all__ = ["GradientPath", "GraphTooLargeError", "GroupRule", "assign_groups", "draw_graph",
@@ -124,15 +125,20 @@ def _check_size(graph: Graph, keep: Optional[list[bool]], max_nodes: int) -> Non
     boxes = sum(keep) if keep is not None else n_nodes
     if boxes <= max_nodes:
         return
-    kept_too = (f", and even the compact view (unnamed steps folded) needs {boxes:,} boxes"
-                if keep is not None else "")
+    if keep is not None:
+        size = _("draw_graph: the graph under {root} has {count} nodes, and even the compact "
+                 "view (unnamed steps folded) needs {boxes} boxes, more than max_nodes={max_nodes};")
+    else:
+        size = _("draw_graph: the graph under {root} has {count} nodes, more than "
+                 "max_nodes={max_nodes};")
     raise GraphTooLargeError(
-        f"draw_graph: the graph under {name_of(graph.root)} has {n_nodes:,} nodes{kept_too}, "
-        f"more than max_nodes={max_nodes:,}; one box per node would take minutes to lay out and "
-        "could not be read. Collapse it: draw_graph(root, group='neuron') (one box per neuron), "
-        "group='layer' (one per layer), group='label', or group=a function node -> group "
-        "name (unnamed nodes join the group they feed). Or draw a smaller piece (one "
-        "sample's loss), or raise max_nodes."
+        size.format(root=name_of(graph.root), count=f"{n_nodes:,}", boxes=f"{boxes:,}",
+                    max_nodes=f"{max_nodes:,}") + " " +
+        _("one box per node would take minutes to lay out and "
+          "could not be read. Collapse it: draw_graph(root, group='neuron') (one box per neuron), "
+          "group='layer' (one per layer), group='label', or group=a function node -> group "
+          "name (unnamed nodes join the group they feed). Or draw a smaller piece (one "
+          "sample's loss), or raise max_nodes.")
     )
 
 
@@ -158,7 +164,8 @@ def _draw_full(graph: Graph, digits: int, edge_labels: bool,
         _operand_edges(dot, graph, i, marked.edges, digits, edge_labels)
     notes = []
     if edge_labels:
-        notes.append("blue numbers on edges: the local derivative ∂(result)/∂(operand) of each op")
+        notes.append(_("blue numbers on edges: the local derivative ∂(result)/∂(operand) of "
+                       "each op"))
     legend(dot, marked.legend, notes, title)
     return dot
 
@@ -210,11 +217,11 @@ def _draw_compact(c: CompactGraph, digits: int, edge_labels: bool,
         _folded_edges(dot, c, k, marked.edges, digits, edge_labels)
     notes = []
     if edge_labels:
-        notes.append("blue numbers on edges: ∂(the box an arrow enters)/∂(the box it leaves)")
-    notes.append("unnamed steps (products, partial sums, ×(−1), constants) are folded into the "
-                 "named box they feed;")
-    notes.append("the chain rule through them gives each edge's number (compact=False draws "
-                 "every operation)")
+        notes.append(_("blue numbers on edges: ∂(the box an arrow enters)/∂(the box it leaves)"))
+    notes.append(_("unnamed steps (products, partial sums, ×(−1), constants) are folded into the "
+                   "named box they feed;"))
+    notes.append(_("the chain rule through them gives each edge's number (compact=False draws "
+                   "every operation)"))
     legend(dot, marked.legend, notes, title)
     return dot
 
@@ -253,12 +260,13 @@ def _draw_grouped(graph: Graph, group: GroupRule, digits: int, max_nodes: int,
     alone = [i for i, g in enumerate(groups) if g is None]
     boxes = len(members) + len(alone)
     if boxes > max_nodes:
-        raise GraphTooLargeError(
-            f"draw_graph: even grouped, the graph under {name_of(graph.root)} needs {boxes:,} "
-            f"boxes ({len(members):,} groups and {len(alone):,} nodes left on their own), more "
-            f"than max_nodes={max_nodes:,}. Label the nodes left alone, or pass a group "
-            "function that names more of them, or raise max_nodes."
-        )
+        raise GraphTooLargeError(_(
+            "draw_graph: even grouped, the graph under {root} needs {boxes} boxes ({groups} "
+            "groups and {alone} nodes left on their own), more than max_nodes={max_nodes}. Label "
+            "the nodes left alone, or pass a group function that names more of them, or raise "
+            "max_nodes.").format(root=name_of(graph.root), boxes=f"{boxes:,}",
+                                 groups=f"{len(members):,}", alone=f"{len(alone):,}",
+                                 max_nodes=f"{max_nodes:,}"))
     dot = new_digraph(graph.root)
     gid = {g: f"g{k}" for k, g in enumerate(members)}
     for g, idx in members.items():
@@ -324,13 +332,14 @@ def _group_label(graph: Graph, name: str, idx: list[int], groups: list, digits: 
     if leaves:
         named = sorted({leaf.label for leaf in leaves if leaf.label}, key=_weights_first)
         if named == [name]:  # the x1 of every sample: the title says it all
-            text = f"{len(leaves):,} leaves"
+            text = _("{count} leaves").format(count=f"{len(leaves):,}")
         elif named and len(named) <= 4 and len(named) == len(leaves):
             text = ", ".join(named)
         elif named:
-            text = f"{len(leaves):,} leaves: {named[0]} … {named[-1]}"
+            text = _("{count} leaves: {first} … {last}").format(
+                count=f"{len(leaves):,}", first=named[0], last=named[-1])
         else:
-            text = f"{len(leaves):,} leaves"
+            text = _("{count} leaves").format(count=f"{len(leaves):,}")
         rows.append(f'<tr><td><font color="{style.MUTED}">{style.esc(text)}</font></td></tr>')
     # a group with one output (e.g. one sample's neuron) shows that value
     root = len(order) - 1

@@ -13,6 +13,7 @@ from autograd import Paths
 from . import style
 from .paths import GradientPath, engine_paths
 from .topology import name_of
+from .i18n import _
 
 LEGEND_PATHS = 12  # paths listed one by one in a highlight legend
 _INDENT = "&#160;" * 6  # the numbers of a path under its symbols
@@ -70,11 +71,14 @@ def _path_legend(graph: Any, target: int, paths: Paths, listed: list, per_path: 
     """The legend's rows: what is summed, each listed path, their sum, the grad."""
     root_name, node_name = name_of(graph.nodes[-1]), name_of(graph.nodes[target])
     n = paths.count
-    title = (f"∂{root_name}/∂{node_name}: {n} paths from {root_name} down to {node_name}; "
-             "their products add up (the multi-path sum rule)" if n != 1 else
-             f"∂{root_name}/∂{node_name}: one path from {root_name} down to {node_name}")
     if n == 0:
-        title = f"{node_name} does not affect {root_name}: no path, ∂{root_name}/∂{node_name} = 0"
+        title = _("{node} does not affect {root}: no path, ∂{root}/∂{node} = 0")
+    elif n == 1:
+        title = _("∂{root}/∂{node}: one path from {root} down to {node}")
+    else:
+        title = _("∂{root}/∂{node}: {count} paths from {root} down to {node}; their products "
+                  "add up (the multi-path sum rule)")
+    title = title.format(root=root_name, node=node_name, count=n)
     rows = [f'<tr><td align="left"><b>{style.esc(title)}</b></td></tr>']
     products = []
     for k, found in enumerate(listed):
@@ -83,14 +87,16 @@ def _path_legend(graph: Any, target: int, paths: Paths, listed: list, per_path: 
         rows.append(_path_rows(k, path, style.PATH_COLORS[k] if per_path else style.PATH_SHARED,
                                digits))
     if n > len(listed):
-        rows.append(f'<tr><td align="left">{_INDENT}… and {n - len(listed):,} more '
-                    "paths</td></tr>")
+        more = _("… and {count} more paths").format(count=f"{n - len(listed):,}")
+        rows.append(f'<tr><td align="left">{_INDENT}{style.esc(more)}</td></tr>')
     total = style.scalar(paths.derivative()) if n else 0.0  # their sum, in one sweep
     if n > 1:
         shown = " + ".join(style.number(p, digits) for p in products)
         if n > len(listed):
             shown += " + …"
-        rows.append(f'<tr><td align="left">{_INDENT}<b>sum</b> <font face="{style.MONO}">= '
+        sum_word = _("sum")
+        rows.append(f'<tr><td align="left">{_INDENT}<b>{style.esc(sum_word)}</b> '
+                    f'<font face="{style.MONO}">= '
                     f"{style.esc(shown)} <b>= {style.esc(style.number(total, digits))}</b>"
                     "</font></td></tr>")
     return rows + _grad_check(graph.nodes[target], root_name, node_name, total, digits)
@@ -101,10 +107,11 @@ def _path_rows(k: int, path: GradientPath, color: str, digits: int) -> str:
     esc, num = style.esc, style.number
     segs = path.segments()
     symbols = " × ".join(f"∂{name_of(u)}/∂{name_of(lo)}" for u, lo, _ in segs)
-    numbers = " × ".join(num(v, digits) for _, _, v in segs)
+    numbers = " × ".join(num(v, digits) for _u, _lo, v in segs)
+    name = _("path {number}:").format(number=k + 1)
     return (
-        f'<tr><td align="left"><font color="{color}">■</font> path {k + 1}: '
-        f"{esc(symbols)}</td></tr>"
+        f'<tr><td align="left"><font color="{color}">■</font> '
+        f'{esc(name)} {esc(symbols)}</td></tr>'
         f'<tr><td align="left">{_INDENT}<font face="{style.MONO}">= {esc(numbers)}</font>'
         "</td></tr>"
         # its own line: graphviz-pure over-estimates the width of ×, which would
@@ -122,11 +129,12 @@ def _grad_check(node: Any, root_name: str, node_name: str, total: float, digits:
         return []
     g, num = style.scalar(grad), style.number
     if math.isclose(g, total, rel_tol=1e-9, abs_tol=1e-12):
-        check = f"{node_name}.grad = {num(g, digits)}, as backward() computed"
+        check = _("{node}.grad = {grad}, as backward() computed")
     elif g == 0.0:
-        check = f"{node_name}.grad is 0: call {root_name}.backward() to fill it"
+        check = _("{node}.grad is 0: call {root}.backward() to fill it")
     else:
-        check = (f"{node_name}.grad = {num(g, digits)} differs: was backward() run from "
-                 f"{root_name} with zeroed grads?")
+        check = _("{node}.grad = {grad} differs: was backward() run from {root} with zeroed "
+                  "grads?")
+    check = check.format(node=node_name, root=root_name, grad=num(g, digits))
     return [f'<tr><td align="left">{_INDENT}<font color="{style.GRAD}">'
             f"{style.esc(check)}</font></td></tr>"]

@@ -34,6 +34,8 @@ from nn.views import NetworkView
 
 from . import fonts, reader, style
 from .network import COMPACT_COLUMN, MAX_LABELLED_WEIGHTS, Look, is_tall, network_digraph
+from .i18n import _, language
+from .render import SVG_FONT_STYLE
 
 __all__ = ["COMPACT_COLUMN", "LiveTrainingView", "batch_activations", "fit_svg"]
 DPI = 80  # the figure's pixels per inch: its PNG is shown at that size (1:1)
@@ -224,7 +226,7 @@ class LiveTrainingView:
         parts = []
         beside = 0  # height of the network picture, which the plots match
         if net is not None:
-            svg, _, height = self._network_svg(net, acts)
+            svg, _width, height = self._network_svg(net, acts)
             # in steps of 40 px: numbers changing width must not remake the figure
             beside = min(-(-height // 40) * 40, self.max_height)
             parts.append(f"<div style='flex:0 1 auto;min-width:0'>{svg}</div>")
@@ -232,14 +234,23 @@ class LiveTrainingView:
         parts.append(f"<div style='flex:0 1 auto;min-width:0'><img width='{width}' "
                      f"height='{height}' style='max-width:100%;height:auto;display:block' "
                      f"src='data:image/png;base64,{png}'/></div>")
-        val = (f" · validation loss {style.number(state.val_loss, self.digits)}"
-               if state.val_loss is not None else "")
-        head = (f"<div style='margin-bottom:4px'><b>epoch {state.epoch} · step {state.step}"
-                f"</b> · loss <span style='color:{style.GRAD}'>"
-                f"{style.number(state.loss, self.digits)}</span>{html.escape(val)}</div>")
-        return (f"<div class='chainrule-live' style=\"font:14px {fonts.css_families(style.FONT)}\">{head}"
+        val = (" · " + _("validation loss {loss}").format(
+            loss=style.number(state.val_loss, self.digits)) if state.val_loss is not None else "")
+        where = _("epoch {epoch} · step {step}").format(epoch=state.epoch, step=state.step)
+        loss = html.escape(_("loss {value}")).replace(
+            "{value}", f"<span style='color:{style.GRAD}'>"
+                       f"{style.number(state.loss, self.digits)}</span>")
+        head = (f"<div style='margin-bottom:4px'><b>{html.escape(where)}</b> · {loss}"
+                f"{html.escape(val)}</div>")
+        body = "".join(parts)
+        face = fonts.embedded_cjk_css(head + body, ".chainrule-live")
+        if face:  # Chinese text: one face for the status line and the picture (no font needed)
+            body = SVG_FONT_STYLE.sub("", body)
+            head = f"<style>{face}</style>{head}"
+        families = fonts.css_families(style.FONT, embedded=bool(face))
+        return (f"<div class='chainrule-live' style=\"font:14px {families}\">{head}"
                 f"<div style='display:flex;gap:12px;align-items:center'>"
-                f"{''.join(parts)}</div></div>")
+                f"{body}</div></div>")
 
     def _network_svg(self, net: NetworkView, acts: Optional[list[np.ndarray]]
                      ) -> tuple[str, int, int]:
@@ -261,7 +272,7 @@ class LiveTrainingView:
         size in pixels. The figure is made once and only its data change
         afterwards: redrawing stays cheap."""
         joined = np.concatenate(acts, axis=1) if acts else None
-        key = (None if joined is None else joined.shape[1], beside)
+        key = (None if joined is None else joined.shape[1], beside, language())
         if self._fig is None or key != self._fig_key:
             self._make_figure(joined, beside, [a.shape[1] for a in acts or []])
             self._fig_key = key
@@ -270,7 +281,7 @@ class LiveTrainingView:
         if self.val_points:
             self._val_line.set_data(*zip(*self.val_points))
             if not self._val_shown:
-                self._val_line.set_label("validation")
+                self._val_line.set_label(_("validation"))
                 ax.legend(fontsize=TICK_PT, loc="upper right")
                 self._val_shown = True
         ax.relim()
@@ -312,12 +323,12 @@ class LiveTrainingView:
         spec = fig.add_gridspec(**grid)
         ax = fig.add_subplot(spec[0, 0])
         ax_act = (fig.add_subplot(spec[1, 0] if beside else spec[0, 1]) if acts else None)
-        (self._loss_line,) = ax.plot([], [], color=style.GRAD, lw=1.2, label="loss per step")
+        (self._loss_line,) = ax.plot([], [], color=style.GRAD, lw=1.2, label=_("loss per step"))
         (self._val_line,) = ax.plot([], [], "o-", color=style.LOCAL, ms=3, lw=1,
                                     label="_nolegend_")
         self._val_shown = False
-        ax.set_xlabel("step", fontsize=TICK_PT + 1)
-        ax.set_title("loss", fontsize=TICK_PT + 2)
+        ax.set_xlabel(_("step"), fontsize=TICK_PT + 1)
+        ax.set_title(_("loss"), fontsize=TICK_PT + 2)
         ax.tick_params(labelsize=TICK_PT)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=TICK_PT, loc="upper right")
@@ -331,9 +342,9 @@ class LiveTrainingView:
                 ax_act.axvline(x - 0.5, color="white", lw=2)
             ax_act.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax_act.yaxis.set_major_locator(MaxNLocator(integer=True))
-            ax_act.set_xlabel("neurons, layer by layer", fontsize=TICK_PT + 1)
-            ax_act.set_ylabel("sample", fontsize=TICK_PT + 1)
-            ax_act.set_title("activations on this batch", fontsize=TICK_PT + 2)
+            ax_act.set_xlabel(_("neurons, layer by layer"), fontsize=TICK_PT + 1)
+            ax_act.set_ylabel(_("sample"), fontsize=TICK_PT + 1)
+            ax_act.set_title(_("activations on this batch"), fontsize=TICK_PT + 2)
             ax_act.tick_params(labelsize=TICK_PT)
             cbar = fig.colorbar(self._image, ax=ax_act, fraction=0.05, pad=0.02)
             cbar.ax.tick_params(labelsize=TICK_PT)

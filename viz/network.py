@@ -23,6 +23,7 @@ from nn.views import LayerView, NetworkView, Param
 
 from . import reader, style
 from .render import Digraph
+from .i18n import _
 
 ACTIVATION_SYMBOLS = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "step": "step",
                       "identity": "", "softmax": "softmax"}
@@ -266,30 +267,33 @@ def _caption(dot: Digraph, view: NetworkView, look: Look, scale: _Scale) -> None
 def _notes(look: Look, scale: _Scale) -> list[str]:
     notes = []
     if look.colors:
-        notes.append("edges: red = positive weight, blue = negative, width grows with |w|")
+        notes.append(_("edges: red = positive weight, blue = negative, width grows with |w|"))
     if look.activations:
-        over = ", mean over the batch" if look.batch_size > 1 else ""
-        notes.append(f"neuron fill: its output (white 0, green up to 1, purple down to -1){over}")
+        notes.append(_("neuron fill: its output (white 0, green up to 1, purple down to -1), mean "
+                       "over the batch") if look.batch_size > 1 else
+                     _("neuron fill: its output (white 0, green up to 1, purple down to -1)"))
     if scale.largest_g > 0:
-        notes.append("thick warm border: a neuron whose weights and bias get a large gradient")
+        notes.append(_("thick warm border: a neuron whose weights and bias get a large gradient"))
     return notes
 
 
 def _compact_notes(view: NetworkView, look: Look, scale: _Scale) -> list[str]:
     """Fewer, shorter lines: the compact picture is meant to fit a small height."""
-    columns = [f"{len(view.inputs)} inputs"] + [
-        f"{layer.size} × {ACTIVATION_SYMBOLS.get(layer.activation, layer.activation) or 'linear'}"
+    linear = _("linear")
+    columns = [_("{count} inputs").format(count=len(view.inputs))] + [
+        f"{layer.size} × {ACTIVATION_SYMBOLS.get(layer.activation, layer.activation) or linear}"
         for layer in view.layers]
-    notes = [" · ".join(columns) + "; hover a neuron or an edge for its numbers"]
+    notes = [_("{columns}; hover a neuron or an edge for its numbers").format(
+        columns=" · ".join(columns))]
     if look.colors:
-        notes.append("edges: red = positive weight, blue = negative, width grows with |w|")
+        notes.append(_("edges: red = positive weight, blue = negative, width grows with |w|"))
     parts = []
     if look.activations:
-        over = "mean output on the batch" if look.batch_size > 1 else "output"
-        parts.append(f"fill: {over} (white 0, green 1, purple -1)")
+        parts.append(_("fill: mean output on the batch (white 0, green 1, purple -1)")
+                     if look.batch_size > 1 else _("fill: output (white 0, green 1, purple -1)"))
     if scale.largest_g > 0:
-        parts.append("warm border: large gradient")
-    return notes + (["; ".join(parts)] if parts else [])
+        parts.append(_("warm border: large gradient"))
+    return notes + ([_("; ").join(parts)] if parts else [])
 
 
 def _weight_label(w: Param, look: Look) -> str:
@@ -328,8 +332,8 @@ def _bias_node(g: Any, node_id: str, b: Param, look: Look) -> None:
 
 def _neuron_tooltip(layer: LayerView, i: int, grad_norm: float, look: Look) -> str:
     num, name, own = style.number, layer.neurons[i], layer.bias(i)
-    parts = [f"{name}: |grad of its weights and bias| = {num(grad_norm, look.digits)}"
-             if look.grads else name]
+    parts = [_("{name}: |grad of its weights and bias| = {norm}").format(
+        name=name, norm=num(grad_norm, look.digits)) if look.grads else name]
     if own is not None:
         parts.append(f"{own.label} = {num(own.value, look.digits)}"
                      + (f", grad {num(own.grad, look.digits)}" if look.grads else ""))

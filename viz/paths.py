@@ -12,6 +12,7 @@ from autograd import Node, Paths
 
 from . import style
 from .topology import Graph, name_of
+from .i18n import _
 
 
 class GradientPath(NamedTuple):
@@ -47,7 +48,7 @@ class GradientPath(NamedTuple):
         if not segs:
             return f"d{name_of(self.nodes[0])}/d{name_of(self.nodes[0])} = 1"
         symbols = " * ".join(f"d{name_of(u)}/d{name_of(lo)}" for u, lo, _ in segs)
-        numbers = " * ".join(style.number(v, digits) for _, _, v in segs)
+        numbers = " * ".join(style.number(v, digits) for _u, _lo, v in segs)
         return f"{symbols} = {numbers} = {style.number(self.product, digits)}"
 
 
@@ -74,8 +75,10 @@ def gradient_paths(root: Node, node: Node, *, max_paths: int = 10_000) -> list[G
     paths = engine_paths(graph, graph.find(node, "gradient_paths(node)"))
     if paths.count > max_paths:
         raise ValueError(
-            f"there are {paths.count:,} paths from {name_of(root)} down to {name_of(node)}, "
-            f"more than max_paths={max_paths:,}: too many to list (their sum is still "
-            f"{name_of(node)}.grad). Pick a node nearer the root, or raise max_paths."
+            _("there are {count} paths from {root} down to {node}, more than "
+              "max_paths={max_paths}: too many to list (their sum is still {node}.grad). Pick a "
+              "node nearer the root, or raise max_paths.").format(
+                count=f"{paths.count:,}", root=name_of(root), node=name_of(node),
+                max_paths=f"{max_paths:,}")
         )
     return [GradientPath(p.nodes, p.factors, p.product) for p in paths]

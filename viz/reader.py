@@ -11,6 +11,8 @@ import numpy as np
 
 from nn.views import Describable, NetworkView
 
+from .i18n import _
+
 
 def is_network(model: Any) -> bool:
     """Whether ``model`` can be drawn as a network (it implements nn.views.Describable)."""
@@ -19,12 +21,11 @@ def is_network(model: Any) -> bool:
 
 def _check(model: Any, who: str) -> None:
     if not is_network(model):
-        raise TypeError(
-            f"{who} needs a network model, got {type(model).__name__}: it must have describe() "
-            "(returning an nn.views.NetworkView) and activations(batch), as nn's MLP, Layer, "
-            "Neuron, TensorMLP and Linear do; for the computation graph of a value use "
-            "viz.draw_graph(loss)"
-        )
+        raise TypeError(_(
+            "{who} needs a network model, got {kind}: it must have describe() (returning an "
+            "nn.views.NetworkView) and activations(batch), as nn's MLP, Layer, Neuron, TensorMLP "
+            "and Linear do; for the computation graph of a value use viz.draw_graph(loss)").format(
+                who=who, kind=type(model).__name__))
 
 
 def describe(model: Any, who: str) -> NetworkView:

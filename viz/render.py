@@ -31,6 +31,7 @@ from typing import Iterator, Optional, Union
 import graphviz
 
 from . import fonts, style
+from .i18n import _
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -191,6 +192,22 @@ def _svg_font_fallback(svg: bytes) -> bytes:
     return svg
 
 
+SVG_FONT_STYLE = re.compile(r'<style class="chainrule-font">.*?</style>', re.S)
+
+
+def _embed_cjk_font(svg: bytes) -> bytes:
+    """An SVG with Chinese text carries the glyphs it uses (fonts.embedded_cjk_css)
+    in a <style> after its opening tag, as the font-family lists name it: a
+    browser on a machine with no Chinese font still draws them."""
+    face = fonts.embedded_cjk_css(svg.decode("utf-8", errors="replace"), "svg")
+    start = svg.find(b"<svg")
+    end = svg.find(b">", start)
+    if not face or start < 0 or end < 0:
+        return svg
+    style_ = f'\n<style class="chainrule-font">{face}</style>'.encode()
+    return svg[:end + 1] + style_ + svg[end + 1:]
+
+
 # graphviz-pure (like Graphviz without pango) estimates text width from Arial/Courier/Times
 # tables and counts each byte of a non-ASCII character as a space: a Chinese character
 # (3 bytes in UTF-8) gets 0.83 em in Arial, 1.8 em in Courier New, while it is drawn 1 em wide.
@@ -273,7 +290,8 @@ def _output(engine: str, format_: str, renderer: Optional[str] = None,
     if via_svg:
         return _rasterize(_svg_font_fallback(out), format_)
     if format_ == "svg" and plain_format:
-        return _svg_font_fallback(_keep_spaces(out))
+        out = _svg_font_fallback(_keep_spaces(out))
+        return _embed_cjk_font(out) if chinese else out
     return out
 
 
@@ -380,10 +398,11 @@ def path_problem(path: PathLike) -> Optional[str]:
     in a folder name would leave a new folder somewhere unexpected."""
     path = pathlib.Path(path)
     if path.is_dir():
-        return f"{str(path)!r} is a folder; give a file name in it, such as {str(path / path.name)!r}"
+        return _("{path} is a folder; give a file name in it, such as {example}").format(
+            path=repr(str(path)), example=repr(str(path / path.name)))
     if not path.parent.is_dir():
-        return (f"the folder {str(path.parent)!r} does not exist (create it first: "
-                "pictures are only written into existing folders)")
+        return _("the folder {folder} does not exist (create it first: pictures are only "
+                 "written into existing folders)").format(folder=repr(str(path.parent)))
     return None
 
 
@@ -410,8 +429,8 @@ def save(digraph: graphviz.Source | graphviz.Digraph | graphviz.Graph,
     suffix = path.suffix.lower()
     if suffix not in _SUFFIX_FORMATS and suffix not in (".dot", ".gv"):
         known = ", ".join(sorted(set(_SUFFIX_FORMATS) | {".dot", ".gv"}))
-        raise ValueError(f"save(): cannot tell the format from {path.name!r}; "
-                         f"use one of these extensions: {known}")
+        raise ValueError(_("save(): cannot tell the format from {name}; use one of these "
+                           "extensions: {known}").format(name=repr(path.name), known=known))
     writable_path(path, "save()")
     if suffix in (".dot", ".gv"):
         path.write_text(digraph.source, encoding="utf-8")

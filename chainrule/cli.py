@@ -44,8 +44,17 @@ def _console_fallback(error: UnicodeError) -> tuple[str, int]:
         raise error
     from .report import ASCII
     text = error.object[error.start:error.end]
-    return "".join(ASCII.get(c) or c.encode("ascii", "backslashreplace").decode() for c in text), \
-        error.end
+    return "".join(ASCII.get(c) or CONSOLE_WORDS.get(c) or
+                   c.encode("ascii", "backslashreplace").decode() for c in text), error.end
+
+
+# What a narrow console prints for the other symbols chainrule's texts use (GBK has
+# η and Δ but not ∂, ² or ½; ASCII and cp1252 lack the Greek and the full-width
+# punctuation of the Chinese texts).
+CONSOLE_WORDS = {"∂": "d", "²": "^2", "³": "^3", "½": "1/2", "Δ": "Delta ", "δ": "delta",
+                 "Σ": "sum", "→": "->", "←": "<-", "≥": ">=", "≤": "<=", "≈": "~", "×": "x",
+                 "·": "*", "−": "-", "—": "--", "…": "...", "，": ", ", "。": ". ", "：": ": ",
+                 "；": "; ", "（": " (", "）": ") ", "《": '"', "》": '"'}
 
 
 codecs.register_error(CONSOLE_ERRORS, _console_fallback)

@@ -1,7 +1,7 @@
 """Small worked examples from the course slides, as functions (tests use them)
 and as ``chainrule example NAME``.
 
-- ``perceptron``: the perceptron slides' step-activation network, W1 = (-3, 2, 2),
+- ``perceptron``: the neural-network basics slides' step-activation network, W1 = (-3, 2, 2),
   W2 = (-1, 2, 2), Wz = (1, 2, -2) (bias first), computing its truth table.
 - ``xor-relu``: the matrix-BP slides' XOR with one ReLU hidden layer and hand-set weights.
 - ``xor-train``: an MLP trained on XOR from a random initialisation.
@@ -155,8 +155,8 @@ def _print_table(model: MLP, header: list[str]) -> None:
 
 
 def show_perceptron() -> None:
-    print(_("The perceptron slides: a perceptron network with step activations (step(z) = 1 if "
-            "z >= 0, else 0)"))
+    print(_("The neural-network basics slides: a perceptron network with step activations "
+            "(step(z) = 1 if z >= 0, else 0)"))
     print("  z1 = step(-3 + 2*x1 + 2*x2)   z2 = step(-1 + 2*x1 + 2*x2)   h = step(1 + 2*z1 - 2*z2)")
     print()
     _print_table(perceptron(), ["x1", "x2", "z1", "z2", "h"])
@@ -190,7 +190,7 @@ def show_xor_train() -> None:
 
 
 EXAMPLES: dict[str, tuple[str, Callable[[], None]]] = {
-    "perceptron": (N_("the perceptron slides: step perceptrons computing a truth table"),
+    "perceptron": (N_("the neural-network basics slides: step perceptrons computing a truth table"),
                    show_perceptron),
     "xor-relu": (N_("the matrix-BP slides: XOR with ReLU and hand-set weights"), show_xor_relu),
     "xor-train": (N_("an MLP trained on XOR from random init"), show_xor_train),

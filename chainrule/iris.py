@@ -157,7 +157,9 @@ class IrisResult:
 def training_mode(batch_size: Optional[int], n: int, translated: bool = False) -> str:
     """How ``fit`` goes through ``n`` samples in batches of ``batch_size``: in
     English (the settings, --json), or ``translated`` for the report."""
-    with using_language(None if translated else "en"):
+    if translated:
+        return _training_mode(batch_size, n)
+    with using_language("en"):
         return _training_mode(batch_size, n)
 
 

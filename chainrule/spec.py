@@ -611,10 +611,20 @@ def preset_text(name: str) -> str:
     return resources.files("chainrule").joinpath("presets", f"{name}.toml").read_text(encoding="utf-8")
 
 
+# The presets' titles and sources, translated when a preset is read (a user's spec is
+# shown as written).
+PRESET_TEXTS = (N_("the 2-3-2 network of the BP slides"),
+                N_("the BP slides and the neural-network basics slides"),
+                N_("the 2-1-1 backpropagation exercise"), N_("the BP handout"))
+
+
 def preset(name: str) -> Spec:
-    """The built-in spec ``name`` (one of PRESETS), read."""
+    """The built-in spec ``name`` (one of PRESETS), read; its title and source
+    in the language of the run."""
     _check_preset(name, "preset")
-    return spec_from_text(preset_text(name))
+    spec = spec_from_text(preset_text(name))
+    spec.title, spec.source = _(spec.title), _(spec.source)
+    return spec
 
 
 def _check_preset(name: Any, function: str) -> None:

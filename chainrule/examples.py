@@ -17,7 +17,7 @@ from nn.layers import MLP, Layer
 from nn.optim import Adam
 from nn.train import History, fit
 
-from .i18n import N_, _
+from .i18n import N_, _, rjust
 
 XOR_INPUTS = [[0, 0], [0, 1], [1, 0], [1, 1]]
 XOR_TARGETS = [0, 1, 1, 0]
@@ -63,8 +63,9 @@ def train_xor(seed: int = 0, epochs: int = 300, progress: bool = False) -> tuple
     return model, history
 
 
-# The engine demo's code, shown as it is run (``chainrule demo``).
-ENGINE_DEMO = """\
+# The engine demo's code, shown as it is run (``chainrule demo``); its translation
+# changes the comments only (a test checks it).
+ENGINE_DEMO = N_("""\
 from autograd import Value
 
 l1, l2 = Value(5.0, label="l1"), Value(10.0, label="l2")   # inputs
@@ -74,13 +75,13 @@ net = (w1 * l1 + w2 * l2 + b1).named("net")   # each operation records its opera
 out = net.sigmoid().named("out")
 E = (0.5 * (0.01 - out) ** 2).named("E")      # squared error against the target 0.01
 E.backward()                                  # the chain rule, from E down to w1, w2, b1
-"""
+""")
 
 
 def engine_demo() -> dict:
-    """Run ENGINE_DEMO; its variables (l1, w1, net, out, E, ...)."""
+    """Run ENGINE_DEMO (as shown in the language of the run); its variables (l1, w1, net, out, E, ...)."""
     names: dict = {}
-    exec(ENGINE_DEMO, names)  # the code printed is the code run
+    exec(_(ENGINE_DEMO), names)  # the code printed is the code run
     return names
 
 
@@ -110,7 +111,7 @@ def show_engine() -> None:
         _("chainrule demo: one sigmoid neuron, forward and backward, through the engine"),
         "",
         _("The code (run just now):"),
-        *(("    " + line).rstrip() for line in ENGINE_DEMO.splitlines()),
+        *(("    " + line).rstrip() for line in _(ENGINE_DEMO).splitlines()),
         "",
         _("Forward: each line is a node of the graph the code built; .data is its value."),
         *_aligned([
@@ -178,12 +179,12 @@ def show_xor_train() -> None:
             "mean squared error, full-batch Adam (lr 0.1), seed 0"))
     model, history = train_xor(progress=None)  # a bar in a terminal only
     print()
-    print("  " + _("epoch").rjust(5) + "   " + _("loss").rjust(8))
+    print("  " + rjust(_("epoch"), 5) + "   " + rjust(_("loss"), 8))
     for e in (0, 9, 49, 99, 199, history.epochs - 1):
         if e < history.epochs:
             print(f"  {e + 1:5d}   {history.loss[e]:.6f}")
     print()
-    print("    x1    x2   " + _("target").rjust(6) + "   " + _("output").rjust(6))
+    print("    x1    x2   " + rjust(_("target"), 6) + "   " + rjust(_("output"), 6))
     with no_grad():
         for x, t in zip(XOR_INPUTS, XOR_TARGETS):
             print(f"  {x[0]:4d}  {x[1]:4d}   {t:6d}   {model(x)[0].data:.6f}")

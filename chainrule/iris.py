@@ -24,7 +24,7 @@ from nn.optim import SGD
 from nn.i18n import using_language
 from nn.train import History, fit
 
-from .i18n import _
+from .i18n import _, ljust
 
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 CLASSES = ("setosa", "versicolor", "virginica")
@@ -234,7 +234,7 @@ def report(result: IrisResult) -> str:
     for c, row in zip(CLASSES, result.confusion):
         lines.append(f"{c:<12}" + "".join(f"{n:>12d}" for n in row))
     lines += ["", _("Predicted probabilities for the six flowers on the slide's prediction table:"),
-              f"{'#':>2}  {_('features (cm)'):<20}  {_('true'):<11}"
+              f"{'#':>2}  " + ljust(_("features (cm)"), 20) + "  " + ljust(_("true"), 11)
               + "".join(f"{c:>14}" for c in CLASSES) + "  " + _("predicted")]
     for i, (x, t, p) in enumerate(zip(PREDICTION_SAMPLES, PREDICTION_CLASSES,
                                       result.probabilities)):

@@ -243,8 +243,8 @@ def _choice(x: Any, key: str, options: tuple[str, ...]) -> str:
 
 def _figures_from(x: Any) -> str:
     if not isinstance(x, str):
-        raise SpecError("figures_from", f"expected a string such as \"slides\" or \"my notes\", "
-                                        f"got {show(x)}")
+        raise SpecError("figures_from", _("expected a string such as \"slides\" or \"my notes\", "
+                                          "got {value}").format(value=show(x)))
     return _text(x, "figures_from").strip()
 
 
@@ -275,17 +275,18 @@ def _check_loss(loss: str, output_activation: str, last: int, targets: list[floa
     if loss == "cross_entropy":
         if output_activation not in PROBABILITY_OUTPUTS:
             raise SpecError(f"layers[{last}].activation",
-                            f"cross_entropy takes log(out) of each output, so the outputs must be "
-                            f"probabilities: use a softmax or sigmoid output layer, not "
-                            f"{output_activation!r}")
+                            _("cross_entropy takes log(out) of each output, so the outputs must be "
+                              "probabilities: use a softmax or sigmoid output layer, not "
+                              "{name}").format(name=repr(output_activation)))
         for i, t in enumerate(targets):
             if not 0 <= t <= 1:
-                raise SpecError(f"targets[{i}]", f"cross_entropy targets are probabilities "
-                                                 f"(0 to 1), got {t:g}")
+                raise SpecError(f"targets[{i}]", _("cross_entropy targets are probabilities "
+                                                   "(0 to 1), got {value}").format(value=f"{t:g}"))
     if loss == "hinge":
         for i, t in enumerate(targets):
             if t not in (-1.0, 1.0):
-                raise SpecError(f"targets[{i}]", f"hinge targets are -1 or +1, got {t:g}")
+                raise SpecError(f"targets[{i}]", _("hinge targets are -1 or +1, got {value}").format(
+                    value=f"{t:g}"))
 
 
 def _check_size(inputs: list[float], layers: list[LayerSpec]) -> None:
@@ -369,7 +370,8 @@ def _layers(raw_layers: Any, nin: int, activation: str) -> list[LayerSpec]:
         layers.append(layer)
         nin, w_count = len(layer.neurons), w_count + nin * len(layer.neurons)
     if layers[-1].activation == "softmax" and len(layers[-1].neurons) < 2:
-        raise SpecError(f"layers[{len(layers) - 1}].activation", "softmax needs at least 2 output neurons")
+        raise SpecError(f"layers[{len(layers) - 1}].activation",
+                        _("softmax needs at least 2 output neurons"))
     return layers
 
 
@@ -399,7 +401,7 @@ def _layer(table: dict[str, Any], l: int, count: int, nin: int, before: int, act
             value=show(train_bias)))
     act = _choice(table.get("activation", activation), f"{key}.activation", ACTIVATIONS)
     if act == "softmax" and l != count - 1:
-        raise SpecError(f"{key}.activation", "softmax is for the output layer only")
+        raise SpecError(f"{key}.activation", _("softmax is for the output layer only"))
     return LayerSpec(neurons, weights, weight_names, bias, bias_names, train_bias, act)
 
 
@@ -432,7 +434,7 @@ def _bias(table: dict[str, Any], key: str, l: int, neurons: list[str]
     or a list with one per neuron."""
     if "bias" not in table:
         if "bias_names" in table:
-            raise SpecError(f"{key}.bias_names", "given but the layer has no bias")
+            raise SpecError(f"{key}.bias_names", _("given but the layer has no bias"))
         return None, None
     b = table["bias"]
     if isinstance(b, list):
@@ -441,13 +443,14 @@ def _bias(table: dict[str, Any], key: str, l: int, neurons: list[str]
                  if "bias_names" in table else [naming.own_bias(n) for n in neurons])
         return bias, names
     if not _is_number(b):
-        raise SpecError(f"{key}.bias", "expected a number (one bias shared by the layer) or a "
-                                       f"list with one number per neuron, got {show(b)}")
+        raise SpecError(f"{key}.bias", _("expected a number (one bias shared by the layer) or a "
+                                         "list with one number per neuron, got {value}").format(
+            value=show(b)))
     shared = _float(b, f"{key}.bias")
     name = table.get("bias_names", naming.shared_bias(l))
     if not isinstance(name, str):
-        raise SpecError(f"{key}.bias_names", "one shared bias takes one name (a string), "
-                                            f"got {show(name)}")
+        raise SpecError(f"{key}.bias_names", _("one shared bias takes one name (a string), "
+                                              "got {value}").format(value=show(name)))
     return shared, _check_name(name, f"{key}.bias_names")
 
 
@@ -458,7 +461,8 @@ def _check_unique_names(input_names: list[str], layers: list[LayerSpec]) -> None
 
     def claim(n: str, where: str) -> None:
         if n in seen:
-            raise SpecError(where, f"the name {n!r} is already used by {seen[n]}")
+            raise SpecError(where, _("the name {name} is already used by {owner}").format(
+                name=repr(n), owner=seen[n]))
         seen[n] = where
 
     claim(naming.TOTAL_ERROR, "the total error")
@@ -486,7 +490,7 @@ def _check_unique_names(input_names: list[str], layers: list[LayerSpec]) -> None
 def _slide_checks(checks: Any, labels: set[str]) -> list[SlideFigure]:
     """The [[slide_check]] tables; each quantity must name something in ``labels``."""
     if not isinstance(checks, list) or not all(isinstance(t, dict) for t in checks):
-        raise SpecError("slide_check", "expected [[slide_check]] tables")
+        raise SpecError("slide_check", _("expected [[slide_check]] tables"))
     return [_slide_check(table, f"slide_check[{i}]", labels) for i, table in enumerate(checks)]
 
 
@@ -502,7 +506,8 @@ def _slide_check(table: dict[str, Any], key: str, labels: set[str]) -> SlideFigu
     if _is_number(slide):
         slide = repr(_float(slide, f"{key}.slide"))
     if not isinstance(slide, str):
-        raise SpecError(f"{key}.slide", f"expected the printed figure as a string, got {show(slide)}")
+        raise SpecError(f"{key}.slide", _("expected the printed figure as a string, got {value}").format(
+            value=show(slide)))
     _slide_figure(slide, f"{key}.slide")
     quantity = table["quantity"]
     parse_quantity(quantity, labels, f"{key}.quantity")
@@ -530,9 +535,11 @@ def _slide_figure(text: str, key: str) -> None:
         raise SpecError(key, f"{show(text)}: the exponent is far past a float's (about 1e-308 "
                              "to 1.8e308)") from None
     if not exact.is_finite():
-        raise SpecError(key, f"{show(text)} is not a printed figure (write one such as \"0.094534\")")
+        raise SpecError(key, _("{value} is not a printed figure (write one such as \"0.094534\")").format(
+            value=show(text)))
     if not (math.isfinite(figure.value) and math.isfinite(figure.tolerance)):
-        raise SpecError(key, f"{show(text)} is too large for a float (the largest is about 1.8e308)")
+        raise SpecError(key, _("{value} is too large for a float (the largest is about 1.8e308)").format(
+            value=show(text)))
 
 
 def load_spec(path: Union[str, Path]) -> Spec:

@@ -195,11 +195,27 @@ def test_demo_in_chinese_with_the_english_numbers(capsys):
                  "    (E(w1 + 1e-6) - E(w1 - 1e-6)) / 2e-6 = 0.358850，而 w1.grad = 0.358850",
                  "下一步：chainrule bp232   课件里的 2-3-2 网络：链式法则的每个因子，"):
         assert line in zh.splitlines(), line
-    # the computed lines are the same, character for character
-    assert [x for x in zh.splitlines() if x.startswith("    ") and not has_chinese(x)] == \
-        [x for x in en.splitlines() if x.startswith("    ") and not x.lstrip().startswith("(E(")
-         and "sigmoid's" not in x and "against the figures" not in x]
+    assert "    E.backward()                                  # 链式法则：从 E 一路算到 w1、w2、b1" \
+        in zh.splitlines()
+    # the code run and the computed lines are the same, character for character; only the
+    # code's comments are translated
+    def code(text):
+        return [x.split("#")[0].rstrip() for x in text.splitlines() if x.startswith("    ")
+                and (not has_chinese(x) or "#" in x) and "(E(" not in x and "sigmoid's" not in x
+                and "against the figures" not in x]
+    assert code(zh) == code(en) and len(code(en)) == 16
     assert numbers(zh) == numbers(en) and "0.358850" in numbers(zh)
+
+
+def test_the_demo_code_translated_is_the_code():
+    from chainrule.examples import ENGINE_DEMO, engine_demo
+    with i18n.using_language("zh"):
+        shown = i18n.Translator("chainrule", ROOT / "chainrule" / "locale").gettext(ENGINE_DEMO)
+        names = engine_demo()
+    assert shown != ENGINE_DEMO and "链式法则" in shown
+    strip = [line.split("#")[0].rstrip() for line in ENGINE_DEMO.splitlines()]
+    assert [line.split("#")[0].rstrip() for line in shown.splitlines()] == strip
+    assert f"{names['w1'].grad:.6f}" == "0.358850"
 
 
 @pytest.mark.parametrize("name, chinese", [

@@ -451,8 +451,31 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:
         if not self.bare:
             self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, _("{prog}: error: {message}").format(prog=self.prog, message=message)
-                  + "\n")
+        self.exit(EXIT_USAGE, _("{prog}: error: {message}").format(
+            prog=self.prog, message=_argparse_words(message)) + "\n")
+
+
+# argparse's own messages, in English whatever the language (it translates through
+# the global gettext domain, not chainrule's): the common ones said in the run's language.
+_ARGPARSE_MESSAGES = (
+    (re.compile(r"argument (?P<name>[^:]+): (?P<problem>.*)", re.S), N_("argument {name}: {problem}")),
+    (re.compile(r"invalid choice: (?P<value>.*) \(choose from (?P<choices>.*)\)", re.S),
+     N_("invalid choice: {value} (choose from {choices})")),
+    (re.compile(r"the following arguments are required: (?P<names>.*)", re.S),
+     N_("the following arguments are required: {names}")),
+    (re.compile(r"unrecognized arguments: (?P<words>.*)", re.S), N_("unrecognized arguments: {words}")),
+    (re.compile(r"expected one argument"), N_("expected one argument")),
+)
+
+
+def _argparse_words(message: str) -> str:
+    for pattern, words in _ARGPARSE_MESSAGES:
+        found = pattern.fullmatch(message)
+        if found:
+            parts = {k: _argparse_words(v) if k == "problem" else v
+                     for k, v in found.groupdict().items()}
+            return _(words).format(**parts)
+    return message
 
 
 class _Formatter(argparse.HelpFormatter):

@@ -118,7 +118,12 @@ def test_the_help_in_chinese(capsys):
 def test_argparse_errors_in_chinese(capsys):
     code, out, err = run(capsys, "--lang", "zh", "iris", "--epochs", "0")
     assert code == 2 and "用法：chainrule iris" in err
-    assert "chainrule iris：错误：argument --epochs: 应为正整数，实际是 '0'" in err
+    assert "chainrule iris：错误：参数 --epochs：应为正整数，实际是 '0'" in err
+    code, out, err = run(capsys, "bp232", "--convention", "x", "--lang", "zh")
+    assert code == 2 and err.endswith("chainrule bp232：错误：参数 --convention：无效的选择："
+                                      "'x'（可选：'sequential', 'simultaneous'）\n")
+    code, out, err = run(capsys, "--lang", "zh", "example")
+    assert code == 2 and err.endswith("chainrule example：错误：缺少这些参数：name\n")
     code, out, err = run(capsys, "iris", "--epochs", "0")
     assert "chainrule iris: error: argument --epochs: expected a positive whole number, got '0'" in err
 

@@ -162,8 +162,8 @@ def _caption(solution: Any) -> tuple[str, str]:
     sequential convention), a note under the `wrote` lines."""
     from .report import num
     spec, run = solution.spec, solution.run
-    caption = (f"{spec.name}: the first forward pass and one plain backward pass (gradients "
-               "before any update)")
+    caption = _("{name}: the first forward pass and one plain backward pass (gradients "
+                "before any update)").format(name=spec.name)
     if solution.convention != "sequential":
         return caption, ""
     plain = solution.runs["simultaneous"]
@@ -171,13 +171,14 @@ def _caption(solution: Any) -> tuple[str, str]:
     if not differ:
         return caption, ""
     p = differ[0]
-    caption += (f". The report's sequential gradients of {', '.join(differ[:4])}"
-                f"{', ...' if len(differ) > 4 else ''} differ (grad {p} = "
-                f"{num(plain.gradients[p])} here, {num(run.gradients[p])} in the report): "
-                "they go through the updated output weights.")
-    note = (f"  (pictures show one plain backward pass: grad {p} = {num(plain.gradients[p])}; "
-            f"the report's\n   sequential gradients go through the updated output weights: "
-            f"{num(run.gradients[p])})")
+    caption += _(". The report's sequential gradients of {names} differ (grad {parameter} = "
+                 "{here} here, {report} in the report): they go through the updated output "
+                 "weights.").format(names=", ".join(differ[:4]) + (", ..." if len(differ) > 4 else ""),
+                                    parameter=p, here=num(plain.gradients[p]),
+                                    report=num(run.gradients[p]))
+    note = _("  (pictures show one plain backward pass: grad {parameter} = {here}; the report's\n"
+             "   sequential gradients go through the updated output weights: {report})").format(
+        parameter=p, here=num(plain.gradients[p]), report=num(run.gradients[p]))
     return caption, note
 
 
@@ -203,8 +204,9 @@ def _pictures(args: argparse.Namespace, spec: Any, solution: Any) -> list[str]:
             written.append(str(_viz("save")(dot, args.network)))
         if args.animate:
             page = _viz("animate_backward")(_fresh_graph(spec), args.animate,
-                                            title=f"{spec.name}: backward, one edge at a time "
-                                                  "(one plain backward pass, before any update)")
+                                            title=_("{name}: backward, one edge at a time (one "
+                                                    "plain backward pass, before any update)"
+                                                    ).format(name=spec.name))
             written.append(str(page))
     except BaseException:
         for path in {*written, *new}:

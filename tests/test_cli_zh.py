@@ -290,3 +290,17 @@ def test_bp232_prints_on_every_console(encoding, lang):
         assert "BP 课件里的 2-3-2 网络" in text
     if encoding == "gbk":
         assert "✓" not in text and "η" in text  # GBK has η, not ✓: ✓ is said in words
+
+
+def test_the_pictures_caption_in_chinese():
+    from chainrule.cli import _caption
+    from chainrule.solver import solve
+    from chainrule.spec import preset
+    solution = solve(preset("bp232"), None, None)
+    en = _caption(solution)
+    with i18n.using_language("zh"):
+        zh = _caption(solution)
+    assert zh[0].startswith("bp232：第一次前向传播和一次普通的反向传播（任何更新之前的梯度）。解题过程里逐层更新的")
+    assert zh[1].startswith("  （图里是一次普通的反向传播：grad w1 = 0.012268；")
+    assert numbers(zh[0]) == numbers(en[0]) and numbers(zh[1]) == numbers(en[1])
+    assert "0.010931" in numbers(en[1])

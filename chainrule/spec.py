@@ -253,7 +253,7 @@ def _figures_from(x: Any) -> str:
 # Graphviz's labels, refuses them).
 _UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _UNSHOWABLE_IN_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_KINDS = {"Cc": "a control character", "Cs": "a lone surrogate", "Cn": "a noncharacter"}
+_KINDS = {"Cc": N_("a control character"), "Cs": N_("a lone surrogate"), "Cn": N_("a noncharacter")}
 
 
 def _text(x: Any, key: str, lines: bool = False) -> str:
@@ -264,9 +264,9 @@ def _text(x: Any, key: str, lines: bool = False) -> str:
     bad = (_UNSHOWABLE_IN_LINES if lines else _UNSHOWABLE).search(x)
     if bad:
         c = bad.group()
-        raise SpecError(key, f"has U+{ord(c):04X}, {_KINDS[unicodedata.category(c)]}, at "
-                             f"character {bad.start() + 1}: a report, a console or a picture "
-                             "cannot show it (write plain text)")
+        raise SpecError(key, _("has {code}, {kind}, at character {at}: a report, a console or a "
+                               "picture cannot show it (write plain text)").format(
+            code=f"U+{ord(c):04X}", kind=_(_KINDS[unicodedata.category(c)]), at=bad.start() + 1))
     return x
 
 
@@ -553,8 +553,8 @@ def load_spec(path: Union[str, Path]) -> Spec:
         raise SpecError("", _("cannot read {path}: {reason}").format(
             path=path, reason=_os_reason(e))) from None
     if len(data) > MAX_SPEC_BYTES:
-        raise SpecError("", f"{path}: over {MAX_SPEC_BYTES // 1_000_000} MB, too large for a spec "
-                            "(is it the right file?)")
+        raise SpecError("", _("{path}: over {size} MB, too large for a spec (is it the right "
+                              "file?)").format(path=path, size=MAX_SPEC_BYTES // 1_000_000))
     try:
         return spec_from_text(_utf8_text(data))
     except SpecError as e:

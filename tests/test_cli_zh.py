@@ -144,6 +144,8 @@ def test_argparse_errors_in_chinese(capsys):
      "layers[1].weights[0]: 有 3 个数，但共有 2 个 layers[0] neurons"),
     ('bias = 0.1', 'bias = 0.1\ntrain_bias = "no"', "layers[0].train_bias: expected true or false, got 'no'",
      "layers[0].train_bias: 应为 true 或 false，实际是 'no'"),
+    ('name = "small"', 'name = "a\\u0007b"', "name: has U+0007, a control character, at character 2",
+     "name: 含有 U+0007（一个控制字符），在第 2 个字符"),
     ('', '[[slide_check]]\nslide = "1"\nquantity = "out_h9"\n',
      "slide_check[0].quantity: 'out_h9' names 'out_h9', which is not in this network",
      "slide_check[0].quantity: 'out_h9' 提到了 'out_h9'，但这个网络里没有它"),

@@ -1,13 +1,4 @@
-"""The `chainrule` command.
-
-  chainrule demo                       the engine on one neuron, each line explained
-  chainrule bp232                      the 2-3-2 worked solution of the BP slides
-  chainrule bp SPEC.toml               the worked solution of your own network
-  chainrule bp --preset exercise211    the 2-1-1 exercise (seed 001)
-  chainrule bp --preset bp232 --print-spec > my.toml    a spec to start from
-  chainrule example perceptron|xor-relu|xor-train
-  chainrule iris [--json]              the iris classification of seed 004
-"""
+"""The `chainrule` command (its help: DESCRIPTION)."""
 from __future__ import annotations
 
 import argparse
@@ -20,9 +11,24 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
+from nn.i18n import LANGUAGES, language_from_environment, using_language
+
 from .errors import ArgumentError, SpecError
+from .i18n import N_, _
 
 EXIT_USAGE = 2
+DESCRIPTION = N_("""The `chainrule` command.
+
+  chainrule demo                       the engine on one neuron, each line explained
+  chainrule bp232                      the 2-3-2 worked solution of the BP slides
+  chainrule bp SPEC.toml               the worked solution of your own network
+  chainrule bp --preset exercise211    the 2-1-1 exercise of the BP handout
+  chainrule bp --preset bp232 --print-spec > my.toml    a spec to start from
+  chainrule example perceptron|xor-relu|xor-train
+  chainrule iris [--json]              the iris deck: classifying the iris flowers
+
+Every command takes --lang zh|en (default: CHAINRULE_LANG, then the locale).
+""")
 
 
 # --- the console ------------------------------------------------------------------------------
@@ -38,8 +44,17 @@ def _console_fallback(error: UnicodeError) -> tuple[str, int]:
         raise error
     from .report import ASCII
     text = error.object[error.start:error.end]
-    return "".join(ASCII.get(c) or c.encode("ascii", "backslashreplace").decode() for c in text), \
-        error.end
+    return "".join(ASCII.get(c) or CONSOLE_WORDS.get(c) or
+                   c.encode("ascii", "backslashreplace").decode() for c in text), error.end
+
+
+# What a narrow console prints for the other symbols chainrule's texts use (GBK has
+# η and Δ but not ∂, ² or ½; ASCII and cp1252 lack the Greek and the full-width
+# punctuation of the Chinese texts).
+CONSOLE_WORDS = {"∂": "d", "²": "^2", "³": "^3", "½": "1/2", "Δ": "Delta ", "δ": "delta",
+                 "Σ": "sum", "→": "->", "←": "<-", "≥": ">=", "≤": "<=", "≈": "~", "×": "x",
+                 "·": "*", "−": "-", "—": "--", "…": "...", "，": ", ", "。": ". ", "：": ": ",
+                 "；": "; ", "（": " (", "）": ") ", "《": '"', "》": '"'}
 
 
 codecs.register_error(CONSOLE_ERRORS, _console_fallback)
@@ -85,7 +100,9 @@ def _can_print(text: str) -> bool:
 
 def _fail(args: argparse.Namespace, message: str) -> int:
     # named as typed: `chainrule bp232 --after abc` is an error of bp232
-    print(_one_line(f"chainrule {args.command}: error: {message}"), file=sys.stderr)
+    print(_one_line(_("chainrule {command}: error: {message}").format(command=args.command,
+                                                                         message=message)),
+          file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -99,8 +116,9 @@ def _parse_after(text: Optional[str]) -> Optional[list[int]]:
         # isdecimal, not isdigit: int() reads ١٢ and １２ but not ²
         if not part.isdecimal() or len(part) > len(str(MAX_UPDATES)) or int(part) > MAX_UPDATES:
             shown = text if len(text) <= 40 else text[:37] + "..."
-            raise SpecError("--after", f"expected update counts like 9,100,1000 (each 0..{MAX_UPDATES}), "
-                                       f"got {shown!r}")
+            raise SpecError("--after", _("expected update counts like 9,100,1000 (each "
+                                         "0..{most}), got {text}").format(most=MAX_UPDATES,
+                                                                          text=repr(shown)))
         counts.append(int(part))
     return counts
 
@@ -144,8 +162,8 @@ def _caption(solution: Any) -> tuple[str, str]:
     sequential convention), a note under the `wrote` lines."""
     from .report import num
     spec, run = solution.spec, solution.run
-    caption = (f"{spec.name}: the first forward pass and one plain backward pass (gradients "
-               "before any update)")
+    caption = _("{name}: the first forward pass and one plain backward pass (gradients "
+                "before any update)").format(name=spec.name)
     if solution.convention != "sequential":
         return caption, ""
     plain = solution.runs["simultaneous"]
@@ -153,13 +171,14 @@ def _caption(solution: Any) -> tuple[str, str]:
     if not differ:
         return caption, ""
     p = differ[0]
-    caption += (f". The report's sequential gradients of {', '.join(differ[:4])}"
-                f"{', ...' if len(differ) > 4 else ''} differ (grad {p} = "
-                f"{num(plain.gradients[p])} here, {num(run.gradients[p])} in the report): "
-                "they go through the updated output weights.")
-    note = (f"  (pictures show one plain backward pass: grad {p} = {num(plain.gradients[p])}; "
-            f"the report's\n   sequential gradients go through the updated output weights: "
-            f"{num(run.gradients[p])})")
+    caption += _(". The report's sequential gradients of {names} differ (grad {parameter} = "
+                 "{here} here, {report} in the report): they go through the updated output "
+                 "weights.").format(names=", ".join(differ[:4]) + (", ..." if len(differ) > 4 else ""),
+                                    parameter=p, here=num(plain.gradients[p]),
+                                    report=num(run.gradients[p]))
+    note = _("  (pictures show one plain backward pass: grad {parameter} = {here}; the report's\n"
+             "   sequential gradients go through the updated output weights: {report})").format(
+        parameter=p, here=num(plain.gradients[p]), report=num(run.gradients[p]))
     return caption, note
 
 
@@ -176,17 +195,18 @@ def _pictures(args: argparse.Namespace, spec: Any, solution: Any) -> list[str]:
         # --full-graph: every operation, each edge with its op's local derivative.
         for path, compact in ((args.graph, True), (args.full_graph, False)):
             if path:
-                _, loss = _picture_model(spec)
+                _model, loss = _picture_model(spec)
                 dot = _viz("draw_graph")(loss, edge_labels=True, compact=compact, title=caption)
                 written.append(str(_viz("save")(dot, path)))
         if args.network:
-            model, _ = _picture_model(spec)
+            model, _loss = _picture_model(spec)
             dot = _viz("draw_network")(model, x=spec.inputs, title=caption)
             written.append(str(_viz("save")(dot, args.network)))
         if args.animate:
             page = _viz("animate_backward")(_fresh_graph(spec), args.animate,
-                                            title=f"{spec.name}: backward, one edge at a time "
-                                                  "(one plain backward pass, before any update)")
+                                            title=_("{name}: backward, one edge at a time (one "
+                                                    "plain backward pass, before any update)"
+                                                    ).format(name=spec.name))
             written.append(str(page))
     except BaseException:
         for path in {*written, *new}:
@@ -195,7 +215,7 @@ def _pictures(args: argparse.Namespace, spec: Any, solution: Any) -> list[str]:
             except OSError:  # the error being raised says more than this one
                 pass
         raise
-    lines = [_one_line(f"wrote {path}") for path in written]
+    lines = [_one_line(_("wrote {path}").format(path=path)) for path in written]
     if lines and note:
         lines.append(note)
     return lines
@@ -215,11 +235,12 @@ def _check_outputs(args: argparse.Namespace) -> None:
         if path is None:
             continue
         flag = f"--{option.replace('_', '-')}"
-        kinds = "an .html file name" if option == "animate" else "a .svg, .png, .pdf or .dot file name"
+        kinds = (_("an .html file name") if option == "animate"
+                 else _("a .svg, .png, .pdf or .dot file name"))
         if not path.strip():
-            raise SpecError(flag, f"the file name is empty: give {kinds}")
+            raise SpecError(flag, _("the file name is empty: give {kinds}").format(kinds=kinds))
         if Path(path).suffix.lower() not in suffixes:
-            raise SpecError(flag, f"{path!r}: use {kinds}")
+            raise SpecError(flag, _("{path}: use {kinds}").format(path=repr(path), kinds=kinds))
         from viz.render import path_problem
         try:
             problem = path_problem(path)
@@ -229,7 +250,8 @@ def _check_outputs(args: argparse.Namespace) -> None:
         if problem:
             raise SpecError(flag, problem)
         if same:
-            raise SpecError(flag, f"{path!r} is also the {same} file: give each picture its own")
+            raise SpecError(flag, _("{path} is also the {flag} file: give each picture its "
+                                    "own").format(path=repr(path), flag=same))
         seen[Path(path).resolve()] = flag
 
 
@@ -271,20 +293,20 @@ def _as_typed(error: ArgumentError) -> SpecError:
 def _check_bp_arguments(args: argparse.Namespace) -> None:
     """Which spec: a file or a preset, one of them."""
     if args.print_spec and not args.preset:
-        raise SpecError("--print-spec", "prints a preset: use it with --preset NAME")
+        raise SpecError("--print-spec", _("prints a preset: use it with --preset NAME"))
     if args.spec is not None and args.preset:
-        raise SpecError("", "give a spec file or --preset NAME, not both")
+        raise SpecError("", _("give a spec file or --preset NAME, not both"))
     if args.spec is not None and not args.spec.strip():
-        raise SpecError("", "the spec file name is empty (chainrule bp SPEC.toml)")
+        raise SpecError("", _("the spec file name is empty (chainrule bp SPEC.toml)"))
     if not args.spec and not args.preset:
-        raise SpecError("", "give a spec file (chainrule bp SPEC.toml) or --preset NAME "
-                            "(bp232, exercise211)")
+        raise SpecError("", _("give a spec file (chainrule bp SPEC.toml) or --preset NAME "
+                              "(bp232, exercise211)"))
 
 
 def _read_spec(args: argparse.Namespace) -> Any:
     """The spec asked for; a problem of one of its keys names the file (or preset) too."""
     from .spec import load_spec, preset
-    where = f"preset {args.preset}" if args.preset else args.spec
+    where = _("preset {name}").format(name=args.preset) if args.preset else args.spec
     try:
         return preset(args.preset) if args.preset else load_spec(args.spec)
     except ArgumentError:
@@ -318,7 +340,8 @@ def _bp(args: argparse.Namespace) -> int:
     try:
         written = _pictures(args, spec, solution)
     except (RuntimeError, OSError, ValueError, subprocess.CalledProcessError) as e:
-        print(_one_line(f"chainrule {args.command}: picture not written: {e}"), file=sys.stderr)
+        print(_one_line(_("chainrule {command}: picture not written: {error}").format(
+            command=args.command, error=e)), file=sys.stderr)
         return 1
     for line in written:
         print(line, file=sys.stderr if args.json else sys.stdout)
@@ -327,21 +350,22 @@ def _bp(args: argparse.Namespace) -> int:
 
 def _add_bp_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--convention", choices=("sequential", "simultaneous"),
-                   help="update convention (default: the spec's; the engine's default is "
-                        "simultaneous, the slides use sequential)")
+                   help=_("update convention (default: the spec's; the engine's default is "
+                          "simultaneous, the slides use sequential)"))
     p.add_argument("--after", metavar="K[,K...]",
-                   help="also show outputs, E_total and weights after K updates")
+                   help=_("also show outputs, E_total and weights after K updates"))
     p.add_argument("--json", action="store_true",
-                   help="print the same content as JSON (keys: forward, gradients, updated, "
-                        "history, slide_check)")
+                   help=_("print the same content as JSON (keys: forward, gradients, updated, "
+                          "history, slide_check)"))
     p.add_argument("--graph", metavar="FILE",
-                   help="draw the computation graph as the slides do: the named values "
-                        "(net_h1, out_h1, ...), each edge labelled with its derivative "
-                        "(.svg/.png/.pdf/.dot)")
+                   help=_("draw the computation graph as the slides do: the named values "
+                          "(net_h1, out_h1, ...), each edge labelled with its derivative "
+                          "(.svg/.png/.pdf/.dot)"))
     p.add_argument("--full-graph", metavar="FILE",
-                   help="draw the computation graph with every operation (wide)")
-    p.add_argument("--network", metavar="FILE", help="draw the network (.svg/.png/.pdf/.dot)")
-    p.add_argument("--animate", metavar="FILE.html", help="write an animation of the backward pass")
+                   help=_("draw the computation graph with every operation (wide)"))
+    p.add_argument("--network", metavar="FILE", help=_("draw the network (.svg/.png/.pdf/.dot)"))
+    p.add_argument("--animate", metavar="FILE.html",
+                   help=_("write an animation of the backward pass"))
 
 
 def _bp232(args: argparse.Namespace) -> int:
@@ -361,16 +385,18 @@ def _example(args: argparse.Namespace) -> int:
 
 def _positive(kind: type, zero: bool = False) -> Callable[[str], Any]:
     """An argparse type: a number of ``kind`` above 0 (from 0 with ``zero``)."""
-    noun = "whole number" if kind is int else "number"
-    what = f"a {noun} from 0 up" if zero else f"a positive {noun}"
+    what = (_("expected a whole number from 0 up, got {text}") if zero and kind is int else
+             _("expected a number from 0 up, got {text}") if zero else
+             _("expected a positive whole number, got {text}") if kind is int else
+             _("expected a positive number, got {text}"))
 
     def parse(text: str) -> Any:
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+            raise argparse.ArgumentTypeError(what.format(text=repr(text)))
         if not (value >= 0 if zero else value > 0) or value != value or value == float("inf"):
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+            raise argparse.ArgumentTypeError(what.format(text=repr(text)))
         return value
     return parse
 
@@ -383,58 +409,132 @@ def _iris(args: argparse.Namespace) -> int:
 
 def _add_iris(sub: Any) -> None:
     from .iris import DEFAULTS
-    p = sub.add_parser("iris", help="the iris classification of seed 004 (4-6-3, softmax)",
-                       description="Train the 4-6-3 network (sigmoid hidden, softmax output, "
-                                   "cross-entropy) on the first 40 flowers of each class, test "
-                                   "on the last 10; print accuracies, the confusion matrix and "
-                                   "the probabilities for the six flowers on the slide.")
+    p = sub.add_parser("iris", help=_("the iris deck's classification (4-6-3, softmax)"),
+                       description=_("Train the 4-6-3 network (sigmoid hidden, softmax output, "
+                                     "cross-entropy) on the first 40 flowers of each class, test "
+                                     "on the last 10; print accuracies, the confusion matrix and "
+                                     "the probabilities for the six flowers on the slide."))
     p.add_argument("--epochs", type=_positive(int), default=DEFAULTS["epochs"],
-                   help=f"passes over the training set (default {DEFAULTS['epochs']})")
+                   help=_("passes over the training set (default {epochs})").format(
+                       epochs=DEFAULTS["epochs"]))
     p.add_argument("--lr", type=_positive(float), default=DEFAULTS["lr"],
-                   help=f"SGD learning rate (default {DEFAULTS['lr']})")
+                   help=_("SGD learning rate (default {lr})").format(lr=DEFAULTS["lr"]))
     p.add_argument("--batch-size", type=_positive(int), default=DEFAULTS["batch_size"],
-                   help="samples per update (default: all 120, full-batch gradient descent; "
-                        "1 = stochastic gradient descent)")
+                   help=_("samples per update (default: all 120, full-batch gradient descent; "
+                          "1 = stochastic gradient descent)"))
     p.add_argument("--seed", type=_positive(int, zero=True), default=DEFAULTS["seed"],
-                   help=f"initial weights and shuffling (default {DEFAULTS['seed']})")
+                   help=_("initial weights and shuffling (default {seed})").format(
+                       seed=DEFAULTS["seed"]))
     p.add_argument("--slide-weights", action="store_true",
-                   help="skip training: evaluate the trained network printed on the slide")
-    p.add_argument("--json", action="store_true", help="print the same content as JSON")
+                   help=_("skip training: evaluate the trained network printed on the slide"))
+    p.add_argument("--json", action="store_true", help=_("print the same content as JSON"))
     p.set_defaults(run=_iris)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="chainrule", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+class _Parser(argparse.ArgumentParser):
+    """argparse in the language of the run: its own words (usage:, options,
+    error:) translated as far as argparse lets them be, and --lang everywhere."""
+
+    def __init__(self, *args: Any, bare: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self.bare = bare  # the first look at the command line, for --lang only
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        if not bare:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                              help=_("show this help message and exit"))
+        # SUPPRESS: a subcommand's --lang, absent, leaves the top level's in place
+        self.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS,
+                          help=_("the language: zh (中文) or en (English); default: "
+                                 "CHAINRULE_LANG, then the locale"))
+
+    def error(self, message: str) -> Any:
+        if not self.bare:
+            self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, _("{prog}: error: {message}").format(
+            prog=self.prog, message=_argparse_words(message)) + "\n")
+
+
+# argparse's own messages, in English whatever the language (it translates through
+# the global gettext domain, not chainrule's): the common ones said in the run's language.
+_ARGPARSE_MESSAGES = (
+    (re.compile(r"argument (?P<name>[^:]+): (?P<problem>.*)", re.S), N_("argument {name}: {problem}")),
+    (re.compile(r"invalid choice: (?P<value>.*) \(choose from (?P<choices>.*)\)", re.S),
+     N_("invalid choice: {value} (choose from {choices})")),
+    (re.compile(r"the following arguments are required: (?P<names>.*)", re.S),
+     N_("the following arguments are required: {names}")),
+    (re.compile(r"unrecognized arguments: (?P<words>.*)", re.S), N_("unrecognized arguments: {words}")),
+    (re.compile(r"expected one argument"), N_("expected one argument")),
+)
+
+
+def _argparse_words(message: str) -> str:
+    for pattern, words in _ARGPARSE_MESSAGES:
+        found = pattern.fullmatch(message)
+        if found:
+            parts = {k: _argparse_words(v) if k == "problem" else v
+                     for k, v in found.groupdict().items()}
+            return _(words).format(**parts)
+    return message
+
+
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: Optional[str] = None) -> None:
+        super().add_usage(usage, actions, groups, prefix=_("usage: ") if prefix is None else prefix)
+
+
+class _RawFormatter(_Formatter, argparse.RawDescriptionHelpFormatter):
+    """For descriptions laid out by hand (the command list, the examples)."""
+
+
+def _language_asked(argv: Optional[Sequence[str]]) -> Optional[str]:
+    """--lang, read before the parser is built (its help is in that language);
+    a bad value is an error naming --lang."""
+    pre = _Parser(prog="chainrule", allow_abbrev=False, bare=True)
+    known, _rest = pre.parse_known_args(sys.argv[1:] if argv is None else list(argv))
+    return getattr(known, "lang", None)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="chainrule", description=_(DESCRIPTION), formatter_class=_RawFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="the engine on one neuron: forward, backward, each line explained"
+    sub.add_parser("demo", help=_("the engine on one neuron: forward, backward, each line explained")
                    ).set_defaults(run=_demo)
 
-    bp = sub.add_parser("bp", help="the worked backpropagation solution of a network spec",
-                        description="Solve a hand exercise: forward pass, chain rule for every "
-                                    "weight, updates, and a check of printed figures.")
-    bp.add_argument("spec", nargs="?", help="a TOML spec (see --preset bp232 --print-spec)")
-    bp.add_argument("--preset", choices=("bp232", "exercise211"), help="a built-in exercise")
-    bp.add_argument("--print-spec", action="store_true", help="print the preset as a spec and stop")
+    bp = sub.add_parser("bp", help=_("the worked backpropagation solution of a network spec"),
+                        description=_("Solve a hand exercise: forward pass, chain rule for every "
+                                      "weight, updates, and a check of printed figures."))
+    bp.add_argument("spec", nargs="?", help=_("a TOML spec (see --preset bp232 --print-spec)"))
+    bp.add_argument("--preset", choices=("bp232", "exercise211"), help=_("a built-in exercise"))
+    bp.add_argument("--print-spec", action="store_true",
+                    help=_("print the preset as a spec and stop"))
     _add_bp_options(bp)
     bp.set_defaults(run=_bp)
 
-    bp232 = sub.add_parser("bp232", help="the 2-3-2 example of the BP slides, solved and checked")
+    bp232 = sub.add_parser("bp232", help=_("the 2-3-2 example of the BP slides, solved and checked"))
     _add_bp_options(bp232)
     bp232.set_defaults(run=_bp232)
 
     from .examples import EXAMPLES
-    ex = sub.add_parser("example", help="small examples from the slides",
-                        description="\n".join(f"  {k:12} {v[0]}" for k, v in EXAMPLES.items()),
-                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ex = sub.add_parser("example", help=_("small examples from the slides"),
+                        description="\n".join(f"  {k:12} {_(v[0])}" for k, v in EXAMPLES.items()),
+                        formatter_class=_RawFormatter)
     ex.add_argument("name", choices=list(EXAMPLES))
     ex.set_defaults(run=_example)
     _add_iris(sub)
+    return parser
 
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
     restore = _console([sys.stdout, sys.stderr])
     try:
-        args = parser.parse_args(argv)
-        return args.run(args)
+        # --lang sets the language of this run only (main() is also called in-process)
+        with using_language(_language_asked(argv) or language_from_environment()):
+            args = _build_parser().parse_args(argv)
+            with using_language(getattr(args, "lang", None) or language_from_environment()):
+                return args.run(args)
     except BrokenPipeError:  # `chainrule bp232 | head`: the reader left, nothing is wrong
         sys.stderr.close()
         return 0

@@ -7,6 +7,8 @@ import math
 import reprlib
 from typing import Any
 
+from .i18n import _
+
 
 class SpecError(ValueError):
     """An invalid spec: ``key`` names where, the message says what is wrong."""
@@ -48,14 +50,14 @@ class _ShortRepr(reprlib.Repr):
         if abs(x) < 10 ** 30:
             return repr(x)
         # repr() itself refuses past 4300 digits; log10 takes any int
-        return f"an integer of {math.floor(math.log10(abs(x))) + 1:,} digits"
+        return _("an integer of {digits} digits").format(digits=f"{math.floor(math.log10(abs(x))) + 1:,}")
 
 
 def show(x: Any) -> str:
     if isinstance(x, bool):
-        return f"{str(x).lower()} (a boolean)"
+        return _("{value} (a boolean)").format(value=str(x).lower())
     if isinstance(x, dict):
-        return "a table"
+        return _("a table")
     return clip(_ShortRepr().repr(x))
 
 

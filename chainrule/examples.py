@@ -1,12 +1,12 @@
 """Small worked examples from the course slides, as functions (tests use them)
 and as ``chainrule example NAME``.
 
-- ``perceptron``: seed 002's step-activation network, W1 = (-3, 2, 2),
+- ``perceptron``: the neural-network basics slides' step-activation network, W1 = (-3, 2, 2),
   W2 = (-1, 2, 2), Wz = (1, 2, -2) (bias first), computing its truth table.
-- ``xor-relu``: seed 003's XOR with one ReLU hidden layer and hand-set weights.
+- ``xor-relu``: the matrix-BP slides' XOR with one ReLU hidden layer and hand-set weights.
 - ``xor-train``: an MLP trained on XOR from a random initialisation.
 
-The 2-1-1 exercise of seed 001 is a worked solution: ``chainrule bp --preset exercise211``.
+The BP handout's 2-1-1 exercise is a worked solution: ``chainrule bp --preset exercise211``.
 """
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from autograd import no_grad
 from nn.layers import MLP, Layer
 from nn.optim import Adam
 from nn.train import History, fit
+
+from .i18n import N_, _, rjust
 
 XOR_INPUTS = [[0, 0], [0, 1], [1, 0], [1, 1]]
 XOR_TARGETS = [0, 1, 1, 0]
@@ -34,7 +36,7 @@ def perceptron() -> MLP:
 
 def xor_relu() -> MLP:
     """h = relu(W x + c) with W = [[1, 1], [1, 1]], c = (0, -1); y = w . h + b,
-    w = (1, -2), b = 0 (seed 003)."""
+    w = (1, -2), b = 0 (the matrix-BP slides)."""
     hidden = Layer(2, 2, "relu", weights=[[1, 1], [1, 1]], bias=[0, -1],
                    neuron_names=["h1", "h2"], weight_names=[["W11", "W21"], ["W12", "W22"]],
                    bias_names=["c1", "c2"])
@@ -61,8 +63,9 @@ def train_xor(seed: int = 0, epochs: int = 300, progress: bool = False) -> tuple
     return model, history
 
 
-# The engine demo's code, shown as it is run (``chainrule demo``).
-ENGINE_DEMO = """\
+# The engine demo's code, shown as it is run (``chainrule demo``); its translation
+# changes the comments only (a test checks it).
+ENGINE_DEMO = N_("""\
 from autograd import Value
 
 l1, l2 = Value(5.0, label="l1"), Value(10.0, label="l2")   # inputs
@@ -72,13 +75,13 @@ net = (w1 * l1 + w2 * l2 + b1).named("net")   # each operation records its opera
 out = net.sigmoid().named("out")
 E = (0.5 * (0.01 - out) ** 2).named("E")      # squared error against the target 0.01
 E.backward()                                  # the chain rule, from E down to w1, w2, b1
-"""
+""")
 
 
 def engine_demo() -> dict:
-    """Run ENGINE_DEMO; its variables (l1, w1, net, out, E, ...)."""
+    """Run ENGINE_DEMO (as shown in the language of the run); its variables (l1, w1, net, out, E, ...)."""
     names: dict = {}
-    exec(ENGINE_DEMO, names)  # the code printed is the code run
+    exec(_(ENGINE_DEMO), names)  # the code printed is the code run
     return names
 
 
@@ -105,12 +108,12 @@ def show_engine() -> None:
     h = 1e-6
     slope = (E_at(w1.data + h) - E_at(w1.data - h)) / (2 * h)
     lines = [
-        "chainrule demo: one sigmoid neuron, forward and backward, through the engine",
+        _("chainrule demo: one sigmoid neuron, forward and backward, through the engine"),
         "",
-        "The code (run just now):",
-        *(("    " + line).rstrip() for line in ENGINE_DEMO.splitlines()),
+        _("The code (run just now):"),
+        *(("    " + line).rstrip() for line in _(ENGINE_DEMO).splitlines()),
         "",
-        "Forward: each line is a node of the graph the code built; .data is its value.",
+        _("Forward: each line is a node of the graph the code built; .data is its value."),
         *_aligned([
             ("net", "w1*l1 + w2*l2 + b1", f"{g(w1)}*{g(l1)} + {g(w2)}*{g(l2)} + {g(b1)}",
              num(net.data)),
@@ -118,8 +121,8 @@ def show_engine() -> None:
             ("E", "1/2 (0.01 - out)^2", f"1/2 (0.01 - {num(out.data)})^2", num(E.data)),
         ]),
         "",
-        "Backward: E.backward() gives every node a .grad = dE/d(node): the grad of the node",
-        "it feeds times the local derivative between them (the chain rule).",
+        *_("Backward: E.backward() gives every node a .grad = dE/d(node): the grad of the node\n"
+           "it feeds times the local derivative between them (the chain rule).").splitlines(),
         *_aligned([
             ("out.grad", "dE/dout", f"-(0.01 - {num(out.data)})", num(out.grad)),
             ("net.grad", "dE/dout * dout/dnet", f"{num(out.grad)} * {num(local)}", num(net.grad)),
@@ -127,16 +130,17 @@ def show_engine() -> None:
             ("w2.grad", "dE/dnet * dnet/dw2", f"{num(net.grad)} * {g(l2)}", num(w2.grad)),
             ("b1.grad", "dE/dnet * dnet/db1", f"{num(net.grad)} * 1", num(b1.grad)),
         ]),
-        "    dout/dnet = out (1 - out), sigmoid's derivative; dnet/dw1 = l1, dnet/dw2 = l2, "
-        "dnet/db1 = 1",
+        "    " + _("dout/dnet = out (1 - out), sigmoid's derivative; dnet/dw1 = l1, dnet/dw2 = l2, "
+                  "dnet/db1 = 1"),
         "",
-        "Check without the chain rule: nudge w1 by 1e-6 either way and redo the forward pass:",
-        f"    (E(w1 + 1e-6) - E(w1 - 1e-6)) / 2e-6 = {num(slope)}, and w1.grad = {num(w1.grad)}",
+        _("Check without the chain rule: nudge w1 by 1e-6 either way and redo the forward pass:"),
+        "    " + _("(E(w1 + 1e-6) - E(w1 - 1e-6)) / 2e-6 = {slope}, and w1.grad = {grad}").format(
+            slope=num(slope), grad=num(w1.grad)),
         "",
-        f"A Value prints as {w1!r}.",
+        _("A Value prints as {value}.").format(value=repr(w1)),
         "",
-        "Next: chainrule bp232   the slides' 2-3-2 network: every chain-rule factor, checked",
-        "                        against the figures the slides print",
+        *_("Next: chainrule bp232   the slides' 2-3-2 network: every chain-rule factor, checked\n"
+           "                        against the figures the slides print").splitlines(),
     ]
     print("\n".join(lines))
 
@@ -152,41 +156,43 @@ def _print_table(model: MLP, header: list[str]) -> None:
 
 
 def show_perceptron() -> None:
-    print("Seed 002: a perceptron network with step activations (step(z) = 1 if z >= 0, else 0)")
+    print(_("The neural-network basics slides: a perceptron network with step activations "
+            "(step(z) = 1 if z >= 0, else 0)"))
     print("  z1 = step(-3 + 2*x1 + 2*x2)   z2 = step(-1 + 2*x1 + 2*x2)   h = step(1 + 2*z1 - 2*z2)")
     print()
     _print_table(perceptron(), ["x1", "x2", "z1", "z2", "h"])
     print()
-    print("h is 1 exactly when x1 = x2: a function no single perceptron can compute.")
+    print(_("h is 1 exactly when x1 = x2: a function no single perceptron can compute."))
 
 
 def show_xor_relu() -> None:
-    print("Seed 003: XOR with one ReLU hidden layer and hand-set weights")
+    print(_("The matrix-BP slides: XOR with one ReLU hidden layer and hand-set weights"))
     print("  h1 = relu(x1 + x2)   h2 = relu(x1 + x2 - 1)   y = h1 - 2*h2")
     print()
     _print_table(xor_relu(), ["x1", "x2", "h1", "h2", "y"])
     print()
-    print("y = (0, 1, 1, 0): XOR.")
+    print(_("y = (0, 1, 1, 0): XOR."))
 
 
 def show_xor_train() -> None:
-    print("XOR learned from a random start: MLP(2, [4, 1]), tanh hidden, sigmoid output,")
-    print("mean squared error, full-batch Adam (lr 0.1), seed 0")
+    print(_("XOR learned from a random start: MLP(2, [4, 1]), tanh hidden, sigmoid output,\n"
+            "mean squared error, full-batch Adam (lr 0.1), seed 0"))
     model, history = train_xor(progress=None)  # a bar in a terminal only
     print()
-    print("  epoch       loss")
+    print("  " + rjust(_("epoch"), 5) + "   " + rjust(_("loss"), 8))
     for e in (0, 9, 49, 99, 199, history.epochs - 1):
         if e < history.epochs:
             print(f"  {e + 1:5d}   {history.loss[e]:.6f}")
     print()
-    print("    x1    x2   target   output")
+    print("    x1    x2   " + rjust(_("target"), 6) + "   " + rjust(_("output"), 6))
     with no_grad():
         for x, t in zip(XOR_INPUTS, XOR_TARGETS):
             print(f"  {x[0]:4d}  {x[1]:4d}   {t:6d}   {model(x)[0].data:.6f}")
 
 
 EXAMPLES: dict[str, tuple[str, Callable[[], None]]] = {
-    "perceptron": ("seed 002: step perceptrons computing a truth table", show_perceptron),
-    "xor-relu": ("seed 003: XOR with ReLU and hand-set weights", show_xor_relu),
-    "xor-train": ("an MLP trained on XOR from random init", show_xor_train),
+    "perceptron": (N_("the neural-network basics slides: step perceptrons computing a truth table"),
+                   show_perceptron),
+    "xor-relu": (N_("the matrix-BP slides: XOR with ReLU and hand-set weights"), show_xor_relu),
+    "xor-train": (N_("an MLP trained on XOR from random init"), show_xor_train),
 }

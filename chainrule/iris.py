@@ -1,4 +1,4 @@
-"""Seed 004's iris classification: a 4-6-3 network (sigmoid hidden layer,
+"""The iris deck's classification: a 4-6-3 network (sigmoid hidden layer,
 softmax output, cross-entropy) trained on the first 40 flowers of each class
 and tested on the last 10.
 
@@ -21,7 +21,10 @@ import numpy as np
 from autograd import Tensor, no_grad
 from nn.linear import Linear, TensorMLP
 from nn.optim import SGD
+from nn.i18n import using_language
 from nn.train import History, fit
+
+from .i18n import _, ljust
 
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 CLASSES = ("setosa", "versicolor", "virginica")
@@ -151,15 +154,24 @@ class IrisResult:
         }
 
 
-def training_mode(batch_size: Optional[int], n: int) -> str:
-    """How ``fit`` goes through ``n`` samples in batches of ``batch_size``."""
+def training_mode(batch_size: Optional[int], n: int, translated: bool = False) -> str:
+    """How ``fit`` goes through ``n`` samples in batches of ``batch_size``: in
+    English (the settings, --json), or ``translated`` for the report."""
+    if translated:
+        return _training_mode(batch_size, n)
+    with using_language("en"):
+        return _training_mode(batch_size, n)
+
+
+def _training_mode(batch_size: Optional[int], n: int) -> str:
     if batch_size is None:
-        return "full-batch gradient descent"
+        return _("full-batch gradient descent")
     if batch_size >= n:  # one batch holds every sample: no different from full-batch
-        return f"full-batch gradient descent (batch size {batch_size} >= the {n} training samples)"
+        return _("full-batch gradient descent (batch size {size} >= the {count} training "
+                 "samples)").format(size=batch_size, count=n)
     if batch_size == 1:
-        return "stochastic gradient descent"
-    return f"mini-batch gradient descent ({batch_size} per batch)"
+        return _("stochastic gradient descent")
+    return _("mini-batch gradient descent ({size} per batch)").format(size=batch_size)
 
 
 def run(epochs: int = DEFAULTS["epochs"], lr: float = DEFAULTS["lr"],
@@ -194,40 +206,45 @@ def run(epochs: int = DEFAULTS["epochs"], lr: float = DEFAULTS["lr"],
 def report(result: IrisResult) -> str:
     """The result as a student reads it."""
     s = result.settings
-    lines = ["Iris (seed 004): a 4-6-3 network, sigmoid hidden layer, softmax output, "
-             "cross-entropy loss",
-             "Data: Fisher's 150 flowers; train = the first 40 of each class (120), "
-             "test = the last 10 (30)"]
+    lines = [_("Iris (the iris deck): a 4-6-3 network, sigmoid hidden layer, softmax output, "
+               "cross-entropy loss"),
+             _("Data: Fisher's 150 flowers; train = the first 40 of each class (120), "
+               "test = the last 10 (30)")]
     if "epochs" in s:
         loss = result.history.loss[-1] if result.history and result.history.loss else float("nan")
-        lines.append(f"Training: {s['mode']}, SGD lr {s['lr']:g}, {s['epochs']} epochs, "
-                     f"seed {s['seed']}; final training loss {loss:.6f}")
+        mode = training_mode(s["batch_size"], result.train_total, translated=True)
+        lines.append(_("Training: {mode}, SGD lr {lr}, {epochs} epochs, seed {seed}; final "
+                       "training loss {loss}").format(mode=mode, lr=f"{s['lr']:g}",
+                                                      epochs=s["epochs"], seed=s["seed"],
+                                                      loss=f"{loss:.6f}"))
     else:
-        lines.append("Weights: the trained network printed on the slide (no training)")
+        lines.append(_("Weights: the trained network printed on the slide (no training)"))
     lines += [
         "",
-        f"train accuracy: {result.train_correct:3d}/{result.train_total} = "
-        f"{100 * result.train_correct / result.train_total:6.2f}%",
-        f"test accuracy:  {result.test_correct:3d}/{result.test_total}  = "
-        f"{100 * result.test_correct / result.test_total:6.2f}%",
+        _("train accuracy: {correct}/{total} = {percent}%").format(
+            correct=f"{result.train_correct:3d}", total=result.train_total,
+            percent=f"{100 * result.train_correct / result.train_total:6.2f}"),
+        _("test accuracy:  {correct}/{total}  = {percent}%").format(
+            correct=f"{result.test_correct:3d}", total=result.test_total,
+            percent=f"{100 * result.test_correct / result.test_total:6.2f}"),
         "",
-        "Confusion matrix on the test set (rows = true class, columns = predicted):",
+        _("Confusion matrix on the test set (rows = true class, columns = predicted):"),
         " " * 12 + "".join(f"{c:>12}" for c in CLASSES),
     ]
     for c, row in zip(CLASSES, result.confusion):
         lines.append(f"{c:<12}" + "".join(f"{n:>12d}" for n in row))
-    lines += ["", "Predicted probabilities for the six flowers on the slide's prediction table:",
-              f"{'#':>2}  {'features (cm)':<20}  {'true':<11}"
-              + "".join(f"{c:>14}" for c in CLASSES) + "  predicted"]
+    lines += ["", _("Predicted probabilities for the six flowers on the slide's prediction table:"),
+              f"{'#':>2}  " + ljust(_("features (cm)"), 20) + "  " + ljust(_("true"), 11)
+              + "".join(f"{c:>14}" for c in CLASSES) + "  " + _("predicted")]
     for i, (x, t, p) in enumerate(zip(PREDICTION_SAMPLES, PREDICTION_CLASSES,
                                       result.probabilities)):
         guess = int(p.argmax())
-        mark = "" if guess == t else "   <- wrong"
+        mark = "" if guess == t else "   <- " + _("wrong")
         feats = " ".join(f"{v:.1f}" for v in x)
         lines.append(f"{i + 1:>2}  {feats:<20}  {CLASSES[t]:<11}"
                      + "".join(f"{v:>14.6e}" for v in p) + f"  {CLASSES[guess]}{mark}")
     if "epochs" in s:
-        lines += ["", "The slide's own trained network: chainrule iris --slide-weights"]
+        lines += ["", _("The slide's own trained network: chainrule iris --slide-weights")]
     return "\n".join(lines)
 
 

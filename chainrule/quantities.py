@@ -14,6 +14,7 @@ from typing import Any
 from nn import naming
 
 from .errors import SpecError, show
+from .i18n import _
 
 # The most updates any count asks for (a spec's after, name@K, solve(after=...)).
 MAX_UPDATES = 100_000
@@ -37,8 +38,8 @@ _AFTER = re.compile(r"^(\w+)@(\d+)$")
 
 def parse_quantity(text: Any, labels: set[str], key: str = "quantity") -> Quantity:
     if not isinstance(text, str) or not text.strip():
-        raise SpecError(key, f"expected a quantity such as out_h1, dE_total/dw7, w1+ or w1@1001, "
-                             f"got {show(text)}")
+        raise SpecError(key, _("expected a quantity such as out_h1, dE_total/dw7, w1+ or w1@1001, "
+                               "got {value}").format(value=show(text)))
     q = text.strip().replace(" ", "")
     sign = 1.0
     if q.startswith("-"):
@@ -46,8 +47,10 @@ def parse_quantity(text: Any, labels: set[str], key: str = "quantity") -> Quanti
 
     def known(n: str) -> str:
         if n not in labels:
-            raise SpecError(key, f"{show(text)} names {show(n)}, which is not in this network "
-                                 f"(names: {', '.join(sorted(labels, key=naming.reading_order))})")
+            raise SpecError(key, _("{value} names {name}, which is not in this network "
+                                   "(names: {names})").format(
+                value=show(text), name=show(n),
+                names=", ".join(sorted(labels, key=naming.reading_order))))
         return n
 
     names = naming.derivative_of(q)
@@ -57,7 +60,8 @@ def parse_quantity(text: Any, labels: set[str], key: str = "quantity") -> Quanti
     if m:
         count = m.group(2)
         if len(count) > len(str(MAX_UPDATES)) or int(count) > MAX_UPDATES:
-            raise SpecError(key, f"{show(text)}: at most {MAX_UPDATES} updates")
+            raise SpecError(key, _("{value}: at most {most} updates").format(value=show(text),
+                                                                             most=MAX_UPDATES))
         return Quantity("after", known(m.group(1)), k=int(count), sign=sign)
     if q.endswith("+"):
         return Quantity("updated", known(q[:-1]), sign=sign)
@@ -65,4 +69,5 @@ def parse_quantity(text: Any, labels: set[str], key: str = "quantity") -> Quanti
         return Quantity("change", known(q[1:]), sign=sign)
     if q.isidentifier():
         return Quantity("value", known(q), sign=sign)
-    raise SpecError(key, f"cannot read {show(text)} (write out_h1, dE_total/dw7, w1+, Δw1 or out_o1@100)")
+    raise SpecError(key, _("cannot read {value} (write out_h1, dE_total/dw7, w1+, Δw1 or "
+                           "out_o1@100)").format(value=show(text)))

@@ -59,6 +59,7 @@ from nn.losses import LOSSES
 from nn.train import CONVENTIONS
 
 from .errors import ArgumentError, SpecError, clip, show
+from .i18n import N_, _
 from .quantities import MAX_UPDATES, PLACEHOLDER, parse_quantity
 
 if sys.version_info >= (3, 11):
@@ -185,35 +186,42 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-def _float(x: Any, key: str, what: str = "a number") -> float:
+def _float(x: Any, key: str, what: str = "") -> float:
     """Every number of a spec is read here: a float, or a SpecError naming
-    ``key`` (TOML integers have no size limit, floats stop at about 1.8e308)."""
+    ``key`` (TOML integers have no size limit, floats stop at about 1.8e308).
+    ``what``: the number expected, translated ("a number" by default)."""
+    what = what or _("a number")
     if not _is_number(x):
-        raise SpecError(key, f"expected {what}, got {show(x)}")
+        raise SpecError(key, _("expected {what}, got {value}").format(what=what, value=show(x)))
     try:
         value = float(x)
     except OverflowError:
-        raise SpecError(key, f"{show(x)} is too large for a float (the largest is about "
-                             "1.8e308)") from None
+        raise SpecError(key, _("{value} is too large for a float (the largest is about "
+                               "1.8e308)").format(value=show(x))) from None
     if not math.isfinite(value):
-        raise SpecError(key, f"expected {what}, got {show(x)}")
+        raise SpecError(key, _("expected {what}, got {value}").format(what=what, value=show(x)))
     return value
 
 
-def _numbers(x: Any, key: str, length: Optional[int] = None, what: str = "numbers") -> list[float]:
+def _numbers(x: Any, key: str, length: Optional[int] = None, what: str = "") -> list[float]:
+    """A list of numbers (``length`` of them if given); ``what``: their name, translated."""
+    what = what or _("numbers")
     if not isinstance(x, list) or not x:
-        raise SpecError(key, f"expected a non-empty list of {what}, got {show(x)}")
+        raise SpecError(key, _("expected a non-empty list of {what}, got {value}").format(
+            what=what, value=show(x)))
     values = [_float(v, f"{key}[{i}]") for i, v in enumerate(x)]
     if length is not None and len(x) != length:
-        raise SpecError(key, f"expected {length} {what}, got {len(x)}")
+        raise SpecError(key, _("expected {count} {what}, got {got}").format(
+            count=length, what=what, got=len(x)))
     return values
 
 
 def _names(x: Any, key: str, length: int) -> list[str]:
     if not isinstance(x, list):
-        raise SpecError(key, f"expected a list of {length} names, got {show(x)}")
+        raise SpecError(key, _("expected a list of {count} names, got {value}").format(
+            count=length, value=show(x)))
     if len(x) != length:
-        raise SpecError(key, f"expected {length} names, got {len(x)}")
+        raise SpecError(key, _("expected {count} names, got {got}").format(count=length, got=len(x)))
     for i, v in enumerate(x):
         _check_name(v, f"{key}[{i}]")
     return list(x)
@@ -221,21 +229,22 @@ def _names(x: Any, key: str, length: int) -> list[str]:
 
 def _check_name(v: Any, key: str) -> str:
     if not isinstance(v, str) or not v.isidentifier():
-        raise SpecError(key, f"a name must be a word of letters, digits and _ (like w1 or h1), "
-                             f"got {show(v)}")
+        raise SpecError(key, _("a name must be a word of letters, digits and _ (like w1 or h1), "
+                               "got {value}").format(value=show(v)))
     return v
 
 
 def _choice(x: Any, key: str, options: tuple[str, ...]) -> str:
     if x not in options:
-        raise SpecError(key, f"unknown value {show(x)} (choose from {', '.join(options)})")
+        raise SpecError(key, _("unknown value {value} (choose from {options})").format(
+            value=show(x), options=", ".join(options)))
     return x
 
 
 def _figures_from(x: Any) -> str:
     if not isinstance(x, str):
-        raise SpecError("figures_from", f"expected a string such as \"slides\" or \"my notes\", "
-                                        f"got {show(x)}")
+        raise SpecError("figures_from", _("expected a string such as \"slides\" or \"my notes\", "
+                                          "got {value}").format(value=show(x)))
     return _text(x, "figures_from").strip()
 
 
@@ -244,20 +253,20 @@ def _figures_from(x: Any) -> str:
 # Graphviz's labels, refuses them).
 _UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _UNSHOWABLE_IN_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_KINDS = {"Cc": "a control character", "Cs": "a lone surrogate", "Cn": "a noncharacter"}
+_KINDS = {"Cc": N_("a control character"), "Cs": N_("a lone surrogate"), "Cn": N_("a noncharacter")}
 
 
 def _text(x: Any, key: str, lines: bool = False) -> str:
     """Every free text of a spec (name, title, notes, ...) is read here: a
     string that a report, a console and a picture can all show."""
     if not isinstance(x, str):
-        raise SpecError(key, f"expected a string, got {show(x)}")
+        raise SpecError(key, _("expected a string, got {value}").format(value=show(x)))
     bad = (_UNSHOWABLE_IN_LINES if lines else _UNSHOWABLE).search(x)
     if bad:
         c = bad.group()
-        raise SpecError(key, f"has U+{ord(c):04X}, {_KINDS[unicodedata.category(c)]}, at "
-                             f"character {bad.start() + 1}: a report, a console or a picture "
-                             "cannot show it (write plain text)")
+        raise SpecError(key, _("has {code}, {kind}, at character {at}: a report, a console or a "
+                               "picture cannot show it (write plain text)").format(
+            code=f"U+{ord(c):04X}", kind=_(_KINDS[unicodedata.category(c)]), at=bad.start() + 1))
     return x
 
 
@@ -266,17 +275,18 @@ def _check_loss(loss: str, output_activation: str, last: int, targets: list[floa
     if loss == "cross_entropy":
         if output_activation not in PROBABILITY_OUTPUTS:
             raise SpecError(f"layers[{last}].activation",
-                            f"cross_entropy takes log(out) of each output, so the outputs must be "
-                            f"probabilities: use a softmax or sigmoid output layer, not "
-                            f"{output_activation!r}")
+                            _("cross_entropy takes log(out) of each output, so the outputs must be "
+                              "probabilities: use a softmax or sigmoid output layer, not "
+                              "{name}").format(name=repr(output_activation)))
         for i, t in enumerate(targets):
             if not 0 <= t <= 1:
-                raise SpecError(f"targets[{i}]", f"cross_entropy targets are probabilities "
-                                                 f"(0 to 1), got {t:g}")
+                raise SpecError(f"targets[{i}]", _("cross_entropy targets are probabilities "
+                                                   "(0 to 1), got {value}").format(value=f"{t:g}"))
     if loss == "hinge":
         for i, t in enumerate(targets):
             if t not in (-1.0, 1.0):
-                raise SpecError(f"targets[{i}]", f"hinge targets are -1 or +1, got {t:g}")
+                raise SpecError(f"targets[{i}]", _("hinge targets are -1 or +1, got {value}").format(
+                    value=f"{t:g}"))
 
 
 def _check_size(inputs: list[float], layers: list[LayerSpec]) -> None:
@@ -307,14 +317,15 @@ def parse_spec(data: dict[str, Any]) -> Spec:
                    else naming.input_names(len(inputs)))
     activation = _choice(data.get("activation", "sigmoid"), "activation", ACTIVATIONS)
     loss = _choice(data.get("loss", "half_sse"), "loss", tuple(LOSSES))
-    lr = _float(data["learning_rate"], "learning_rate", "a positive number")
+    lr = _float(data["learning_rate"], "learning_rate", _("a positive number"))
     if lr <= 0:
-        raise SpecError("learning_rate", f"expected a positive number, got {show(data['learning_rate'])}")
+        raise SpecError("learning_rate", _("expected {what}, got {value}").format(
+            what=_("a positive number"), value=show(data["learning_rate"])))
     convention = _choice(data.get("convention", "simultaneous"), "convention", CONVENTIONS)
     after = _after(data.get("after", []))
     layers = _layers(data["layers"], len(inputs), activation)
     targets = _numbers(data["targets"], "targets", len(layers[-1].neurons),
-                       "targets (one per output neuron)")
+                       _("targets (one per output neuron)"))
     _check_loss(loss, layers[-1].activation, len(layers) - 1, targets)
     _check_size(inputs, layers)
     _check_unique_names(input_names, layers)
@@ -331,16 +342,17 @@ def parse_spec(data: dict[str, Any]) -> Spec:
 def _check_top_keys(data: dict[str, Any]) -> None:
     for key in data:
         if key not in TOP_KEYS:
-            raise SpecError(key, f"unknown key (known keys: {', '.join(TOP_KEYS)})")
+            raise SpecError(key, _("unknown key (known keys: {keys})").format(keys=", ".join(TOP_KEYS)))
     for key in ("inputs", "targets", "learning_rate", "layers"):
         if key not in data:
-            raise SpecError(key, "missing")
+            raise SpecError(key, _("missing"))
 
 
 def _after(after: Any) -> list[int]:
     if not isinstance(after, list) or any(isinstance(k, bool) or not isinstance(k, int)
                                           or not 0 <= k <= MAX_UPDATES for k in after):
-        raise SpecError("after", f"expected a list of update counts 0..{MAX_UPDATES}, got {show(after)}")
+        raise SpecError("after", _("expected a list of update counts 0..{most}, got {value}").format(
+            most=MAX_UPDATES, value=show(after)))
     return after
 
 
@@ -350,7 +362,7 @@ def _layers(raw_layers: Any, nin: int, activation: str) -> list[LayerSpec]:
     """The [[layers]] tables, each read with the sizes of the layer below it
     (``nin``: the number of inputs for the first) and the weights numbered on."""
     if not isinstance(raw_layers, list) or not raw_layers or not all(isinstance(t, dict) for t in raw_layers):
-        raise SpecError("layers", "expected one or more [[layers]] tables")
+        raise SpecError("layers", _("expected one or more [[layers]] tables"))
     layers: list[LayerSpec] = []
     w_count = 0
     for l, table in enumerate(raw_layers):
@@ -358,7 +370,8 @@ def _layers(raw_layers: Any, nin: int, activation: str) -> list[LayerSpec]:
         layers.append(layer)
         nin, w_count = len(layer.neurons), w_count + nin * len(layer.neurons)
     if layers[-1].activation == "softmax" and len(layers[-1].neurons) < 2:
-        raise SpecError(f"layers[{len(layers) - 1}].activation", "softmax needs at least 2 output neurons")
+        raise SpecError(f"layers[{len(layers) - 1}].activation",
+                        _("softmax needs at least 2 output neurons"))
     return layers
 
 
@@ -367,7 +380,8 @@ def _layer(table: dict[str, Any], l: int, count: int, nin: int, before: int, act
     key = f"layers[{l}]"
     for k in table:
         if k not in LAYER_KEYS:
-            raise SpecError(f"{key}.{k}", f"unknown key (known layer keys: {', '.join(LAYER_KEYS)})")
+            raise SpecError(f"{key}.{k}", _("unknown key (known layer keys: {keys})").format(
+                keys=", ".join(LAYER_KEYS)))
     weights = _weights(table, key, "inputs" if l == 0 else f"layers[{l - 1}] neurons", nin)
     nout = len(weights)
     neurons = (_names(table["neurons"], f"{key}.neurons", nout) if "neurons" in table
@@ -375,36 +389,41 @@ def _layer(table: dict[str, Any], l: int, count: int, nin: int, before: int, act
     if "weight_names" in table:
         wn = table["weight_names"]
         if not isinstance(wn, list) or len(wn) != nout:
-            raise SpecError(f"{key}.weight_names", f"expected {nout} rows (the shape of weights), "
-                                                  f"got {show(wn)}")
+            raise SpecError(f"{key}.weight_names", _("expected {count} rows (the shape of weights), "
+                                                    "got {value}").format(count=nout, value=show(wn)))
         weight_names = [_names(r, f"{key}.weight_names[{i}]", nin) for i, r in enumerate(wn)]
     else:
         weight_names = naming.weight_names(nin, nout, before=before)
     bias, bias_names = _bias(table, key, l, neurons)
     train_bias = table.get("train_bias", True)
     if not isinstance(train_bias, bool):
-        raise SpecError(f"{key}.train_bias", f"expected true or false, got {show(train_bias)}")
+        raise SpecError(f"{key}.train_bias", _("expected true or false, got {value}").format(
+            value=show(train_bias)))
     act = _choice(table.get("activation", activation), f"{key}.activation", ACTIVATIONS)
     if act == "softmax" and l != count - 1:
-        raise SpecError(f"{key}.activation", "softmax is for the output layer only")
+        raise SpecError(f"{key}.activation", _("softmax is for the output layer only"))
     return LayerSpec(neurons, weights, weight_names, bias, bias_names, train_bias, act)
 
 
 def _weights(table: dict[str, Any], key: str, sender: str, nin: int) -> list[list[float]]:
     """The weight rows: one per receiving neuron, one number per sender."""
     if "weights" not in table:
-        raise SpecError(f"{key}.weights", "missing (rows = receiving neuron, columns = sending neuron)")
+        raise SpecError(f"{key}.weights", _("missing (rows = receiving neuron, columns = sending "
+                                            "neuron)"))
     rows = table["weights"]
     if not isinstance(rows, list) or not rows:
-        raise SpecError(f"{key}.weights", f"expected a list of rows, got {show(rows)}")
+        raise SpecError(f"{key}.weights", _("expected a list of rows, got {value}").format(
+            value=show(rows)))
     weights = []
     for i, row in enumerate(rows):
         if not isinstance(row, list):
-            raise SpecError(f"{key}.weights[{i}]", f"expected a row (a list of {nin} numbers, one "
-                                                  f"per sending neuron), got {show(row)}")
+            raise SpecError(f"{key}.weights[{i}]", _("expected a row (a list of {count} numbers, one "
+                                                    "per sending neuron), got {value}").format(
+                count=nin, value=show(row)))
         if len(row) != nin:
-            raise SpecError(f"{key}.weights[{i}]", f"has {len(row)} numbers but there are {nin} "
-                                                  f"{sender} (columns = sending neuron)")
+            raise SpecError(f"{key}.weights[{i}]", _("has {got} numbers but there are {count} "
+                                                    "{senders} (columns = sending neuron)").format(
+                got=len(row), count=nin, senders=sender))
         weights.append(_numbers(row, f"{key}.weights[{i}]"))
     return weights
 
@@ -415,22 +434,23 @@ def _bias(table: dict[str, Any], key: str, l: int, neurons: list[str]
     or a list with one per neuron."""
     if "bias" not in table:
         if "bias_names" in table:
-            raise SpecError(f"{key}.bias_names", "given but the layer has no bias")
+            raise SpecError(f"{key}.bias_names", _("given but the layer has no bias"))
         return None, None
     b = table["bias"]
     if isinstance(b, list):
-        bias = _numbers(b, f"{key}.bias", len(neurons), "biases (one per neuron)")
+        bias = _numbers(b, f"{key}.bias", len(neurons), _("biases (one per neuron)"))
         names = (_names(table["bias_names"], f"{key}.bias_names", len(neurons))
                  if "bias_names" in table else [naming.own_bias(n) for n in neurons])
         return bias, names
     if not _is_number(b):
-        raise SpecError(f"{key}.bias", "expected a number (one bias shared by the layer) or a "
-                                       f"list with one number per neuron, got {show(b)}")
+        raise SpecError(f"{key}.bias", _("expected a number (one bias shared by the layer) or a "
+                                         "list with one number per neuron, got {value}").format(
+            value=show(b)))
     shared = _float(b, f"{key}.bias")
     name = table.get("bias_names", naming.shared_bias(l))
     if not isinstance(name, str):
-        raise SpecError(f"{key}.bias_names", "one shared bias takes one name (a string), "
-                                            f"got {show(name)}")
+        raise SpecError(f"{key}.bias_names", _("one shared bias takes one name (a string), "
+                                              "got {value}").format(value=show(name)))
     return shared, _check_name(name, f"{key}.bias_names")
 
 
@@ -441,7 +461,8 @@ def _check_unique_names(input_names: list[str], layers: list[LayerSpec]) -> None
 
     def claim(n: str, where: str) -> None:
         if n in seen:
-            raise SpecError(where, f"the name {n!r} is already used by {seen[n]}")
+            raise SpecError(where, _("the name {name} is already used by {owner}").format(
+                name=repr(n), owner=seen[n]))
         seen[n] = where
 
     claim(naming.TOTAL_ERROR, "the total error")
@@ -469,22 +490,24 @@ def _check_unique_names(input_names: list[str], layers: list[LayerSpec]) -> None
 def _slide_checks(checks: Any, labels: set[str]) -> list[SlideFigure]:
     """The [[slide_check]] tables; each quantity must name something in ``labels``."""
     if not isinstance(checks, list) or not all(isinstance(t, dict) for t in checks):
-        raise SpecError("slide_check", "expected [[slide_check]] tables")
+        raise SpecError("slide_check", _("expected [[slide_check]] tables"))
     return [_slide_check(table, f"slide_check[{i}]", labels) for i, table in enumerate(checks)]
 
 
 def _slide_check(table: dict[str, Any], key: str, labels: set[str]) -> SlideFigure:
     for k in table:
         if k not in CHECK_KEYS:
-            raise SpecError(f"{key}.{k}", f"unknown key (known: {', '.join(CHECK_KEYS)})")
+            raise SpecError(f"{key}.{k}", _("unknown key (known: {keys})").format(
+                keys=", ".join(CHECK_KEYS)))
     for k in ("slide", "quantity"):
         if k not in table:
-            raise SpecError(f"{key}.{k}", "missing")
+            raise SpecError(f"{key}.{k}", _("missing"))
     slide = table["slide"]
     if _is_number(slide):
         slide = repr(_float(slide, f"{key}.slide"))
     if not isinstance(slide, str):
-        raise SpecError(f"{key}.slide", f"expected the printed figure as a string, got {show(slide)}")
+        raise SpecError(f"{key}.slide", _("expected the printed figure as a string, got {value}").format(
+            value=show(slide)))
     _slide_figure(slide, f"{key}.slide")
     quantity = table["quantity"]
     parse_quantity(quantity, labels, f"{key}.quantity")
@@ -505,16 +528,18 @@ def _slide_figure(text: str, key: str) -> None:
     try:
         figure.value
     except ValueError:
-        raise SpecError(key, f"{show(text)} is not a number") from None
+        raise SpecError(key, _("{value} is not a number").format(value=show(text))) from None
     try:
         exact = Decimal(figure.slide)
     except InvalidOperation:  # an exponent of more digits than a Decimal takes
         raise SpecError(key, f"{show(text)}: the exponent is far past a float's (about 1e-308 "
                              "to 1.8e308)") from None
     if not exact.is_finite():
-        raise SpecError(key, f"{show(text)} is not a printed figure (write one such as \"0.094534\")")
+        raise SpecError(key, _("{value} is not a printed figure (write one such as \"0.094534\")").format(
+            value=show(text)))
     if not (math.isfinite(figure.value) and math.isfinite(figure.tolerance)):
-        raise SpecError(key, f"{show(text)} is too large for a float (the largest is about 1.8e308)")
+        raise SpecError(key, _("{value} is too large for a float (the largest is about 1.8e308)").format(
+            value=show(text)))
 
 
 def load_spec(path: Union[str, Path]) -> Spec:
@@ -525,10 +550,11 @@ def load_spec(path: Union[str, Path]) -> Spec:
         with open(path, "rb") as f:
             data = f.read(MAX_SPEC_BYTES + 1)
     except (OSError, ValueError) as e:  # ValueError: a NUL in the name
-        raise SpecError("", f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+        raise SpecError("", _("cannot read {path}: {reason}").format(
+            path=path, reason=_os_reason(e))) from None
     if len(data) > MAX_SPEC_BYTES:
-        raise SpecError("", f"{path}: over {MAX_SPEC_BYTES // 1_000_000} MB, too large for a spec "
-                            "(is it the right file?)")
+        raise SpecError("", _("{path}: over {size} MB, too large for a spec (is it the right "
+                              "file?)").format(path=path, size=MAX_SPEC_BYTES // 1_000_000))
     try:
         return spec_from_text(_utf8_text(data))
     except SpecError as e:
@@ -537,32 +563,44 @@ def load_spec(path: Union[str, Path]) -> Spec:
         raise SpecError("", f"{path}: {e.problem}") from None
 
 
+def _os_reason(e: Exception) -> str:
+    """Why a file cannot be read, in the language of the run where the
+    common reasons are known (the system's words otherwise)."""
+    reason = getattr(e, "strerror", None) or str(e)
+    return _(reason) if reason in _OS_REASONS else reason
+
+
+# The system's words (POSIX strerror) for the common reasons, translated by the catalog.
+_OS_REASONS = (N_("No such file or directory"), N_("Is a directory"), N_("Permission denied"),
+               N_("File name too long"))
+
+
 def _utf8_text(data: bytes) -> str:
     """A spec file's text: TOML is UTF-8; what else it is, said in words."""
     for bom, encoding in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
                           (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
         if data.startswith(bom):
-            raise SpecError("", f"the file is {encoding} text, and a spec must be UTF-8 (save it "
-                                "again with the encoding UTF-8)")
+            raise SpecError("", _("the file is {encoding} text, and a spec must be UTF-8 (save it "
+                                  "again with the encoding UTF-8)").format(encoding=encoding))
     if b"\0" in data:
-        raise SpecError("", "the file has NUL bytes, so it is not a text file in UTF-8 (a binary "
-                            "file, or UTF-16 text?); a spec is a TOML text file saved as UTF-8")
+        raise SpecError("", _("the file has NUL bytes, so it is not a text file in UTF-8 (a binary "
+                              "file, or UTF-16 text?); a spec is a TOML text file saved as UTF-8"))
     try:
         return data.decode("utf-8-sig")  # a UTF-8 BOM (as Windows Notepad writes) is harmless
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise SpecError("", f"not UTF-8 text: the byte 0x{data[e.start]:02x} at line {line}, "
-                            f"column {column} is not UTF-8 (saved in another encoding, such as "
-                            "GBK or Latin-1?); save the spec again with the encoding UTF-8"
-                        ) from None
+        raise SpecError("", _("not UTF-8 text: the byte {byte} at line {line}, column {column} "
+                              "is not UTF-8 (saved in another encoding, such as GBK or "
+                              "Latin-1?); save the spec again with the encoding UTF-8").format(
+            byte=f"0x{data[e.start]:02x}", line=line, column=column)) from None
 
 
 def spec_from_text(text: str) -> Spec:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise SpecError("", f"not valid TOML: {e}") from None
+        raise SpecError("", _("not valid TOML: {error}").format(error=e)) from None
     except RecursionError:  # the parser recurses once per level of nesting
         raise SpecError("", "arrays or inline tables nested too deep to read (a spec nests at "
                             "most two levels, weights = [[0.1, 0.2], [0.3, 0.4]])") from None
@@ -580,12 +618,23 @@ def preset_text(name: str) -> str:
     return resources.files("chainrule").joinpath("presets", f"{name}.toml").read_text(encoding="utf-8")
 
 
+# The presets' titles and sources, translated when a preset is read (a user's spec is
+# shown as written).
+PRESET_TEXTS = (N_("the 2-3-2 network of the BP slides"),
+                N_("the BP slides and the neural-network basics slides"),
+                N_("the 2-1-1 backpropagation exercise"), N_("the BP handout"))
+
+
 def preset(name: str) -> Spec:
-    """The built-in spec ``name`` (one of PRESETS), read."""
+    """The built-in spec ``name`` (one of PRESETS), read; its title and source
+    in the language of the run."""
     _check_preset(name, "preset")
-    return spec_from_text(preset_text(name))
+    spec = spec_from_text(preset_text(name))
+    spec.title, spec.source = _(spec.title), _(spec.source)
+    return spec
 
 
 def _check_preset(name: Any, function: str) -> None:
     if name not in PRESETS:
-        raise ArgumentError(function, "name", f"unknown preset {show(name)} (choose from {', '.join(PRESETS)})")
+        raise ArgumentError(function, "name", _("unknown preset {value} (choose from {options})").format(
+            value=show(name), options=", ".join(PRESETS)))

@@ -123,9 +123,9 @@ def heading(title: str) -> list[str]:
 
 
 # A run of wide characters breaks anywhere, a run of other characters only at spaces;
-# a closing mark never starts a line.
-_TOKENS = re.compile(r"\s+|[^\s\u2e80-\uffef]+|[\u2e80-\uffef]")
-_CLOSING = set("，。：；、）！？」")
+# a closing mark never starts a line, an opening mark never ends one (it is glued to what follows it).
+_TOKENS = re.compile(r"\s+|[（“「]*[^\s\u2e80-\uffef“]+|[（“「]*[\u2e80-\uffef]")
+_CLOSING = set("，。：；、）！？」”")
 
 
 def _wrap_wide(text: str, columns: int, first: str, rest: str) -> list[str]:

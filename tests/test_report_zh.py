@@ -69,7 +69,7 @@ def test_the_chinese_worked_solution_reads_as_the_slides(capsys, monkeypatch):
                   "5. 课件核对：课件上印出的每个数值与引擎的结果对照"):
         i = lines.index(title)
         assert lines[i + 1] == "-" * width(title)
-    assert "更新方式   逐层更新：先更新输出层，再把隐藏层的梯度经过已经更新的输出层权重反向传播（课件的做法）" in lines
+    assert "更新方式   逐层更新（课件的做法：先更新输出层，再把隐藏层的梯度经过已经更新的输出层权重反向传播）" in lines
     assert "   隐藏层 h1 h2 h3：每个 out 都输入 o1 和 o2，所以它的梯度是各路径之和" in lines
     assert "     dE_total/dout_h1 = dE_o1/dout_h1 + dE_o2/dout_h1 = 0.030866 + (-0.003360) = 0.027505" in lines
     assert "     偏置 b2 由 o1, o2 共用：每个神经元一条路径（每条的 dnet/db2 = 1），各路径相加" in lines
@@ -109,6 +109,8 @@ def test_wrapping_by_columns():
     assert all(width(line.rstrip("，。：")) <= 30 for line in lines)  # a closing mark may hang
     assert not any(line.strip().startswith(("，", "。", "：")) for line in lines)
     assert "0.4*0.912934" in "".join(lines)  # a number is never cut
+    lines = wrap_columns("课件这里用的是逐层更新（先更新输出层，再更新隐藏层）", 22)
+    assert lines == ["课件这里用的是逐层更新", "（先更新输出层，再更新", "隐藏层）"]  # （ starts a line
     english = "the output layer is updated first, and the hidden gradients are back-propagated"
     assert wrap_columns(english, 30) == ["the output layer is updated", "first, and the hidden",
                                          "gradients are back-propagated"]

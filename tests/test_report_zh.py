@@ -149,3 +149,15 @@ def test_a_spec_carries_both_languages():
 def test_bad_chinese_texts_are_named(check, key, problem):
     with pytest.raises(SpecError, match=re.escape(key) + ".*" + problem):
         parse_spec(_spec_with(**check))
+
+
+def test_a_chinese_windows_console_prints_the_chinese_report():
+    """GBK has the Chinese and η σ but not ✓ ✗: the report spells those in ASCII."""
+    exe = Path(sys.executable).parent / "chainrule"
+    env = {**os.environ, "CHAINRULE_LANG": "zh", "PYTHONIOENCODING": "gbk"}
+    result = subprocess.run([str(exe), "bp232"], capture_output=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode("gbk")
+    assert out.startswith("chainrule bp：bp232，BP 课件中的 2-3-2 网络\n")
+    assert "   ok = 引擎的值与课件印的数相差不超过最后一位的一个单位，x = 超过。" in out
+    assert "3. 权重更新：p+ = p - η * dE_total/dp, η = 0.5" in out

@@ -9,6 +9,7 @@ from nn.i18n import N_, Translator
 CHAINRULE = Translator("chainrule", Path(__file__).parent / "locale")
 _ = CHAINRULE.gettext
 ngettext = CHAINRULE.ngettext
+pgettext = CHAINRULE.pgettext
 
 
 

@@ -10,14 +10,18 @@ to the engine's gradients.
 from __future__ import annotations
 
 import math
+import re
 import textwrap
+import unicodedata
 from typing import Any, Optional, Sequence, Union
 
 from autograd import format_number
 from nn import naming
+from nn.i18n import language
 from nn.train import CONVENTIONS
 
 from .errors import SolveError
+from .i18n import N_, _, pgettext
 from .solver import FigureCheck, Run, Solution
 from .spec import Spec
 
@@ -27,11 +31,21 @@ ONE_LINE = 100  # an equation that fits on one line is written on one
 INDENT = "   "
 
 CONVENTION_TEXT = {
-    "sequential": "the output layer is updated first, and the hidden gradients are "
-                  "back-propagated through the already-updated output weights (as the slides do)",
-    "simultaneous": "plain gradient descent: every gradient comes from the weights before "
-                    "the update, then all weights change at once",
+    "sequential": N_("the output layer is updated first, and the hidden gradients are "
+                     "back-propagated through the already-updated output weights (as the slides do)"),
+    "simultaneous": N_("plain gradient descent: every gradient comes from the weights before "
+                       "the update, then all weights change at once"),
 }
+# The conventions as the report names them (the --convention values stay English).
+CONVENTION_NAME = {"sequential": N_("sequential"), "simultaneous": N_("simultaneous")}
+
+
+def convention_name(convention: str) -> str:
+    return _(CONVENTION_NAME[convention])
+
+
+def convention_text(convention: str) -> str:
+    return _(CONVENTION_TEXT[convention])
 
 # Presentation only: how each loss term and its derivative are written.
 LOSS_TERM = {
@@ -40,7 +54,7 @@ LOSS_TERM = {
     "mse_half": ("({t} - {o})^2", "-({t} - {o})"),  # E_total = 1/2 sum: 1/2 * 2 = 1
     "cross_entropy": ("-{t} * log({o})", "-{t} / {o}"),
     "absolute": ("|{t} - {o}|", "-sign({t} - {o})"),
-    "hinge": ("max(0, 1 - {t}*{o})", "-{t} if 1 - {t}*{o} > 0, else 0"),
+    "hinge": ("max(0, 1 - {t}*{o})", N_("-{t} if 1 - {t}*{o} > 0, else 0")),
 }
 ACTIVATION_FORWARD = {
     "sigmoid": "1/(1 + e^-{net})",
@@ -51,8 +65,8 @@ ACTIVATION_FORWARD = {
 ACTIVATION_LOCAL = {
     "sigmoid": ("{out} (1 - {out})", "{outv} * (1 - {outv})"),
     "tanh": ("1 - {out}^2", "1 - {outv}^2"),
-    "relu": ("1 if {net} > 0, else 0", None),
-    "step": ("0 (a step is flat on both sides)", None),
+    "relu": (N_("1 if {net} > 0, else 0"), None),
+    "step": (N_("0 (a step is flat on both sides)"), None),
     "identity": ("1", None),
 }
 
@@ -91,13 +105,57 @@ def signed_sum(values: list[float]) -> str:
     return " + ".join(paren(num(v)) for v in values)
 
 
+def width(text: str) -> int:
+    """Columns a terminal gives the text: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def ljust(text: str, columns: int) -> str:
+    return text + " " * (columns - width(text))
+
+
+def rjust(text: str, columns: int) -> str:
+    return " " * (columns - width(text)) + text
+
+
 def heading(title: str) -> list[str]:
-    return ["", title, "-" * len(title)]
+    return ["", title, "-" * width(title)]
+
+
+# A run of wide characters breaks anywhere, a run of other characters only at spaces;
+# a closing mark never starts a line, an opening mark never ends one (it is glued to what follows it).
+_TOKENS = re.compile(r"\s+|[（“「]*[^\s\u2e80-\uffef“]+|[（“「]*[\u2e80-\uffef]")
+_CLOSING = set("，。：；、）！？」”")
+
+
+def _wrap_wide(text: str, columns: int, first: str, rest: str) -> list[str]:
+    lines: list[str] = []
+    line = first
+    fresh = True  # nothing but the indent on the line yet
+    for token in _TOKENS.findall(text):
+        if token.isspace():
+            if not fresh:
+                line += " "
+            continue
+        if not fresh and width(line) + width(token) > columns and token not in _CLOSING:
+            lines.append(line.rstrip())
+            line, fresh = rest, True
+        line += token
+        fresh = False
+    lines.append(line.rstrip())
+    return lines
+
+
+def wrap_columns(text: str, columns: int, first: str = "", rest: str = "") -> list[str]:
+    """textwrap.wrap for English (byte for byte as before), by columns for Chinese."""
+    if width(text) == len(text):
+        return textwrap.wrap(text, columns, initial_indent=first, subsequent_indent=rest,
+                             break_on_hyphens=False)
+    return _wrap_wide(text, columns, first, rest)
 
 
 def wrap(text: str, indent: str, hang: str = "") -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + hang,
-                         break_on_hyphens=False) or [indent]
+    return wrap_columns(text, WIDTH, indent, indent + hang) or [indent]
 
 
 def equation(lhs: str, *rhs: str, indent: str = INDENT + "  ") -> list[str]:
@@ -165,36 +223,42 @@ def _frozen(spec: Spec) -> list[str]:
 
 def _header(sol: Solution) -> list[str]:
     spec = sol.spec
-    title = f"chainrule bp: {spec.name}" + (f", {spec.title}" if spec.title else "")
-    lines = [title, "=" * len(title)]
-    if spec.source:
-        lines.append(f"from {spec.source}")
+    spec_title, spec_source = spec.text("title"), spec.text("source")
+    title = (_("chainrule bp: {name}, {title}").format(name=spec.name, title=spec_title) if spec_title
+             else _("chainrule bp: {name}").format(name=spec.name))
+    lines = [title, "=" * width(title)]
+    if spec_source:
+        lines.append(_("from {source}").format(source=spec_source))
     lines.append("")
     parts = [" ".join(spec.input_names)]
     for layer in spec.layers:
         parts.append(f"{' '.join(layer.neurons)} ({layer.activation})")
-    rows = [("network", "  ->  ".join(parts))]
-    rows.append(("inputs", ", ".join(f"{n} = {given(v)}" for n, v in zip(spec.input_names, spec.inputs))))
-    rows.append(("targets", ", ".join(f"{naming.target(n)} = {given(v)}"
-                                      for n, v in zip(spec.outputs, spec.targets))))
+    rows = [(_("network"), "  ->  ".join(parts))]
+    rows.append((_("inputs"), ", ".join(f"{n} = {given(v)}" for n, v in zip(spec.input_names, spec.inputs))))
+    rows.append((_("targets"), ", ".join(f"{naming.target(n)} = {given(v)}"
+                                         for n, v in zip(spec.outputs, spec.targets))))
     # k: any output
     term = LOSS_TERM[spec.loss][0].format(t=naming.target("k"), o=naming.out("k"))
     scale = {"mse_half": "1/2 "}.get(spec.loss, "")
     e_k = naming.error_of("k")
-    lines_loss = f"{spec.loss}: {naming.TOTAL_ERROR} = {scale}sum over outputs k of {e_k}, {e_k} = {term}"
-    rows.append(("loss", lines_loss))
-    rows.append(("learning rate", f"{ETA} = {given(spec.learning_rate)}"))
-    rows.append(("convention", f"{sol.convention}: {CONVENTION_TEXT[sol.convention]}"))
+    lines_loss = _("{loss}: {total} = {scale}sum over outputs k of {e_k}, {e_k} = {term}").format(
+        loss=spec.loss, total=naming.TOTAL_ERROR, scale=scale, e_k=e_k, term=term)
+    rows.append((pgettext("report header", "loss"), lines_loss))
+    rows.append((_("learning rate"), f"{ETA} = {given(spec.learning_rate)}"))
+    rows.append((_("convention"), _("{convention}: {explanation}").format(
+        convention=convention_name(sol.convention), explanation=convention_text(sol.convention))))
     frozen = _frozen(spec)
     if frozen:
-        rows.append(("not trained", f"{', '.join(frozen)} (train_bias = false)"))
-    rows.append(("numbers", "shown with 6 decimals but computed unrounded, so a sum or product "
-                            "redone from the shown numbers can differ in the last digit"))
-    width = max(len(k) for k, _ in rows)
+        rows.append((_("not trained"), _("{names} (train_bias = false)").format(names=", ".join(frozen))))
+    rows.append((pgettext("report header", "numbers"),
+                 _("shown with {decimals} decimals but computed unrounded, so a sum or "
+                                 "product redone from the shown numbers can differ in the last "
+                                 "digit").format(decimals=6)))
+    key_width = max(width(k) for k, _v in rows)
     for k, v in rows:
-        wrapped = textwrap.wrap(v, WIDTH - width - 3, break_on_hyphens=False)
-        lines.append(f"{k:<{width}}   {wrapped[0]}")
-        lines += [" " * (width + 3) + rest for rest in wrapped[1:]]
+        wrapped = wrap_columns(v, WIDTH - key_width - 3)
+        lines.append(f"{ljust(k, key_width)}   {wrapped[0]}")
+        lines += [" " * (key_width + 3) + rest for rest in wrapped[1:]]
     return lines
 
 
@@ -214,11 +278,11 @@ def _source_value(spec: Spec, run: Run, l: int, j: int) -> str:
 
 def _forward(sol: Solution) -> list[str]:
     spec, run = sol.spec, sol.run
-    lines = heading("1. Forward pass")
+    lines = heading("1. " + _("Forward pass"))
     for l, layer in enumerate(spec.layers):
         srcs = _sources(spec, l)
-        kind = "output layer" if l == len(spec.layers) - 1 else "hidden layer"
-        block = Block().text(f"{INDENT}{kind} {' '.join(layer.neurons)}")
+        kind = _("output layer {names}") if l == len(spec.layers) - 1 else _("hidden layer {names}")
+        block = Block().text(INDENT + kind.format(names=" ".join(layer.neurons)))
         for i, n in enumerate(layer.neurons):
             names = [f"{w}*{src}" for w, src in zip(layer.weight_names[i], srcs)]
             numbers = [f"{paren(given(run.initial[w]))}*{paren(_source_value(spec, run, l, j))}"
@@ -241,7 +305,7 @@ def _activation_line(run: Run, layer: Any, n: str, block: Block) -> None:
     value = num(run.nodes[out].data)
     netv = num(run.nodes[net].data)
     if layer.activation == "identity":
-        block.eq(out, f"{net} (identity)", value)
+        block.eq(out, _("{net} (identity)").format(net=net), value)
     elif layer.activation == "softmax":
         denom = " + ".join(f"e^{naming.net(m)}" for m in layer.neurons)
         denom_v = " + ".join(f"e^{paren(num(run.nodes[naming.net(m)].data))}" for m in layer.neurons)
@@ -254,8 +318,8 @@ def _activation_line(run: Run, layer: Any, n: str, block: Block) -> None:
 
 def _loss_lines(spec: Spec, run: Run) -> list[str]:
     """Each output's error term, then E_total."""
-    block = Block().text(f"{INDENT}error")
-    sym, _ = LOSS_TERM[spec.loss]
+    block = Block().text(INDENT + _("error"))
+    sym = LOSS_TERM[spec.loss][0]
     total_name = naming.TOTAL_ERROR
     terms = [n for n in spec.outputs if naming.error_of(n) in run.nodes]
     for n in terms:
@@ -320,7 +384,7 @@ def _error_signal(sol: Solution, l: int, k: int, block: Block) -> None:
     out, net = naming.out(n), naming.net(n)
     local = run.derivative(out, net)
     sym, numeric = ACTIVATION_LOCAL[layer.activation]
-    rhs = [sym.format(out=out, net=net)]
+    rhs = [_(sym).format(out=out, net=net) if numeric is None else sym.format(out=out, net=net)]
     if numeric:
         rhs.append(numeric.format(outv=paren(num(run.nodes[out].data))))
     block.eq(naming.derivative(out, net), *rhs, num(local))
@@ -334,11 +398,12 @@ def _output_error(spec: Spec, run: Run, k: int, block: Block) -> None:
     out = naming.out(n)
     d = run.derivative(naming.TOTAL_ERROR, out)
     if naming.error_of(n) in run.nodes:
-        _, dsym = LOSS_TERM[spec.loss]
+        dsym = _(LOSS_TERM[spec.loss][1]) if spec.loss == "hinge" else LOSS_TERM[spec.loss][1]
         block.eq(_grad_name(out), dsym.format(t=naming.target(n), o=out),
                  dsym.format(t=given(spec.targets[k]), o=num(run.nodes[out].data)), num(d))
     else:
-        block.eq(_grad_name(out), f"0 ({naming.TOTAL_ERROR} does not use {out})")
+        block.eq(_grad_name(out), _("0 ({total} does not use {out})").format(
+            total=naming.TOTAL_ERROR, out=out))
 
 
 def _hidden_error(sol: Solution, l: int, k: int, block: Block) -> None:
@@ -441,8 +506,9 @@ def _bias_lines(sol: Solution, l: int, block: Block) -> None:
         block.blank()
         if len(users) > 1:
             # "net": the net of each of them
-            block.text(f"{INDENT}  {b} is shared by {', '.join(users)}: one path through each "
-                       f"(each {naming.derivative('net', b)} = 1), summed")
+            block.text(INDENT + "  " + _("{bias} is shared by {names}: one path through each "
+                                         "(each {derivative} = 1), summed").format(
+                bias=b, names=", ".join(users), derivative=naming.derivative("net", b)))
             sym = " + ".join(_grad_name(naming.net(n)) for n in users)
             block.eq(_grad_name(b), sym, signed_sum([run.grad(naming.net(n)) for n in users]),
                      num(run.gradients[b]))
@@ -457,30 +523,36 @@ def _layer_heading(sol: Solution, l: int) -> list[str]:
     spec = sol.spec
     layer = spec.layers[l]
     if l == len(spec.layers) - 1:
-        lines = [f"{INDENT}output layer {' '.join(layer.neurons)}"]
+        lines = [INDENT + _("output layer {names}").format(names=" ".join(layer.neurons))]
         if layer.activation == "softmax" and spec.loss == "cross_entropy":
             # ok: any output
-            lines += wrap(f"(softmax with cross-entropy: every {_grad_name(naming.net('ok'))} comes out as "
-                          f"{naming.out('ok')} - {naming.target('ok')})", INDENT + "  ")
+            lines += wrap(_("(softmax with cross-entropy: every {gradient} comes out as {out} - {target})")
+                          .format(gradient=_grad_name(naming.net("ok")), out=naming.out("ok"),
+                                  target=naming.target("ok")), INDENT + "  ")
         return lines
     nxt = spec.layers[l + 1]
+    neurons = " ".join(layer.neurons)
     if len(nxt.neurons) == 1:
-        lines = [f"{INDENT}hidden layer {' '.join(layer.neurons)}: one path, through {nxt.neurons[0]}"]
+        lines = [INDENT + _("hidden layer {names}: one path, through {next}").format(
+            names=neurons, next=nxt.neurons[0])]
     else:
-        feeds = (", ".join(nxt.neurons[:-1]) + " and " + nxt.neurons[-1]
-                 if len(nxt.neurons) <= 4 else "every neuron of the next layer")
-        lines = [f"{INDENT}hidden layer {' '.join(layer.neurons)}: each out feeds {feeds}, "
-                 "so its gradient is a sum over paths"]
+        if len(nxt.neurons) <= 4:
+            feeds = _("{first} and {last}").format(first=", ".join(nxt.neurons[:-1]), last=nxt.neurons[-1])
+        else:
+            feeds = _("every neuron of the next layer")
+        lines = [INDENT + _("hidden layer {names}: each out feeds {feeds}, so its gradient is a sum "
+                            "over paths").format(names=neurons, feeds=feeds)]
     if sol.convention == "sequential":
-        lines += wrap(f"(sequential: the layer above is already updated, so each "
-                      f"{naming.derivative('net', 'out')} below is an updated weight, marked +)",
-                      INDENT + "  ")
+        lines += wrap(_("(sequential: the layer above is already updated, so each {derivative} below "
+                        "is an updated weight, marked +)").format(
+            derivative=naming.derivative("net", "out")), INDENT + "  ")
     return lines
 
 
 def _backward(sol: Solution) -> list[str]:
     spec = sol.spec
-    lines = heading("2. Backward pass: the chain rule, factor by factor (values from the engine's trace)")
+    lines = heading("2. " + _("Backward pass: the chain rule, factor by factor (values from the "
+                              "engine's trace)"))
     for l in reversed(range(len(spec.layers))):
         lines.append("")
         lines += _layer_heading(sol, l)
@@ -510,15 +582,15 @@ def _table(header: list[str], rows: list[list[str]], align: str, indent: str = I
            groups: Optional[list[tuple[str, int, int]]] = None) -> list[str]:
     """Aligned columns ('l'/'r' per column) under a header and a rule; ``groups``
     = (title, first column, last column) spans written above the header."""
-    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    widths = [max(width(r[i]) for r in [header] + rows) for i in range(len(header))]
     if groups:  # a group title wider than its columns widens the first one
         for title, a, b in groups:
             span = sum(widths[a:b + 1]) + 2 * (b - a)
-            if len(title) > span:
-                widths[a] += len(title) - span
+            if width(title) > span:
+                widths[a] += width(title) - span
 
     def fmt(row: list[str]) -> str:
-        cells = [c.ljust(w) if al == "l" else c.rjust(w) for c, w, al in zip(row, widths, align)]
+        cells = [ljust(c, w) if al == "l" else rjust(c, w) for c, w, al in zip(row, widths, align)]
         return (indent + "  ".join(cells)).rstrip()
 
     lines = []
@@ -527,23 +599,31 @@ def _table(header: list[str], rows: list[list[str]], align: str, indent: str = I
         line = ""
         for title, a, b in groups:
             span = starts[b] + widths[b] - starts[a]
-            line = line.ljust(starts[a]) + title.center(span).rstrip() if len(title) < span else \
-                line.ljust(starts[a]) + title
+            line = ljust(line, starts[a]) + _center(title, span).rstrip() if width(title) < span else \
+                ljust(line, starts[a]) + title
         lines.append((indent + line).rstrip())
     rule = indent + "  ".join(("-" * w) if h else " " * w for h, w in zip(header, widths))
     return lines + [fmt(header), rule.rstrip()] + [fmt(r) for r in rows]
 
 
+def _center(text: str, columns: int) -> str:
+    """str.center by columns (the same spaces as str.center for ASCII)."""
+    pad = columns - width(text)
+    left = pad // 2 + (pad & columns & 1)
+    return " " * left + text + " " * (pad - left)
+
+
 def _updates(sol: Solution) -> list[str]:
     spec, run, other = sol.spec, sol.run, sol.other
     # p: any parameter
-    lines = heading(f"3. Updates: {naming.updated('p')} = p - {ETA} * {_grad_name('p')}, "
-                    f"{ETA} = {given(spec.learning_rate)}")
+    lines = heading("3. " + _("Updates: {rule}").format(
+        rule=f"{naming.updated('p')} = p - {ETA} * {_grad_name('p')}, {ETA} = {given(spec.learning_rate)}"))
     frozen = set(_frozen(spec))
     if sol.convention == "sequential":
-        lines += wrap("sequential: the output layer first, then each layer below it, with gradients "
-                      "taken through the layers already updated", INDENT)
-    lines += wrap(f"({other.convention} alongside; = where it gives the same)", INDENT)
+        lines += wrap(_("sequential: the output layer first, then each layer below it, with gradients "
+                        "taken through the layers already updated"), INDENT)
+    lines += wrap(_("({convention} alongside; = where it gives the same)").format(
+        convention=convention_name(other.convention)), INDENT)
     lines.append("")
     rows = []
     for p in _param_order(spec, sol.convention):
@@ -552,9 +632,9 @@ def _updates(sol: Solution) -> list[str]:
         rows.append([p, num(run.initial[p]), num(g), num(new),
                      "=" if num(og) == num(g) else num(og),
                      "=" if num(onew) == num(new) else num(onew),
-                     "not trained" if p in frozen else ""])
-    header = ["param", "p", _grad_name("p"), naming.updated("p"), _grad_name("p"), naming.updated("p"), ""]
-    groups = [(sol.convention, 2, 3), (other.convention, 4, 5)]
+                     _("not trained") if p in frozen else ""])
+    header = [_("param"), "p", _grad_name("p"), naming.updated("p"), _grad_name("p"), naming.updated("p"), ""]
+    groups = [(convention_name(sol.convention), 2, 3), (convention_name(other.convention), 4, 5)]
     lines += _table(header, rows, "lrrrrrl", groups=groups)
     return lines
 
@@ -565,22 +645,23 @@ def _history(sol: Solution) -> list[str]:
     spec = sol.spec
     if not sol.after:
         return []
-    lines = heading("4. After K updates: the forward pass with the weights after K updates")
+    lines = heading("4. " + _("After K updates: the forward pass with the weights after K updates"))
     cols = [naming.out(n) for n in spec.outputs] + [naming.TOTAL_ERROR]
-    header = ["updates"] + cols + cols
+    header = [_("updates")] + cols + cols
     rows = []
     for k in sol.after:
         a = sol.run.snapshots[k].values
         b = sol.other.snapshots[k].values
         rows.append([str(k)] + [num(a[c]) for c in cols] + [num(b[c]) for c in cols])
     n = len(cols)
-    groups = [(sol.convention, 1, n), (sol.other.convention, n + 1, 2 * n)]
+    groups = [(convention_name(sol.convention), 1, n), (convention_name(sol.other.convention), n + 1, 2 * n)]
     lines += _table(header, rows, "r" * len(header), groups=groups)
     lines.append("")
-    lines.append(f"{INDENT}weights after K updates ({sol.convention})")
+    lines.append(INDENT + _("weights after K updates ({convention})").format(
+        convention=convention_name(sol.convention)))
     params = _param_order(spec, "simultaneous")
     rows = [[p] + [num(sol.run.snapshots[k].values[p]) for k in sol.after] for p in params]
-    lines += _table(["param"] + [f"K = {k}" for k in sol.after], rows, "l" + "r" * len(sol.after))
+    lines += _table([_("param")] + [f"K = {k}" for k in sol.after], rows, "l" + "r" * len(sol.after))
     return lines
 
 
@@ -597,23 +678,35 @@ def auto_note(check: FigureCheck) -> str:
     """The engine's own explanation of a mismatch (added to the spec's note)."""
     conv = check.convention
     other = next(c for c in CONVENTIONS if c != conv)
-    who = "The slide follows" if check.from_slides else "This figure follows"
     if check.match:
         if check.matches[other]:
             return ""
         # the other column's ✗ needs its reason too
-        return (f"{who} the {conv} convention here, as this run does; the {other} convention "
-                f"({CONVENTION_TEXT[other]}) gives a different value.")
+        text = (_("The slide follows the {convention} convention here, as this run does; the {other} "
+                  "convention ({explanation}) gives a different value.") if check.from_slides else
+                _("This figure follows the {convention} convention here, as this run does; the {other} "
+                  "convention ({explanation}) gives a different value."))
+        return text.format(convention=convention_name(conv), other=convention_name(other),
+                           explanation=convention_text(other))
     if check.matches[other]:
-        return (f"{who} the {other} convention here ({CONVENTION_TEXT[other]}); "
-                f"run with --convention {other} to follow it.")
+        text = (_("The slide follows the {convention} convention here ({explanation}); run with "
+                  "--convention {flag} to follow it.") if check.from_slides else
+                _("This figure follows the {convention} convention here ({explanation}); run with "
+                  "--convention {flag} to follow it."))
+        return text.format(convention=convention_name(other), explanation=convention_text(other),
+                           flag=other)
     if not check.figure.note:
-        return "Matches neither convention."
+        return _("Matches neither convention.")
     return ""
 
 
+def spec_note(check: FigureCheck) -> str:
+    """The spec's note in the report's language (its English one where it has no other)."""
+    return check.note_zh if language() == "zh" and check.note_zh else check.note
+
+
 def full_note(check: FigureCheck) -> str:
-    return " ".join(t for t in (check.note, auto_note(check)) if t)
+    return " ".join(t for t in (spec_note(check), auto_note(check)) if t)
 
 
 def _slide_check(sol: Solution, checks: list[FigureCheck]) -> list[str]:
@@ -624,50 +717,54 @@ def _slide_check(sol: Solution, checks: list[FigureCheck]) -> list[str]:
     spec = sol.spec
     number = 5 if sol.after else 4  # 4. (after K updates) is there only when asked for
     if spec.from_slides:
-        lines = heading(f"{number}. Slide check: every printed figure against the engine")
-        lines += wrap("✓ = the engine's value is within one unit of the slide's last printed "
-                      "digit, ✗ = it is not. Both conventions side by side; the notes explain "
-                      "every mismatch and every oddity of the slides.", INDENT)
-        given_as = "slide"
+        lines = heading(f"{number}. " + _("Slide check: every printed figure against the engine"))
+        lines += wrap(_("✓ = the engine's value is within one unit of the slide's last printed "
+                        "digit, ✗ = it is not. Both conventions side by side; the notes explain "
+                        "every mismatch and every oddity of the slides."), INDENT)
+        given_as = _("slide")
     else:
-        source = f"from {spec.figures_from}" if spec.figures_from else "the spec gives"
-        lines = heading(f"{number}. Check of the spec's figures: every figure {source} against "
-                        "the engine")
-        lines += wrap("✓ = the engine's value is within one unit of the figure's last written "
-                      "digit, ✗ = it is not. Both conventions side by side; the notes explain "
-                      "the mismatches.", INDENT)
-        given_as = "given"
+        title = (_("Check of the spec's figures: every figure from {source} against the engine")
+                 .format(source=spec.figures_from) if spec.figures_from else
+                 _("Check of the spec's figures: every figure the spec gives against the engine"))
+        lines = heading(f"{number}. {title}")
+        lines += wrap(_("✓ = the engine's value is within one unit of the figure's last written "
+                        "digit, ✗ = it is not. Both conventions side by side; the notes explain "
+                        "the mismatches."), INDENT)
+        given_as = _("given")
     lines.append("")
     order = [sol.convention, sol.other.convention]
     notes: list[str] = []
     rows = []
     for c in checks:
         refs = []
-        for text in (c.note, auto_note(c)):  # the spec's note and the engine's, numbered apart
+        for text in (spec_note(c), auto_note(c)):  # the spec's note and the engine's, numbered apart
             if text:
                 if text not in notes:
                     notes.append(text)
                 refs.append(f"[{notes.index(text) + 1}]")
         ref = " ".join(refs)
         d = _digits(c.figure.slide)
-        cells = [c.figure.figure, c.figure.slide]
+        cells = [c.figure.label(), c.figure.slide]
         for conv in order:
             cells += [format_number(c.values[conv], d), "✓" if c.matches[conv] else "✗"]
         rows.append(cells + [ref])
-    header = ["figure", given_as, "engine", "", "engine", "", "note"]
-    groups = [(f"{order[0]} (this run)", 2, 3), (order[1], 4, 5)]
+    header = [_("figure"), given_as, _("engine"), "", _("engine"), "", _("note")]
+    groups = [(_("{convention} (this run)").format(convention=convention_name(order[0])), 2, 3),
+              (convention_name(order[1]), 4, 5)]
     lines += _table(header, rows, "lrrlrll", groups=groups)
     lines.append("")
     total = len(checks)
     for conv in order:
-        misses = [(c.figure.figure, rows[i][-1]) for i, c in enumerate(checks) if not c.matches[conv]]
-        summary = f"{INDENT}{conv}: {total - len(misses)} of {total} figures match"
+        misses = [(c.figure.label(), rows[i][-1]) for i, c in enumerate(checks) if not c.matches[conv]]
+        summary = INDENT + _("{convention}: {matched} of {total} figures match").format(
+            convention=convention_name(conv), matched=total - len(misses), total=total)
         if misses and len(misses) <= 6:
-            summary += "; not: " + ", ".join(f"{f} {r}".rstrip() for f, r in misses)
+            summary += _("; not: {figures}").format(
+                figures=", ".join(f"{f} {r}".rstrip() for f, r in misses))
         lines += wrap(summary.strip(), INDENT, "  ")
     if notes:
         lines.append("")
-        lines.append(f"{INDENT}notes")
+        lines.append(INDENT + _("notes"))
         for i, text in enumerate(notes, 1):
             tag = f"[{i}] "
             body = wrap(text, INDENT + " " * len(tag))

@@ -328,6 +328,7 @@ class FigureCheck:
     convention: str
     note: str                          # the spec's note with {quantities} filled in
     from_slides: bool = False          # printed on slides (else the spec's own figures)
+    note_zh: str = ""                  # its Chinese note, filled in the same way
 
     @property
     def engine(self) -> float:
@@ -351,5 +352,6 @@ def check_figures(solution: Solution) -> list[FigureCheck]:
         # A hair of slack for the binary representation of the printed decimal.
         matches = {c: abs(v - fig.value) <= fig.tolerance * (1 + 1e-9) for c, v in values.items()}
         results.append(FigureCheck(fig, values, matches, solution.convention,
-                                   _fill(fig.note, solution.run), solution.spec.from_slides))
+                                   _fill(fig.note, solution.run), solution.spec.from_slides,
+                                   _fill(fig.note_zh, solution.run)))
     return results

@@ -18,6 +18,8 @@ The spec format, a UTF-8 TOML file (``chainrule bp --preset bp232 --print-spec``
     after = [9, 100]              # also report values after K updates
     figures_from = "slides"       # optional: where the slide_check figures come from;
                                   # "slides" (the presets) titles the check a slide check
+    title = "..."                 # optional, as source; title_zh, source_zh: the same in
+                                  # the Chinese report
 
     [[layers]]
     neurons = ["h1", "h2", "h3"]
@@ -32,6 +34,8 @@ The spec format, a UTF-8 TOML file (``chainrule bp --preset bp232 --print-spec``
     slide = "0.094534"
     quantity = "w1+"
     note = "..."
+    note_zh = "..."               # optional: the Chinese report's note, the same {quantities}
+                                  # in the same order (figure_zh: its Chinese label)
 
 Quantities (in ``slide_check``, and in ``{...}`` or ``{...:digits}``, at most 17 digits, inside
 notes): a node's name
@@ -54,6 +58,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from nn import naming
+from nn.i18n import language
 from nn.layers import ACTIVATIONS
 from nn.losses import LOSSES
 from nn.train import CONVENTIONS
@@ -114,6 +119,12 @@ class SlideFigure:
     slide: str
     quantity: str
     note: str = ""
+    figure_zh: str = ""  # the Chinese report's label and note (the English ones where empty)
+    note_zh: str = ""
+
+    def label(self) -> str:
+        """The figure's label in the language of the moment."""
+        return self.figure_zh if language() == "zh" and self.figure_zh else self.figure
 
     @property
     def value(self) -> float:
@@ -141,8 +152,15 @@ class Spec:
     after: list[int] = field(default_factory=list)
     title: str = ""
     source: str = ""
+    title_zh: str = ""  # the Chinese report's title and source (the English ones where empty)
+    source_zh: str = ""
     figures_from: str = ""  # where the slide_check figures come from ("slides" for the presets)
     slide_check: list[SlideFigure] = field(default_factory=list)
+
+    def text(self, key: str) -> str:
+        """``title`` or ``source`` in the language of the moment."""
+        chinese = getattr(self, f"{key}_zh")
+        return chinese if language() == "zh" and chinese else getattr(self, key)
 
     @property
     def outputs(self) -> list[str]:
@@ -174,11 +192,12 @@ class Spec:
         return names
 
 
-TOP_KEYS = ("name", "title", "source", "figures_from", "inputs", "targets", "input_names", "activation", "loss",
+TOP_KEYS = ("name", "title", "title_zh", "source", "source_zh", "figures_from",
+            "inputs", "targets", "input_names", "activation", "loss",
             "learning_rate", "convention", "after", "layers", "slide_check")
 LAYER_KEYS = ("neurons", "weights", "weight_names", "bias", "bias_names", "train_bias",
               "activation")
-CHECK_KEYS = ("figure", "slide", "quantity", "note")
+CHECK_KEYS = ("figure", "figure_zh", "slide", "quantity", "note", "note_zh")
 
 
 def _is_number(x: Any) -> bool:
@@ -334,6 +353,8 @@ def parse_spec(data: dict[str, Any]) -> Spec:
                 layers=layers, after=sorted(set(after)),
                 title=_text(data.get("title", ""), "title"),
                 source=_text(data.get("source", ""), "source"),
+                title_zh=_text(data.get("title_zh", ""), "title_zh"),
+                source_zh=_text(data.get("source_zh", ""), "source_zh"),
                 figures_from=_figures_from(data.get("figures_from", "")))
     spec.slide_check = _slide_checks(data.get("slide_check", []), spec.labels())
     return spec
@@ -511,15 +532,32 @@ def _slide_check(table: dict[str, Any], key: str, labels: set[str]) -> SlideFigu
     _slide_figure(slide, f"{key}.slide")
     quantity = table["quantity"]
     parse_quantity(quantity, labels, f"{key}.quantity")
-    note = _text(table.get("note", ""), f"{key}.note", lines=True)
+    note = _note(table, "note", key, labels)
+    note_zh = _note(table, "note_zh", key, labels)
+    if note_zh and PLACEHOLDER.findall(note_zh) != PLACEHOLDER.findall(note):
+        # both languages print the same numbers, in the same order
+        raise SpecError(f"{key}.note_zh", "expected the same {quantity} placeholders as note, in the "
+                        f"same order: note has {_placeholders(note)}, note_zh has {_placeholders(note_zh)}")
+    figure = _text(table.get("figure", quantity), f"{key}.figure")
+    figure_zh = _text(table.get("figure_zh", ""), f"{key}.figure_zh")
+    return SlideFigure(figure, slide.strip(), quantity, note, figure_zh, note_zh)
+
+
+def _placeholders(note: str) -> str:
+    found = PLACEHOLDER.findall(note)
+    return ", ".join("{" + clip(q) + (f":{clip(d, 12)}" if d else "") + "}" for q, d in found) or "none"
+
+
+def _note(table: dict[str, Any], k: str, key: str, labels: set[str]) -> str:
+    """A note (``note`` or ``note_zh``): its {quantity:digits} placeholders name nodes of the graph."""
+    note = _text(table.get(k, ""), f"{key}.{k}", lines=True)
     for q, digits in PLACEHOLDER.findall(note):
-        parse_quantity(q, labels, f"{key}.note {{{clip(q)}}}")
+        parse_quantity(q, labels, f"{key}.{k} {{{clip(q)}}}")
         if digits and (len(digits) > 2 or int(digits) > MAX_NOTE_DIGITS):
-            raise SpecError(f"{key}.note {{{clip(q)}:{clip(digits, 12)}}}", f"at most "
+            raise SpecError(f"{key}.{k} {{{clip(q)}:{clip(digits, 12)}}}", f"at most "
                             f"{MAX_NOTE_DIGITS} decimals (a float carries about 17 "
                             "significant digits)")
-    figure = _text(table.get("figure", quantity), f"{key}.figure")
-    return SlideFigure(figure, slide.strip(), quantity, note)
+    return note
 
 
 def _slide_figure(text: str, key: str) -> None:
@@ -618,20 +656,11 @@ def preset_text(name: str) -> str:
     return resources.files("chainrule").joinpath("presets", f"{name}.toml").read_text(encoding="utf-8")
 
 
-# The presets' titles and sources, translated when a preset is read (a user's spec is
-# shown as written).
-PRESET_TEXTS = (N_("the 2-3-2 network of the BP slides"),
-                N_("the BP slides and the neural-network basics slides"),
-                N_("the 2-1-1 backpropagation exercise"), N_("the BP handout"))
-
-
 def preset(name: str) -> Spec:
-    """The built-in spec ``name`` (one of PRESETS), read; its title and source
-    in the language of the run."""
+    """The built-in spec ``name`` (one of PRESETS), read (its texts in both
+    languages: title/title_zh, source/source_zh, as any spec may carry them)."""
     _check_preset(name, "preset")
-    spec = spec_from_text(preset_text(name))
-    spec.title, spec.source = _(spec.title), _(spec.source)
-    return spec
+    return spec_from_text(preset_text(name))
 
 
 def _check_preset(name: Any, function: str) -> None:

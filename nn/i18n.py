@@ -114,6 +114,11 @@ class Translator:
         """The singular or plural of a message for ``n``, in the current language."""
         return _catalog(language(), self.domain, str(self.locale_dir)).ngettext(singular, plural, n)
 
+    def pgettext(self, context: str, message: str) -> str:
+        """``message`` as meant in ``context`` (one English word, two Chinese ones:
+        "loss" as a report's row label is 损失函数, as a column of numbers 损失)."""
+        return _catalog(language(), self.domain, str(self.locale_dir)).pgettext(context, message)
+
 
 NN = Translator("nn", LOCALE_DIR)
 _ = NN.gettext

@@ -268,9 +268,9 @@ def test_iris_json_keys_stay_english(capsys):
 def test_the_presets_title_in_chinese():
     from chainrule.spec import preset
     with i18n.using_language("zh"):
-        assert preset("bp232").title == "BP 课件里的 2-3-2 网络"
-        assert preset("exercise211").source == "BP 讲义"
-    assert preset("exercise211").source == "the BP handout"
+        assert preset("bp232").text("title") == "BP 课件中的 2-3-2 网络"
+        assert preset("exercise211").text("source") == "BP 讲义"
+    assert preset("exercise211").text("source") == "the BP handout"
 
 
 # --- consoles --------------------------------------------------------------------------------
@@ -289,7 +289,7 @@ def test_bp232_prints_on_every_console(encoding, lang):
         assert "\\u" in text if lang == "zh" else True
         assert "✓" not in text and "η" not in text
     if lang == "zh" and encoding != "ascii":
-        assert "BP 课件里的 2-3-2 网络" in text
+        assert "BP 课件中的 2-3-2 网络" in text
     if encoding == "gbk":
         assert "✓" not in text and "η" in text  # GBK has η, not ✓: ✓ is said in words
 

@@ -95,7 +95,8 @@ def test_the_compiled_catalog_is_the_po_file(package):
         compiled = gettext.GNUTranslations(f)
     for m in catalog(package):
         if m.id and not isinstance(m.id, tuple):
-            assert compiled.gettext(m.id) == m.string, f"run `make catalogs`: {m.id!r} is stale"
+            shown = compiled.pgettext(m.context, m.id) if m.context else compiled.gettext(m.id)
+            assert shown == m.string, f"run `make catalogs`: {m.id!r} is stale"
 
 
 @pytest.mark.parametrize("package", PACKAGES)

@@ -15,3 +15,19 @@ def slides_232_model() -> MLP:
 
 INPUTS = [5.0, 10.0]
 TARGETS = [[0.01, 0.99]]
+
+
+# A 2-2-1 spec of the course's format: solved in milliseconds, so each CLI case costs little.
+SMALL_SPEC = """\
+name = "small"
+inputs = [0.5, 1.0]
+targets = [0.2]
+learning_rate = 0.5
+[[layers]]
+neurons = ["h1", "h2"]
+weights = [[0.1, 0.2], [0.3, 0.4]]
+bias = 0.1
+[[layers]]
+neurons = ["o1"]
+weights = [[0.5, 0.6]]
+"""

@@ -12,20 +12,10 @@ from pathlib import Path
 import pytest
 
 from chainrule.cli import main
+from slides import SMALL_SPEC
 
 # A 2-2-1 network: solved in milliseconds, so each case costs little.
-SMALL = """\
-name = "small"
-inputs = [0.5, 1.0]
-targets = [0.2]
-learning_rate = 0.5
-[[layers]]
-neurons = ["h1", "h2"]
-weights = [[0.1, 0.2], [0.3, 0.4]]
-bias = 0.1
-[[layers]]
-neurons = ["o1"]
-weights = [[0.5, 0.6]]
+SMALL = SMALL_SPEC + """\
 [[slide_check]]
 slide = "0.586618"
 quantity = "out_h1"

@@ -12,23 +12,12 @@ import pytest
 
 from chainrule.cli import main
 from nn import i18n
+from slides import SMALL_SPEC
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
-SMALL = """\
-name = "small"
-inputs = [0.5, 1.0]
-targets = [0.2]
-learning_rate = 0.5
-[[layers]]
-neurons = ["h1", "h2"]
-weights = [[0.1, 0.2], [0.3, 0.4]]
-bias = 0.1
-[[layers]]
-neurons = ["o1"]
-weights = [[0.5, 0.6]]
-"""
+SMALL = SMALL_SPEC
 
 
 @pytest.fixture(autouse=True)

@@ -36,6 +36,15 @@ CONVENTION_TEXT = {
     "simultaneous": N_("plain gradient descent: every gradient comes from the weights before "
                        "the update, then all weights change at once"),
 }
+# What a note says the other convention does: its rule only. (Whose convention it
+# is depends on the deck: the BP slides' 2-3-2 example is sequential, the 2-1-1
+# exercise simultaneous.)
+CONVENTION_RULE = {
+    "sequential": N_("the output layer is updated first, and the hidden gradients are "
+                     "back-propagated through the already-updated output weights"),
+    "simultaneous": N_("every gradient comes from the weights before the update, then all "
+                       "weights change at once"),
+}
 # The conventions as the report names them (the --convention values stay English).
 CONVENTION_NAME = {"sequential": N_("sequential"), "simultaneous": N_("simultaneous")}
 
@@ -687,13 +696,13 @@ def auto_note(check: FigureCheck) -> str:
                 _("This figure follows the {convention} convention here, as this run does; the {other} "
                   "convention ({explanation}) gives a different value."))
         return text.format(convention=convention_name(conv), other=convention_name(other),
-                           explanation=convention_text(other))
+                           explanation=_(CONVENTION_RULE[other]))
     if check.matches[other]:
         text = (_("The slide follows the {convention} convention here ({explanation}); run with "
                   "--convention {flag} to follow it.") if check.from_slides else
                 _("This figure follows the {convention} convention here ({explanation}); run with "
                   "--convention {flag} to follow it."))
-        return text.format(convention=convention_name(other), explanation=convention_text(other),
+        return text.format(convention=convention_name(other), explanation=_(CONVENTION_RULE[other]),
                            flag=other)
     if not check.figure.note:
         return _("Matches neither convention.")

@@ -99,6 +99,13 @@ def test_exercise211_preset(capsys):
     assert code == 0
     assert "net_h = wi1*x1 + wi2*x2 = 0.4*0.1 + (-0.2)*0.3 = -0.020000" in out
     assert "simultaneous: 8 of 8 figures match" in out
+    # the deck (seed 001) computes delta_h = 0.1 * 0.122 * 0.495 * (1 - 0.495) with the old
+    # W = 0.1: simultaneous; its notes say so and nowhere call it sequential
+    notes = " ".join(out.split("\n   notes\n")[1].split())
+    assert "this deck updates every weight at once (the simultaneous convention" in notes
+    assert "The slide follows the simultaneous convention here, as this run does" in notes
+    assert "as the slides do" not in notes
+    assert "sequential: 6 of 8 figures match; not: Delta W_i (x1) [4, 5]" in out
 
 
 @pytest.mark.parametrize("argv, message", [

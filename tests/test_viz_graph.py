@@ -81,6 +81,50 @@ def test_digits_sets_the_decimals():
     assert "data 1.00<" in src and "grad 4.00<" in src and "1.000000" not in src
 
 
+def test_small_matrices_are_shown_in_full():
+    """The matrix-BP slides' out = Z W + b: with matrices=True, W (3 x 2) and
+    Z (2 x 3) show every entry of data and grad, a line per row, and the
+    grads are the slides' rules: dJ/dW = Z^T dJ/dout, dJ/db = column sums."""
+    from autograd import Tensor
+    from nn.losses import mse_half
+
+    Z = Tensor([[2.04, -2.56, 0.42], [-0.57, -0.45, -0.22]], label="Z")
+    W = Tensor([[-2.02, -0.23], [-0.87, 3.32], [0.23, -0.35]], label="W")
+    b = Tensor([-0.28, -0.67], label="b")
+    out = (Z @ W + b).named("out")
+    J = mse_half(out, np.eye(2)).named("J")
+    J.backward()
+    # J = 1/(2N) sum (out - T)^2, N = 2: dJ/dout = (out - T) / 2
+    d_out = (Z.data @ W.data + b.data - np.eye(2)) / 2
+    assert np.allclose(W.grad, Z.data.T @ d_out, atol=1e-15)
+    assert np.allclose(b.grad, d_out.sum(axis=0), atol=1e-15)
+    assert W.grad[0, 0] == pytest.approx(2.04 * -1.5385 + -0.57 * 0.60615, abs=1e-12)
+
+    def box(src, label):
+        line = next(x for x in src.splitlines() if f"<b>{label}</b>" in x)
+        rows = re.findall(r"<font [^>]*>(.*?)</font>", line)
+        return [r.replace("&#160;", " ") for r in rows]
+
+    src = viz.draw_graph(J, digits=3, matrices=True).source
+    assert box(src, "W") == ["data [-2.020  -0.230]",
+                             "     [-0.870   3.320]",
+                             "     [ 0.230  -0.350]",
+                             "grad [-3.484  -9.139]",
+                             "     [ 3.666  13.190]",
+                             "     [-0.780  -1.730]"]
+    assert box(src, "Z")[:2] == ["data [ 2.040  -2.560   0.420]", "     [-0.570  -0.450  -0.220]"]
+    assert box(src, "b") == ["data [-0.280  -0.670]", "grad [-0.932  -6.371]"]  # a vector: one line
+    assert box(src, "J") == ["data 28.857", "grad 1.000"]
+    # by default: their shape and mean, as before
+    src = viz.draw_graph(J, digits=3).source
+    assert box(src, "W")[0] == f"data array(3, 2) mean {W.data.mean():.3f}"
+    # past 4 x 4 entries, the shape and mean even with matrices=True
+    big = Tensor(np.arange(20.0).reshape(4, 5), label="big")
+    src = viz.draw_graph((big * 2.0).sum().named("s"), matrices=True).source
+    assert box(src, "big")[0] == "data array(4, 5) mean 9.500000"
+    assert viz.style.matrix_lines(np.ones((4, 4)), 1)[3] == "[1.0  1.0  1.0  1.0]"
+
+
 @pytest.mark.parametrize("digits, error, message", [
     (2.5, TypeError, "draw_graph: digits is the number of decimals shown, a whole number from 0 "
                      "to 15, got 2.5"),

@@ -166,7 +166,7 @@ def test_a_tensor_mlp_network_shows_its_input_names():
 def test_title_is_a_caption_above_the_notes_and_digits_are_checked():
     src = viz.draw_network(slides_232(), title="plain gradients, before any update").source
     assert "<b>plain gradients, before any update</b>" in src
-    assert src.index("plain gradients") < src.index("thick warm border")
+    assert src.index("plain gradients") < src.index("warm: a large one")
     with pytest.raises(ValueError, match="draw_network: digits must be from 0 to 15"):
         viz.draw_network(slides_232(), digits=99)
 
@@ -252,3 +252,66 @@ def test_svg_keeps_the_spaces_graphviz_measured():
     assert svg.count('xml:space="preserve"') == len(texts)
     assert re.search(r'font-weight="bold"[^>]*>w7</text>\s*<text xml:space="preserve"[^>]*> = 0.400000<',
                      svg)
+
+
+def neuron_borders(source):
+    """{neuron node id: (border colour, border width)} of a network picture."""
+    found = {}
+    for line in source.splitlines():
+        node = re.match(r"\t+(L\d+_\d+) \[label=<<table.*</table>> (.*)\]$", line)
+        if node:
+            attrs = dict(re.findall(r'(\w+)="?([^" ]+)"?', node.group(2)))
+            found[node.group(1)] = (attrs["color"], float(attrs.get("penwidth", 1.0)))
+    return found
+
+
+def test_large_gradients_stand_out_from_the_others():
+    # 1.25 times the mean and at least half the largest: notebook 8's network
+    # (|grad| of h1, h2, o1 below) has one large one
+    assert viz.network.large_gradients([0.09718554, 0.05210722, 0.07353172]) == [True, False, False]
+    # all about the same, or one neuron: none stands out
+    assert viz.network.large_gradients([0.3, 0.3, 0.29, 0.31]) == [False] * 4
+    assert viz.network.large_gradients([0.5]) == [False]
+    assert viz.network.large_gradients([0.0, 0.0]) == [False, False]
+    # vanishing gradients: the last layers' are large, the first layers' are not
+    # (0.4 > 1.25 * mean 0.075 but < half of 1.0)
+    norms = [1e-6] * 10 + [0.5, 0.4]
+    assert viz.network.large_gradients(norms) == [False] * 10 + [True, True]
+    assert viz.network.large_gradients([1.0, 0.4] + [0.001] * 10) == [True] + [False] * 11
+    assert viz.network.large_gradients([math.nan, 1.0, 0.1]) == [False, True, False]
+
+
+def test_the_warm_border_marks_the_large_gradients_only():
+    """Notebook 8's 2-2-1 network (tanh hidden, sigmoid output) after one
+    backward pass: every border's width grows with the neuron's gradient, only
+    h1's is warm (|grad| 0.0972 against 0.0521 and 0.0735: mean 0.0743)."""
+    hidden = Layer(2, 2, "tanh", weights=[[0.5, -0.4], [0.3, 0.8]], bias=[0.1, -0.2])
+    output = Layer(2, 1, "sigmoid", weights=[[1.2, -0.7]], bias=[0.05])
+    model = MLP.from_layers([hidden, output])
+    half_sse([model([1.0, 0.5])], [[0.8]]).backward()
+    h1 = hidden.neurons[0]
+    # dE/dw1 = (out_o1 - 0.8) * out_o1 (1 - out_o1) * 1.2 * (1 - out_h1^2) * x1: the chain rule
+    out_h1 = math.tanh(0.5 - 0.2 + 0.1)
+    out_o1 = 1 / (1 + math.exp(-(1.2 * out_h1 - 0.7 * math.tanh(0.3 + 0.4 - 0.2) + 0.05)))
+    assert h1.w[0].grad == pytest.approx((out_o1 - 0.8) * out_o1 * (1 - out_o1) * 1.2
+                                         * (1 - out_h1 ** 2), rel=1e-12)
+    source = viz.draw_network(model, x=[1.0, 0.5]).source
+    borders = neuron_borders(source)
+    assert borders["L0_0"][0] == viz.style.GRAD
+    assert borders["L0_1"][0] != viz.style.GRAD and borders["L1_0"][0] != viz.style.GRAD
+    assert borders["L0_0"][1] == 4.0 > borders["L1_0"][1] > borders["L0_1"][1] > 1.0
+    assert "warm: a large one (over 1.25 times the neurons&#x27; mean)" in source
+    # before backward() there is no gradient: no border says anything
+    fresh = MLP.from_layers([Layer(2, 2, "tanh", weights=[[0.5, -0.4], [0.3, 0.8]]),
+                             Layer(2, 1, "sigmoid", weights=[[1.2, -0.7]])])
+    source = viz.draw_network(fresh, x=[1.0, 0.5], grads=True).source
+    assert all(color != viz.style.GRAD for color, _ in neuron_borders(source).values())
+    assert "warm" not in source
+
+
+def test_in_a_deep_sigmoid_network_only_the_last_layers_get_a_warm_border():
+    model = MLP(4, [4] * 6 + [1], "sigmoid", seed=0)
+    half_sse([model([1.0, -0.5, 0.25, 2.0])], [[1.0]]).backward()
+    borders = neuron_borders(viz.draw_network(model, x=[1.0, -0.5, 0.25, 2.0]).source)
+    warm = sorted(node for node, (color, _) in borders.items() if color == viz.style.GRAD)
+    assert warm and all(int(node[1]) >= 5 for node in warm), warm   # layers 6 and 7 only

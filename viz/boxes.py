@@ -33,8 +33,9 @@ def _constant_text(x: Any) -> str:
 
 
 def value_box(dot: Digraph, node_id: str, n: Node, digits: int, is_root: bool,
-              extra: Optional[dict] = None, short: bool = False) -> None:
-    """A value's box: its label, data and grad (``short``: ``w1 = 0.1`` and grad)."""
+              extra: Optional[dict] = None, short: bool = False, matrices: bool = False) -> None:
+    """A value's box: its label, data and grad (``short``: ``w1 = 0.1`` and grad;
+    ``matrices``: a small Tensor's entries in full)."""
     attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": style.VALUE_FILL,
              "margin": "0.08,0.04", "id": node_id}
     if is_root:
@@ -43,12 +44,13 @@ def value_box(dot: Digraph, node_id: str, n: Node, digits: int, is_root: bool,
         attrs.update(extra)
     if short:
         attrs["margin"] = "0.05,0.03"
-    rows = (style.short_value_rows if short else style.value_rows)(n.label, n.data, n.grad, digits)
+    rows = (style.short_value_rows(n.label, n.data, n.grad, digits) if short else
+            style.value_rows(n.label, n.data, n.grad, digits, matrices=matrices))
     dot.node(node_id, label=style.html_label(rows), **attrs)
 
 
 def value_node(dot: Digraph, graph: Graph, i: int, digits: int,
-               extra: Optional[dict] = None) -> None:
+               extra: Optional[dict] = None, matrices: bool = False) -> None:
     """Node ``i``'s box, or a small grey one with its number for a constant."""
     n = graph.order[i]
     if graph.is_constant(i):
@@ -57,7 +59,7 @@ def value_node(dot: Digraph, graph: Graph, i: int, digits: int,
                  fontcolor=style.MUTED, fontsize="10", margin="0.05,0.02", height="0.25",
                  width="0.3")
         return
-    value_box(dot, f"v{i}", n, digits, i == len(graph.order) - 1, extra)
+    value_box(dot, f"v{i}", n, digits, i == len(graph.order) - 1, extra, matrices=matrices)
 
 
 def op_node(dot: Digraph, i: int, symbol: str, extra: Optional[dict] = None) -> None:

@@ -63,6 +63,7 @@ def draw_graph(
     compact: Optional[bool] = None,
     max_nodes: int = 2000,
     title: str = "",
+    matrices: bool = False,
 ) -> Digraph:
     """The computation graph under ``root`` as a ``graphviz.Digraph`` (left to
     right): a box per value (label, data, grad with ``digits`` decimals).
@@ -87,7 +88,9 @@ def draw_graph(
     hanging. ``title``: a caption written under the picture, above the legend
     (say what the grads are: which pass, before or after which update). Render
     with ``viz.save(g, "graph.png")``, ``g.render()`` or by showing ``g`` in
-    Jupyter.
+    Jupyter. ``matrices=True``: a Tensor of at most 4 x 4 entries shows every
+    entry of its data and grad, a line per row, instead of its shape and mean
+    (the full view; the matrices the rules of matrix back-propagation are about).
     """
     digits = style.check_digits(digits, "draw_graph")
     graph = Graph(root)
@@ -103,7 +106,7 @@ def draw_graph(
     if keep is not None:
         return _draw_compact(CompactGraph(graph, keep), digits,
                              True if edge_labels is None else edge_labels, highlight, title)
-    return _draw_full(graph, digits, bool(edge_labels), highlight, title)
+    return _draw_full(graph, digits, bool(edge_labels), highlight, title, matrices)
 
 
 def _is_compact(graph: Graph, compact: Optional[bool], highlight: Optional[Node]) -> bool:
@@ -145,12 +148,12 @@ def _check_size(graph: Graph, keep: Optional[list[bool]], max_nodes: int) -> Non
 # --- the full view: every operation ---------------------------------------------------------
 
 def _draw_full(graph: Graph, digits: int, edge_labels: bool,
-               highlight: Optional[Node], title: str = "") -> Digraph:
+               highlight: Optional[Node], title: str = "", matrices: bool = False) -> Digraph:
     dot = new_digraph(graph.root)
     marked = (highlight_paths(graph, graph.find(highlight, "highlight"), digits)
               if highlight is not None else NOTHING)
     for i, n in enumerate(graph.order):
-        value_node(dot, graph, i, digits, marked.nodes.get(i))
+        value_node(dot, graph, i, digits, marked.nodes.get(i), matrices=matrices)
         if not n.children:
             continue
         op_attrs = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import textwrap
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Sequence
 
 import numpy as np
 
@@ -35,6 +35,9 @@ MAX_LABELLED_WEIGHTS = 40
 # better (draw_network(compact=None), the live view).
 COMPACT_COLUMN = 10
 COLUMN_HEIGHT = 400.0  # points (1/72 in) the tallest column of a compact picture takes
+# A neuron's gradient is "large" (the warm border) when it stands out from the
+# picture's other neurons: this many times their mean, and at least half the largest.
+LARGE_GRADIENT = 1.25
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,10 @@ class _Scale:
         self.largest_w = max(float(np.abs(layer.weights).max()) for layer in view.layers)
         self.grad_norms = [[_grad_norm(layer, i) for i in range(layer.size)] for layer in view.layers]
         self.largest_g = (max(max(norms) for norms in self.grad_norms) if look.grads else 0.0)
+        # measured against every neuron of the picture, not layer by layer
+        flags = iter(large_gradients([g for norms in self.grad_norms for g in norms]))
+        self.large = [[next(flags) and self.largest_g > 0 for _g in norms]
+                      for norms in self.grad_norms]
         n_weights = sum(layer.weights.size for layer in view.layers)
         self.widest = 4.0 if not look.compact else 3.0 if n_weights <= 200 else 1.8
         self.thinnest = 0.3 if look.compact else 0.4
@@ -145,6 +152,19 @@ class _Scale:
         sizes = [len(view.inputs)] + [layer.size for layer in view.layers]
         self.gaps = [min(look.column_height / n, 0.16 * look.column_height) for n in sizes]
         self.diameters = [min(0.72 * gap, 22.0) for gap in self.gaps]
+
+
+def large_gradients(norms: Sequence[float]) -> list[bool]:
+    """Which of the neurons' gradient sizes ``norms`` are large: at least
+    LARGE_GRADIENT times their mean and at least half the largest. A gradient is
+    large only next to smaller ones: when all are about the same size (or there
+    is one neuron), none is; in a network whose first layers get almost nothing
+    (vanishing gradients), the last layers' are."""
+    finite = [g for g in norms if math.isfinite(g)]
+    if not finite or max(finite) <= 0:
+        return [False] * len(norms)
+    threshold = max(LARGE_GRADIENT * sum(finite) / len(finite), 0.5 * max(finite))
+    return [math.isfinite(g) and g >= threshold for g in norms]
 
 
 def _grad_norm(layer: LayerView, i: int) -> float:
@@ -207,7 +227,7 @@ def _neuron_column(dot: Digraph, view: NetworkView, li: int, look: Look, scale: 
         for i, node in enumerate(ids):
             act = acts[i] if acts is not None else None
             norm = scale.grad_norms[li][i]
-            attrs = _neuron_attrs(act, norm, scale.largest_g)
+            attrs = _neuron_attrs(act, norm, scale.largest_g, scale.large[li][i])
             if look.compact:
                 s.node(node, **_compact_neuron(layer, i, act, look, scale.diameters[li + 1]), **attrs)
             else:
@@ -272,8 +292,10 @@ def _notes(look: Look, scale: _Scale) -> list[str]:
         notes.append(_("neuron fill: its output (white 0, green up to 1, purple down to -1), mean "
                        "over the batch") if look.batch_size > 1 else
                      _("neuron fill: its output (white 0, green up to 1, purple down to -1)"))
-    if scale.largest_g > 0:
-        notes.append(_("thick warm border: a neuron whose weights and bias get a large gradient"))
+    if any(map(any, scale.large)):
+        notes.append(_("border width: the size of the gradient a neuron's weights and bias get; "
+                       "warm: a large one (over {times} times the neurons' mean)").format(
+            times=LARGE_GRADIENT))
     return notes
 
 
@@ -291,7 +313,7 @@ def _compact_notes(view: NetworkView, look: Look, scale: _Scale) -> list[str]:
     if look.activations:
         parts.append(_("fill: mean output on the batch (white 0, green 1, purple -1)")
                      if look.batch_size > 1 else _("fill: output (white 0, green 1, purple -1)"))
-    if scale.largest_g > 0:
+    if any(map(any, scale.large)):
         parts.append(_("warm border: large gradient"))
     return notes + ([_("; ").join(parts)] if parts else [])
 
@@ -384,7 +406,8 @@ def _compact_neuron(layer: LayerView, i: int, act: Optional[float], look: Look,
             "fixedsize": "true", "width": f"{diameter / 72:.3f}", "fontsize": f"{size:.1f}"}
 
 
-def _neuron_attrs(act: Optional[float], grad_norm: float, largest_g: float) -> dict[str, str]:
+def _neuron_attrs(act: Optional[float], grad_norm: float, largest_g: float, large: bool
+                  ) -> dict[str, str]:
     attrs = {"shape": "circle", "style": "filled", "fillcolor": "#ffffff",
              "color": "#475569", "margin": "0.02"}
     if act is not None and math.isfinite(act):
@@ -396,5 +419,5 @@ def _neuron_attrs(act: Optional[float], grad_norm: float, largest_g: float) -> d
         attrs["fillcolor"] = f"#{r:02x}{g:02x}{b:02x}"
     if largest_g > 0:
         attrs["penwidth"] = f"{style.penwidth_for(grad_norm, largest_g, 1.0, 4.0):.2f}"
-        attrs["color"] = style.GRAD if grad_norm >= 0.5 * largest_g else "#475569"
+        attrs["color"] = style.GRAD if large else "#475569"
     return attrs

@@ -76,6 +76,26 @@ def number(x: Any, digits: int) -> str:
     return format_number(float(x), digits)
 
 
+MATRIX_MAX = 4  # rows and columns of a Tensor a picture can write out in full (matrices=True)
+
+
+def matrix_lines(x: Any, digits: int) -> list[str]:
+    """A small array (at most MATRIX_MAX x MATRIX_MAX entries) as the lines
+    of a matrix, one per row, its columns aligned: ``[ 0.47  -1.20]``. An
+    empty list for anything else (a scalar, a bigger array): ``number()``
+    says those."""
+    if isinstance(x, Node):
+        x = x.data
+    if not isinstance(x, np.ndarray) or x.size <= 1 or x.ndim > 2:
+        return []
+    rows = np.atleast_2d(x)
+    if rows.shape[0] > MATRIX_MAX or rows.shape[1] > MATRIX_MAX:
+        return []
+    cells = [[format_number(float(v), digits) for v in row] for row in rows]
+    wide = max(len(c) for row in cells for c in row)
+    return ["[" + "  ".join(c.rjust(wide) for c in row) + "]" for row in cells]
+
+
 def is_scalar(x: Any) -> bool:
     if isinstance(x, Node):
         x = x.data
@@ -101,17 +121,23 @@ def html_label(rows: list[str], **table_attrs: str) -> str:
 
 
 def value_rows(label: str, data: Any, grad: Any, digits: int, *,
-               show_grad: bool = True) -> list[str]:
-    """The rows of a value node: its name, then data (dark) and grad (warm)."""
+               show_grad: bool = True, matrices: bool = False) -> list[str]:
+    """The rows of a value node: its name, then data (dark) and grad (warm).
+    ``matrices``: a small Tensor's data and grad in full, a line per row."""
     rows = []
     if label:
         rows.append(f"<tr><td><b>{esc(label)}</b></td></tr>")
         rows.append("<hr/>")
-    rows.append(f'<tr><td align="left"><font face="{MONO}" color="{INK}">'
-                f"data {esc(number(data, digits))}</font></td></tr>")
-    if show_grad:
-        rows.append(f'<tr><td align="left"><font face="{MONO}" color="{GRAD}">'
-                    f"grad {esc(number(grad, digits))}</font></td></tr>")
+    shown = [("data", data, INK)] + ([("grad", grad, GRAD)] if show_grad else [])
+    for word, x, color in shown:
+        lines = matrix_lines(x, digits) if matrices else []
+        # a line per matrix row, under the first one indented as far as "data "
+        # (non-breaking spaces: graphviz would drop the ones that align the columns)
+        lines = [esc(f"{word if k == 0 else ' ' * len(word)} {line}").replace(" ", "&#160;")
+                 for k, line in enumerate(lines)]
+        for line in lines or [f"{word} {esc(number(x, digits))}"]:
+            rows.append(f'<tr><td align="left"><font face="{MONO}" color="{color}">'
+                        f"{line}</font></td></tr>")
     return rows
 
 

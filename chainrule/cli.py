@@ -148,11 +148,11 @@ def _viz(name: str) -> Callable[..., Any]:
     try:
         import viz
     except ImportError as e:  # pragma: no cover - viz ships with chainrule
-        raise RuntimeError(f"pictures need the viz package ({e})") from None
+        raise RuntimeError(_("pictures need the viz package ({error})").format(error=e)) from None
     fn = getattr(viz, name, None)
     if fn is None:
-        raise RuntimeError(f"this version of viz has no {name}() yet; the text report is complete "
-                           "without it")
+        raise RuntimeError(_("this version of viz has no {name}() yet; the text report is complete "
+                             "without it").format(name=name))
     return fn
 
 
@@ -246,7 +246,8 @@ def _check_outputs(args: argparse.Namespace) -> None:
             problem = path_problem(path)
             same = seen.get(Path(path).resolve())
         except (OSError, ValueError) as e:  # a name too long, a NUL in it
-            raise SpecError(flag, f"{path!r}: {getattr(e, 'strerror', None) or e}") from None
+            raise SpecError(flag, _("{path}: {reason}").format(path=repr(path),
+                                                               reason=_path_reason(e))) from None
         if problem:
             raise SpecError(flag, problem)
         if same:
@@ -255,13 +256,23 @@ def _check_outputs(args: argparse.Namespace) -> None:
         seen[Path(path).resolve()] = flag
 
 
+def _path_reason(e: Exception) -> str:
+    """Why the system refuses a picture's file name, in the run's language where
+    the reason is a common one (the system's own words otherwise)."""
+    if isinstance(e, ValueError) and "null" in str(e).lower():
+        return _("the file name has a NUL character in it")
+    from .spec import os_reason
+    return os_reason(e)
+
+
 def _json_text(data: dict[str, Any]) -> str:
     """Strict JSON (no NaN or Infinity, which JSON does not have), in ASCII
     escapes where the console cannot print the names."""
     try:
         text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
     except ValueError:  # the solver refuses non-finite numbers: a last guard, naming the key
-        raise SpecError("--json", f"{_non_finite(data)} is not a number JSON can hold") from None
+        raise SpecError("--json", _("{value} is not a number JSON can hold").format(
+            value=_non_finite(data))) from None
     if not _can_print(text):
         text = json.dumps(data, indent=2, allow_nan=False)
     return text + "\n"
@@ -527,13 +538,32 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Said in English: the console it is printed on cannot show the Chinese.
+NO_CHINESE = ("chainrule: this console ({encoding}) cannot show Chinese characters: they are "
+              "printed as \\u escapes (use a UTF-8 console, or --lang en)")
+
+
+def _run_language(asked: Optional[str]) -> str:
+    """The language of this run: --lang, else the environment's. Chinese from the
+    environment (the locale, CHAINRULE_LANG) on a console that cannot show it
+    (ASCII, cp1252) falls back to English; asked for with --lang zh, it stays
+    Chinese, its characters printed as escapes (see main())."""
+    chosen = asked or language_from_environment()
+    if chosen == "zh" and asked is None and not _can_print("中文"):
+        return "en"
+    return chosen
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     restore = _console([sys.stdout, sys.stderr])
     try:
         # --lang sets the language of this run only (main() is also called in-process)
-        with using_language(_language_asked(argv) or language_from_environment()):
+        asked = _language_asked(argv)
+        if asked == "zh" and not _can_print("中文"):
+            print(NO_CHINESE.format(encoding=sys.stdout.encoding), file=sys.stderr)
+        with using_language(_run_language(asked)):
             args = _build_parser().parse_args(argv)
-            with using_language(getattr(args, "lang", None) or language_from_environment()):
+            with using_language(_run_language(getattr(args, "lang", None))):
                 return args.run(args)
     except BrokenPipeError:  # `chainrule bp232 | head`: the reader left, nothing is wrong
         sys.stderr.close()

@@ -99,9 +99,9 @@ def _finite(x: float) -> float:
     """The last guard: the solver refuses every overflow it can name, so only a
     sum or product the report forms itself can get here."""
     if not math.isfinite(x):
-        raise SolveError(f"the worked solution would print {x}: a sum or product of its figures "
-                         "overflows the floats (largest about 1.8e308); use smaller weights, inputs "
-                         "or learning_rate")
+        raise SolveError(_("the worked solution would print {value}: a sum or product of its "
+                           "figures overflows the floats (largest about 1.8e308); use smaller "
+                           "weights, inputs or learning_rate").format(value=x))
     return x
 
 
@@ -810,8 +810,8 @@ def render_text(sol: Solution, checks: Optional[list[FigureCheck]] = None,
     wanted = (sections,) if isinstance(sections, str) else tuple(sections)
     unknown = [s for s in wanted if s not in SECTIONS]
     if unknown:
-        raise ValueError(f"render_text: unknown section {unknown[0]!r} (choose from "
-                         f"{', '.join(SECTIONS)})")
+        raise ValueError(_("render_text: unknown section {value} (choose from {options})").format(
+            value=repr(unknown[0]), options=", ".join(SECTIONS)))
     lines = [line for name, part in SECTIONS.items() if name in wanted
              for line in part(sol, checks)]
     while lines and not lines[0]:  # a section's heading starts with a blank line

@@ -17,6 +17,7 @@ from nn.optim import SGD
 from nn.train import CONVENTIONS, update
 
 from .errors import ArgumentError, SolveError, SpecError, show
+from .i18n import _, ngettext
 from .quantities import MAX_UPDATES, PLACEHOLDER, parse_quantity
 from .spec import Spec, SlideFigure
 
@@ -91,8 +92,8 @@ class Run:
                 if k == 0:
                     self._keep_first_update()
         except ArithmeticError as e:  # the engine refuses results past the largest float
-            raise SolveError(f"{self._when(k)}the numbers overflow: {e}; {self._remedy(k)}"
-                             ) from None
+            raise SolveError(self._when(k, _("the numbers overflow: {error}; {remedy}").format(
+                error=e, remedy=self._remedy(k)))) from None
 
     def _forward(self, k: int) -> tuple[Node, list[list[Node]]]:
         """The forward pass after ``k`` updates: the loss and each layer's outputs."""
@@ -116,19 +117,25 @@ class Run:
         grads = {**self.gradients, **{n: float(v.grad) for n, v in self.nodes.items()}}
         bad = next((n for n, g in grads.items() if not math.isfinite(g)), None)
         if bad is not None:
-            raise SolveError(f"the backward pass overflows the floats (largest about "
-                             f"1.8e308): {naming.derivative(naming.TOTAL_ERROR, bad)} = {grads[bad]}; "
-                             "use smaller weights or inputs")
+            raise SolveError(_("the backward pass overflows the floats (largest about 1.8e308): "
+                               "{name} = {value}; use smaller weights or inputs").format(
+                name=naming.derivative(naming.TOTAL_ERROR, bad), value=grads[bad]))
         self.updated = {n: self.params[n].data for n in order}
         self.local_grads = {id(n): n.grad for n in self.nodes.values()}
 
     # --- numbers that cannot be solved -------------------------------------------------
-    def _when(self, k: int) -> str:
-        return "" if k == 0 else f"after {k} update{'s' if k > 1 else ''} ({self.convention}), "
+    def _when(self, k: int, problem: str) -> str:
+        """``problem``, said after how many updates it happens (none: as it is)."""
+        if k == 0:
+            return problem
+        return ngettext("after {count} update ({convention}), {problem}",
+                        "after {count} updates ({convention}), {problem}", k).format(
+            count=k, convention=_(self.convention), problem=problem)
 
     def _remedy(self, k: int) -> str:
-        return ("use smaller weights or inputs" if k == 0 else
-                f"the updates diverge: use a smaller learning_rate (now {self.spec.learning_rate:g})")
+        return (_("use smaller weights or inputs") if k == 0 else
+                _("the updates diverge: use a smaller learning_rate (now {rate})").format(
+                    rate=f"{self.spec.learning_rate:g}"))
 
     def _check_probabilities(self, outputs: list[Node], k: int) -> None:
         """Cross-entropy takes log(out): name an output that rounds to 0 (a
@@ -136,10 +143,12 @@ class Run:
         for name, o in zip(self.spec.outputs, outputs):
             if not o.data > 0:
                 net = next(n for n in topological_order(o) if n.label == naming.net(name))
-                raise SolveError(
-                    f"{self._when(k)}cross_entropy takes log({naming.out(name)}), but {naming.out(name)} = "
-                    f"{o.data:g}: the {self.spec.layers[-1].activation} of {net.label} = {net.data:g} "
-                    f"rounds to 0 in floating point, and log(0) = -infinity; {self._remedy(k)}")
+                raise SolveError(self._when(k, _(
+                    "cross_entropy takes log({out}), but {out} = {value}: the {function} of "
+                    "{net} = {net_value} rounds to 0 in floating point, and log(0) = -infinity; "
+                    "{remedy}").format(out=naming.out(name), value=f"{o.data:g}",
+                                       function=self.spec.layers[-1].activation, net=net.label,
+                                       net_value=f"{net.data:g}", remedy=self._remedy(k))))
 
     def _overflow(self, graph: list[Node], loss: Node, k: int) -> str:
         """Name the first named value of the pass (children before parents)
@@ -147,12 +156,16 @@ class Run:
         value of the forward pass."""
         first = next((n for n in graph if n.label and not math.isfinite(n.data)), None)
         if first is None:  # pragma: no cover - every op's result feeds a named node
-            return f"{self._when(k)}the forward pass overflows the floats; {self._remedy(k)}"
+            return self._when(k, _("the forward pass overflows the floats; {remedy}").format(
+                remedy=self._remedy(k)))
         where = f"{first.label} = {first.data}"
         if first is not loss and not math.isfinite(loss.data):
-            where += f", and so {naming.TOTAL_ERROR} = {loss.data}"
-        what = "the updates overflow" if first.label in self.params else "the forward pass overflows"
-        return f"{self._when(k)}{what} the floats (largest about 1.8e308): {where}; {self._remedy(k)}"
+            where = _("{value}, and so {loss} = {loss_value}").format(
+                value=where, loss=naming.TOTAL_ERROR, loss_value=loss.data)
+        what = (_("the updates overflow the floats (largest about 1.8e308): {where}; {remedy}")
+                if first.label in self.params else
+                _("the forward pass overflows the floats (largest about 1.8e308): {where}; {remedy}"))
+        return self._when(k, what.format(where=where, remedy=self._remedy(k)))
 
     def _named_nodes(self, loss: Node, outputs: list[Node]) -> dict[str, Node]:
         nodes: dict[str, Node] = {}
@@ -236,31 +249,34 @@ class Run:
         else:
             snap = self.snapshots.get(q.k)
             if snap is None:
-                raise KeyError(f"no snapshot after {q.k} updates (solve with snapshots=({q.k},))")
+                raise KeyError(_("no snapshot after {count} updates (solve with "
+                                 "snapshots=({count},))").format(count=q.k))
             v = snap.values[q.a]
         return q.sign * v
 
 
 def _check_convention(convention: Any, function: str) -> None:
     if convention not in CONVENTIONS:
-        raise ArgumentError(function, "convention",
-                            f"unknown value {show(convention)} (choose from {', '.join(CONVENTIONS)})")
+        raise ArgumentError(function, "convention", _("unknown value {value} (choose from "
+                                                      "{options})").format(
+            value=show(convention), options=", ".join(CONVENTIONS)))
 
 
 def _check_counts(counts: Any, function: str, argument: str) -> None:
     """Update counts: whole numbers 0..MAX_UPDATES."""
     if not (isinstance(counts, (list, tuple)) and all(isinstance(k, int) and not isinstance(k, bool)
                                                      and 0 <= k <= MAX_UPDATES for k in counts)):
-        raise ArgumentError(function, argument, f"expected a list of update counts 0..{MAX_UPDATES}, "
-                                                f"got {show(counts)}")
+        raise ArgumentError(function, argument, _("expected a list of update counts 0..{most}, got "
+                                                  "{value}").format(most=MAX_UPDATES,
+                                                                    value=show(counts)))
 
 
 def _finite(value: float, name: str) -> float:
     """A figure the report derives from the engine's (a product of path
     factors, a change) that can overflow where the engine's did not."""
     if not math.isfinite(value):
-        raise SolveError(f"{name} = {value}: past the floats (largest about 1.8e308); use smaller "
-                         "weights, inputs or learning_rate")
+        raise SolveError(_("{name} = {value}: past the floats (largest about 1.8e308); use smaller "
+                           "weights, inputs or learning_rate").format(name=name, value=value))
     return value
 
 
@@ -269,7 +285,7 @@ def needed_updates(spec: Spec, after: Optional[list[int]] = None) -> tuple[int, 
     counts = set(spec.after if after is None else after)
     labels = spec.labels()
     for fig in spec.slide_check:
-        for text in [fig.quantity, *(q for q, _ in PLACEHOLDER.findall(fig.note))]:
+        for text in [fig.quantity, *(q for q, _digits in PLACEHOLDER.findall(fig.note))]:
             q = parse_quantity(text, labels)
             if q.kind == "after":
                 counts.add(q.k)

@@ -319,10 +319,11 @@ def _check_size(inputs: list[float], layers: list[LayerSpec]) -> None:
         # measured: about 4 lines per weight and 8 per neuron (50-50-1: 10,751; 2-1666-1: 35,140)
         lines = 4 * n + 8 * sum(len(la.neurons) for la in layers)
         lines = round(lines, 2 - len(str(lines)))
-        raise SpecError("layers", f"the {shape} network has {n:,} weights and biases, more than the "
-                                  f"{MAX_PARAMETERS:,} a worked solution can show: it writes out the "
-                                  f"chain rule for each (about {lines:,} lines here), which nobody "
-                                  "can read; train a network that size with nn.MLP and nn.train.fit")
+        raise SpecError("layers", _("the {shape} network has {count} weights and biases, more than "
+                                    "the {most} a worked solution can show: it writes out the chain "
+                                    "rule for each (about {lines} lines here), which nobody can read; "
+                                    "train a network that size with nn.MLP and nn.train.fit").format(
+            shape=shape, count=f"{n:,}", most=f"{MAX_PARAMETERS:,}", lines=f"{lines:,}"))
 
 
 def parse_spec(data: dict[str, Any]) -> Spec:
@@ -536,8 +537,10 @@ def _slide_check(table: dict[str, Any], key: str, labels: set[str]) -> SlideFigu
     note_zh = _note(table, "note_zh", key, labels)
     if note_zh and PLACEHOLDER.findall(note_zh) != PLACEHOLDER.findall(note):
         # both languages print the same numbers, in the same order
-        raise SpecError(f"{key}.note_zh", "expected the same {quantity} placeholders as note, in the "
-                        f"same order: note has {_placeholders(note)}, note_zh has {_placeholders(note_zh)}")
+        raise SpecError(f"{key}.note_zh", _("expected the same {{quantity}} placeholders as note, in "
+                                            "the same order: note has {note}, note_zh has "
+                                            "{note_zh}").format(note=_placeholders(note),
+                                                                note_zh=_placeholders(note_zh)))
     figure = _text(table.get("figure", quantity), f"{key}.figure")
     figure_zh = _text(table.get("figure_zh", ""), f"{key}.figure_zh")
     return SlideFigure(figure, slide.strip(), quantity, note, figure_zh, note_zh)
@@ -545,7 +548,7 @@ def _slide_check(table: dict[str, Any], key: str, labels: set[str]) -> SlideFigu
 
 def _placeholders(note: str) -> str:
     found = PLACEHOLDER.findall(note)
-    return ", ".join("{" + clip(q) + (f":{clip(d, 12)}" if d else "") + "}" for q, d in found) or "none"
+    return ", ".join("{" + clip(q) + (f":{clip(d, 12)}" if d else "") + "}" for q, d in found) or _("none")
 
 
 def _note(table: dict[str, Any], k: str, key: str, labels: set[str]) -> str:
@@ -554,9 +557,9 @@ def _note(table: dict[str, Any], k: str, key: str, labels: set[str]) -> str:
     for q, digits in PLACEHOLDER.findall(note):
         parse_quantity(q, labels, f"{key}.{k} {{{clip(q)}}}")
         if digits and (len(digits) > 2 or int(digits) > MAX_NOTE_DIGITS):
-            raise SpecError(f"{key}.{k} {{{clip(q)}:{clip(digits, 12)}}}", f"at most "
-                            f"{MAX_NOTE_DIGITS} decimals (a float carries about 17 "
-                            "significant digits)")
+            raise SpecError(f"{key}.{k} {{{clip(q)}:{clip(digits, 12)}}}",
+                            _("at most {most} decimals (a float carries about 17 significant "
+                              "digits)").format(most=MAX_NOTE_DIGITS))
     return note
 
 
@@ -570,8 +573,8 @@ def _slide_figure(text: str, key: str) -> None:
     try:
         exact = Decimal(figure.slide)
     except InvalidOperation:  # an exponent of more digits than a Decimal takes
-        raise SpecError(key, f"{show(text)}: the exponent is far past a float's (about 1e-308 "
-                             "to 1.8e308)") from None
+        raise SpecError(key, _("{value}: the exponent is far past a float's (about 1e-308 to "
+                               "1.8e308)").format(value=show(text))) from None
     if not exact.is_finite():
         raise SpecError(key, _("{value} is not a printed figure (write one such as \"0.094534\")").format(
             value=show(text)))
@@ -589,7 +592,7 @@ def load_spec(path: Union[str, Path]) -> Spec:
             data = f.read(MAX_SPEC_BYTES + 1)
     except (OSError, ValueError) as e:  # ValueError: a NUL in the name
         raise SpecError("", _("cannot read {path}: {reason}").format(
-            path=path, reason=_os_reason(e))) from None
+            path=path, reason=os_reason(e))) from None
     if len(data) > MAX_SPEC_BYTES:
         raise SpecError("", _("{path}: over {size} MB, too large for a spec (is it the right "
                               "file?)").format(path=path, size=MAX_SPEC_BYTES // 1_000_000))
@@ -598,10 +601,10 @@ def load_spec(path: Union[str, Path]) -> Spec:
     except SpecError as e:
         if e.key:  # a key's problem: the caller names the file
             raise
-        raise SpecError("", f"{path}: {e.problem}") from None
+        raise SpecError("", _("{path}: {problem}").format(path=path, problem=e.problem)) from None
 
 
-def _os_reason(e: Exception) -> str:
+def os_reason(e: Exception) -> str:
     """Why a file cannot be read, in the language of the run where the
     common reasons are known (the system's words otherwise)."""
     reason = getattr(e, "strerror", None) or str(e)
@@ -640,13 +643,16 @@ def spec_from_text(text: str) -> Spec:
     except tomllib.TOMLDecodeError as e:
         raise SpecError("", _("not valid TOML: {error}").format(error=e)) from None
     except RecursionError:  # the parser recurses once per level of nesting
-        raise SpecError("", "arrays or inline tables nested too deep to read (a spec nests at "
-                            "most two levels, weights = [[0.1, 0.2], [0.3, 0.4]])") from None
+        raise SpecError("", _("arrays or inline tables nested too deep to read (a spec nests at "
+                              "most two levels, weights = [[0.1, 0.2], [0.3, 0.4]])")) from None
     except ValueError:  # an integer past Python's limit on the digits it converts
         digits = re.search(r"\d[\d_]{999,}", text)
-        where = f"line {text.count(chr(10), 0, digits.start()) + 1}: " if digits else ""
-        raise SpecError("", f"{where}a number of thousands of digits, too large for a float (the "
-                            "largest is about 1.8e308)") from None
+        problem = _("a number of thousands of digits, too large for a float (the largest is about "
+                    "1.8e308)")
+        if digits:
+            problem = _("line {line}: {problem}").format(
+                line=text.count(chr(10), 0, digits.start()) + 1, problem=problem)
+        raise SpecError("", problem) from None
     return parse_spec(data)
 
 

@@ -39,7 +39,8 @@ Observer = Callable[[BackwardStep], None]
 
 def check_convention(name: str) -> str:
     if name not in CONVENTIONS:
-        raise ValueError(f"unknown convention {name!r} (choose from {', '.join(CONVENTIONS)})")
+        raise ValueError(_("unknown convention {value} (choose from {options})").format(
+            value=repr(name), options=", ".join(CONVENTIONS)))
     return name
 
 
@@ -110,15 +111,15 @@ def update(
         return
     layers = getattr(model, "layers", None)
     if layers is None:
-        raise ValueError(f"the sequential convention updates layer by layer, so it needs a "
-                         f"layered model (nn.MLP, nn.TensorMLP: model.layers); "
-                         f"{type(model).__name__} has no .layers")
+        raise ValueError(_("the sequential convention updates layer by layer, so it needs a "
+                           "layered model (nn.MLP, nn.TensorMLP: model.layers); {model} has no "
+                           ".layers").format(model=type(model).__name__))
     if layer_outputs is None:
-        raise ValueError("the sequential convention needs layer_outputs: the outputs of each "
-                         "layer of this forward pass, from model.forward_layers(x)")
+        raise ValueError(_("the sequential convention needs layer_outputs: the outputs of each "
+                           "layer of this forward pass, from model.forward_layers(x)"))
     if len(layer_outputs) != len(layers):
-        raise ValueError(f"sequential: {len(layer_outputs)} lists of layer outputs for "
-                         f"{len(layers)} layers")
+        raise ValueError(_("sequential: {count} lists of layer outputs for {layers} "
+                           "layers").format(count=len(layer_outputs), layers=len(layers)))
     params = [layer.parameters() for layer in layers]
     inputs = [[], *layer_outputs[:-1]]
     sequential_backward(loss, params, inputs, optimizer, on_step=on_step)
@@ -213,8 +214,8 @@ def _as_rows(data: Any, name: str, who: str = "fit()") -> Union[list, np.ndarray
     elif isinstance(data, (list, tuple)):
         rows = list(data)
     else:
-        raise TypeError(f"{who}: {name} must be a list of samples or a numpy array, "
-                        f"got {type(data).__name__}")
+        raise TypeError(_("{who}: {name} must be a list of samples or a numpy array, got "
+                          "{kind}").format(who=who, name=name, kind=type(data).__name__))
     _check_finite(rows, name, who)
     return rows
 
@@ -229,8 +230,8 @@ def _check_finite(data: Any, name: str, who: str) -> None:
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         at = name + "".join(f"[{i}]" for i in where)
-        raise ValueError(f"{who}: {at} is {a[where]}; every input and target must be a "
-                         "finite number")
+        raise ValueError(_("{who}: {at} is {value}; every input and target must be a finite "
+                           "number").format(who=who, at=at, value=a[where]))
 
 
 def _take(data: Any, idx: Sequence[int]) -> Any:
@@ -272,8 +273,9 @@ def _count(value: Any, name: str, allow_none: bool = False) -> Optional[int]:
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        none = "None or " if allow_none else ""
-        raise ValueError(f"fit(): {name} must be {none}a positive int, got {value!r}")
+        problem = (_("fit(): {name} must be None or a positive int, got {value}") if allow_none
+                   else _("fit(): {name} must be a positive int, got {value}"))
+        raise ValueError(problem.format(name=name, value=repr(value)))
     return int(value)
 
 
@@ -287,34 +289,36 @@ def _optimizer_for(model: Module, optimizer: Union[Optimizer, str, None]) -> Opt
     if isinstance(optimizer, str):
         cls = OPTIMIZERS.get(optimizer.lower())
         if cls is None:
-            raise ValueError(f"fit(): unknown optimizer {optimizer!r} (choose from "
-                             f"{', '.join(OPTIMIZERS)}, or pass one such as "
-                             "SGD(model.parameters(), lr=0.1))")
+            raise ValueError(_("fit(): unknown optimizer {value} (choose from {options}, or pass "
+                               "one such as SGD(model.parameters(), lr=0.1))").format(
+                value=repr(optimizer), options=", ".join(OPTIMIZERS)))
         return cls(model.parameters())
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"fit(): optimizer must be an Optimizer such as "
-                        f"SGD(model.parameters(), lr=0.1) or a name ({', '.join(OPTIMIZERS)}), "
-                        f"got {type(optimizer).__name__}")
+        raise TypeError(_("fit(): optimizer must be an Optimizer such as "
+                          "SGD(model.parameters(), lr=0.1) or a name ({options}), got "
+                          "{kind}").format(options=", ".join(OPTIMIZERS),
+                                           kind=type(optimizer).__name__))
     own = {id(p) for p in model.parameters()}
     foreign = [p for p in optimizer.params if id(p) not in own]
     if foreign:
-        first = foreign[0].label or "unlabelled"
-        raise ValueError(f"fit(): {len(foreign)} of the optimizer's {len(optimizer.params)} "
-                         f"parameters (first: {first}) are not parameters of this model, so "
-                         "fit would not train it; build the optimizer from this model: "
-                         f"{type(optimizer).__name__}(model.parameters(), ...)")
+        first = foreign[0].label or _("unlabelled")
+        raise ValueError(_("fit(): {count} of the optimizer's {total} parameters (first: {first}) "
+                           "are not parameters of this model, so fit would not train it; build "
+                           "the optimizer from this model: {optimizer}(model.parameters(), "
+                           "...)").format(count=len(foreign), total=len(optimizer.params),
+                                          first=first, optimizer=type(optimizer).__name__))
     return optimizer
 
 
 def _validation_rows(validation: Any) -> tuple[Any, Any]:
     if not isinstance(validation, (tuple, list)) or len(validation) != 2:
-        raise TypeError("fit(): validation must be a pair (X_val, Y_val), got "
-                        f"{type(validation).__name__}")
+        raise TypeError(_("fit(): validation must be a pair (X_val, Y_val), got {kind}").format(
+            kind=type(validation).__name__))
     Xv = _as_rows(validation[0], "validation X")
     Yv = _as_rows(validation[1], "validation Y")
     if len(Xv) == 0 or len(Xv) != len(Yv):
-        raise ValueError(f"fit(): validation X has {len(Xv)} samples but validation Y has "
-                         f"{len(Yv)}")
+        raise ValueError(_("fit(): validation X has {count} samples but validation Y has "
+                           "{rows}").format(count=len(Xv), rows=len(Yv)))
     return Xv, Yv
 
 
@@ -426,23 +430,27 @@ class _Run:
         """fit's arguments, checked one by one (the first bad one raises)."""
         _check_model(model, convention)
         if record not in RECORDS:
-            raise ValueError(f"fit(): unknown record {record!r} (choose from {', '.join(RECORDS)})")
+            raise ValueError(_("fit(): unknown record {value} (choose from {options})").format(
+                value=repr(record), options=", ".join(RECORDS)))
         loss_fn = get_loss(loss)
         X, Y = _as_rows(X, "X"), _as_rows(Y, "Y")
         if len(X) == 0 or len(Y) != len(X):
-            raise ValueError(f"fit(): X has {len(X)} samples but Y has {len(Y)}")
+            raise ValueError(_("fit(): X has {count} samples but Y has {rows}").format(
+                count=len(X), rows=len(Y)))
         epochs = _count(epochs, "epochs")
         batch_size = _count(batch_size, "batch_size", allow_none=True)
         patience = _count(patience, "patience", allow_none=True)
         if patience is not None and validation is None:
-            raise ValueError("fit(): patience (early stopping) needs validation=(X_val, Y_val)")
+            raise ValueError(_("fit(): patience (early stopping) needs validation=(X_val, "
+                               "Y_val)"))
         if validation is not None:
             validation = _validation_rows(validation)
         if callback is not None and not callable(callback):
-            raise TypeError(f"fit(): callback must be a function of the TrainState, "
-                            f"got {type(callback).__name__}")
+            raise TypeError(_("fit(): callback must be a function of the TrainState, got "
+                              "{kind}").format(kind=type(callback).__name__))
         if progress is not None and not isinstance(progress, bool):
-            raise TypeError(f"fit(): progress must be True, False or None, got {progress!r}")
+            raise TypeError(_("fit(): progress must be True, False or None, got {value}").format(
+                value=repr(progress)))
         optimizer = _optimizer_for(model, optimizer)
         rng = make_rng(None, seed, "fit()")
         return cls(model, X, Y, loss_fn, optimizer, epochs, batch_size, validation, patience,
@@ -451,14 +459,15 @@ class _Run:
 
 def _check_model(model: Any, convention: str) -> None:
     if not isinstance(model, Module):
-        raise TypeError(f"fit(): model must be an nn Module (MLP, TensorMLP, ...), "
-                        f"got {type(model).__name__}")
+        raise TypeError(_("fit(): model must be an nn Module (MLP, TensorMLP, ...), got "
+                          "{kind}").format(kind=type(model).__name__))
     check_convention(convention)
     if convention == "sequential" and not (hasattr(model, "layers")
                                            and hasattr(model, "forward_layers")):
-        raise ValueError("fit(): the sequential convention updates layer by layer, so it needs "
-                         "a layered model (nn.MLP, nn.TensorMLP: model.layers and "
-                         f"model.forward_layers); {type(model).__name__} has not got them")
+        raise ValueError(_("fit(): the sequential convention updates layer by layer, so it needs "
+                           "a layered model (nn.MLP, nn.TensorMLP: model.layers and "
+                           "model.forward_layers); {model} has not got them").format(
+            model=type(model).__name__))
 
 
 def _batches(n: int, batch_size: Optional[int], rng: np.random.Generator) -> list[list[int]]:

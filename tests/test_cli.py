@@ -105,7 +105,7 @@ def test_exercise211_preset(capsys):
     assert "this deck updates every weight at once (the simultaneous convention" in notes
     assert "The slide follows the simultaneous convention here, as this run does" in notes
     assert "as the slides do" not in notes
-    assert "sequential: 6 of 8 figures match; not: Delta W_i (x1) [4, 5]" in out
+    assert "sequential: 6 of 8 figures match; not: Delta W_i (x1) [4] [5]" in out
 
 
 @pytest.mark.parametrize("argv, message", [

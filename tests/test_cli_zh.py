@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from chainrule.cli import main
+from chainrule.cli import NO_CHINESE, main
 from nn import i18n
 from slides import SMALL_SPEC
 
@@ -271,7 +271,10 @@ def test_bp232_prints_on_every_console(encoding, lang):
     env["PYTHONIOENCODING"] = encoding
     done = subprocess.run([sys.executable, "-m", "chainrule", "bp232", "--lang", lang], cwd=ROOT,
                           env=env, capture_output=True, timeout=120)
-    assert done.returncode == 0 and done.stderr == b"", done.stderr.decode(errors="replace")
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    # --lang zh on a console without Chinese: one English line says so, first
+    assert done.stderr == (NO_CHINESE.format(encoding=encoding).encode() + b"\n"
+                           if lang == "zh" and encoding == "ascii" else b"")
     text = done.stdout.decode(encoding)  # all of it in the console's encoding
     assert "w1" in text and "0.094534" in text  # the slides' w1+
     if encoding == "ascii":
@@ -281,6 +284,40 @@ def test_bp232_prints_on_every_console(encoding, lang):
         assert "BP 课件中的 2-3-2 网络" in text
     if encoding == "gbk":
         assert "✓" not in text and "η" in text  # GBK has η, not ✓: ✓ is said in words
+
+
+def console_run(encoding, *argv, **env):
+    clean = {k: v for k, v in os.environ.items() if k not in ("CHAINRULE_LANG", "LANG", "LC_ALL",
+                                                              "LC_MESSAGES")}
+    done = subprocess.run([sys.executable, "-m", "chainrule", *argv], cwd=ROOT, capture_output=True,
+                          env={**clean, "PYTHONIOENCODING": encoding, **env}, timeout=120)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    return done.stdout.decode(encoding), done.stderr.decode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252", "gbk"])
+@pytest.mark.parametrize("env", [{"LANG": "zh_CN.UTF-8"}, {"CHAINRULE_LANG": "zh"}], ids=str)
+def test_chinese_from_the_environment_falls_back_to_english_on_a_narrow_console(encoding, env):
+    out, err = console_run(encoding, "demo", **env)
+    assert err == ""
+    if encoding == "gbk":  # a Chinese Windows console shows it
+        assert out.startswith("chainrule demo：用引擎算一个 sigmoid 神经元的前向和反向\n")
+    else:  # no escapes: the same demo in English
+        assert out.startswith("chainrule demo: one sigmoid neuron, forward and backward, through "
+                              "the engine\n")
+        assert "\\u" not in out
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252", "gbk"])
+def test_lang_zh_on_a_narrow_console_says_so_in_english_then_prints_escapes(encoding):
+    out, err = console_run(encoding, "demo", "--lang", "zh")
+    if encoding == "gbk":
+        assert err == "" and out.startswith("chainrule demo：用引擎算一个")
+        return
+    assert err == (f"chainrule: this console ({encoding}) cannot show Chinese characters: they are "
+                   "printed as \\u escapes (use a UTF-8 console, or --lang en)\n")
+    # 用引擎算 as its escapes; the English text does not replace it
+    assert out.startswith("chainrule demo: \\u7528\\u5f15\\u64ce\\u7b97")
 
 
 def test_the_pictures_caption_in_chinese():

@@ -147,8 +147,8 @@ def _grid(pts: np.ndarray, resolution: Any, bounds: Optional[tuple[float, float,
     """The bounds (the samples' range widened by ``margin`` unless given) and
     ``resolution`` grid points along each input."""
     if not isinstance(resolution, (int, np.integer)) or resolution < 2:
-        raise ValueError(f"plot_decision_boundary: resolution must be an integer >= 2, "
-                         f"got {resolution!r}")
+        raise ValueError(_("plot_decision_boundary: resolution must be an integer >= 2, got "
+                           "{value}").format(value=repr(resolution)))
     if bounds is None:
         lo, hi = pts.min(axis=0) - margin, pts.max(axis=0) + margin
         bounds = (lo[0], hi[0], lo[1], hi[1])

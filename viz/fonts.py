@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from . import style
+from .i18n import _
 
 # Chinese fonts a reader's machine usually has (macOS, Windows, Linux), then the packaged
 # one: a browser takes, for each character, the first in the list that has it.
@@ -150,10 +151,10 @@ def packaged_cjk_font() -> CJKFont:
     try:
         import pylopdf_fonts_zh_cn
     except ImportError as e:
-        raise RuntimeError(
+        raise RuntimeError(_(
             "Chinese text needs a font with Chinese glyphs: none was found on this machine, and "
             "the package that brings one with chainrule is missing; install it with "
-            f"`{sys.executable} -m pip install pylopdf-fonts-zh-cn`") from e
+            "`{python} -m pip install pylopdf-fonts-zh-cn`").format(python=sys.executable)) from e
     return CJKFont(pathlib.Path(pylopdf_fonts_zh_cn.sans_path()), "Noto Sans SC", "package")
 
 
@@ -211,8 +212,8 @@ def cache_dir() -> pathlib.Path:
             return folder
         except OSError:
             continue
-    raise OSError(f"no writable cache folder for chainrule (tried {base / 'chainrule'} and the "
-                  "temporary folder)")
+    raise OSError(_("no writable cache folder for chainrule (tried {folder} and the temporary "
+                    "folder)").format(folder=base / "chainrule"))
 
 
 def _write_if_changed(path: pathlib.Path, text: str) -> None:

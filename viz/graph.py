@@ -41,7 +41,7 @@ from .highlight import NOTHING, highlight as highlight_paths
 from .paths import GradientPath, gradient_paths
 from .render import Digraph
 from .topology import Graph, is_constant_edge, name_of
-from .i18n import _
+from .i18n import _, ngettext
 
 # Names other modules and notebooks import from here.
 __all__ = ["GradientPath", "GraphTooLargeError", "GroupRule", "assign_groups", "draw_graph",
@@ -96,10 +96,11 @@ def draw_graph(
     graph = Graph(root)
     if group is not None:
         if highlight is not None:
-            raise ValueError("highlight= needs the full graph; leave group=None to highlight paths")
+            raise ValueError(_("highlight= needs the full graph; leave group=None to highlight "
+                               "paths"))
         if compact:
-            raise ValueError("group= and compact=True are two ways to shrink the graph; "
-                             "pass one of them")
+            raise ValueError(_("group= and compact=True are two ways to shrink the graph; pass one "
+                               "of them"))
         return _draw_grouped(graph, group, digits, max_nodes, title)
     keep = kept(graph) if _is_compact(graph, compact, highlight) else None
     _check_size(graph, keep, max_nodes)
@@ -118,8 +119,9 @@ def _is_compact(graph: Graph, compact: Optional[bool], highlight: Optional[Node]
                 and (target is None or bool(graph.order[target].label)
                      or not graph.order[target].children))
     if compact and not is_value_graph(graph):
-        raise ValueError("compact=True folds graphs of scalar Values; a graph of Tensors keeps its "
-                         "ops (their derivatives are Jacobians): use group='layer' to shrink it")
+        raise ValueError(_("compact=True folds graphs of scalar Values; a graph of Tensors keeps "
+                           "its ops (their derivatives are Jacobians): use group='layer' to shrink "
+                           "it"))
     return compact
 
 
@@ -235,9 +237,10 @@ def _folded_edges(dot: Digraph, c: CompactGraph, k: int, colored: dict, digits: 
     n, num = c.nodes[k], style.number
     for key, e in enumerate(c.edges[k]):
         child = c.nodes[e.child]
-        how = (f"∂{name_of(n)}/∂{name_of(child)} = {num(e.factor, digits)}"
-               + (f", through {e.folded} unnamed step{'s' if e.folded > 1 else ''}"
-                  if e.folded else f", the local derivative of {n.op.symbol}"))
+        how = (f"∂{name_of(n)}/∂{name_of(child)} = {num(e.factor, digits)}, "
+               + (ngettext("through {count} unnamed step", "through {count} unnamed steps",
+                           e.folded).format(count=e.folded) if e.folded else
+                  _("the local derivative of {op}").format(op=n.op.symbol)))
         attrs = {"id": f"k{c.full[k]}_{c.full[e.child]}", "tooltip": how}
         colors = colored.get((k, key))
         if colors:

@@ -30,6 +30,7 @@ from typing import Callable, Mapping, Optional, Union
 from autograd import Node
 from nn.naming import neuron_of
 
+from .i18n import _
 from .topology import Graph
 
 GroupRule = Union[str, Mapping[str, str], Callable[[Node], Optional[str]]]
@@ -71,10 +72,10 @@ def _group_rule(group: GroupRule) -> Callable[[Node], Optional[str]]:
         try:
             return STRATEGIES[group]
         except KeyError:
-            raise ValueError(
-                f"group={group!r}: unknown grouping; use one of {sorted(STRATEGIES)}, a mapping "
-                "{label prefix: group name}, or a function node -> group name (or None)"
-            ) from None
+            raise ValueError(_(
+                "group={value}: unknown grouping; use one of {options}, a mapping {{label prefix: "
+                "group name}}, or a function node -> group name (or None)").format(
+                value=repr(group), options=sorted(STRATEGIES))) from None
     if isinstance(group, Mapping):
         prefixes = sorted(group.items(), key=lambda kv: -len(kv[0]))
 
@@ -88,7 +89,8 @@ def _group_rule(group: GroupRule) -> Callable[[Node], Optional[str]]:
         return by_prefix
     if callable(group):
         return group
-    raise TypeError(f"group must be a str, a mapping or a function, got {type(group).__name__}")
+    raise TypeError(_("group must be a str, a mapping or a function, got {kind}").format(
+        kind=type(group).__name__))
 
 
 def assign_groups(root: Node, group: GroupRule) -> dict[int, Optional[str]]:

@@ -63,7 +63,7 @@ def fit_svg(svg: str, max_width: float, max_height: float) -> tuple[str, int, in
     head = svg[:head_end]
     box = re.search(r'viewBox="\s*[-\d.]+[ ,]+[-\d.]+[ ,]+([\d.]+)[ ,]+([\d.]+)\s*"', head)
     if box is None:
-        raise ValueError("fit_svg(): the SVG has no viewBox to scale by")
+        raise ValueError(_("fit_svg(): the SVG has no viewBox to scale by"))
     # graphviz measures in points; a browser shows 96 px per 72 pt
     width, height = float(box.group(1)) * 4 / 3, float(box.group(2)) * 4 / 3
     scale = min(1.0, max_width / width, max_height / height)
@@ -92,16 +92,17 @@ class LiveTrainingView:
                  compact: Optional[bool] = None, display: Optional[bool] = None) -> None:
         if every is not None and (isinstance(every, bool) or not isinstance(every, int)
                                   or every < 1):
-            raise ValueError(f"LiveTrainingView: every must be None or a positive int, "
-                             f"got {every!r}")
+            raise ValueError(_("LiveTrainingView: every must be None or a positive int, got "
+                               "{value}").format(value=repr(every)))
         if not 0 < budget <= 1:
-            raise ValueError(f"LiveTrainingView: budget is a share of the time, in (0, 1], "
-                             f"got {budget!r}")
+            raise ValueError(_("LiveTrainingView: budget is a share of the time, in (0, 1], got "
+                               "{value}").format(value=repr(budget)))
         if interval < 0:
-            raise ValueError(f"LiveTrainingView: interval must be >= 0 seconds, got {interval!r}")
+            raise ValueError(_("LiveTrainingView: interval must be >= 0 seconds, got "
+                               "{value}").format(value=repr(interval)))
         if max_height < 300:
-            raise ValueError(f"LiveTrainingView: max_height must be at least 300 px, "
-                             f"got {max_height!r}")
+            raise ValueError(_("LiveTrainingView: max_height must be at least 300 px, got "
+                               "{value}").format(value=repr(max_height)))
         self.every = every
         self.interval = interval
         self.budget = budget

@@ -33,8 +33,9 @@ def describe(model: Any, who: str) -> NetworkView:
     _check(model, who)
     view = model.describe()
     if not isinstance(view, NetworkView):
-        raise TypeError(f"{who}: {type(model).__name__}.describe() returned "
-                        f"{type(view).__name__}, not an nn.views.NetworkView")
+        raise TypeError(_("{who}: {model}.describe() returned {kind}, not an "
+                          "nn.views.NetworkView").format(who=who, model=type(model).__name__,
+                                                         kind=type(view).__name__))
     return view
 
 

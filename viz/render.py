@@ -31,7 +31,7 @@ from typing import Iterator, Optional, Union
 import graphviz
 
 from . import fonts, style
-from .i18n import _
+from .i18n import N_, _
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -44,7 +44,7 @@ _PURE_FORMATS = frozenset({
 })
 _DOT_FORMATS = _PURE_FORMATS | {"pdf", "ps", "eps", "gif", "bmp", "tif", "tiff", "webp", "svgz"}
 
-_INSTALL_HINT = (
+_INSTALL_HINT = N_(
     "install Graphviz (apt install graphviz / brew install graphviz / "
     "conda install graphviz / https://graphviz.org/download/)"
 )
@@ -71,15 +71,16 @@ class Renderer:
         if format_ in self.formats:
             return
         if format_ in ("pdf", "ps", "eps"):
-            raise RenderError(
-                f"{format_.upper()} output needs a system Graphviz `dot` program, which is not "
-                f"on PATH; the built-in graphviz-pure engine ({self.executable}) writes svg and "
-                f"png (and json), not {format_}. Save as .svg or .png instead, or {_INSTALL_HINT}."
-            )
-        raise RenderError(
-            f"the {self.kind} engine ({self.executable}) cannot write {format_!r}; "
-            f"it writes: {', '.join(sorted(self.formats))}"
-        )
+            raise RenderError(_(
+                "{format} output needs a system Graphviz `dot` program, which is not on PATH; the "
+                "built-in graphviz-pure engine ({engine}) writes svg and png (and json), not "
+                "{kind}. Save as .svg or .png instead, or {install}.").format(
+                format=format_.upper(), engine=self.executable, kind=format_,
+                install=_(_INSTALL_HINT)))
+        raise RenderError(_("the {engine} engine ({path}) cannot write {kind}; it writes: "
+                            "{formats}").format(engine=self.kind, path=self.executable,
+                                                kind=repr(format_),
+                                                formats=", ".join(sorted(self.formats))))
 
 
 def _pure_candidates() -> Iterator[pathlib.Path]:
@@ -120,21 +121,22 @@ def find_renderer() -> Renderer:
     if explicit:
         found = shutil.which(explicit)
         if not found:
-            raise RenderError(f"${ENV_VAR} is set to {explicit!r}, which is not an executable")
+            raise RenderError(_("${name} is set to {value}, which is not an executable").format(
+                name=ENV_VAR, value=repr(explicit)))
         return _make(found)
     system_dot = shutil.which("dot")
     if system_dot:
         return _make(system_dot)
     for candidate in _pure_candidates():
         return _make(candidate)
-    raise RenderError(
-        "no Graphviz engine found to render the picture. chainrule uses the system `dot` "
-        "program if it is on PATH, else `graphviz-pure`, a pip dependency installed next to "
-        f"Python ({pathlib.Path(sys.executable).parent}). To fix it: "
-        f"`{sys.executable} -m pip install graphviz-pure`, or {_INSTALL_HINT}, or set "
-        f"${ENV_VAR}=/path/to/dot. The DOT text is there anyway: digraph.source, "
-        "or viz.save(digraph, 'graph.dot')."
-    )
+    raise RenderError(_(
+        "no Graphviz engine found to render the picture. chainrule uses the system `dot` program "
+        "if it is on PATH, else `graphviz-pure`, a pip dependency installed next to Python "
+        "({folder}). To fix it: `{python} -m pip install graphviz-pure`, or {install}, or set "
+        "${name}=/path/to/dot. The DOT text is there anyway: digraph.source, or "
+        "viz.save(digraph, 'graph.dot').").format(
+        folder=pathlib.Path(sys.executable).parent, python=sys.executable,
+        install=_(_INSTALL_HINT), name=ENV_VAR))
 
 
 def _command(engine: str, format_: str, renderer: Optional[str] = None,
@@ -157,7 +159,8 @@ def _run(cmd: list[str], *, data: Optional[bytes], quiet: bool,
         proc = subprocess.run(cmd, input=data, capture_output=True, cwd=cwd, env=env)
     except OSError as e:  # vanished or not executable since it was found
         find_renderer.cache_clear()
-        raise RenderError(f"could not run {cmd[0]}: {e}") from e
+        raise RenderError(_("could not run {program}: {error}").format(program=cmd[0],
+                                                                         error=e)) from e
     if proc.returncode != 0:
         raise graphviz.CalledProcessError(proc.returncode, cmd, output=proc.stdout,
                                           stderr=proc.stderr)
@@ -258,8 +261,9 @@ def _rasterize(svg: bytes, format_: str) -> bytes:
     try:
         from PIL import Image
     except ImportError:
-        raise RenderError(f"{format_.upper()} output of Chinese text without a system Graphviz "
-                          "needs Pillow (pip install pillow); or save as .png or .svg") from None
+        raise RenderError(_("{format} output of Chinese text without a system Graphviz needs "
+                            "Pillow (pip install pillow); or save as .png or .svg").format(
+            format=format_.upper())) from None
     out = io.BytesIO()
     Image.open(io.BytesIO(png)).convert("RGB").save(out, format="JPEG", quality=90)
     return out.getvalue()
@@ -339,7 +343,8 @@ def _render(engine: str, format: Optional[str] = None, filepath: Optional[PathLi
         suffix = ".".join(a for a in (formatter, renderer, format) if a is not None)
         outfile = filepath.with_suffix(f"{filepath.suffix}.{suffix}")
     if raise_if_result_exists and outfile.exists():
-        raise graphviz.FileExistsError(f"output file exists: {os.fspath(outfile)!r}")
+        raise graphviz.FileExistsError(_("output file exists: {path}").format(
+            path=repr(os.fspath(outfile))))
     rendered = _output(engine, format, renderer, formatter, neato_no_op, infile=filepath,
                        quiet=quiet)
     outfile.write_bytes(rendered)
@@ -378,8 +383,8 @@ class Digraph(graphviz.Digraph):
     def _unflatten(self):
         if shutil.which("unflatten"):
             return super()._unflatten
-        raise RenderError("unflatten() needs the `unflatten` program of a system Graphviz, "
-                          f"which is not on PATH; {_INSTALL_HINT}")
+        raise RenderError(_("unflatten() needs the `unflatten` program of a system Graphviz, "
+                            "which is not on PATH; {install}").format(install=_(_INSTALL_HINT)))
 
 
 _SUFFIX_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".jpg": "jpeg",
@@ -424,8 +429,8 @@ def save(digraph: graphviz.Source | graphviz.Digraph | graphviz.Graph,
     otherwise). Returns the path."""
     path = pathlib.Path(path)
     if not hasattr(digraph, "source"):
-        raise TypeError("save() needs a graphviz Digraph/Graph/Source, got "
-                        f"{type(digraph).__name__}")
+        raise TypeError(_("save() needs a graphviz Digraph/Graph/Source, got {kind}").format(
+            kind=type(digraph).__name__))
     suffix = path.suffix.lower()
     if suffix not in _SUFFIX_FORMATS and suffix not in (".dot", ".gv"):
         known = ", ".join(sorted(set(_SUFFIX_FORMATS) | {".dot", ".gv"}))

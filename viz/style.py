@@ -13,6 +13,8 @@ import numpy as np
 
 from autograd import Node, format_number
 
+from .i18n import _
+
 # Arial/Courier New are metric-compatible with the fonts graphviz-pure bundles
 # (Arimo/Cousine), and every browser has them or a look-alike.
 FONT = "Arial"
@@ -53,11 +55,12 @@ def check_digits(digits: Any, who: str) -> int:
     """``digits`` (decimals shown) as an int from 0 to MAX_DIGITS, else a
     clear error naming the function."""
     if isinstance(digits, bool) or not isinstance(digits, (int, np.integer)):
-        raise TypeError(f"{who}: digits is the number of decimals shown, a whole number from 0 to "
-                        f"{MAX_DIGITS}, got {digits!r}")
+        raise TypeError(_("{who}: digits is the number of decimals shown, a whole number from 0 "
+                          "to {most}, got {value}").format(who=who, most=MAX_DIGITS,
+                                                           value=repr(digits)))
     if not 0 <= digits <= MAX_DIGITS:
-        raise ValueError(f"{who}: digits must be from 0 to {MAX_DIGITS} (decimals shown), "
-                         f"got {digits}")
+        raise ValueError(_("{who}: digits must be from 0 to {most} (decimals shown), got "
+                           "{value}").format(who=who, most=MAX_DIGITS, value=digits))
     return int(digits)
 
 

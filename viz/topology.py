@@ -8,6 +8,7 @@ from __future__ import annotations
 from autograd import Node, topological_order
 
 from . import style
+from .i18n import _
 
 
 def is_constant_edge(parent: Node, position: int) -> bool:
@@ -20,10 +21,9 @@ class Graph:
 
     def __init__(self, root: Node) -> None:
         if not isinstance(root, Node):
-            raise TypeError(
-                f"expected a Value (or Tensor) as the root of the graph, got "
-                f"{type(root).__name__}: {root!r}"
-            )
+            raise TypeError(_("expected a Value (or Tensor) as the root of the graph, got "
+                              "{kind}: {value}").format(kind=type(root).__name__,
+                                                        value=repr(root)))
         self.root = root
         self.order = topological_order(root)
         self.index = {id(n): i for i, n in enumerate(self.order)}
@@ -54,13 +54,13 @@ class Graph:
     def find(self, node: Node, what: str) -> int:
         """The index of ``node``, or an error naming ``what`` it was given as."""
         if not isinstance(node, Node):
-            raise TypeError(f"{what} must be a node of the graph, got {type(node).__name__}")
+            raise TypeError(_("{what} must be a node of the graph, got {kind}").format(
+                what=what, kind=type(node).__name__))
         i = self.index.get(id(node))
         if i is None:
-            raise ValueError(
-                f"{what}: {name_of(node)} is not in the graph under {name_of(self.root)} "
-                "(the root does not depend on it)"
-            )
+            raise ValueError(_("{what}: {node} is not in the graph under {root} (the root does "
+                               "not depend on it)").format(what=what, node=name_of(node),
+                                                           root=name_of(self.root)))
         return i
 
 

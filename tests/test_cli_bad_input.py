@@ -364,7 +364,7 @@ def test_file_names_the_system_refuses_are_named_with_their_flag(tmp_path, capsy
     long = tmp_path / ("a" * 300 + ".svg")
     assert refused(capsys, "bp232", "--graph", long) == f"--graph: {str(long)!r}: File name too long"
     assert refused(capsys, "bp232", "--network", "a\x00.svg") == \
-        "--network: 'a\\x00.svg': embedded null byte"
+        "--network: 'a\\x00.svg': the file name has a NUL character in it"
     same = tmp_path / "p.svg"
     assert refused(capsys, "bp232", "--graph", same, "--network", same) == \
         f"--network: {str(same)!r} is also the --graph file: give each picture its own"

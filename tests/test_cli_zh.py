@@ -154,9 +154,9 @@ def test_spec_errors_in_both_languages(tmp_path, capsys, old, new, english, chin
 
 @pytest.mark.parametrize("data, chinese", [
     (None, "无法读取 {path}：没有这个文件或文件夹"),
-    (b"inputs = [0.5\n", "{path}: 不是合法的 TOML："),
-    (b'name = "\xe9t\xe9"\n', "{path}: 不是 UTF-8 文本：字节 0xe9（第 1 行第 9 列）不是 UTF-8"),
-    ("name = 'x'\n".encode("utf-16"), "{path}: 这个文件是 UTF-16 文本，而 spec 必须是 UTF-8"),
+    (b"inputs = [0.5\n", "{path}：不是合法的 TOML："),
+    (b'name = "\xe9t\xe9"\n', "{path}：不是 UTF-8 文本：字节 0xe9（第 1 行第 9 列）不是 UTF-8"),
+    ("name = 'x'\n".encode("utf-16"), "{path}：这个文件是 UTF-16 文本，而 spec 必须是 UTF-8"),
 ])
 def test_file_errors_in_chinese(tmp_path, capsys, data, chinese):
     spec = tmp_path / "my.toml"
@@ -177,6 +177,10 @@ def test_cli_errors_in_chinese(capsys):
                                  "（每个在 0..100000 之间），实际是 '9,x'\n")
     code, _, err = run(capsys, "bp232", "--lang", "zh", "--graph", "g.txt")
     assert code == 2 and "--graph: 'g.txt'：请用一个 .svg、.png、.pdf 或 .dot 文件名" in err
+    # the system refuses the name: its reason in Chinese too
+    long_name = "/tmp/" + "a" * 300 + ".svg"
+    code, out, err = run(capsys, "bp232", "--lang", "zh", "--graph", long_name)
+    assert code == 2 and out == "" and err == f"chainrule bp232：错误：--graph: '{long_name}'：文件名太长\n"
 
 
 # --- demo, the examples, iris ---------------------------------------------------------------

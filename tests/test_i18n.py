@@ -129,3 +129,85 @@ def test_the_readme_glossary_is_the_glossary():
     section = readme.split("## 术语表 Glossary", 1)[1].split("\n## ", 1)[0]
     rows = [line.split("|")[1:3] for line in section.splitlines() if line.startswith("| ") and "---" not in line]
     assert [(zh.strip(), en.strip()) for zh, en in rows[1:]] == [(t.chinese, t.english) for t in GLOSSARY]
+
+
+# --- the rare messages, in Chinese --------------------------------------------------------------
+
+def _overflowing_spec():
+    from slides import SMALL_SPEC
+    # net_h1 = net_h2 = 1e308 * 1 + 1e308 * 1 + 0.1: past the largest float
+    return (SMALL_SPEC.replace("[[0.1, 0.2], [0.3, 0.4]]", "[[1e308, 1e308], [1e308, 1e308]]")
+            .replace("inputs = [0.5, 1.0]", "inputs = [1.0, 1.0]"))
+
+
+def _rare_cases():
+    """Each raises one of the messages users meet rarely, and the start of its Chinese text."""
+    from slides import SMALL_SPEC
+
+    import viz
+    from autograd import Value
+    from chainrule.solver import solve
+    from chainrule.spec import spec_from_text
+    from nn import MLP, SGD, fit
+    from nn.train import update
+    from viz.live import LiveTrainingView, fit_svg
+
+    check = '[[slide_check]]\nslide = "{slide}"\nquantity = "out_o1"\n'
+    net = MLP(2, [1], seed=0)
+    return {
+        "note digits": (lambda: spec_from_text(SMALL_SPEC + check.format(slide="1")
+                                               + 'note = "{out_o1:20}"\n'),
+                        "slide_check[0].note {out_o1:20}: 最多 17 位小数"),
+        "figure exponent": (lambda: spec_from_text(SMALL_SPEC + check.format(slide="1e" + "9" * 40)),
+                            "slide_check[0].slide: '1e999"),
+        "nesting depth": (lambda: spec_from_text("a = " + "[" * 5000 + "]" * 5000),
+                          "数组或内联表嵌套太深"),
+        "huge int": (lambda: spec_from_text("inputs = [" + "9" * 5000 + "]\n"),
+                     "第 1 行：一个有几千位数字的数，浮点数放不下"),
+        "overflow": (lambda: solve(spec_from_text(_overflowing_spec())),
+                     "前向传播超出了浮点数的范围（最大约 1.8e308）：net_h2 = inf"),
+        "live view": (lambda: LiveTrainingView(every=0), "LiveTrainingView：every 必须是 None 或正整数"),
+        "fit_svg": (lambda: fit_svg("<svg width='1'></svg>", 100, 400), "fit_svg()：这个 SVG 没有 viewBox"),
+        "digits": (lambda: viz.draw_graph(Value(1.0), digits=99), "draw_graph：digits（显示的小数位数）"),
+        "describe": (lambda: viz.draw_network(type("M", (), {
+            "describe": lambda self: None, "activations": lambda self, batch: []})()),
+                     "draw_network()：M.describe() 返回的是 NoneType"),
+        "convention": (lambda: fit(net, [[0.0, 1.0]], [[1.0]], convention="backwards"),
+                       "未知的更新方式 'backwards'"),
+        "sequential": (lambda: update(net, net([1.0, 2.0])[0], SGD(net.parameters(), lr=0.1),
+                                      convention="sequential"),
+                       "逐层更新（sequential）需要 layer_outputs"),
+        "fit rows": (lambda: fit(net, [[0.0, 1.0]], [[1.0], [2.0]], progress=False),
+                     "fit()：X 有 1 个样本，Y 却有 2 行"),
+    }
+
+
+RARE = _rare_cases()
+ENGLISH_SENTENCE = re.compile(r"\b[A-Za-z]{3,}(?: [A-Za-z]{2,}){2,}\b")  # three words in a row
+
+
+@pytest.mark.parametrize("case", RARE)
+def test_the_rare_messages_in_chinese(case):
+    raise_it, chinese = RARE[case]
+    with using_language("zh"), pytest.raises(Exception) as zh:
+        raise_it()
+    with using_language("en"), pytest.raises(Exception) as en:
+        raise_it()
+    text = str(zh.value)
+    assert text.startswith(chinese) or chinese in text, text
+    assert not ENGLISH_SENTENCE.search(text), text
+    assert re.search(r"[\u4e00-\u9fff]", text) and not re.search(r"[\u4e00-\u9fff]", str(en.value))
+    # the same numbers in both
+    assert re.findall(r"\d+(?:\.\d+)?", text) == re.findall(r"\d+(?:\.\d+)?", str(en.value))
+
+
+def test_a_missing_graphviz_engine_is_said_in_chinese(monkeypatch):
+    from viz import render
+    monkeypatch.setenv(render.ENV_VAR, "/no/such/dot")
+    render.find_renderer.cache_clear()
+    try:
+        with using_language("zh"), pytest.raises(render.RenderError) as info:
+            render.find_renderer()
+    finally:
+        render.find_renderer.cache_clear()
+    assert str(info.value) == f"${render.ENV_VAR} 设成了 '/no/such/dot'，但它不是可执行程序"

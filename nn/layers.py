@@ -34,6 +34,7 @@ import numpy as np
 from autograd import Node, Value
 
 from . import naming
+from .i18n import _
 from .module import Module, freeze
 from .views import LayerView, NetworkView, as_batch, grads, per_sample, values
 
@@ -56,21 +57,25 @@ INITS: tuple[str, ...] = ("uniform", "normal", "xavier", "he")
 
 def check_init(init: str, weight_scale: float = 1.0, where: str = "init") -> str:
     if not isinstance(init, str) or init not in INITS:
-        raise ValueError(f"{where}: unknown initialisation {init!r} "
-                         f"(choose from {', '.join(INITS)})")
+        raise ValueError(_("{where}: unknown initialisation {value} (choose from "
+                           "{options})").format(where=where, value=repr(init),
+                                                options=", ".join(INITS)))
     number = isinstance(weight_scale, (int, float, np.integer, np.floating))
     if isinstance(weight_scale, bool) or not number or not np.isfinite(weight_scale) \
             or weight_scale < 0:
-        raise ValueError(f"{where}: weight_scale must be a number >= 0, got {weight_scale!r}")
+        raise ValueError(_("{where}: weight_scale must be a number >= 0, got {value}").format(
+            where=where, value=repr(weight_scale)))
     return init
 
 
 def check_size(n: object, what: str, where: str) -> int:
     """A count of inputs or neurons: an int >= 1 (not a bool, not 2.0)."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise TypeError(f"{where}: {what} must be a positive int, got {type(n).__name__} {n!r}")
+        raise TypeError(_("{where}: {what} must be a positive int, got {kind} {value}").format(
+            where=where, what=what, kind=type(n).__name__, value=repr(n)))
     if n < 1:
-        raise ValueError(f"{where}: {what} must be a positive int, got {n!r}")
+        raise ValueError(_("{where}: {what} must be a positive int, got {value}").format(
+            where=where, what=what, value=repr(n)))
     return int(n)
 
 
@@ -79,12 +84,13 @@ def make_rng(rng: Optional[np.random.Generator], seed: object, where: str) -> np
     seeded by ``seed`` (None = fresh entropy, else an int >= 0)."""
     if rng is not None:
         if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"{where}: rng must be a numpy Generator "
-                            f"(np.random.default_rng(seed)), got {type(rng).__name__}")
+            raise TypeError(_("{where}: rng must be a numpy Generator (np.random.default_rng(seed)), "
+                              "got {kind}").format(where=where, kind=type(rng).__name__))
         return rng
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
                              or seed < 0):
-        raise ValueError(f"{where}: seed must be None or an int >= 0, got {seed!r}")
+        raise ValueError(_("{where}: seed must be None or an int >= 0, got {value}").format(
+            where=where, value=repr(seed)))
     return np.random.default_rng(seed)
 
 
@@ -105,21 +111,24 @@ def layer_plan(nin: int, nouts: Sequence[int], activation: Union[str, Sequence[s
     """The layers of an MLP constructor's network, its arguments checked: sizes
     ``nin -> nouts[0] -> nouts[1] ...``, one activation per layer (``activation``
     for all, or one each; ``output_activation`` overrides the last)."""
-    nin = check_size(nin, "nin (the number of inputs)", where)
+    nin = check_size(nin, _("nin (the number of inputs)"), where)
     if isinstance(nouts, (str, bytes)) or not isinstance(nouts, (Sequence, np.ndarray)):
-        raise TypeError(f"{where}: nouts must be a list of layer sizes (e.g. [3, 2]), "
-                        f"got {type(nouts).__name__} {nouts!r}")
+        raise TypeError(_("{where}: nouts must be a list of layer sizes (e.g. [3, 2]), got {kind} "
+                          "{value}").format(where=where, kind=type(nouts).__name__,
+                                            value=repr(nouts)))
     nouts = list(nouts)
     if not nouts:
-        raise ValueError(f"{where} needs at least one layer size in nouts")
-    nouts = [check_size(n, f"layer size nouts[{i}]", where) for i, n in enumerate(nouts)]
+        raise ValueError(_("{where} needs at least one layer size in nouts").format(where=where))
+    nouts = [check_size(n, _("layer size nouts[{index}]").format(index=i), where)
+             for i, n in enumerate(nouts)]
     check_init(init, weight_scale, where)
     if not isinstance(activation, (str, Sequence)):
-        raise TypeError(f"{where}: activation must be a name or a list of names, "
-                        f"got {type(activation).__name__}")
+        raise TypeError(_("{where}: activation must be a name or a list of names, got "
+                          "{kind}").format(where=where, kind=type(activation).__name__))
     acts = [activation] * len(nouts) if isinstance(activation, str) else list(activation)
     if len(acts) != len(nouts):
-        raise ValueError(f"{where}: {len(acts)} activations for {len(nouts)} layers")
+        raise ValueError(_("{where}: {count} activations for {layers} layers").format(
+            where=where, count=len(acts), layers=len(nouts)))
     if output_activation is not None:
         acts[-1] = output_activation
     sizes = [nin, *nouts]
@@ -133,9 +142,11 @@ def check_input_names(names: object, nin: int, where: str) -> list[str]:
         return naming.input_names(nin)
     if isinstance(names, str) or not isinstance(names, (Sequence, np.ndarray)) \
             or not all(isinstance(n, str) for n in names):
-        raise TypeError(f"{where}: input_names must be a list of {nin} strings, got {names!r}")
+        raise TypeError(_("{where}: input_names must be a list of {count} strings, got "
+                          "{value}").format(where=where, count=nin, value=repr(names)))
     if len(names) != nin:
-        raise ValueError(f"{where}: {len(names)} input names for {nin} inputs")
+        raise ValueError(_("{where}: {count} input names for {inputs} inputs").format(
+            where=where, count=len(names), inputs=nin))
     return [str(n) for n in names]
 
 
@@ -163,9 +174,8 @@ def init_biases(rng: np.random.Generator, shape: Union[int, tuple], nin: int,
 
 def check_activation(name: str, where: str = "activation") -> str:
     if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise ValueError(
-            f"{where}: unknown activation {name!r} (choose from {', '.join(ACTIVATIONS)})"
-        )
+        raise ValueError(_("{where}: unknown activation {value} (choose from {options})").format(
+            where=where, value=repr(name), options=", ".join(ACTIVATIONS)))
     return name
 
 
@@ -184,19 +194,25 @@ def softmax(nets: Sequence[Value]) -> list[Value]:
 
 def _number(x: object, what: str) -> float:
     if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{what} must be a number, got {type(x).__name__} {x!r}")
+        raise TypeError(_("{what} must be a number, got {kind} {value}").format(
+            what=what, kind=type(x).__name__, value=repr(x)))
     if not np.isfinite(x):  # nan/inf would spread silently through every later value
-        raise ValueError(f"{what} must be a finite number, got {x!r}")
+        raise ValueError(_("{what} must be a finite number, got {value}").format(what=what,
+                                                                                 value=repr(x)))
     return float(x)
 
 
 def _names(names: object, n: int, what: str, unit: str, where: str) -> list[str]:
-    """``n`` labels (a list of strings), checked: "2 weight names for 3 inputs"."""
+    """``n`` labels (a list of strings), one per ``unit`` ("inputs" or
+    "neurons"), checked: "2 weight names for 3 inputs"."""
     if isinstance(names, str) or not isinstance(names, Sequence) \
             or not all(isinstance(x, str) for x in names):
-        raise TypeError(f"{where}: {what} must be a list of {n} strings, got {names!r}")
+        raise TypeError(_("{where}: {what} must be a list of {count} strings, got {value}").format(
+            where=where, what=what, count=n, value=repr(names)))
     if len(names) != n:
-        raise ValueError(f"{where}: {len(names)} {what} for {n} {unit}")
+        problem = (_("{where}: {count} {what} for {inputs} inputs") if unit == "inputs" else
+                   _("{where}: {count} {what} for {inputs} neurons"))
+        raise ValueError(problem.format(where=where, count=len(names), what=what, inputs=n))
     return list(names)
 
 
@@ -205,7 +221,8 @@ def _rows(x: object, what: str, where: str) -> list:
     if isinstance(x, np.ndarray):
         return x.tolist()
     if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
-        raise TypeError(f"{where}: {what} must be a list, got {type(x).__name__} {x!r}")
+        raise TypeError(_("{where}: {what} must be a list, got {kind} {value}").format(
+            where=where, what=what, kind=type(x).__name__, value=repr(x)))
     return list(x)
 
 
@@ -216,15 +233,18 @@ def _as_inputs(x: object, n: int, names: Sequence[str], who: str) -> list[Value]
     if isinstance(x, (int, float, Value)) and n == 1:
         x = [x]
     if not isinstance(x, (list, tuple)):
-        raise TypeError(f"{who} expects a list of {n} inputs, got {type(x).__name__}")
+        raise TypeError(_("{who} expects a list of {count} inputs, got {kind}").format(
+            who=who, count=n, kind=type(x).__name__))
     if len(x) != n:
-        raise ValueError(f"{who} expects {n} inputs, got {len(x)}")
+        raise ValueError(_("{who} expects {count} inputs, got {got}").format(who=who, count=n,
+                                                                           got=len(x)))
     out = []
     for i, xi in enumerate(x):
         if isinstance(xi, Node):
             out.append(xi)
         else:
-            out.append(Value(_number(xi, f"{who} input {i}"), names[i]))
+            out.append(Value(_number(xi, _("{who} input {index}").format(who=who, index=i)),
+                             names[i]))
     return out
 
 
@@ -233,10 +253,12 @@ def _weight_values(weights: object, names: Optional[Sequence[str]], nin: int,
     """One neuron's ``nin`` weights as Values, named ``names`` (default w1, w2, ...)."""
     weights = _rows(weights, "weights", where)
     if len(weights) != nin:
-        raise ValueError(f"{where}: {len(weights)} weights for {nin} inputs")
-    names = (_names(names, nin, "weight names", "inputs", where) if names is not None
+        raise ValueError(_("{where}: {count} weights for {inputs} inputs").format(
+            where=where, count=len(weights), inputs=nin))
+    names = (_names(names, nin, _("weight names"), "inputs", where) if names is not None
              else naming.weight_names(nin, 1)[0])
-    return [Value(_number(wj, f"weight {j} of {where}"), names[j]) for j, wj in enumerate(weights)]
+    return [Value(_number(wj, _("weight {index} of {where}").format(index=j, where=where)), names[j])
+            for j, wj in enumerate(weights)]
 
 
 def _neuron_bias(bias: object, name: str, where: str, rng: np.random.Generator, nin: int,
@@ -285,22 +307,24 @@ def bias_plan(bias: object, nin: int, nout: int, init: str, rng: np.random.Gener
         return None, [None] * nout
     if isinstance(bias, (list, tuple)):
         if len(bias) != nout:
-            raise ValueError(f"layer: {len(bias)} biases for {nout} neurons")
-        return None, [_number(b, f"layer: bias {i}") for i, b in enumerate(bias)]
+            raise ValueError(_("layer: {count} biases for {neurons} neurons").format(
+                count=len(bias), neurons=nout))
+        return None, [_number(b, _("layer: bias {index}").format(index=i)) for i, b in enumerate(bias)]
     if isinstance(bias, str):
         if bias != "shared":
-            raise ValueError(f"layer: bias={bias!r}; use True, False, 'shared', a number or a list")
+            raise ValueError(_("layer: bias={value}; use True, False, 'shared', a number or a "
+                               "list").format(value=repr(bias)))
         shared = Value(float(init_biases(rng, (), nin, init)), shared_name)
     else:
-        shared = Value(_number(bias, "layer: bias"), shared_name)
+        shared = Value(_number(bias, _("layer: bias")), shared_name)
     return shared, [shared] * nout
 
 
 def _weight_rows(weights: object, nout: int) -> list:
     rows = _rows(weights, "weights", "layer")
     if len(rows) != nout:
-        raise ValueError(f"layer: weights have {len(rows)} rows for {nout} neurons "
-                         "(rows = receiving neuron)")
+        raise ValueError(_("layer: weights have {count} rows for {neurons} neurons (rows = "
+                           "receiving neuron)").format(count=len(rows), neurons=nout))
     return rows
 
 
@@ -310,9 +334,10 @@ def _weight_name_rows(weight_names: object, nin: int, nout: int) -> list[list[st
         return naming.weight_names(nin, nout)
     rows = _rows(weight_names, "weight_names", "layer")
     if len(rows) != nout:
-        raise ValueError(f"layer: weight_names have {len(rows)} rows for {nout} neurons "
-                         f"(one row of {nin} names per neuron)")
-    return [_names(row, nin, f"weight names in row {i}", "inputs", "layer")
+        raise ValueError(_("layer: weight_names have {count} rows for {neurons} neurons (one row "
+                           "of {inputs} names per neuron)").format(count=len(rows), neurons=nout,
+                                                                   inputs=nin))
+    return [_names(row, nin, _("weight names in row {index}").format(index=i), "inputs", "layer")
             for i, row in enumerate(rows)]
 
 
@@ -325,7 +350,7 @@ def _layer_bias_names(bias_names: object, neurons: Sequence[str]) -> tuple[str, 
         return "b", own
     if isinstance(bias_names, str):
         return bias_names, own
-    return "b", _names(bias_names, len(neurons), "bias names", "neurons", "layer")
+    return "b", _names(bias_names, len(neurons), _("bias names"), "neurons", "layer")
 
 
 class Neuron(Module):
@@ -351,13 +376,13 @@ class Neuron(Module):
         seed: Optional[int] = None,
     ) -> None:
         if activation == "softmax":
-            raise ValueError("a single Neuron cannot use softmax (it couples a whole layer); "
-                             "use Layer(..., activation='softmax')")
+            raise ValueError(_("a single Neuron cannot use softmax (it couples a whole layer); "
+                               "use Layer(..., activation='softmax')"))
         self.activation = check_activation(activation)
         if not isinstance(name, str):
-            raise TypeError(f"Neuron: name must be a string, got {name!r}")
-        where = f"neuron {name}" if name else "neuron"
-        nin = check_size(nin, "nin (the number of inputs)", where)
+            raise TypeError(_("Neuron: name must be a string, got {value}").format(value=repr(name)))
+        where = _("neuron {name}").format(name=name) if name else _("neuron")
+        nin = check_size(nin, _("nin (the number of inputs)"), where)
         check_init(init, weight_scale, where)
         self.name = name
         rng = make_rng(rng, seed, where)
@@ -452,11 +477,11 @@ class Layer(Module):
         seed: Optional[int] = None,
     ) -> None:
         self.activation = check_activation(activation)
-        nin = check_size(nin, "nin (the number of inputs)", "layer")
-        nout = check_size(nout, "nout (the number of neurons)", "layer")
+        nin = check_size(nin, _("nin (the number of inputs)"), "layer")
+        nout = check_size(nout, _("nout (the number of neurons)"), "layer")
         check_init(init, weight_scale, "layer")
         rng = make_rng(rng, seed, "layer")
-        names = (_names(neuron_names, nout, "neuron names", "neurons", "layer")
+        names = (_names(neuron_names, nout, _("neuron names"), "neurons", "layer")
                  if neuron_names is not None else naming.unnamed_neurons(nout))
         if weights is not None:
             weights = _weight_rows(weights, nout)
@@ -511,9 +536,9 @@ class Layer(Module):
         if all(b is None for b in bs):
             return LayerView(names, self.activation, *weights)
         if any(b is None for b in bs):
-            raise ValueError(f"layer: neurons {', '.join(n for n, b in zip(names, bs) if b is None)} "
-                             "have no bias while the others have one; give every neuron a bias "
-                             "or none")
+            raise ValueError(_("layer: neurons {names} have no bias while the others have one; give "
+                               "every neuron a bias or none").format(
+                names=", ".join(n for n, b in zip(names, bs) if b is None)))
         if len(bs) > 1 and all(b is bs[0] for b in bs):  # the slides' one bias per layer
             return LayerView(names, self.activation, *weights, values(bs[:1]).reshape(()),
                              grads(bs[:1]).reshape(()), (bs[0].label,))
@@ -582,12 +607,14 @@ class MLP(Module):
         """A network of explicitly built layers (each layer's fan-in must match)."""
         layers = list(layers)
         if not layers:
-            raise ValueError("MLP.from_layers needs at least one layer")
+            raise ValueError(_("MLP.from_layers needs at least one layer"))
         nin = len(layers[0].neurons[0].w)
         for l, (prev, layer) in enumerate(zip(layers, layers[1:]), start=1):
             fan_in = len(layer.neurons[0].w)
             if fan_in != prev.size:
-                raise ValueError(f"layer {l} takes {fan_in} inputs but layer {l - 1} has {prev.size} neurons")
+                raise ValueError(_("layer {index} takes {count} inputs but layer {before} has "
+                                   "{neurons} neurons").format(index=l, count=fan_in, before=l - 1,
+                                                               neurons=prev.size))
         model = cls.__new__(cls)
         model._setup(layers, input_names, nin)
         return model

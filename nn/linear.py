@@ -23,6 +23,7 @@ from autograd import Tensor, no_grad
 from .layers import (ELEMENTWISE, check_activation, check_init, check_input_names, check_size,
                      init_biases, init_weights, layer_plan, make_rng)
 from . import naming
+from .i18n import _
 from .module import Module, freeze
 from .views import LayerView, NetworkView, as_batch, grad_array
 
@@ -74,8 +75,9 @@ class Linear(Module):
             weights = init_weights(rng, (nin, nout), nin, nout, init, weight_scale)
         self.W = Tensor(_finite(weights, "weights"), label=naming.weight_matrix(self._index))
         if self.W.shape != (nin, nout):
-            raise ValueError(f"Linear({nin} -> {nout}): weights of shape {self.W.shape}; "
-                             f"expected ({nin}, {nout}) (rows = inputs, columns = neurons)")
+            raise ValueError(_("Linear({nin} -> {nout}): weights of shape {shape}; expected "
+                               "({nin}, {nout}) (rows = inputs, columns = neurons)").format(
+                nin=nin, nout=nout, shape=self.W.shape))
         b = _bias(bias, nin, nout, init, rng)
         if b is not None:
             self.b = Tensor(b, label=naming.bias_vector(self._index))
@@ -95,9 +97,9 @@ class Linear(Module):
         if not isinstance(x, Tensor):
             x = np.asarray(x, dtype=np.float64)
         if not x.shape or x.shape[-1] != self.nin:
-            raise ValueError(f"Linear({self.nin} -> {self.nout}): input of shape {x.shape}; "
-                             f"expected one row of {self.nin} features per sample, "
-                             f"shape (N, {self.nin})")
+            raise ValueError(_("Linear({nin} -> {nout}): input of shape {shape}; expected one row "
+                               "of {nin} features per sample, shape (N, {nin})").format(
+                nin=self.nin, nout=self.nout, shape=x.shape))
         h = x @ self.W
         b = getattr(self, "b", None)
         if b is not None:
@@ -155,11 +157,13 @@ def _finite(x: Any, what: str) -> np.ndarray:
     try:
         a = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"Linear: {what} must be numbers (an array), got {x!r}") from None
+        raise TypeError(_("Linear: {what} must be numbers (an array), got {value}").format(
+            what=what, value=repr(x))) from None
     if not np.all(np.isfinite(a)):
         where = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
         at = f"{what}[{', '.join(map(str, where))}]" if where else what
-        raise ValueError(f"Linear: {what} must be finite numbers; {at} is {float(a[where])}")
+        raise ValueError(_("Linear: {what} must be finite numbers; {at} is {value}").format(
+            what=what, at=at, value=float(a[where])))
     return a
 
 
@@ -171,13 +175,13 @@ def _bias(bias: BiasSpec, nin: int, nout: int, init: str, rng: np.random.Generat
         return init_biases(rng, nout, nin, init)
     if isinstance(bias, str):
         if bias != "shared":
-            raise ValueError(f"Linear: bias={bias!r}; use True, False, 'shared', a number "
-                             "or an array of one bias per neuron")
+            raise ValueError(_("Linear: bias={value}; use True, False, 'shared', a number or an "
+                               "array of one bias per neuron").format(value=repr(bias)))
         return np.asarray(init_biases(rng, (), nin, init))
     b = _finite(bias, "bias")
     if b.shape not in ((), (nout,)):
-        raise ValueError(f"Linear: bias of shape {b.shape}; expected a number (shared) or "
-                         f"{nout} numbers (one per neuron)")
+        raise ValueError(_("Linear: bias of shape {shape}; expected a number (shared) or {count} "
+                           "numbers (one per neuron)").format(shape=b.shape, count=nout))
     return b
 
 
@@ -219,11 +223,12 @@ class TensorMLP(Module):
         """A network of explicitly built Linear layers (fan-ins must match)."""
         layers = list(layers)
         if not layers:
-            raise ValueError("TensorMLP.from_layers needs at least one layer")
+            raise ValueError(_("TensorMLP.from_layers needs at least one layer"))
         for k, (prev, layer) in enumerate(zip(layers, layers[1:]), start=1):
             if layer.nin != prev.nout:
-                raise ValueError(f"layer {k} takes {layer.nin} inputs but layer {k - 1} has "
-                                 f"{prev.nout} neurons")
+                raise ValueError(_("layer {index} takes {count} inputs but layer {before} has "
+                                   "{neurons} neurons").format(index=k, count=layer.nin,
+                                                               before=k - 1, neurons=prev.nout))
         model = cls.__new__(cls)
         model.layers = layers
         model._input_names = check_input_names(input_names, layers[0].nin, "TensorMLP")

@@ -33,6 +33,7 @@ import numpy as np
 from autograd import Node, Value, ops
 
 from . import naming
+from .i18n import _
 
 LossFn = Callable[[Any, Any], Node]
 
@@ -46,7 +47,8 @@ def _batch(outputs: Any, targets: Any, who: str, classes: bool = False) -> tuple
     if isinstance(outputs, Value):
         outputs = [outputs]
     if not isinstance(outputs, (list, tuple)) or not outputs:
-        raise TypeError(f"{who}: outputs must be a list of Values (or a list of such lists)")
+        raise TypeError(_("{who}: outputs must be a list of Values (or a list of such "
+                          "lists)").format(who=who))
     single = isinstance(outputs[0], Value)
     rows = [list(outputs)] if single else [list(r) for r in outputs]
     if isinstance(targets, np.ndarray):
@@ -55,32 +57,38 @@ def _batch(outputs: Any, targets: Any, who: str, classes: bool = False) -> tuple
         targets = [targets]
     if not isinstance(targets, (list, tuple)) or len(targets) != len(rows):
         n = len(targets) if isinstance(targets, (list, tuple)) else 1
-        raise ValueError(f"{who}: {len(rows)} output rows but {n} target rows")
+        raise ValueError(_("{who}: {count} output rows but {targets} target rows").format(
+            who=who, count=len(rows), targets=n))
     trows = []
     for n, (row, t) in enumerate(zip(rows, targets)):
         for o in row:
             if not isinstance(o, Value):
-                raise TypeError(f"{who}: output row {n} holds a {type(o).__name__}, not a Value")
+                raise TypeError(_("{who}: output row {index} holds a {kind}, not a Value").format(
+                    who=who, index=n, kind=type(o).__name__))
         k = len(row)
         if classes and isinstance(t, (int, np.integer)) and not isinstance(t, bool):
             if not 0 <= t < k:
-                raise ValueError(f"{who}: class index {t} of sample {n} is outside 0..{k - 1}")
+                raise ValueError(_("{who}: class index {value} of sample {index} is outside "
+                                   "0..{last}").format(who=who, value=t, index=n, last=k - 1))
             t = [1.0 if j == t else 0.0 for j in range(k)]
         elif isinstance(t, (int, float, np.number)) and not isinstance(t, bool):
             t = [t]
         if not isinstance(t, (list, tuple)) or len(t) != k:
             got = len(t) if isinstance(t, (list, tuple)) else type(t).__name__
-            raise ValueError(f"{who}: sample {n} has {k} outputs but its target has {got} values")
+            raise ValueError(_("{who}: sample {index} has {count} outputs but its target has "
+                               "{got} values").format(who=who, index=n, count=k, got=got))
         trows.append([_target(v, who, n, j) for j, v in enumerate(t)])
     return rows, trows
 
 
 def _target(v: Any, who: str, n: int, j: int) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{who}: target {j} of sample {n} must be a number, "
-                        f"got {type(v).__name__} {v!r}")
+        raise TypeError(_("{who}: target {position} of sample {index} must be a number, got "
+                          "{kind} {value}").format(who=who, position=j, index=n,
+                                                   kind=type(v).__name__, value=repr(v)))
     if not np.isfinite(v):
-        raise ValueError(f"{who}: target {j} of sample {n} is {v}; targets must be finite")
+        raise ValueError(_("{who}: target {position} of sample {index} is {value}; targets must be "
+                           "finite").format(who=who, position=j, index=n, value=v))
     return float(v)
 
 
@@ -110,13 +118,15 @@ def _tensor_targets(outputs: Node, targets: Any, who: str) -> tuple[np.ndarray, 
     try:
         t = np.asarray(targets, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"{who}: targets must be an array of numbers") from None
+        raise TypeError(_("{who}: targets must be an array of numbers").format(who=who)) from None
     shape = outputs.data.shape
     if t.shape != shape:
-        raise ValueError(f"{who}: outputs have shape {shape} but targets {t.shape}")
+        raise ValueError(_("{who}: outputs have shape {shape} but targets {targets}").format(
+            who=who, shape=shape, targets=t.shape))
     if not np.all(np.isfinite(t)):
         where = tuple(int(i) for i in np.argwhere(~np.isfinite(t))[0])
-        raise ValueError(f"{who}: target {list(where)} is {t[where]}; targets must be finite")
+        raise ValueError(_("{who}: target {position} is {value}; targets must be finite").format(
+            who=who, position=list(where), value=t[where]))
     n = shape[0] if len(shape) == 2 else 1
     return t, n
 
@@ -126,7 +136,7 @@ def _tensor_targets(outputs: Node, targets: Any, who: str) -> tuple[np.ndarray, 
 def half_sse(outputs: Any, targets: Any) -> Node:
     """E_total = sum of E_ok = 1/2 (target_k - out_k)^2 over outputs (and samples)."""
     if _is_tensor(outputs):
-        t, _ = _tensor_targets(outputs, targets, "half_sse")
+        t, _n = _tensor_targets(outputs, targets, "half_sse")
         return (((outputs - t) ** 2).sum() * 0.5).named(naming.TOTAL_ERROR)
     rows, trows = _batch(outputs, targets, "half_sse")
     return _reduce(rows, trows, lambda o, t: 0.5 * (t - o) ** 2, 1.0)
@@ -168,11 +178,11 @@ def cross_entropy(outputs: Any, targets: Any) -> Node:
     for row in rows:
         for o in row:
             if o.data <= 0.0:
-                advice = ("a sigmoid output so close to 0 that it rounded to 0: its net input "
-                          "is far below 0" if o.op is ops.SIGMOID
-                          else "use a softmax or sigmoid output layer")
-                raise ValueError(f"cross_entropy: output {o.brief()} is not a probability > 0 "
-                                 f"({advice})")
+                advice = (_("a sigmoid output so close to 0 that it rounded to 0: its net input "
+                            "is far below 0") if o.op is ops.SIGMOID
+                          else _("use a softmax or sigmoid output layer"))
+                raise ValueError(_("cross_entropy: output {output} is not a probability > 0 "
+                                   "({advice})").format(output=o.brief(), advice=advice))
     return _reduce(rows, trows, lambda o, t: None if t == 0.0 else (o.log() * -t), 1.0 / len(rows))
 
 
@@ -199,7 +209,8 @@ def hinge(outputs: Any, targets: Any) -> Node:
     for trow in trows:
         for t in trow:
             if t not in (-1.0, 1.0):
-                raise ValueError(f"hinge: targets must be -1 or +1, got {t:g}")
+                raise ValueError(_("hinge: targets must be -1 or +1, got {value}").format(
+                    value=f"{t:g}"))
     return _reduce(rows, trows, lambda o, t: (1.0 - o * t).relu(), 1.0 / len(rows))
 
 
@@ -219,4 +230,5 @@ def get_loss(loss: Union[str, LossFn]) -> LossFn:
         return loss
     if isinstance(loss, str) and loss in LOSSES:
         return LOSSES[loss]
-    raise ValueError(f"unknown loss {loss!r} (choose from {', '.join(LOSSES)})")
+    raise ValueError(_("unknown loss {value} (choose from {options})").format(
+        value=repr(loss), options=", ".join(LOSSES)))

@@ -23,6 +23,8 @@ import numpy as np
 
 from autograd import Node
 
+from .i18n import _
+
 # --- frozen (untrained) parameters ---------------------------------------------------
 # Frozen is a flag of the parameter itself (Node.frozen), so a deep copy or a
 # pickled model keeps it.
@@ -46,7 +48,8 @@ def is_frozen(p: Node) -> bool:
 def _nodes(params: tuple, who: str) -> tuple:
     for p in params:
         if not isinstance(p, Node):
-            raise TypeError(f"{who}(): expected a Value or Tensor parameter, got {type(p).__name__}")
+            raise TypeError(_("{who}(): expected a Value or Tensor parameter, got {kind}").format(
+                who=who, kind=type(p).__name__))
     return params
 
 
@@ -142,7 +145,8 @@ class Module:
                 chosen.append(by_label[n])
             else:
                 known = ", ".join(list(by_label) or list(by_name))
-                raise KeyError(f"no parameter named {n!r} (known: {known})")
+                raise KeyError(_("no parameter named {name} (known: {known})").format(
+                    name=repr(n), known=known))
         return chosen
 
     # --- parameters as arrays ------------------------------------------------------
@@ -159,8 +163,8 @@ class Module:
     def _set_state(self, state: Mapping[str, Any], strict: bool, who: str) -> None:
         # ``who`` starts every message: the method, and for load() the file too.
         if not isinstance(state, Mapping):
-            raise TypeError(f"{who}: state must be a dict {{name: array}} "
-                            f"(as state_dict() returns), got {type(state).__name__}")
+            raise TypeError(_("{who}: state must be a dict {{name: array}} (as state_dict() "
+                              "returns), got {kind}").format(who=who, kind=type(state).__name__))
         params = dict(self.named_parameters())
         if strict:
             missing = sorted(set(params) - set(state))
@@ -168,10 +172,11 @@ class Module:
             if missing or unexpected:
                 parts = []
                 if missing:
-                    parts.append(f"missing {', '.join(missing)}")
+                    parts.append(_("missing {names}").format(names=", ".join(missing)))
                 if unexpected:
-                    parts.append(f"unexpected {', '.join(unexpected)}")
-                raise KeyError(f"{who}: names do not match the model: {'; '.join(parts)}")
+                    parts.append(_("unexpected {names}").format(names=", ".join(unexpected)))
+                raise KeyError(_("{who}: names do not match the model: {problems}").format(
+                    who=who, problems="; ".join(parts)))
         updates = []
         for name, p in params.items():
             if name not in state:
@@ -179,14 +184,14 @@ class Module:
             new = _real_array(state[name], name, who)
             old_shape = np.shape(p.data)
             if new.shape != old_shape:
-                raise ValueError(
-                    f"{who}: {name} has shape {old_shape} in the model but "
-                    f"{new.shape} in the saved state"
-                )
+                raise ValueError(_("{who}: {name} has shape {shape} in the model but {saved} in "
+                                   "the saved state").format(who=who, name=name, shape=old_shape,
+                                                             saved=new.shape))
             if not np.all(np.isfinite(new)):
                 bad = new[~np.isfinite(new)].flat[0]
-                raise ValueError(f"{who}: {name} holds {bad} in the saved state; "
-                                 "every parameter must be a finite number")
+                raise ValueError(_("{who}: {name} holds {value} in the saved state; every "
+                                   "parameter must be a finite number").format(
+                    who=who, name=name, value=bad))
             updates.append((p, new))
         for p, new in updates:
             # A new object, never an in-place write: arrays may be shared.
@@ -199,17 +204,20 @@ class Module:
         the umask allows (as any new file); an overwritten one keeps its own."""
         path = _as_path(path, "save")
         if path.is_dir():
-            raise IsADirectoryError(f"save(): {path} is a folder; give a file name such as "
-                                    f"{path / 'model.npz'}")
+            raise IsADirectoryError(_("save(): {path} is a folder; give a file name such as "
+                                      "{example}").format(path=path, example=path / "model.npz"))
         folder = path.parent
         if not folder.is_dir():
-            what = "is not a folder" if folder.exists() else "does not exist"
-            raise FileNotFoundError(f"save(): cannot write {path}: the folder {folder} {what}")
+            problem = (_("save(): cannot write {path}: the folder {folder} is not a folder")
+                       if folder.exists() else
+                       _("save(): cannot write {path}: the folder {folder} does not exist"))
+            raise FileNotFoundError(problem.format(path=path, folder=folder))
         state = self.state_dict()
         try:
             fd, tmp = _create_temp_beside(path)
         except OSError as e:  # e.g. no permission: name the target, not the temp file
-            raise type(e)(f"save(): cannot write {path}: {e.strerror or e}") from None
+            raise type(e)(_("save(): cannot write {path}: {reason}").format(
+                path=path, reason=e.strerror or e)) from None
         try:
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, **state)
@@ -218,7 +226,8 @@ class Module:
             try:
                 os.replace(tmp, path)
             except OSError as e:
-                raise type(e)(f"save(): cannot write {path}: {e.strerror or e}") from None
+                raise type(e)(_("save(): cannot write {path}: {reason}").format(
+                    path=path, reason=e.strerror or e)) from None
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)
@@ -231,10 +240,11 @@ class Module:
         it, and leaves every parameter as it was."""
         path = _as_path(path, "load")
         if path.is_dir():
-            raise IsADirectoryError(f"load(): {path} is a folder, not a saved .npz file")
+            raise IsADirectoryError(_("load(): {path} is a folder, not a saved .npz file").format(
+                path=path))
         if not path.exists():
-            raise FileNotFoundError(f"load(): no file {path}")
-        self._set_state(_read_npz(path), strict, f"load(): {path}")
+            raise FileNotFoundError(_("load(): no file {path}").format(path=path))
+        self._set_state(_read_npz(path), strict, _("load(): {path}").format(path=path))
         return self
 
     # --- repr -------------------------------------------------------------------------
@@ -255,7 +265,8 @@ class Module:
 
 def _as_path(path: Any, who: str) -> Path:
     if not isinstance(path, (str, os.PathLike)) or str(path) == "":
-        raise TypeError(f"{who}(): path must be a file name (str or Path), got {path!r}")
+        raise TypeError(_("{who}(): path must be a file name (str or Path), got {value}").format(
+            who=who, value=repr(path)))
     return Path(path)
 
 
@@ -268,22 +279,27 @@ def _real_array(value: Any, name: str, who: str) -> np.ndarray:
     if kind == "O":  # Python objects: real numbers convert, anything else is named
         for x in raw.flat:
             if isinstance(x, (str, bytes)):
-                raise TypeError(f"{who}: {name} must be numbers, got the text {x!r}")
+                raise TypeError(_("{who}: {name} must be numbers, got the text {value}").format(
+                    who=who, name=name, value=repr(x)))
             if isinstance(x, (complex, np.complexfloating)):
                 complex_.append(x)
     elif kind == "c":
         flat = raw.ravel()
         complex_ = list(flat[flat.imag != 0]) or list(flat[:1])
     if kind == "c" or complex_:
-        example = f" (such as {complex_[0]})" if complex_ else ""
-        raise TypeError(f"{who}: {name} holds complex numbers{example}; every parameter "
-                        "must be a real number")
+        problem = (_("{who}: {name} holds complex numbers (such as {example}); every parameter "
+                     "must be a real number") if complex_ else
+                   _("{who}: {name} holds complex numbers; every parameter must be a real number"))
+        raise TypeError(problem.format(who=who, name=name,
+                                       example=complex_[0] if complex_ else ""))
     if kind not in "biufO":
-        raise TypeError(f"{who}: {name} must be numbers, got an array of dtype {raw.dtype}")
+        raise TypeError(_("{who}: {name} must be numbers, got an array of dtype {dtype}").format(
+            who=who, name=name, dtype=raw.dtype))
     try:
         return np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"{who}: {name} must be numbers, got {value!r}") from None
+        raise TypeError(_("{who}: {name} must be numbers, got {value}").format(
+            who=who, name=name, value=repr(value))) from None
 
 
 # The temp file's name is short, whatever the target's: a target name may be
@@ -305,7 +321,7 @@ def _create_temp_beside(path: Path) -> tuple[int, str]:
     except FileNotFoundError:
         keep = None
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
+    for _attempt in range(100):
         tmp = os.path.join(path.parent, f".{stem}.{secrets.token_hex(4)}.tmp")
         try:
             fd = os.open(tmp, flags, 0o666)
@@ -319,7 +335,7 @@ def _create_temp_beside(path: Path) -> tuple[int, str]:
                 os.unlink(tmp)
                 raise
         return fd, tmp
-    raise FileExistsError(errno.EEXIST, "no free temporary file name")
+    raise FileExistsError(errno.EEXIST, _("no free temporary file name"))
 
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
@@ -328,17 +344,18 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
     BadZipFile for a bad CRC, NotImplementedError for a flipped compression
     field, RuntimeError for the encryption bit, EOFError, OSError, ... and
     numpy's own messages about pickles would only mislead.)"""
-    not_npz = (f"load(): {path} is not an .npz file of parameters (as Module.save "
-               "writes)")
+    not_npz = _("load(): {path} is not an .npz file of parameters (as Module.save "
+                "writes)").format(path=path)
     try:
         data = np.load(path)  # allow_pickle=False: a file never runs code
     except PermissionError as e:
-        raise PermissionError(f"load(): cannot read {path}: {e.strerror or e}") from None
+        raise PermissionError(_("load(): cannot read {path}: {reason}").format(
+            path=path, reason=e.strerror or e)) from None
     except Exception:
         raise ValueError(not_npz) from None
     if not isinstance(data, np.lib.npyio.NpzFile):
-        raise ValueError(f"load(): {path} holds one array, not an .npz file of named "
-                         "parameters (as Module.save writes)")
+        raise ValueError(_("load(): {path} holds one array, not an .npz file of named "
+                           "parameters (as Module.save writes)").format(path=path))
     state = {}
     with data:
         try:
@@ -349,11 +366,11 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
             try:
                 state[name] = data[name]
             except Exception:
-                raise ValueError(
-                    f"load(): {path} is damaged or was not written by Module.save: its "
-                    f"entry {name!r} cannot be read as an array of numbers (a corrupt "
-                    "file, or one holding Python objects, which load() never unpickles)"
-                ) from None
+                raise ValueError(_(
+                    "load(): {path} is damaged or was not written by Module.save: its entry "
+                    "{name} cannot be read as an array of numbers (a corrupt file, or one holding "
+                    "Python objects, which load() never unpickles)").format(
+                    path=path, name=repr(name))) from None
     return state
 
 
@@ -364,5 +381,6 @@ def parameters_of(x: Union[Module, Iterable[Node]]) -> list[Node]:
     params = list(x)
     for i, p in enumerate(params):
         if not isinstance(p, Node):
-            raise TypeError(f"parameter {i} is a {type(p).__name__}, not a Value or Tensor")
+            raise TypeError(_("parameter {index} is a {kind}, not a Value or Tensor").format(
+                index=i, kind=type(p).__name__))
     return params

@@ -18,6 +18,7 @@ import numpy as np
 
 from autograd import Node
 
+from .i18n import _
 from .module import Module, is_frozen, parameters_of
 
 
@@ -42,13 +43,15 @@ def _hyper(who: str, name: str, value: Any, low: float = 0.0, high: float = math
     """A hyper-parameter checked against its range (torch's checks, and betas < 1):
     ``low <= value <= high`` (``< high`` with ``below_high``)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{who}: {name} must be a number, got {type(value).__name__} {value!r}")
+        raise TypeError(_("{who}: {name} must be a number, got {kind} {value}").format(
+            who=who, name=name, kind=type(value).__name__, value=repr(value)))
     given, value = value, float(value)
     upper_ok = value < high if below_high else value <= high
     if not (math.isfinite(value) and value >= low and upper_ok):
         bound = f"in [{low:g}, {high:g}{')' if below_high else ']'}" if math.isfinite(high) \
             else f">= {low:g}"
-        raise ValueError(f"{who}: {name} must be {bound}, got {given!r}{why}")
+        raise ValueError(_("{who}: {name} must be {bound}, got {value}{why}").format(
+            who=who, name=name, bound=bound, value=repr(given), why=why))
     return value
 
 
@@ -58,10 +61,12 @@ class Optimizer:
     def __init__(self, params: Union[Module, Iterable[Node]], lr: float) -> None:
         self.params = parameters_of(params)
         if not self.params:
-            raise ValueError(f"{type(self).__name__}: got no parameters to optimize")
+            raise ValueError(_("{optimizer}: got no parameters to optimize").format(
+                optimizer=type(self).__name__))
         number = isinstance(lr, (int, float, np.integer, np.floating)) and not isinstance(lr, bool)
         if not (number and math.isfinite(lr) and lr > 0):
-            raise ValueError(f"{type(self).__name__}: lr must be a positive number, got {lr!r}")
+            raise ValueError(_("{optimizer}: lr must be a positive number, got {value}").format(
+                optimizer=type(self).__name__, value=repr(lr)))
         self.lr = float(lr)
         self.state: dict[int, dict[str, Any]] = {}
 
@@ -101,7 +106,7 @@ class SGD(Optimizer):
                  momentum: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
         self.momentum = _hyper("SGD", "momentum", momentum, 0.0, 1.0, below_high=True,
-                               why=" (0 = plain gradient descent; >= 1 never forgets a gradient)")
+                               why=_(" (0 = plain gradient descent; >= 1 never forgets a gradient)"))
         self.weight_decay = _hyper("SGD", "weight_decay", weight_decay)
 
     def _update(self, x: Any, g: Any, state: dict[str, Any]) -> Any:
@@ -146,7 +151,7 @@ class RMSProp(Optimizer):
                  momentum: float = 0.0) -> None:
         super().__init__(params, lr)
         self.alpha = _hyper("RMSProp", "alpha", alpha, 0.0, 1.0,
-                            why=" (the weight kept of the running average of g^2)")
+                            why=_(" (the weight kept of the running average of g^2)"))
         self.eps = _hyper("RMSProp", "eps", eps)
         self.weight_decay = _hyper("RMSProp", "weight_decay", weight_decay)
         self.momentum = _hyper("RMSProp", "momentum", momentum, 0.0, 1.0, below_high=True)
@@ -174,7 +179,8 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if isinstance(betas, (str, bytes)) or not isinstance(betas, (tuple, list)) \
                 or len(betas) != 2:
-            raise TypeError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
+            raise TypeError(_("Adam: betas must be a pair (beta1, beta2), got {value}").format(
+                value=repr(betas)))
         self.betas = (_hyper("Adam", "betas[0]", betas[0], 0.0, 1.0, below_high=True),
                       _hyper("Adam", "betas[1]", betas[1], 0.0, 1.0, below_high=True))
         self.eps = _hyper("Adam", "eps", eps)

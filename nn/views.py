@@ -24,6 +24,8 @@ import numpy as np
 
 from autograd import Node, no_grad
 
+from .i18n import _
+
 
 class Param(NamedTuple):
     """One number of a model as a picture shows it."""
@@ -59,19 +61,23 @@ class LayerView:
         rows = (len(self.neurons), self.weights.shape[1] if self.weights.ndim == 2 else -1)
         where = f"LayerView({', '.join(self.neurons[:3])}{'...' if len(self.neurons) > 3 else ''})"
         if self.weights.shape != rows or self.weight_grads.shape != rows:
-            raise ValueError(f"{where}: weights {self.weights.shape} and weight_grads "
-                             f"{self.weight_grads.shape} must be (neurons, inputs) = {rows}")
+            raise ValueError(_("{where}: weights {shape} and weight_grads {grads} must be "
+                               "(neurons, inputs) = {rows}").format(
+                where=where, shape=self.weights.shape, grads=self.weight_grads.shape, rows=rows))
         if [len(r) for r in self.weight_labels] != [rows[1]] * rows[0]:
-            raise ValueError(f"{where}: weight_labels must be {rows[0]} rows of {rows[1]} names")
+            raise ValueError(_("{where}: weight_labels must be {count} rows of {names} "
+                               "names").format(where=where, count=rows[0], names=rows[1]))
         if self.biases is None:
             if self.bias_grads is not None or self.bias_labels:
-                raise ValueError(f"{where}: bias grads or labels given without biases")
+                raise ValueError(_("{where}: bias grads or labels given without biases").format(
+                    where=where))
             return
         count = 1 if self.biases.ndim == 0 else len(self.neurons)
         if self.biases.shape not in ((), (len(self.neurons),)) or self.bias_grads is None \
                 or self.bias_grads.shape != self.biases.shape or len(self.bias_labels) != count:
-            raise ValueError(f"{where}: biases must be one number (shared) or one per neuron, "
-                             f"with grads of the same shape and {count} label(s)")
+            raise ValueError(_("{where}: biases must be one number (shared) or one per neuron, "
+                               "with grads of the same shape and {count} label(s)").format(
+                where=where, count=count))
 
     @property
     def nin(self) -> int:
@@ -109,12 +115,15 @@ class NetworkView:
 
     def __post_init__(self) -> None:
         if not self.layers:
-            raise ValueError("NetworkView: a network needs at least one layer")
+            raise ValueError(_("NetworkView: a network needs at least one layer"))
         senders = len(self.inputs)
         for k, layer in enumerate(self.layers):
             if layer.nin != senders:
-                raise ValueError(f"NetworkView: layer {k} takes {layer.nin} inputs but "
-                                 f"{'there are' if k == 0 else 'the layer before has'} {senders}")
+                problem = (_("NetworkView: layer {index} takes {count} inputs but there are "
+                             "{senders}") if k == 0 else
+                           _("NetworkView: layer {index} takes {count} inputs but the layer before "
+                             "has {senders}"))
+                raise ValueError(problem.format(index=k, count=layer.nin, senders=senders))
             senders = layer.size
 
 
@@ -154,13 +163,15 @@ def as_batch(batch: Any, nin: int, who: str) -> np.ndarray:
     try:
         rows = np.asarray(batch, dtype=float)
     except (TypeError, ValueError):
-        raise TypeError(f"{who}.activations(batch): the batch must be numbers, one sample of "
-                        f"{nin} per row, got {type(batch).__name__}") from None
+        raise TypeError(_("{who}.activations(batch): the batch must be numbers, one sample of "
+                          "{count} per row, got {kind}").format(who=who, count=nin,
+                                                                kind=type(batch).__name__)) from None
     if rows.ndim == 1:
         rows = rows[None, :]
     if rows.ndim != 2 or rows.shape[1] != nin or not len(rows):
-        raise ValueError(f"{who}.activations(batch): expected samples of {nin} inputs, "
-                         f"shape (n, {nin}) with n >= 1, got shape {np.shape(batch)}")
+        raise ValueError(_("{who}.activations(batch): expected samples of {count} inputs, shape "
+                           "(n, {count}) with n >= 1, got shape {shape}").format(
+            who=who, count=nin, shape=np.shape(batch)))
     return rows
 
 

@@ -324,10 +324,12 @@ def solve(spec: Spec, convention: Optional[str] = None, after: Optional[list[int
     n_params = len(spec.parameter_names())
     if n_params * top > MAX_PARAMETER_UPDATES:
         most = MAX_PARAMETER_UPDATES // n_params
-        problem = (f"{top:,} updates of {n_params:,} weights and biases are {top * n_params:,} "
-                   f"weight updates, more than the {MAX_PARAMETER_UPDATES:,} chainrule bp "
-                   f"does (at most {most:,} updates of this network); ask for fewer, or "
-                   "train a network this size with nn.train.fit")
+        problem = _("{count} updates of {params} weights and biases are {total} weight updates, "
+                    "more than the {limit} chainrule bp does (at most {most} updates of this "
+                    "network); ask for fewer, or train a network this size with "
+                    "nn.train.fit").format(count=f"{top:,}", params=f"{n_params:,}",
+                                           total=f"{top * n_params:,}",
+                                           limit=f"{MAX_PARAMETER_UPDATES:,}", most=f"{most:,}")
         # the limit is the spec's `after`, or the count the caller asked for
         raise SpecError("after", problem) if after is None else ArgumentError("solve", "after", problem)
     runs = {c: Run(spec, c, top, counts) for c in CONVENTIONS}

@@ -149,6 +149,8 @@ def _rare_cases():
     from chainrule.solver import solve
     from chainrule.spec import spec_from_text
     from nn import MLP, SGD, fit
+    from nn.linear import Linear
+    from nn.losses import get_loss
     from nn.train import update
     from viz.live import LiveTrainingView, fit_svg
 
@@ -179,6 +181,11 @@ def _rare_cases():
                        "逐层更新（sequential）需要 layer_outputs"),
         "fit rows": (lambda: fit(net, [[0.0, 1.0]], [[1.0], [2.0]], progress=False),
                      "fit()：X 有 1 个样本，Y 却有 2 行"),
+        "inputs": (lambda: net([1.0, 2.0, 3.0]), "MLP 需要 2 个输入，实际有 3 个"),
+        "loss": (lambda: get_loss("l2"), "未知的损失函数 'l2'（可选：half_sse"),
+        "activation": (lambda: Linear(3, 2, "swish"), "activation：未知的激活函数 'swish'"),
+        "save": (lambda: net.save("/no/such/folder/m.npz"),
+                 "save()：无法写入 /no/such/folder/m.npz：文件夹 /no/such/folder 不存在"),
     }
 
 

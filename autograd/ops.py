@@ -248,6 +248,8 @@ LOG = Op("log", "log", math.log, lambda out, a: (1.0 / a,), forward_array=np.log
 TANH = Op("tanh", "tanh", math.tanh, lambda out, a: (1.0 - out * out,), forward_array=np.tanh)
 SIGMOID = Op("sigmoid", "σ", _sigmoid, lambda out, a: (out * (1.0 - out),),
              forward_array=_sigmoid_array)
+# relu' = 1 for x > 0, 0 at 0 and below (as torch). The iris deck's slide says 0 for
+# x > 0 too: an erratum (notebook 11 checks it).
 RELU = Op("relu", "relu", lambda a: a if a > 0.0 else 0.0, lambda out, a: (positive_mask(a),),
           forward_array=lambda a: np.maximum(a, 0.0))
 # The perceptron's threshold: 1 if x >= 0 else 0, derivative 0 everywhere (as the

@@ -7,7 +7,9 @@ A batch X has one sample per row (N x M). Layer l computes
 with W_l of shape (inputs, outputs) and the bias row b_l added to every row of
 the batch (the seed's b~: b^T repeated N times). The engine's gradients are then
 exactly the seed's matrix rules: dJ/dW_l = Z_{l-1}^T dJ/dh_l,
-dJ/dZ_{l-1} = dJ/dh_l W_l^T, dJ/db_l = the column sums of dJ/dh_l.
+dJ/dZ_{l-1} = dJ/dh_l W_l^T, dJ/db_l = the column sums of dJ/dh_l. (The seed's
+summary slide writes z_L^T for a hidden layer's dJ/dw_L: an erratum for Z_{L-1}^T,
+checked in notebook 11.)
 
 These modules plug into the same losses, optimizers and ``fit`` loop as the
 scalar ``nn.MLP``; ``batched = True`` tells ``fit`` to hand them a whole batch.

@@ -2,7 +2,6 @@
 spec's worked solution (both languages, the local derivative's figure equal to
 its closed form), and in the network picture."""
 import math
-import re
 
 import numpy as np
 import pytest

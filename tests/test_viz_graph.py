@@ -115,6 +115,9 @@ def test_small_matrices_are_shown_in_full():
     assert box(src, "Z")[:2] == ["data [ 2.040  -2.560   0.420]", "     [-0.570  -0.450  -0.220]"]
     assert box(src, "b") == ["data [-0.280  -0.670]", "grad [-0.932  -6.371]"]  # a vector: one line
     assert box(src, "J") == ["data 28.857", "grad 1.000"]
+    # the constant -T of out - T, a matrix too
+    assert "[-1.000&#160;&#160;&#160;0.000]</font></td></tr><tr>" in src
+    assert "[&#160;0.000&#160;&#160;-1.000]" in src
     # by default: their shape and mean, as before
     src = viz.draw_graph(J, digits=3).source
     assert box(src, "W")[0] == f"data array(3, 2) mean {W.data.mean():.3f}"

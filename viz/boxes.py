@@ -28,7 +28,13 @@ def new_digraph(root: Node, graph: Optional[dict] = None, node: Optional[dict] =
     return dot
 
 
-def _constant_text(x: Any) -> str:
+def _constant_text(x: Any, matrices: bool = False) -> str:
+    """A constant's label: its number, or (``matrices``) a small matrix a line per row."""
+    lines = style.matrix_lines(x, 3) if matrices else []
+    if lines:
+        return style.html_label([f'<tr><td align="left"><font face="{style.MONO}">'
+                                 f'{style.esc(line).replace(" ", "&#160;")}</font></td></tr>'
+                                 for line in lines])
     return f"{style.scalar(x):g}" if style.is_scalar(x) else style.number(x, 3)
 
 
@@ -54,7 +60,7 @@ def value_node(dot: Digraph, graph: Graph, i: int, digits: int,
     """Node ``i``'s box, or a small grey one with its number for a constant."""
     n = graph.order[i]
     if graph.is_constant(i):
-        dot.node(f"v{i}", label=_constant_text(n.data), id=f"v{i}", shape="box",
+        dot.node(f"v{i}", label=_constant_text(n.data, matrices), id=f"v{i}", shape="box",
                  style="rounded,filled", fillcolor=style.CONST_FILL, color=style.EDGE,
                  fontcolor=style.MUTED, fontsize="10", margin="0.05,0.02", height="0.25",
                  width="0.3")

@@ -331,7 +331,8 @@ def _group_label(graph: Graph, name: str, idx: list[int], groups: list, digits: 
     ops = Counter(order[i].op.symbol for i in idx if order[i].children)
     leaves = [order[i] for i in idx if not order[i].children and not graph.is_constant(i)]
     rows = [f"<tr><td><b>{style.esc(name)}</b></td></tr>",
-            f'<tr><td><font color="{style.MUTED}">{len(idx):,} nodes</font></td></tr>']
+            f'<tr><td><font color="{style.MUTED}">'
+            f'{style.esc(_("{count} nodes").format(count=f"{len(idx):,}"))}</font></td></tr>']
     if ops:
         text = "  ".join(f"{c}× {s}" for s, c in ops.most_common(4))
         rows.append(f'<tr><td><font color="{style.MUTED}">{style.esc(text)}</font></td></tr>')

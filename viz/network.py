@@ -399,7 +399,7 @@ def _compact_neuron(layer: LayerView, i: int, act: Optional[float], look: Look,
     name = layer.neurons[i]
     tip = _neuron_tooltip(layer, i, _grad_norm(layer, i), look)
     if act is not None:
-        tip += f"; mean output {style.number(act, look.digits)}"
+        tip += "; " + _("mean output {value}").format(value=style.number(act, look.digits))
     # the name inside, at a size that fits the circle (a character is about 0.55 em
     # wide), if it can still be read
     size = min(0.4 * diameter, 11.0, 0.85 * diameter / (0.55 * max(len(name), 1)))

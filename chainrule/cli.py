@@ -478,6 +478,13 @@ _ARGPARSE_MESSAGES = (
      N_("the following arguments are required: {names}")),
     (re.compile(r"unrecognized arguments: (?P<words>.*)", re.S), N_("unrecognized arguments: {words}")),
     (re.compile(r"expected one argument"), N_("expected one argument")),
+    (re.compile(r"ignored explicit argument (?P<value>.*)", re.S),
+     N_("ignored explicit argument {value}")),
+    (re.compile(r"ambiguous option: (?P<option>\S+) could match (?P<matches>.*)", re.S),
+     N_("ambiguous option: {option} could match {matches}")),
+    (re.compile(r"invalid (?P<kind>\w+) value: (?P<value>.*)", re.S), N_("invalid {kind} value: {value}")),
+    (re.compile(r"not allowed with argument (?P<other>.*)", re.S),
+     N_("not allowed with argument {other}")),
 )
 
 

@@ -115,6 +115,8 @@ def test_argparse_errors_in_chinese(capsys):
     assert code == 2 and err.endswith("chainrule example：错误：缺少这些参数：name\n")
     code, out, err = run(capsys, "iris", "--epochs", "0")
     assert "chainrule iris: error: argument --epochs: expected a positive whole number, got '0'" in err
+    code, out, err = run(capsys, "--lang", "zh", "bp232", "--json=1")
+    assert code == 2 and err.endswith("chainrule bp232：错误：参数 --json：这个选项不带值，却给了 '1'\n")
 
 
 # --- the spec's errors -----------------------------------------------------------------------

@@ -315,8 +315,22 @@ def _read_spec(args: argparse.Namespace) -> Any:
         raise SpecError(e.key, e.problem) if not e.key else SpecError(f"{where}: {e.key}", e.problem)
 
 
-def _bp(args: argparse.Namespace) -> int:
+def _bp_text(args: argparse.Namespace, solution: Any, checks: Any) -> tuple[str, int]:
+    """What bp prints and its exit status: the worked solution (text or JSON), or with
+    --torch each of its figures beside PyTorch's (status 1 when one differs)."""
     from .report import render_json, render_text
+    if not args.torch:
+        return (_json_text(render_json(solution, checks)) if args.json
+                else render_text(solution, checks)), 0
+    from . import torch_check
+    figures = torch_check.compare(solution)
+    status = 0 if all(f.agrees for f in figures) else 1
+    if args.json:
+        return _json_text({**render_json(solution, checks), "torch": torch_check.as_json(figures)}), status
+    return torch_check.render_text(solution, figures), status
+
+
+def _bp(args: argparse.Namespace) -> int:
     from .solver import check_figures, solve
     from .spec import preset_text
 
@@ -326,17 +340,21 @@ def _bp(args: argparse.Namespace) -> int:
         if args.print_spec:
             sys.stdout.write(preset_text(args.preset))
             return 0
+        if args.torch:  # before any work: without torch, the one line saying how to install it
+            from nn.torch_bridge import require_torch
+            require_torch()
         spec = _read_spec(args)
         solution = solve(spec, args.convention, _parse_after(args.after))
         checks = check_figures(solution)
         # the whole output before a byte of it is written: an error is then the only output
-        text = (_json_text(render_json(solution, checks)) if args.json
-                else render_text(solution, checks))
+        text, status = _bp_text(args, solution, checks)
     except ArgumentError as e:
         return _fail(args, str(_as_typed(e)))
-    except ValueError as e:  # a SpecError, or numbers the engine refuses (one line either way)
+    except (ValueError, ModuleNotFoundError) as e:  # a SpecError, numbers the engine refuses, no torch
         return _fail(args, str(e))
     sys.stdout.write(text)
+    if status:
+        return status
     try:
         written = _pictures(args, spec, solution)
     except (RuntimeError, OSError, ValueError, subprocess.CalledProcessError) as e:
@@ -366,6 +384,10 @@ def _add_bp_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--network", metavar="FILE", help=_("draw the network (.svg/.png/.pdf/.dot)"))
     p.add_argument("--animate", metavar="FILE.html",
                    help=_("write an animation of the backward pass"))
+    p.add_argument("--torch", action="store_true",
+                   help=_("solve it with PyTorch's autograd too and print every figure beside "
+                          "chainrule's, with the difference (exit 1 if one differs by more than "
+                          "1e-9 relative; needs pip install \"chainrule[torch]\")"))
 
 
 def _bp232(args: argparse.Namespace) -> int:

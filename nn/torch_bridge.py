@@ -236,7 +236,7 @@ def _activation_module(torch: ModuleType, name: str) -> Any:
                "step": Step, "identity": torch.nn.Identity,
                "softmax": lambda: torch.nn.Softmax(dim=-1)}
     if name not in modules:
-        raise ValueError(_("to_torch: no torch module for the activation {name}").format(name=name))
+        raise ValueError(_("to_torch: no torch module for the activation function {name}").format(name=name))
     return modules[name]()
 
 
@@ -381,7 +381,7 @@ def _read_sequential(torch: ModuleType, module: Any) -> list[_Read]:
     the first entry chainrule cannot take."""
     from .torch_modules import SharedBiasLinear
     if not isinstance(module, torch.nn.Sequential):
-        raise TypeError(_("from_torch takes a torch.nn.Sequential of Linear layers and activations, "
+        raise TypeError(_("from_torch takes a torch.nn.Sequential of Linear layers and activation functions, "
                           "got {kind}").format(kind=type(module).__name__))
     activations = _activation_names(torch)
     read: list[_Read] = []
@@ -393,7 +393,7 @@ def _read_sequential(torch: ModuleType, module: Any) -> list[_Read]:
             read.append(_Read(key, entry))
         elif type(entry) in activations:
             if not read or read[-1].activation is not None:
-                raise _cannot_take(key, entry, _("an activation must follow a Linear layer"))
+                raise _cannot_take(key, entry, _("an activation function must follow a Linear layer"))
             if type(entry) is torch.nn.Softmax and entry.dim not in (-1, 1):
                 raise _cannot_take(key, entry, _("chainrule's softmax runs over a sample's outputs "
                                                  "(dim=-1), not dim={dim}").format(dim=entry.dim))

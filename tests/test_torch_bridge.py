@@ -283,7 +283,8 @@ def test_what_torch_cannot_hold_is_refused_by_name():
 @pytest.mark.parametrize("entries, message", [
     (lambda: [torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Dropout(0.1), torch.nn.Linear(3, 1)],
      r"cannot take layer 2 \(Dropout\)"),
-    (lambda: [torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Sigmoid()], r"layer 2 \(Sigmoid\): an activation function"),
+    (lambda: [torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Sigmoid()],
+     r"layer 2 \(Sigmoid\): an activation function"),
     (lambda: [torch.nn.ReLU(), torch.nn.Linear(2, 3)], r"layer 0 \(ReLU\): an activation function must follow"),
     (lambda: [torch.nn.Linear(2, 3), torch.nn.Softmax(dim=0)], r"layer 1 \(Softmax\).*not dim=0"),
     (lambda: [torch.nn.Linear(2, 3), torch.nn.Linear(4, 1)], r"layer 1 \(Linear\): it takes 4 inputs .* gives 3"),

@@ -119,6 +119,45 @@ def test_every_activation_loss_and_bias_agrees(capsys, tmp_path, convention, hid
     assert moved  # real numbers: the updates are compared, not empty lines
 
 
+DEEP = """\
+name = "deep"
+inputs = [0.5, -1.0]
+targets = [0.2, 0.9]
+learning_rate = 0.5
+convention = "sequential"
+after = [4]
+[[layers]]
+activation = "tanh"
+neurons = ["h1_1", "h1_2", "h1_3"]
+weights = [[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]]
+bias = [0.1, -0.1, 0.2]
+[[layers]]
+activation = "relu"
+neurons = ["h2_1", "h2_2"]
+weights = [[0.7, -0.8, 0.9], [0.4, 0.2, 0.3]]
+bias = 0.05
+[[layers]]
+neurons = ["o1", "o2"]
+weights = [[0.3, -0.6], [0.5, 0.1]]
+bias = 0.1
+"""
+
+
+@pytest.mark.parametrize("text", [DEEP, None], ids=["3-layers", "2-2-1"])
+@pytest.mark.parametrize("convention", ["sequential", "simultaneous"])
+def test_three_layers_and_one_output_agree(capsys, tmp_path, text, convention):
+    from slides import SMALL_SPEC
+    spec = tmp_path / "spec.toml"
+    spec.write_text(text or SMALL_SPEC, encoding="utf-8")
+    code, out, _err = run(capsys, "bp", str(spec), "--torch", "--convention", convention, "--after", "4")
+    assert code == 0, out
+    figures = rows(out)
+    # the sequential gradients of the first layer go through the updated weights of both layers above
+    name = "dE_total/dw1"
+    assert name in figures and figures[name][1] != 0
+    assert int(LAST.match(out.splitlines()[-1]).group(1)) == len(figures)
+
+
 def test_json_carries_the_comparison_under_torch(capsys):
     code, out, _err = run(capsys, "bp232", "--torch", "--json", "--after", "9")
     assert code == 0

@@ -327,3 +327,15 @@ def test_torch_loss_has_each_chainrule_loss_and_says_how_they_differ_from_torchs
         assert torch_loss(name)(o, targets).item() == pytest.approx(ours, rel=1e-15), name
     with pytest.raises(ValueError, match="no torch form of the loss 'huber'"):
         torch_loss("huber")
+
+
+def test_nn_and_the_command_import_without_torch():
+    """torch stays optional: the library and the command load and work without it."""
+    import subprocess
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "import nn, chainrule.cli\n"
+            "from nn import MLP, to_torch\n"
+            "assert chainrule.cli.main(['bp232', '--after', '1']) == 0\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "E_total" in done.stdout

@@ -11,6 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from chainrule.cli import main  # noqa: E402
+from slides import SMALL_SPEC  # noqa: E402
 
 LAST = re.compile(r"^torch: (\d+) figures, max \|difference\| = (\S+)$")
 ROW = re.compile(r"^  (\S+)\s+(\S+)\s+(\S+)\s+(\S+)( {2}✗)?$")
@@ -146,7 +147,6 @@ bias = 0.1
 @pytest.mark.parametrize("text", [DEEP, None], ids=["3-layers", "2-2-1"])
 @pytest.mark.parametrize("convention", ["sequential", "simultaneous"])
 def test_three_layers_and_one_output_agree(capsys, tmp_path, text, convention):
-    from slides import SMALL_SPEC
     spec = tmp_path / "spec.toml"
     spec.write_text(text or SMALL_SPEC, encoding="utf-8")
     code, out, _err = run(capsys, "bp", str(spec), "--torch", "--convention", convention, "--after", "4")

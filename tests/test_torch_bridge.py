@@ -130,6 +130,21 @@ def test_a_tensor_mlp_gives_torchs_values_and_gradients(bias):
             assert layer.b.grad == pytest.approx(module[2 * l].bias.grad.numpy(), rel=1e-11, abs=1e-15)
 
 
+@pytest.mark.parametrize("hidden, output", [("tanh", "identity"), ("relu", "sigmoid"), ("step", "tanh"),
+                                            ("identity", "relu")])
+def test_every_activation_of_a_tensor_mlp_gives_torchs_gradients(hidden, output):
+    X = np.random.default_rng(1).normal(size=(5, 3))
+    Y = np.random.default_rng(2).uniform(size=(5, 2))
+    model = TensorMLP(3, [4, 2], hidden, output_activation=output, seed=3)
+    module = to_torch(model)
+    get_loss("mse_half")(model(X), Y).backward()
+    torch_loss("mse_half")(module(torch.tensor(X)), torch.tensor(Y)).backward()
+    for l, layer in enumerate(model.layers):
+        assert layer.W.grad == pytest.approx(module[2 * l].weight.grad.numpy().T, rel=1e-12, abs=1e-16)
+        assert layer.b.grad == pytest.approx(module[2 * l].bias.grad.numpy(), rel=1e-12, abs=1e-16)
+    assert np.abs(model.layers[1].W.grad).max() > 1e-3  # real gradients, not zeros
+
+
 def _same_parameters(a, b):
     sa, sb = a.state_dict(), b.state_dict()
     assert list(sa) == list(sb)

@@ -496,7 +496,7 @@ def from_torch(module: Any, batched: Optional[bool] = None) -> Union[MLP, Tensor
 
 # --- chainrule's losses in torch ----------------------------------------------------------
 
-LOSS_NAMES = ("half_sse", "mse", "mse_half", "cross_entropy", "absolute", "hinge")
+LOSS_NAMES = ("half_sse", "mse", "mse_half", "cross_entropy", "absolute", "hinge")  # = nn.losses.LOSSES
 
 def loss_terms(name: str, outputs: Any, targets: Any) -> tuple[Any, float]:
     """(the per-output terms, the scale) of chainrule's loss ``name`` in torch:

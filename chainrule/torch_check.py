@@ -75,7 +75,9 @@ class TorchRun:
                                          lr=spec.learning_rate)
         self.x = torch.tensor(spec.inputs, dtype=torch.float64)
         self.t = torch.tensor(spec.targets, dtype=torch.float64)
-        self.layers = len(self.module) // 2
+        # each layer's linear map: its entry of the Sequential (its activation function is the next)
+        self.positions = [i for i, m in enumerate(self.module) if hasattr(m, "in_features")]
+        self.layers = len(self.positions)
         self.grads: dict[str, float] = {}
         self.snapshots: dict[int, dict[str, float]] = {}
         for k in range(max([1, *counts]) + 1):
@@ -92,9 +94,9 @@ class TorchRun:
         """Each layer's net and out, the loss terms (E_o1, ...) and E_total."""
         nets, outs = [], []
         z = self.x
-        for l in range(self.layers):
-            h = self.module[2 * l](z)
-            z = self.module[2 * l + 1](h)
+        for i in self.positions:
+            h = self.module[i](z)
+            z = self.module[i + 1](h)
             h.retain_grad()
             z.retain_grad()
             nets.append(h)
@@ -136,7 +138,7 @@ class TorchRun:
         node_grads, param_grads = {}, {}
         seed = None
         for l in reversed(range(self.layers)):
-            linear = self.module[2 * l]
+            linear = self.module[self.positions[l]]
             params = list(linear.named_parameters())
             top, start = (loss, None) if seed is None else (outs[l], seed)
             found = autograd.grad(top, [outs[l], nets[l], *[p for _n, p in params]], grad_outputs=start,
@@ -146,7 +148,7 @@ class TorchRun:
             node_grads[l] = (net_grad, out_grad)
             for (name, p), g in zip(params, found[2:]):
                 g = self.torch.zeros_like(p) if g is None else g
-                param_grads[f"{2 * l}.{name}"] = g
+                param_grads[f"{self.positions[l]}.{name}"] = g
                 p.grad = g.clone()
             self.optimizer.step()  # only this layer's parameters have a gradient
             self.module.zero_grad(set_to_none=True)

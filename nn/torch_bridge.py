@@ -13,8 +13,14 @@ The module ``to_torch`` builds
 ------------------------------
 A ``torch.nn.Sequential`` in float64 with two entries per layer: the layer's
 linear map, then its activation (``Sigmoid``, ``Tanh``, ``ReLU``,
-``Softmax(dim=-1)``, ``Identity``, or :class:`nn.torch_modules.Step`). Layer l
-(from 0) is entry ``2l``, its activation ``2l+1``. A layer with one bias shared
+``LeakyReLU(0.01)``, ``ELU(1)``, ``Softplus()``, ``Softmax(dim=-1)``,
+``Identity``, or :class:`nn.torch_modules.Step`). Layer l (from 0) is entry
+``2l``, its activation ``2l+1``; a model with ``dropout=p`` has a third entry
+after each hidden layer, ``torch.nn.Dropout(p)``, so layer l is entry ``3l``
+(the masks are drawn by each library's own generator: the same in evaluation
+mode, different draws in training mode). The module gets the model's
+training/evaluation mode. torch's ``Softplus()`` turns linear above 20, where
+log(1 + e^x) differs from x by less than 1e-10 relative. A layer with one bias shared
 by its neurons (the slides' b1) becomes :class:`nn.torch_modules.SharedBiasLinear`,
 whose bias is a 0-d tensor, so that it is trained as one number; otherwise
 ``torch.nn.Linear``. Frozen parameters get ``requires_grad=False`` (torch freezes
@@ -144,6 +150,7 @@ class _Slot:
 
 @dataclass
 class _LayerPlan:
+    position: int  # the entry of the Sequential holding the layer's linear map
     nin: int
     nout: int
     activation: str
@@ -155,10 +162,10 @@ class _LayerPlan:
         return [s for s in self.slots if s.key == key]
 
 
-def _scalar_bias(l: int, layer: Layer) -> tuple[Optional[str], list[_Slot], Any]:
+def _scalar_bias(l: int, position: int, layer: Layer) -> tuple[Optional[str], list[_Slot], Any]:
     """How a scalar layer's neurons have their biases: shared, own or none."""
     biases = [n.b for n in layer.neurons]
-    key = f"{2 * l}.bias"
+    key = f"{position}.bias"
     if all(b is None for b in biases):
         return None, [], None
     if any(b is None for b in biases):
@@ -170,36 +177,43 @@ def _scalar_bias(l: int, layer: Layer) -> tuple[Optional[str], list[_Slot], Any]
     return "own", [_Slot(b, key, (i,)) for i, b in enumerate(biases)], tuple(b.label for b in biases)
 
 
-def _scalar_plan(l: int, layer: Layer) -> _LayerPlan:
+def _scalar_plan(l: int, position: int, layer: Layer) -> _LayerPlan:
     neurons = layer.neurons
-    key = f"{2 * l}.weight"
+    key = f"{position}.weight"
     slots = [_Slot(w, key, (i, j)) for i, n in enumerate(neurons) for j, w in enumerate(n.w)]
-    bias, bias_slots, bias_names = _scalar_bias(l, layer)
+    bias, bias_slots, bias_names = _scalar_bias(l, position, layer)
     names = LayerNames(tuple(n.name for n in neurons),
                        tuple(tuple(w.label for w in n.w) for n in neurons), bias_names)
-    return _LayerPlan(len(neurons[0].w), len(neurons), layer.activation, bias,
+    return _LayerPlan(position, len(neurons[0].w), len(neurons), layer.activation, bias,
                       slots + bias_slots, names)
 
 
-def _tensor_plan(l: int, count: int, layer: Linear) -> _LayerPlan:
-    slots = [_Slot(layer.W, f"{2 * l}.weight", transpose=True)]
+def _tensor_plan(l: int, position: int, count: int, layer: Linear) -> _LayerPlan:
+    slots = [_Slot(layer.W, f"{position}.weight", transpose=True)]
     b = getattr(layer, "b", None)
     bias = None
     if b is not None:
         bias = "shared" if np.ndim(b.data) == 0 else "own"
-        slots.append(_Slot(b, f"{2 * l}.bias"))
+        slots.append(_Slot(b, f"{position}.bias"))
     names = LayerNames(tuple(naming.neuron_names(l, count, layer.nout)), (), None)
-    return _LayerPlan(layer.nin, layer.nout, layer.activation, bias, slots, names)
+    return _LayerPlan(position, layer.nin, layer.nout, layer.activation, bias, slots, names)
+
+
+def _dropout_of(model: Any) -> float:
+    """The p of the model's dropout after each hidden layer (0: none)."""
+    dropout = getattr(model, "dropout", None)
+    return float(dropout.p) if dropout is not None else 0.0
 
 
 def _plans(model: Any) -> tuple[str, list[_LayerPlan]]:
+    if not isinstance(model, (MLP, TensorMLP)):
+        raise TypeError(_("to_torch takes an nn.MLP or an nn.TensorMLP, got {kind}").format(
+            kind=type(model).__name__))
+    stride = 3 if _dropout_of(model) else 2  # linear map, activation function (, dropout)
     if isinstance(model, MLP):
-        return "MLP", [_scalar_plan(l, layer) for l, layer in enumerate(model.layers)]
-    if isinstance(model, TensorMLP):
-        count = len(model.layers)
-        return "TensorMLP", [_tensor_plan(l, count, layer) for l, layer in enumerate(model.layers)]
-    raise TypeError(_("to_torch takes an nn.MLP or an nn.TensorMLP, got {kind}").format(
-        kind=type(model).__name__))
+        return "MLP", [_scalar_plan(l, stride * l, layer) for l, layer in enumerate(model.layers)]
+    count = len(model.layers)
+    return "TensorMLP", [_tensor_plan(l, stride * l, count, layer) for l, layer in enumerate(model.layers)]
 
 
 def torch_names(model: Union[MLP, TensorMLP]) -> dict[str, str]:
@@ -233,7 +247,8 @@ def _gather(slots: list[_Slot], shape: tuple[int, ...], value: Callable[[_Slot],
 def _activation_module(torch: ModuleType, name: str) -> Any:
     from .torch_modules import Step
     modules = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU,
-               "step": Step, "identity": torch.nn.Identity,
+               "leaky_relu": lambda: torch.nn.LeakyReLU(0.01), "elu": lambda: torch.nn.ELU(alpha=1.0),
+               "softplus": torch.nn.Softplus, "step": Step, "identity": torch.nn.Identity,
                "softmax": lambda: torch.nn.Softmax(dim=-1)}
     if name not in modules:
         raise ValueError(_("to_torch: no torch module for the activation function {name}").format(name=name))
@@ -251,7 +266,7 @@ def _frozen_flag(slots: list[_Slot]) -> bool:
     return flags.pop()
 
 
-def _linear_module(torch: ModuleType, plan: _LayerPlan, l: int) -> Any:
+def _linear_module(torch: ModuleType, plan: _LayerPlan) -> Any:
     from .torch_modules import SharedBiasLinear
     if plan.bias == "shared":
         linear = SharedBiasLinear(plan.nin, plan.nout, dtype=torch.float64)
@@ -259,7 +274,7 @@ def _linear_module(torch: ModuleType, plan: _LayerPlan, l: int) -> Any:
         linear = torch.nn.Linear(plan.nin, plan.nout, bias=plan.bias is not None, dtype=torch.float64)
     with torch.no_grad():
         for name, tensor in linear.named_parameters():
-            slots = plan.slots_of(f"{2 * l}.{name}")
+            slots = plan.slots_of(f"{plan.position}.{name}")
             tensor.copy_(torch.from_numpy(_gather(slots, tuple(tensor.shape), lambda s: s.node.data)))
             tensor.requires_grad_(not _frozen_flag(slots))
     return linear
@@ -271,10 +286,14 @@ def to_torch(model: Union[MLP, TensorMLP], optimizer: Optional[Optimizer] = None
     hyper-parameters and state."""
     torch = require_torch()
     kind, plans = _plans(model)
+    p = _dropout_of(model)
     entries = []
     for l, plan in enumerate(plans):
-        entries += [_linear_module(torch, plan, l), _activation_module(torch, plan.activation)]
+        entries += [_linear_module(torch, plan), _activation_module(torch, plan.activation)]
+        if p and l < len(plans) - 1:
+            entries.append(torch.nn.Dropout(p))
     module = torch.nn.Sequential(*entries)
+    module.train(model.training)
     module.chainrule_names = ChainruleNames(kind, tuple(model.input_names),
                                             tuple(plan.names for plan in plans))
     if optimizer is None:
@@ -363,11 +382,14 @@ class _Read:
     key: str
     linear: Any
     activation: Optional[str] = None
+    dropout: float = 0.0
+    dropout_key: str = ""
 
 
 def _activation_names(torch: ModuleType) -> dict[type, str]:
     from .torch_modules import Step
-    return {torch.nn.Sigmoid: "sigmoid", torch.nn.Tanh: "tanh", torch.nn.ReLU: "relu", Step: "step",
+    return {torch.nn.Sigmoid: "sigmoid", torch.nn.Tanh: "tanh", torch.nn.ReLU: "relu",
+            torch.nn.LeakyReLU: "leaky_relu", torch.nn.ELU: "elu", torch.nn.Softplus: "softplus", Step: "step",
             torch.nn.Identity: "identity", torch.nn.Softmax: "softmax"}
 
 
@@ -376,34 +398,74 @@ def _cannot_take(key: str, entry: Any, why: str) -> ValueError:
         key=key, kind=type(entry).__name__, why=why))
 
 
-def _read_sequential(torch: ModuleType, module: Any) -> list[_Read]:
-    """The Sequential's Linear layers, each with its activation; an error names
-    the first entry chainrule cannot take."""
+def _activation_problem(torch: ModuleType, entry: Any) -> Optional[str]:
+    """Why an activation module is not the function chainrule's activation of that name is."""
+    if type(entry) is torch.nn.Softmax and entry.dim not in (-1, 1):
+        return _("chainrule's softmax runs over a sample's outputs (dim=-1), not dim={dim}").format(dim=entry.dim)
+    if type(entry) is torch.nn.LeakyReLU and entry.negative_slope != 0.01:
+        return _("chainrule's leaky_relu has the slope 0.01, not {slope}").format(slope=entry.negative_slope)
+    if type(entry) is torch.nn.ELU and entry.alpha != 1.0:
+        return _("chainrule's elu has alpha = 1, not {alpha}").format(alpha=entry.alpha)
+    if type(entry) is torch.nn.Softplus and (entry.beta != 1 or entry.threshold < 20):
+        return _("chainrule's softplus is log(1 + e^x): beta = 1 and a threshold of at least 20, "
+                 "not beta = {beta}, threshold = {threshold}").format(beta=entry.beta, threshold=entry.threshold)
+    return None
+
+
+def _read_entry(torch: ModuleType, read: list[_Read], key: str, entry: Any) -> None:
+    """One entry of the Sequential into ``read``, or the error naming it."""
     from .torch_modules import SharedBiasLinear
+    activations = _activation_names(torch)
+    if isinstance(entry, (torch.nn.Linear, SharedBiasLinear)):
+        if read and entry.in_features != read[-1].linear.out_features:
+            raise _cannot_take(key, entry, _("it takes {n} inputs but the layer before gives {m}").format(
+                n=entry.in_features, m=read[-1].linear.out_features))
+        read.append(_Read(key, entry))
+    elif type(entry) in activations:
+        if not read or read[-1].activation is not None:
+            raise _cannot_take(key, entry, _("an activation function must follow a Linear layer"))
+        problem = _activation_problem(torch, entry)
+        if problem:
+            raise _cannot_take(key, entry, problem)
+        read[-1].activation = activations[type(entry)]
+    elif type(entry) is torch.nn.Dropout:
+        if not read or read[-1].dropout_key:
+            raise _cannot_take(key, entry, _("a Dropout must follow a layer's activation function"))
+        read[-1].activation = read[-1].activation or "identity"
+        read[-1].dropout, read[-1].dropout_key = float(entry.p), key
+    else:
+        raise _cannot_take(key, entry, _("chainrule's networks are Linear layers, each followed by an "
+                                         "activation function (Sigmoid, Tanh, ReLU, LeakyReLU, ELU, Softplus, "
+                                         "Softmax(dim=-1), Identity) and, after a hidden layer, Dropout"))
+
+
+def _check_dropout(read: list[_Read]) -> float:
+    """chainrule's networks drop out after every hidden layer with one p, or nowhere."""
+    hidden = read[:-1]
+    if read[-1].dropout_key:
+        raise ValueError(_("from_torch: cannot take layer {key} (Dropout): chainrule drops out after the "
+                           "hidden layers only, not after the output layer").format(key=read[-1].dropout_key))
+    ps = {r.dropout for r in hidden}
+    if len(ps) > 1:
+        odd = next(r for r in hidden if r.dropout != hidden[0].dropout)
+        raise ValueError(_("from_torch: the layer at {key} has dropout p = {p}, the first hidden layer "
+                           "p = {first}; chainrule puts one Dropout(p) after every hidden layer").format(
+            key=odd.key, p=odd.dropout, first=hidden[0].dropout))
+    return ps.pop() if ps else 0.0
+
+
+def _read_sequential(torch: ModuleType, module: Any) -> tuple[list[_Read], float]:
+    """The Sequential's Linear layers, each with its activation, and the dropout p
+    after the hidden layers; an error names the first entry chainrule cannot take."""
     if not isinstance(module, torch.nn.Sequential):
         raise TypeError(_("from_torch takes a torch.nn.Sequential of Linear layers and activation functions, "
                           "got {kind}").format(kind=type(module).__name__))
-    activations = _activation_names(torch)
     read: list[_Read] = []
     for key, entry in module.named_children():
-        if isinstance(entry, (torch.nn.Linear, SharedBiasLinear)):
-            if read and entry.in_features != read[-1].linear.out_features:
-                raise _cannot_take(key, entry, _("it takes {n} inputs but the layer before gives {m}").format(
-                    n=entry.in_features, m=read[-1].linear.out_features))
-            read.append(_Read(key, entry))
-        elif type(entry) in activations:
-            if not read or read[-1].activation is not None:
-                raise _cannot_take(key, entry, _("an activation function must follow a Linear layer"))
-            if type(entry) is torch.nn.Softmax and entry.dim not in (-1, 1):
-                raise _cannot_take(key, entry, _("chainrule's softmax runs over a sample's outputs "
-                                                 "(dim=-1), not dim={dim}").format(dim=entry.dim))
-            read[-1].activation = activations[type(entry)]
-        else:
-            raise _cannot_take(key, entry, _("chainrule's networks are Linear layers, each followed by "
-                                             "Sigmoid, Tanh, ReLU, Softmax(dim=-1) or Identity"))
+        _read_entry(torch, read, key, entry)
     if not read:
         raise ValueError(_("from_torch: the Sequential has no Linear layer"))
-    return read
+    return read, _check_dropout(read)
 
 
 def _array(tensor: Any) -> np.ndarray:
@@ -474,12 +536,15 @@ def _tensor_layer(l: int, r: _Read) -> Linear:
 
 def from_torch(module: Any, batched: Optional[bool] = None) -> Union[MLP, TensorMLP]:
     """The chainrule network of a ``torch.nn.Sequential`` of Linear layers
-    (``SharedBiasLinear`` too), each followed by Sigmoid, Tanh, ReLU, Step,
-    Softmax(dim=-1) or Identity (none: identity). ``batched=True`` gives a
-    ``TensorMLP``, False a scalar ``MLP``; None: what ``to_torch`` was given, else
-    an ``MLP``. Parameters with ``requires_grad=False`` come back frozen."""
+    (``SharedBiasLinear`` too), each followed by an activation function (Sigmoid,
+    Tanh, ReLU, LeakyReLU(0.01), ELU(1), Softplus(), Step, Softmax(dim=-1),
+    Identity; none: identity) and, after every hidden layer or none, one
+    Dropout(p). ``batched=True`` gives a ``TensorMLP``, False a scalar ``MLP``;
+    None: what ``to_torch`` was given, else an ``MLP``. Parameters with
+    ``requires_grad=False`` come back frozen; the training/evaluation mode is the module's."""
+    from .regularization import Dropout
     torch = require_torch()
-    read = _read_sequential(torch, module)
+    read, p = _read_sequential(torch, module)
     for r in read:
         r.activation = r.activation or "identity"
     names = _recorded(module, read)
@@ -487,11 +552,17 @@ def from_torch(module: Any, batched: Optional[bool] = None) -> Union[MLP, Tensor
         batched = names is not None and names.kind == "TensorMLP"
     inputs = list(names.input_names) if names is not None else None
     if batched:
-        return TensorMLP.from_layers([_tensor_layer(l, r) for l, r in enumerate(read)], input_names=inputs)
-    layer_names = names.layers if names is not None and names.kind == "MLP" else [None] * len(read)
-    before = np.cumsum([0] + [r.linear.in_features * r.linear.out_features for r in read])
-    layers = [_scalar_layer(l, len(read), r, layer_names[l], int(before[l])) for l, r in enumerate(read)]
-    return MLP.from_layers(layers, input_names=inputs)
+        model: Union[MLP, TensorMLP] = TensorMLP.from_layers([_tensor_layer(l, r) for l, r in enumerate(read)],
+                                                              input_names=inputs)
+    else:
+        layer_names = names.layers if names is not None and names.kind == "MLP" else [None] * len(read)
+        before = np.cumsum([0] + [r.linear.in_features * r.linear.out_features for r in read])
+        layers = [_scalar_layer(l, len(read), r, layer_names[l], int(before[l])) for l, r in enumerate(read)]
+        model = MLP.from_layers(layers, input_names=inputs)
+    if p:
+        model.dropout = Dropout(p)
+    model.train(module.training)
+    return model
 
 
 # --- chainrule's losses in torch ----------------------------------------------------------

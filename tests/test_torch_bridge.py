@@ -71,7 +71,7 @@ def test_the_2_3_2_forward_and_gradients_are_torchs():
 
 def scalar_cases():
     x = [[0.3, -1.2, 0.5], [-0.7, 0.2, 1.1], [1.5, 0.4, -0.3]]
-    for act in ("sigmoid", "tanh", "relu", "identity", "step"):
+    for act in ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "identity", "step"):
         yield pytest.param(MLP(3, [4, 2], act, output_activation="sigmoid", seed=1), x, "mse", id=act)
     yield pytest.param(MLP(3, [4, 3], "tanh", output_activation="softmax", seed=2), x, "cross_entropy",
                        id="softmax")
@@ -131,7 +131,7 @@ def test_a_tensor_mlp_gives_torchs_values_and_gradients(bias):
 
 
 @pytest.mark.parametrize("hidden, output", [("tanh", "identity"), ("relu", "sigmoid"), ("step", "tanh"),
-                                            ("identity", "relu")])
+                                            ("identity", "relu"), ("leaky_relu", "elu"), ("softplus", "leaky_relu")])
 def test_every_activation_of_a_tensor_mlp_gives_torchs_gradients(hidden, output):
     X = np.random.default_rng(1).normal(size=(5, 3))
     Y = np.random.default_rng(2).uniform(size=(5, 2))
@@ -180,6 +180,30 @@ def test_to_torch_then_from_torch_gives_the_same_parameters_bit_for_bit(model):
         assert [[o.data for o in model(r)] for r in x] == [[o.data for o in back(r)] for r in x]
     else:
         assert np.array_equal(model(x).data, back(x).data)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: MLP(3, [4, 4, 2], "relu", output_activation="sigmoid", dropout=0.3, seed=2),
+    lambda: TensorMLP(3, [4, 4, 2], "tanh", output_activation="softmax", dropout=0.3, seed=2),
+], ids=["MLP", "TensorMLP"])
+def test_dropout_after_each_hidden_layer_goes_over_and_back(make):
+    model = make()
+    module = to_torch(model)
+    kinds = [type(m).__name__ for m in module]
+    assert kinds[2] == kinds[5] == "Dropout" and "Dropout" not in kinds[6:]  # none after the output layer
+    assert module[2].p == 0.3 and module.training
+    assert list(torch_names(model).values())[-1].startswith("6.")  # layer 2 is entry 3 * 2
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    model.eval()
+    module.eval()
+    ours = np.array([[o.data for o in model(r)] for r in x]) if isinstance(model, MLP) else model(x).data
+    assert ours == pytest.approx(module(torch.tensor(x)).detach().numpy(), rel=1e-13)  # no dropout: equal
+    module.train()
+    dropped = module(torch.tensor(np.ones((50, 3)))).detach().numpy()
+    assert not np.allclose(dropped, dropped[0])  # in training mode torch drops entries (its own draws)
+    back = from_torch(module)
+    assert type(back) is type(model) and back.dropout.p == 0.3 and back.training
+    _same_parameters(model, back)
 
 
 def test_a_scalar_model_comes_back_batched_and_the_other_way():
@@ -296,8 +320,17 @@ def test_what_torch_cannot_hold_is_refused_by_name():
 
 
 @pytest.mark.parametrize("entries, message", [
-    (lambda: [torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Dropout(0.1), torch.nn.Linear(3, 1)],
-     r"cannot take layer 2 \(Dropout\)"),
+    (lambda: [torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.BatchNorm1d(3), torch.nn.Linear(3, 1)],
+     r"cannot take layer 2 \(BatchNorm1d\)"),
+    (lambda: [torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1), torch.nn.Dropout(0.5)],
+     r"cannot take layer 3 \(Dropout\): .*not after the output layer"),
+    (lambda: [torch.nn.Linear(2, 3), torch.nn.Dropout(0.5), torch.nn.Linear(3, 3), torch.nn.Dropout(0.2),
+              torch.nn.Linear(3, 1)], r"layer at 2 has dropout p = 0.2, the first hidden layer p = 0.5"),
+    (lambda: [torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Dropout(0.5), torch.nn.Dropout(0.5)],
+     r"layer 3 \(Dropout\): a Dropout must follow"),
+    (lambda: [torch.nn.Linear(2, 3), torch.nn.LeakyReLU(0.2)], r"layer 1 \(LeakyReLU\).*slope 0.01, not 0.2"),
+    (lambda: [torch.nn.Linear(2, 3), torch.nn.ELU(alpha=0.5)], r"layer 1 \(ELU\).*alpha = 1, not 0.5"),
+    (lambda: [torch.nn.Linear(2, 3), torch.nn.Softplus(beta=2)], r"layer 1 \(Softplus\).*beta = 2"),
     (lambda: [torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Sigmoid()],
      r"layer 2 \(Sigmoid\): an activation function"),
     (lambda: [torch.nn.ReLU(), torch.nn.Linear(2, 3)], r"layer 0 \(ReLU\): an activation function must follow"),

@@ -126,3 +126,13 @@ def test_the_test_set_is_the_last_21_days(bike):
 def test_last_days_names_a_bad_count(bike, days):
     with pytest.raises(ArgumentError, match=r"last_days\(days=\.\.\.\)"):
         last_days(bike["dteday"], days)
+
+
+def test_the_seasons_are_those_of_the_dates(bike):
+    """data/README.md and notebook 7 say season 1 is winter (from 21 December), although the
+    authors' readme calls it spring: the dates decide."""
+    for season, first_day in [(1, "2011-01-01"), (2, "2011-03-21"), (3, "2011-06-21"), (4, "2011-09-23")]:
+        assert str(bike["dteday"][bike["season"] == season][0]) == first_day
+    december_21 = bike["dteday"] == np.datetime64("2011-12-21")
+    assert set(bike["season"][december_21].tolist()) == {1}
+    assert set(bike["mnth"][bike["season"] == 1].tolist()) == {1, 2, 3, 12}

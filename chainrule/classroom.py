@@ -14,6 +14,7 @@ under the simultaneous one all at the end.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Optional
 
 from autograd import Node
@@ -48,7 +49,7 @@ def _equations(block: Block) -> list[tuple[str, Any]]:
 
 
 def _forward_steps(sol: Solution) -> list[Any]:
-    from viz.classroom import Step
+    from viz import ClassroomStep
     run, steps, note = sol.run, [], ""
     for block in [*forward_blocks(sol), loss_block(sol)]:
         for kind, item in _equations(block):
@@ -58,8 +59,8 @@ def _forward_steps(sol: Solution) -> list[Any]:
             lhs, rhs = item
             name = lhs.split(" = ")[0].strip()  # "E_total = E_o1": a loss of one term
             node = _node(run, name)
-            steps.append(Step("forward", _lines(lhs, rhs), node, "data" if node is not None else "",
-                              rhs[-1], note=note))
+            steps.append(ClassroomStep("forward", _lines(lhs, rhs), node,
+                                       "data" if node is not None else "", rhs[-1], note=note))
             note = ""
     return steps
 
@@ -80,11 +81,11 @@ class _Backward:
         self.partial: dict[str, list[float]] = {}  # a hidden out: its paths' shares so far
 
     def add(self, lhs: str, rhs: tuple, note: str) -> None:
-        from viz.classroom import Step
+        from viz import ClassroomStep
         run, lines = self.run, _lines(lhs, rhs)
         if not lhs.strip():  # a continuation line of the equation before (softmax)
             last = self.steps[-1]
-            self.steps[-1] = Step(**{**last.__dict__, "lines": [*last.lines, *lines]})
+            self.steps[-1] = dataclasses.replace(last, lines=[*last.lines, *lines])
             return
         top, bottom = naming.derivative_of(lhs.strip()) or (None, None)
         node = _node(run, bottom) if bottom else None
@@ -97,30 +98,32 @@ class _Backward:
             upper = _node(run, naming.net(naming.output_of(top)))
             at = (f"{_grad_name(bottom)} = {signed_sum(shares)} = {num(sum(shares))} …"
                   if len(shares) > 1 else "")
-            self.steps.append(Step("backward", lines, node, "partial", num(sum(shares)),
-                                   edges=[(upper, node)] if upper is not None else [],
-                                   at_node=at, note=note))
+            self.steps.append(ClassroomStep("backward", lines, node, "partial", num(sum(shares)),
+                                            edges=[(upper, node)] if upper is not None else [],
+                                            at_node=at, note=note))
         else:  # a local derivative dA/dB: the edge from B up to A
             a = _node(run, top) if top else None
             edges = [(a, node)] if a is not None and node is not None else []
-            self.steps.append(Step("backward", lines, None, "", "", edges=edges, note=note))
+            self.steps.append(ClassroomStep("backward", lines, None, "", "", edges=edges,
+                                            note=note))
 
     def _gradient(self, lhs: str, rhs: tuple, lines: list[str], name: str, node: Node,
                   note: str) -> None:
-        from viz.classroom import Step
+        from viz import ClassroomStep
         at = f"{lhs.strip()} = {rhs[-2]} = {rhs[-1]}" if _is_sum(rhs) else ""
         shares = self.partial.pop(name, None)
         if shares and at and self.steps and self.steps[-1].node is node:
             # the last path has just arrived: the sum rule completes the gradient there
             last = self.steps[-1]
-            self.steps[-1] = Step("backward", [*last.lines, *lines], node, "grad", rhs[-1],
-                                  edges=last.edges, at_node=at, note=last.note)
+            self.steps[-1] = ClassroomStep("backward", [*last.lines, *lines], node, "grad",
+                                           rhs[-1], edges=last.edges, at_node=at, note=last.note)
             return
-        self.steps.append(Step("backward", lines, node, "grad", rhs[-1], at_node=at, note=note))
+        self.steps.append(ClassroomStep("backward", lines, node, "grad", rhs[-1], at_node=at,
+                                        note=note))
 
 
 def _update_steps(sol: Solution, names: list[str]) -> list[Any]:
-    from viz.classroom import Step
+    from viz import ClassroomStep
     run, spec = sol.run, sol.spec
     frozen = set(_frozen(spec))
     steps = []
@@ -131,8 +134,8 @@ def _update_steps(sol: Solution, names: list[str]) -> list[Any]:
         rhs = (f"{p} - {ETA} * {_grad_name(p)}",
                f"{given(run.initial[p])} - {given(spec.learning_rate)} * {paren(num(run.gradients[p]))}",
                num(run.updated[p]))
-        steps.append(Step("update", _lines(lhs, rhs), run.params[p], "update", num(run.updated[p]),
-                          label=lhs))
+        steps.append(ClassroomStep("update", _lines(lhs, rhs), run.params[p], "update",
+                                   num(run.updated[p]), label=lhs))
     return steps
 
 

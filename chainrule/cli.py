@@ -127,10 +127,9 @@ def _viz(name: str) -> Callable[..., Any]:
     """A viz function, imported only when a picture is asked for."""
     try:
         import viz
-        import viz.classroom
     except ImportError as e:  # pragma: no cover - viz ships with chainrule
         raise RuntimeError(f"pictures need the viz package ({e})") from None
-    fn = getattr(viz, name, None) or getattr(viz.classroom, name, None)
+    fn = getattr(viz, name, None)
     if fn is None:
         raise RuntimeError(f"this version of viz has no {name}() yet; the text report is complete "
                            "without it")

@@ -21,7 +21,7 @@ import pathlib
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
+from typing import Any, Optional, Sequence, Union
 
 from autograd import Node
 
@@ -40,7 +40,7 @@ ZOOM = 1.6  # the compact graph's 10 pt text at about 21 px: read from the back 
 
 
 @dataclass(frozen=True)
-class Step:
+class ClassroomStep:
     """One step of the classroom animation.
 
     ``phase``: "forward", "backward" or "update". ``lines``: the equation(s),
@@ -78,7 +78,7 @@ class ClassroomStepper:
     the backward pass starts (the root, 1). ``notes``: lines under the title
     (which pass, which convention)."""
 
-    def __init__(self, root: Node, steps: Sequence[Step], *, title: str = "",
+    def __init__(self, root: Node, steps: Sequence[ClassroomStep], *, title: str = "",
                  notes: Sequence[str] = (), local: Optional[Locals] = None,
                  seeds: Sequence[Node] = (), digits: int = 6, max_nodes: int = 500) -> None:
         self.digits = style.check_digits(digits, type(self).__name__)
@@ -98,7 +98,7 @@ class ClassroomStepper:
         c = self.compact
         return f"v{c.full[c.find(node, what)]}"
 
-    def _edge_ids(self, step: Step, k: int) -> list[str]:
+    def _edge_ids(self, step: ClassroomStep, k: int) -> list[str]:
         c = self.compact
         if step.edges:
             pairs = [(c.find(u, f"step {k + 1}: edges"), c.find(lo, f"step {k + 1}: edges"))
@@ -114,7 +114,7 @@ class ClassroomStepper:
             pairs = []
         return [f"k{c.full[u]}_{c.full[lo]}" for u, lo in pairs]
 
-    def _frame(self, step: Step, k: int) -> dict:
+    def _frame(self, step: ClassroomStep, k: int) -> dict:
         if step.phase not in PHASES:
             raise ValueError(f"ClassroomStepper: step {k + 1}: phase must be one of "
                              f"{', '.join(PHASES)}, got {step.phase!r}")
@@ -190,7 +190,8 @@ class ClassroomStepper:
         return len(self.steps)
 
 
-def animate_steps(root: Node, steps: Sequence[Step], path: PathLike, **options) -> pathlib.Path:
+def animate_steps(root: Node, steps: Sequence[ClassroomStep], path: PathLike,
+                  **options: Any) -> pathlib.Path:
     """Write the classroom animation of ``steps`` (see :class:`ClassroomStepper`,
     whose keyword options it takes) to ``path`` (.html). Returns the path."""
     _html_path(path, "animate_steps")  # before the work, not after
@@ -264,7 +265,7 @@ _CSS = """
 #__UID__ g.edge > text.cr-hidden { visibility: hidden; }
 #__UID__ text.cr-pending { fill: #cbd5e1; }
 #__UID__ text.cr-partial { fill: #d97706; }
-#__UID__ text.cr-updated { fill: #15803d; font-weight: bold; }
+#__UID__ text.cr-updated { fill: #15803d; }
 #__UID__ g.cr-sum rect { fill: #fef9c3; stroke: #d97706; stroke-width: 1.2; }
 #__UID__ g.cr-sum text { fill: #7c2d12; font-family: __MONO__; font-weight: bold; }
 """.replace("__SANS__", fonts.css_families(style.FONT)).replace("__MONO__", fonts.css_families(style.MONO))

@@ -33,8 +33,11 @@ def _lines(lhs: str, rhs: tuple) -> list[str]:
 
 
 def _node(run: Run, name: str) -> Optional[Node]:
+    """The box of ``name`` in the picture, if E_total depends on it (an output a
+    zero cross-entropy target leaves out has a value but no box)."""
     node = run.params.get(name)
-    return node if node is not None else run.nodes.get(name)
+    node = node if node is not None else run.nodes.get(name)
+    return node if node is not None and id(node) in run.used_by_loss() else None
 
 
 def _equations(block: Block) -> list[tuple[str, Any]]:

@@ -256,7 +256,9 @@ def _why_two_numbers(sol: Solution, checks: list[FigureCheck]) -> list[str]:
                       "slide check, note {ref}).") if c.from_slides else
                     _("The spec gives {figure}, which matches neither (see the figure check, "
                       "note {ref})."))
-            text += " " + said.format(figure=c.figure.slide, ref=ref.split()[0] if ref else "")
+            # Chinese sentences follow one another without a space
+            text += ("" if language() == "zh" else " ") + said.format(
+                figure=c.figure.slide, ref=ref.split()[0] if ref else "")
             break
     return wrap_columns(text, WIDTH) + [""]
 

@@ -276,13 +276,17 @@ READ = """r => {
   const eq = r.querySelector(".explain .eq");
   const grad = now ? [...now.querySelectorAll("text")].find(t => t.textContent.startsWith("grad ")) : null;
   const sum = r.querySelector("g.cr-sum");
+  const lit = r.querySelector("g.cr-lit > text");
+  const label = lit ? lit.getBoundingClientRect() : null;
   return {count: r.querySelector(".count").textContent,
           box: box && {left: box.left, right: box.right, top: box.top, bottom: box.bottom},
           pic: {left: p.left, right: p.right, top: p.top, bottom: p.bottom},
           eqPx: eq ? parseFloat(getComputedStyle(eq).fontSize) : null,
           boxTextPx: grad ? grad.getBoundingClientRect().height : null,
           sum: sum && {text: sum.textContent, rect: sum.getBoundingClientRect().toJSON()},
-          eqText: [...r.querySelectorAll(".explain .eq")].map(e => e.textContent)};
+          eqText: [...r.querySelectorAll(".explain .eq")].map(e => e.textContent),
+          label: label && {left: label.left, right: label.right, top: label.top,
+                           bottom: label.bottom, text: lit.textContent}};
 }"""
 
 
@@ -314,6 +318,11 @@ def test_the_classroom_page_on_a_projector(browser_page, capsys, tmp_path):
             assert pic["top"] <= box["top"] and box["bottom"] <= pic["bottom"], (k, box, pic)
             assert box["right"] <= window["width"] and box["bottom"] <= window["height"]
             assert seen["boxTextPx"] >= 16, k
+        elif s["edges"]:  # a local derivative: its edge's number is lit and in view
+            label, pic = seen["label"], seen["pic"]
+            assert pic["left"] <= label["left"] and label["right"] <= pic["right"], (k, label)
+            assert pic["top"] <= label["top"] and label["bottom"] <= pic["bottom"], (k, label)
+            assert float(label["text"]) == float(s["lines"][-1].split(" = ")[-1]), k
         if k == sum_step:
             assert seen["sum"]["text"] == "dE_total/dout_h1 = 0.030866 + (-0.003360) = 0.027505"
             card, box = seen["sum"]["rect"], seen["box"]

@@ -115,8 +115,9 @@ class _Backward:
         from viz import ClassroomStep
         at = f"{lhs.strip()} = {rhs[-2]} = {rhs[-1]}" if _is_sum(rhs) else ""
         shares = self.partial.pop(name, None)
-        if shares and at and self.steps and self.steps[-1].node is node:
-            # the last path has just arrived: the sum rule completes the gradient there
+        if shares and self.steps and self.steps[-1].node is node:
+            # the last path has just arrived: it completes the gradient there (with the sum
+            # rule where there are several)
             last = self.steps[-1]
             self.steps[-1] = ClassroomStep("backward", [*last.lines, *lines], node, "grad",
                                            rhs[-1], edges=last.edges, at_node=at, note=last.note)

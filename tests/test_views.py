@@ -256,6 +256,13 @@ def test_the_211_classroom(capsys, tmp_path):
     assert updates and all(updates[f"{p}+"] == f"{v:.6f}" for p, v in report["updated"].items()
                            if f"{p}+" in updates)
     assert not any(s["at"] for s in data["steps"])
+    # out_h's one path: dE_o/dout_h arrives and is the gradient, in one step
+    # (-(1 - out_o) * out_o (1 - out_o) * W = -0.487628 * 0.249847 * 0.1)
+    out_h = [s for s in data["steps"] if s["phase"] == "backward" and s["node"]
+             and names[s["node"]] == "out_h"]
+    assert len(out_h) == 1 and out_h[0]["fill"] == "grad" and out_h[0]["value"] == "-0.012183"
+    assert out_h[0]["lines"][0].startswith("dE_o/dout_h = dE_o/dout_o * dout_o/dnet_o * dnet_o/dout_h")
+    assert out_h[0]["lines"][-1] == "dE_total/dout_h = dE_o/dout_h = -0.012183"
 
 
 def test_the_classroom_page_in_chinese(capsys, tmp_path):

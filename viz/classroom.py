@@ -80,7 +80,7 @@ class ClassroomStepper:
 
     def __init__(self, root: Node, steps: Sequence[ClassroomStep], *, title: str = "",
                  notes: Sequence[str] = (), local: Optional[Locals] = None,
-                 seeds: Sequence[Node] = (), digits: int = 6, max_nodes: int = 500) -> None:
+                 seeds: Sequence[Node] = (), digits: int = 6, max_nodes: int = 2000) -> None:
         self.digits = style.check_digits(digits, type(self).__name__)
         self.title = title or _("The worked solution, one named value at a time")
         self.notes = list(notes)

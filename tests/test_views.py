@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from chainrule.cli import main
+from chainrule.report import backward_blocks
 from chainrule.solver import solve
 from chainrule.spec import preset
 from conftest import screenshot
@@ -73,10 +74,18 @@ def test_every_view_shows_the_reports_gradients(argv, views, capsys):
     paths = views[argv]
     spec = preset(argv[-1] if argv[0] == "bp" else "bp232")
     initial = solve(spec, report["convention"]).run.initial
+    # every dE_total/dX the report's backward section prints (out_h1, net_o1, ...)
+    sol = solve(spec, report["convention"])
+    printed = {lhs.split("/d", 1)[1]: rhs[-1] for _l, block in backward_blocks(sol)
+               for lhs, rhs in (i for i in block.items if isinstance(i, tuple))
+               if lhs.strip().startswith("dE_total/d")}
+    assert {p: printed[p] for p in want} == want
     for view in ("graph", "full_graph", "network"):
         grads, values, _edges = boxes(paths[view])
         shown = {p: grads[p] for p in want}
         assert shown == want, view
+        if view != "network":  # the named values' boxes too
+            assert {x: grads[x] for x in printed if x in grads} == printed, view
         # the weights before any update, as the report's forward pass uses them
         assert {p: values[p] for p in want} == {p: f"{v:.6f}" for p, v in initial.items()}, view
     # the classroom animation: each weight's gradient step and its box

@@ -329,6 +329,10 @@ function makeRoom(t) {
 var labels = {};
 S.forEach(function (s) { s.edges.forEach(function (e) {
   var g = el(e); if (g && g.querySelector("text")) labels[e] = g.querySelector("text"); }); });
+// boxes whose gradient no step computes (the inputs): no grad row to wait for
+var asked = {};
+S.forEach(function (s) { if (s.node && (s.fill === "grad" || s.fill === "partial")) asked[s.node] = true; });
+D.seeds.forEach(function (id) { asked[id] = true; });
 var marked = [], sum = null;
 function mark(id, cls) { var g = el(id); if (g) { g.classList.add(cls); marked.push([g, cls]); } }
 function setText(x, text, cls) {
@@ -401,7 +405,8 @@ function show(k) {
     var d = st.data[id] !== undefined ? st.data[id] : (b.leaf ? b.data : "?");
     setText(t.data, d, d === "?" ? "cr-pending" : (st.name[id] ? "cr-updated" : ""));
     var g = st.grad[id];
-    setText(t.grad, "grad " + (g === undefined ? "?" : g), g === undefined ? "cr-pending" : st.cls[id]);
+    if (!asked[id]) setText(t.grad, "", "");
+    else setText(t.grad, "grad " + (g === undefined ? "?" : g), g === undefined ? "cr-pending" : st.cls[id]);
   });
   Object.keys(labels).forEach(function (e) {
     labels[e].classList.toggle("cr-hidden", !st.shown[e]); });

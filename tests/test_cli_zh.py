@@ -94,8 +94,9 @@ def test_the_help_in_chinese(capsys):
     assert "更新方式（默认：spec里写的；引擎默认是simultaneous，即同时更新；课件用sequential，即逐层更新）" \
         in re.sub(r"\s+", "", out)  # argparse wraps at any space
     for flag in ("--convention", "--after", "--json", "--graph", "--full-graph", "--network",
-                 "--animate"):
+                 "--animate", "--animate-ops"):
         assert flag in out
+    assert "写出课堂动画：解题过程一次一个有名字的量" in re.sub(r"\s+", "", out)
 
     code, out, _ = run(capsys, "iris", "--lang", "zh", "--help")
     flat = re.sub(r"\s*\n\s*", "", out)

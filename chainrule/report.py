@@ -60,12 +60,20 @@ ACTIVATION_FORWARD = {
     "sigmoid": "1/(1 + e^-{net})",
     "tanh": "tanh({net})",
     "relu": "max(0, {net})",
+    # nn's leaky_relu and elu take their default slope 0.01 and alpha 1
+    "leaky_relu": "max({net}, 0.01 {net})",
+    "elu": "max(0, {net}) + min(0, e^{net} - 1)",
+    "softplus": "log(1 + e^{net})",
     "step": "step({net})",
 }
 ACTIVATION_LOCAL = {
     "sigmoid": ("{out} (1 - {out})", "{outv} * (1 - {outv})"),
     "tanh": ("1 - {out}^2", "1 - {outv}^2"),
     "relu": (N_("1 if {net} > 0, else 0"), None),
+    "leaky_relu": (N_("1 if {net} > 0, else 0.01"), None),
+    "elu": (N_("1 if {net} > 0, else {out} + 1 (= e^{net})"), None),
+    # softplus' derivative is the sigmoid of net, which is 1 - e^-out
+    "softplus": ("1 - e^-{out}", "1 - e^-{outv}"),
     "step": (N_("0 (a step is flat on both sides)"), None),
     "identity": ("1", None),
 }
@@ -364,7 +372,7 @@ def _activation_line(run: Run, layer: Any, n: str, block: Block) -> None:
         block.eq(out, f"e^{net} / ({denom})", f"e^{paren(netv)} / ({denom_v})", value)
     else:
         form = ACTIVATION_FORWARD[layer.activation]
-        shown = paren(netv) if "e^" in form else netv
+        shown = paren(netv) if "e^" in form or "0.01 {net}" in form else netv
         block.eq(out, form.format(net=net), form.format(net=shown), value)
 
 

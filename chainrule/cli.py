@@ -337,7 +337,7 @@ def _add_bp_options(p: argparse.ArgumentParser) -> None:
                    help=_("also show outputs, E_total and weights after K updates"))
     p.add_argument("--json", action="store_true",
                    help=_("print the same content as JSON (keys: forward, gradients, updated, "
-                          "history, slide_check)"))
+                          "history, slide_check; with --torch also torch)"))
     p.add_argument("--graph", metavar="FILE",
                    help=_("draw the computation graph as the slides do: the named values "
                           "(net_h1, out_h1, ...), each edge labelled with its derivative "

@@ -43,7 +43,8 @@ of layer l (the slides' w1..w12)
 ``TensorMLP``: ``b{l+1}`` (``layers.l.b``)      ``2l.bias``            0-d if shared
 =============================================  =====================  =========================
 
-The 2-3-2 example: ``0.weight = [[w1, w2], [w3, w4], [w5, w6]]``, ``0.bias = b1``;
+(With dropout, read ``3l`` for ``2l``.) The 2-3-2 example:
+``0.weight = [[w1, w2], [w3, w4], [w5, w6]]``, ``0.bias = b1``;
 its output weights are numbered source-major on the slides (w7 and w8 leave h1),
 so ``2.weight = [[w7, w9, w11], [w8, w10, w12]]``, ``2.bias = b2``.
 
@@ -73,7 +74,8 @@ them carries over exactly):
   the textbook's v = mu*v - lr*g, p += v. The two agree while lr is constant;
   change lr mid-way and torch's form changes the step of the past gradients too.
 - RMSProp adds eps outside the square root, g / (sqrt(avg) + eps), as torch
-  does; Hinton's slides and Keras write g / sqrt(avg + eps).
+  does; many texts (and TensorFlow 1's RMSPropOptimizer) put it inside,
+  g / sqrt(avg + eps).
 - torch keeps one step count per tensor, chainrule one per parameter: the
   parameters of a layer must have taken the same number of steps.
 - losses: ``torch_loss(name)`` is chainrule's loss in torch. torch's own

@@ -17,7 +17,7 @@ from ..i18n import _
 from ..quantities import parse_quantity
 from ..report import ACTIVATION_LOCAL, LOSS_TERM
 from ..spec import Spec
-from .generate import Exercise, printed
+from .generate import Exercise
 
 DOT = " · "
 SIGMA = "σ"

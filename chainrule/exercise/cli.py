@@ -35,11 +35,11 @@ def _add_new(verbs: Any) -> None:
     from ..spec import PRESETS
     p = verbs.add_parser(
         "new", help=_("per-student variants of an exercise: worksheets, answer keys, Moodle quizzes"),
-        description=_("Make an exercise from a template (the shape, activation, loss, convention and "
-                      "the figures to ask) or a spec (your own network: each variant keeps its shape "
-                      "and names, with new numbers), one variant per --seed or per student of a "
-                      "roster. Writes DIR/<id or seed>/ spec.toml, worksheet.html, worksheet.md, "
-                      "key.csv, key.json and quiz.xml."))
+        description=_("Make an exercise from a template (the shape, activation function, loss "
+                      "function, convention and the figures to ask) or a spec (your own network: "
+                      "each variant keeps its shape and names, with new numbers), one variant per "
+                      "--seed or per student of a roster. Writes DIR/<id or seed>/ spec.toml, "
+                      "worksheet.html, worksheet.md, key.csv, key.json and quiz.xml."))
     p.add_argument("--template", metavar="TEMPLATE.toml", help=_("a template file"))
     p.add_argument("--spec", metavar="SPEC.toml", help=_("a spec file: your own network"))
     p.add_argument("--preset", choices=PRESETS, help=_("a built-in spec as the network"))

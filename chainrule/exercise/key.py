@@ -99,8 +99,8 @@ def formula(spec: Spec, quantity: str) -> str:
     elif q.kind in ("updated", "change"):
         rhs = _update_formula(spec, q.a, q.kind)
     else:
-        rhs = _("the forward pass after {count} updates, each made as {parameter}+ is").format(
-            count=q.k, parameter=spec.layers[0].weight_names[0][0])
+        rhs = _("{name} in the forward pass after {count} updates (each update: w+ = w − η · "
+                "dE_total/dw)").format(name=q.a, count=q.k)
     if q.sign < 0:
         rhs = f"−({rhs})"
     return f"{quantity.strip()} = {rhs}"

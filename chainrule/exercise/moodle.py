@@ -9,8 +9,8 @@ significant digit: right to 3 significant digits, so a student who rounds
 intermediate results to 4 significant digits still lands inside it). Then the values each misconception of
 :mod:`chainrule.exercise.misconceptions` gives, with zero credit (the other
 update convention: half credit) and the misconception's explanation as the
-feedback; a value the tolerance cannot tell from the right one, or from an
-earlier misconception's, is left out. Last, any other number: the formula.
+feedback; a value the tolerance cannot tell from the right one is left out,
+two misconceptions giving one number share it. Last, any other number: the formula.
 
 Three layers of text, each escaped once: Cloze (``}``, ``#``, ``~`` and ``\\``
 in feedback), the question's HTML, then XML (by ElementTree).
@@ -79,23 +79,41 @@ def cloze(ex: Exercise, quantity: str, wrong: list[tuple[str, float, str]]) -> s
     """The embedded NUMERICAL answer of one figure."""
     right = ex.values[quantity]
     tol = tolerance(right)
-    parts = [f"{{1:NUMERICAL:={cloze_number(right)}:{cloze_number(tol)}#{cloze_text(_('Correct.'))}"]
-    taken = [right]
-    for code, value, why in wrong:
-        if any(abs(value - t) <= 2 * tol for t in taken):
-            continue  # a number the tolerance cannot tell apart: no diagnosis, never a guess
-        taken.append(value)
-        parts.append(f"%{CREDIT.get(code, 0)}%{cloze_number(value)}:{cloze_number(tol)}#{cloze_text(why)}")
+    correct = cloze_text(_("Correct."))
+    parts = [f"{{1:NUMERICAL:={cloze_number(right)}:{cloze_number(tol)}#{correct}"]
+    for credit, value, why in _distinct_answers(right, tol, wrong):
+        parts.append(f"%{credit}%{cloze_number(value)}:{cloze_number(tol)}#{cloze_text(why)}")
     parts.append("*#" + cloze_text(_("Not right. {formula}").format(formula=formula(ex.spec, quantity))))
     return "~".join(parts) + "}"
+
+
+def _distinct_answers(right: float, tol: float, wrong: list[tuple[str, float, str]]
+                      ) -> list[tuple[int, float, str]]:
+    """(credit, value, feedback) of each number the misconceptions give: one a
+    tolerance cannot tell from the right value is left out (never a guess); two
+    misconceptions that give the same number share it, both explained, the
+    lower credit given."""
+    answers: list[tuple[int, float, str]] = []
+    for code, value, why in wrong:
+        if abs(value - right) <= 2 * tol:
+            continue
+        same = next((i for i, (_c, v, _w) in enumerate(answers) if abs(value - v) <= 2 * tol), None)
+        if same is None:
+            answers.append((CREDIT.get(code, 0), value, why))
+        else:
+            credit, v, text = answers[same]
+            answers[same] = (min(credit, CREDIT.get(code, 0)), v,
+                             _("{first} Or: {second}").format(first=text, second=why))
+    return answers
 
 
 def _givens_html(ex: Exercise, picture: bool) -> str:
     e = html.escape
     rows = "".join(f"<tr><th>{e(a)}</th><td>{e(b)}</td></tr>"
                    for a, b in given_lines(ex.spec) + setting_lines(ex.spec))
-    img = (f'<p><img src="@@PLUGINFILE@@/{NETWORK_FILE}" alt="{e(_("The network"))}" '
-           'style="max-width:100%"></p>' if picture else "")
+    alt = e(_("The network"))
+    img = (f'<p><img src="@@PLUGINFILE@@/{NETWORK_FILE}" alt="{alt}" style="max-width:100%"></p>'
+           if picture else "")
     return f"{img}<table border=\"1\" cellpadding=\"4\">{rows}</table>"
 
 
@@ -104,8 +122,9 @@ def question_text(ex: Exercise, stage: str, quantities: list[str], picture: bool
     e = html.escape
     rows = "".join(f"<tr><td><code>{e(q)}</code></td><td>{cloze(ex, q, wrong.get(q, []))}</td></tr>"
                    for q in quantities)
-    return (f"{_givens_html(ex, picture)}<p>{e(stage_title(stage, ex))}: "
-            f"{e(_('give each figure with 6 decimals.'))}</p><table border=\"1\" cellpadding=\"4\">{rows}</table>")
+    how = e(_("give each figure with 6 decimals."))
+    return (f"{_givens_html(ex, picture)}<p>{e(stage_title(stage, ex))}: {how}</p>"
+            f'<table border="1" cellpadding="4">{rows}</table>')
 
 
 def _text_element(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:

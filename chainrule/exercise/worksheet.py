@@ -141,29 +141,33 @@ footer { margin-top: 6mm; font-size: 8.5pt; color: #666; }
 """
 
 
+def _words() -> dict[str, str]:
+    """The worksheet's headings in the language of the moment."""
+    return {"network": _("The network"), "given": _("Given"), "settings": _("Settings"),
+            "answers": _("Your answers"), "figure": _("figure"), "answer": _("your answer"),
+            "name": _("Name"), "id": _("Student ID"), "numbers": _("numbers")}
+
+
 def worksheet_html(ex: Exercise, student: Optional[Student] = None) -> str:
     """The worksheet as one self-contained HTML page (print it: A4)."""
     e = html.escape
     spec = ex.spec
+    w = {k: e(v) for k, v in _words().items()}
+    sid, name = e(student.id if student else ""), e(student.name if student else "")
     parts = [f'<!DOCTYPE html>\n<html lang="{"zh-CN" if language() == "zh" else "en"}">',
              '<head><meta charset="utf-8">', f"<title>{e(_title(ex))} · {e(ex.seed)}</title>",
              f"<style>{CSS}</style></head>", "<body>", f"<h1>{e(_title(ex))}</h1>",
-             '<div class="student">' + "".join(f"<span>{e(label)}: {e(value)}</span>" for label, value in (
-                 (_("Name"), student.name if student else ""),
-                 (_("Student ID"), student.id if student else ""))) + "</div>",
-             f'<p class="note">{e(_instructions())}</p>',
-             f"<h2>{e(_('The network'))}</h2>",
+             f'<div class="student"><span>{w["name"]}: {name}</span><span>{w["id"]}: {sid}</span></div>',
+             f'<p class="note">{e(_instructions())}</p>', f"<h2>{w['network']}</h2>",
              f'<figure class="network">{network_svg(spec)}<figcaption>{e(_caption(spec))}</figcaption></figure>',
-             f"<h2>{e(_('Given'))}</h2>", _html_table(given_lines(spec)),
-             f"<h2>{e(_('Settings'))}</h2>", _html_table(setting_lines(spec)),
-             '<section class="answers-page">', f"<h1>{e(_('Your answers'))}</h1>",
-             '<div class="student">' + f"<span>{e(_('Student ID'))}: {e(student.id if student else '')}</span>"
-             + "</div>"]
+             f"<h2>{w['given']}</h2>", _html_table(given_lines(spec)),
+             f"<h2>{w['settings']}</h2>", _html_table(setting_lines(spec)),
+             '<section class="answers-page">', f"<h1>{w['answers']}</h1>",
+             f'<div class="student"><span>{w["name"]}: {name}</span><span>{w["id"]}: {sid}</span></div>']
     for stage, qs in by_stage(ex):
         rows = "".join(f'<tr><td class="q">{e(q)}</td><td class="blank"></td></tr>' for q in qs)
-        parts.append(f'<div class="stage"><h2>{e(stage_title(stage, ex))}</h2>'
-                     f'<table class="answers"><tr><th>{e(_("figure"))}</th><th>{e(_("your answer"))}'
-                     f"</th></tr>{rows}</table></div>")
+        parts.append(f'<div class="stage"><h2>{e(stage_title(stage, ex))}</h2><table class="answers">'
+                     f'<tr><th>{w["figure"]}</th><th>{w["answer"]}</th></tr>{rows}</table></div>')
     parts += ["</section>", f"<footer>{e(_footer(ex))}</footer>", "</body></html>"]
     return "\n".join(parts) + "\n"
 
@@ -190,18 +194,18 @@ def _md_cell(text: str) -> str:
 
 def worksheet_markdown(ex: Exercise, student: Optional[Student] = None) -> str:
     spec = ex.spec
-    lines = [f"# {_title(ex)}", "",
-             f"{_('Name')}: {student.name if student else '____________'}  ",
-             f"{_('Student ID')}: {student.id if student else '____________'}", "", _instructions(), "",
-             f"## {_('The network')}", "", _structure_text(spec), "", f"## {_('Given')}", "",
-             f"| | {_('numbers')} |", "|---|---|"]
+    w = _words()
+    blank = "____________"
+    lines = [f"# {_title(ex)}", "", f"{w['name']}: {student.name if student else blank}  ",
+             f"{w['id']}: {student.id if student else blank}", "", _instructions(), "",
+             f"## {w['network']}", "", _structure_text(spec), "", f"## {w['given']}", "",
+             f"| | {w['numbers']} |", "|---|---|"]
     lines += [f"| {_md_cell(a)} | {_md_cell(b)} |" for a, b in given_lines(spec)]
-    lines += ["", f"## {_('Settings')}", "", "| | |", "|---|---|"]
+    lines += ["", f"## {w['settings']}", "", "| | |", "|---|---|"]
     lines += [f"| {_md_cell(a)} | {_md_cell(b)} |" for a, b in setting_lines(spec)]
-    lines += ["", f"## {_('Your answers')}"]
+    lines += ["", f"## {w['answers']}"]
     for stage, qs in by_stage(ex):
-        lines += ["", f"### {stage_title(stage, ex)}", "", f"| {_('figure')} | {_('your answer')} |",
-                  "|---|---|"]
+        lines += ["", f"### {stage_title(stage, ex)}", "", f"| {w['figure']} | {w['answer']} |", "|---|---|"]
         lines += [f"| `{q}` | |" for q in qs]
     return "\n".join(lines + ["", f"*{_footer(ex)}*", ""])
 

@@ -26,8 +26,6 @@ DESCRIPTION = N_("""The `chainrule` command.
   chainrule bp --preset bp232 --print-spec > my.toml    a spec to start from
   chainrule example perceptron|xor-relu|xor-train
   chainrule iris [--json]              the iris deck: classifying the iris flowers
-  chainrule exercise new --template T.toml --students roster.csv --out DIR
-                                       per-student exercises: worksheets, keys, Moodle quizzes
 
 Every command takes --lang zh|en (default: CHAINRULE_LANG, then the locale).
 """)
@@ -526,8 +524,8 @@ def _build_parser() -> argparse.ArgumentParser:
     ex.add_argument("name", choices=list(EXAMPLES))
     ex.set_defaults(run=_example)
     _add_iris(sub)
-    from .exercise.cli import register
-    register(sub)
+    from .exercise.cli import register as register_exercise
+    register_exercise(sub)
     return parser
 
 

@@ -47,16 +47,19 @@ class Misconception:
     code: str
     message: str
     variants: Variants
+    message_sequential: str = ""  # the sentence for an exercise of the sequential convention
 
     def rules(self, spec: Spec, convention: str) -> list[Rules]:
         return self.variants(spec, Rules(convention))
 
     def explain(self, frame: Frame, figures: Mapping[Key, float], key: Key, quantity: str,
-                value: float) -> str:
+                value: float, convention: str = "simultaneous") -> str:
         """The sentence for a figure ``quantity`` (``key``) whose right value from
         the student's own numbers is ``value``; ``figures``: the right workings."""
         fields = FIELDS[self.code](frame, figures, key)
-        return _(self.message).format(quantity=quantity, value=_num(value), **fields)
+        message = (self.message_sequential if self.message_sequential and convention == "sequential"
+                   else self.message)
+        return _(message).format(quantity=quantity, value=_num(value), **fields)
 
 
 def _num(x: float) -> str:
@@ -191,9 +194,11 @@ MISCONCEPTIONS: dict[str, Misconception] = {m.code: m for m in (
         "{out} reaches E_total through every output, so dE_total/d{out} = {paths} = {step} "
         "sums every path, and one was left out; so {quantity} = {value}."), _missing_path),
     Misconception("sequential_update", N_(
-        "Which weights the hidden gradients go through: this exercise's convention takes {w} = "
-        "{wv} or {w}+ = {wp}, and the other was used; so {quantity} = {value}."),
-        _other_convention),
+        "This exercise updates every weight at once: the hidden gradients go through the old "
+        "weights ({w} = {wv}), not the updated ones ({w}+ = {wp}); so {quantity} = {value}."),
+        _other_convention, N_(
+        "This exercise updates the output layer first: the hidden gradients go through the "
+        "updated weights ({w}+ = {wp}), not the old ones ({w} = {wv}); so {quantity} = {value}.")),
     Misconception("update_sign", N_(
         "Gradient descent steps against the gradient: {p}+ = {p} - η·dE_total/d{p} = {pv} - "
         "{eta} × ({g}) = {step}, not + η·dE_total/d{p}; so {quantity} = {value}."),

@@ -58,6 +58,8 @@ def network_svg(spec: Spec) -> str:
     model = build_model(spec)
     svg = pipe(viz.draw_network(model, digits=2, grads=False), "svg").decode("utf-8")
     svg = svg[svg.index("<svg"):]  # inline: no XML prolog, no DOCTYPE
+    # a bias box reads "b1 / = 0.44" on paper (the picture's "data" is the engine's word)
+    svg = re.sub(r">data (?=[&\d.-])", ">= ", svg)
     return re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg', svg, count=1)
 
 
@@ -100,6 +102,11 @@ def setting_lines(spec: Spec) -> list[tuple[str, str]]:
     return lines
 
 
+def _label(word: str) -> str:
+    """"Name: " (a Chinese label takes a full-width colon: "姓名：")."""
+    return _("{label}: ").format(label=word)
+
+
 def _title(ex: Exercise) -> str:
     return ex.spec.text("title") or _("Backpropagation by hand")
 
@@ -115,12 +122,11 @@ def _instructions() -> str:
 CSS = """
 @page { size: A4; margin: 14mm 14mm 16mm 14mm; }
 * { box-sizing: border-box; }
-body { font-family: "Noto Sans", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
-       "Microsoft YaHei", "PingFang SC", "DejaVu Sans", sans-serif; font-size: 10.5pt; color: #111;
+body { font-family: __SANS__; font-size: 10.5pt; color: #111;
        line-height: 1.4; margin: 0 auto; max-width: 182mm; padding: 8mm 0; }
 h1 { font-size: 17pt; margin: 0 0 2mm; }
 h2 { font-size: 12.5pt; margin: 5mm 0 2mm; border-bottom: 1px solid #bbb; }
-code, .q { font-family: "DejaVu Sans Mono", "Noto Sans Mono", monospace; font-size: 10pt; }
+code, .q { font-family: __MONO__; font-size: 10pt; }
 .student { display: flex; gap: 10mm; margin: 3mm 0; }
 .student span { flex: 1; border-bottom: 1px solid #333; padding-bottom: 1mm; min-height: 7mm; }
 figure.network { margin: 2mm 0; text-align: center; break-inside: avoid; }
@@ -153,23 +159,36 @@ def worksheet_html(ex: Exercise, student: Optional[Student] = None) -> str:
     e = html.escape
     spec = ex.spec
     w = {k: e(v) for k, v in _words().items()}
+    w["name"], w["id"] = e(_label(_("Name"))), e(_label(_("Student ID")))
     sid, name = e(student.id if student else ""), e(student.name if student else "")
     parts = [f'<!DOCTYPE html>\n<html lang="{"zh-CN" if language() == "zh" else "en"}">',
              '<head><meta charset="utf-8">', f"<title>{e(_title(ex))} · {e(ex.seed)}</title>",
-             f"<style>{CSS}</style></head>", "<body>", f"<h1>{e(_title(ex))}</h1>",
-             f'<div class="student"><span>{w["name"]}: {name}</span><span>{w["id"]}: {sid}</span></div>',
+             "<style>__CSS__</style></head>", "<body>", f"<h1>{e(_title(ex))}</h1>",
+             f'<div class="student"><span>{w["name"]}{name}</span><span>{w["id"]}{sid}</span></div>',
              f'<p class="note">{e(_instructions())}</p>', f"<h2>{w['network']}</h2>",
              f'<figure class="network">{network_svg(spec)}<figcaption>{e(_caption(spec))}</figcaption></figure>',
              f"<h2>{w['given']}</h2>", _html_table(given_lines(spec)),
              f"<h2>{w['settings']}</h2>", _html_table(setting_lines(spec)),
              '<section class="answers-page">', f"<h1>{w['answers']}</h1>",
-             f'<div class="student"><span>{w["name"]}: {name}</span><span>{w["id"]}: {sid}</span></div>']
+             f'<div class="student"><span>{w["name"]}{name}</span><span>{w["id"]}{sid}</span></div>']
     for stage, qs in by_stage(ex):
         rows = "".join(f'<tr><td class="q">{e(q)}</td><td class="blank"></td></tr>' for q in qs)
         parts.append(f'<div class="stage"><h2>{e(stage_title(stage, ex))}</h2><table class="answers">'
                      f'<tr><th>{w["figure"]}</th><th>{w["answer"]}</th></tr>{rows}</table></div>')
     parts += ["</section>", f"<footer>{e(_footer(ex))}</footer>", "</body></html>"]
-    return "\n".join(parts) + "\n"
+    page = "\n".join(parts) + "\n"
+    return page.replace("__CSS__", _css(page), 1)
+
+
+def _css(page: str) -> str:
+    """The print styles; with Chinese text, its glyphs travel with the page (viz.fonts:
+    the machine's Chinese font where it has one, else the packaged one cut down to the
+    page's characters), so that it prints the same on any machine."""
+    from viz import fonts, style
+    face = fonts.embedded_cjk_css(page)
+    css = (CSS.replace("__SANS__", fonts.css_families(style.FONT, embedded=bool(face)))
+           .replace("__MONO__", fonts.css_families(style.MONO, embedded=bool(face))))
+    return face + css
 
 
 def _caption(spec: Spec) -> str:
@@ -196,8 +215,8 @@ def worksheet_markdown(ex: Exercise, student: Optional[Student] = None) -> str:
     spec = ex.spec
     w = _words()
     blank = "____________"
-    lines = [f"# {_title(ex)}", "", f"{w['name']}: {student.name if student else blank}  ",
-             f"{w['id']}: {student.id if student else blank}", "", _instructions(), "",
+    lines = [f"# {_title(ex)}", "", f"{_label(w['name'])}{student.name if student else blank}  ",
+             f"{_label(w['id'])}{student.id if student else blank}", "", _instructions(), "",
              f"## {w['network']}", "", _structure_text(spec), "", f"## {w['given']}", "",
              f"| | {w['numbers']} |", "|---|---|"]
     lines += [f"| {_md_cell(a)} | {_md_cell(b)} |" for a, b in given_lines(spec)]

@@ -584,3 +584,35 @@ def test_the_worksheet_in_chromium_on_screen_and_in_print(browser_page, tmp_path
     assert all(abs(float(w) - 595.3) < 2 and abs(float(h) - 841.9) < 2 for w, h in sizes), sizes  # A4
     page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
     assert page.evaluate("document.documentElement.scrollWidth") <= 794
+
+
+@pytest.mark.parametrize("design", [
+    {"shape": [3, 2, 2], "activation": "tanh", "loss": "mse"},
+    {"shape": [2, 2, 3], "output_activation": "softmax", "loss": "cross_entropy"},
+    {"shape": [2, 3, 1], "activation": "relu", "output_activation": "sigmoid"},
+    {"shape": [2, 2, 2, 1], "bias": "per_neuron", "train_bias": True, "convention": "sequential"},
+    {"shape": [2, 2, 2], "activation": "tanh", "loss": "hinge"},
+    {"shape": [1, 1]},
+], ids=["tanh-mse", "softmax-ce", "relu", "deep-sequential", "hinge", "1-1"])
+def test_other_designs_make_working_exercises(design):
+    from chainrule.exercise.files import variant_files
+    t = template_from_dict({"name": "design", **design})
+    for seed in range(3):
+        ex = variant(t, seed)
+        values = _check_rules(ex)
+        for layer in ex.spec.layers:
+            if layer.activation == "tanh":
+                assert all(abs(values.get(f"out_{n}", 0)) <= 0.95 for n in layer.neurons)
+        files = variant_files(ex)
+        assert spec_from_text(files["spec.toml"]) == ex.spec
+        import xml.etree.ElementTree as ET
+        root = ET.fromstring(files["quiz.xml"].encode())
+        cloze = [a for q in root if q.get("type") == "cloze"
+                 for a in parse_cloze(q.find("questiontext/text").text)]
+        assert [a[0]["value"] for a in cloze] == pytest.approx([ex.values[q] for q in ex.asked], rel=1e-11)
+    if design.get("activation") == "relu":  # a live relu's out is its net: equal by the formula
+        assert ("net_h1", "out_h1") in ex.same
+    if design.get("loss") == "cross_entropy":  # one-hot targets: one error term
+        from chainrule.exercise.key import formula
+        hot = ex.spec.targets.index(1.0) + 1
+        assert formula(ex.spec, "E_total") == f"E_total = E_o{hot}"

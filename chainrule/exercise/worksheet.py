@@ -20,7 +20,7 @@ from ..report import convention_text
 from ..solver import build_model
 from ..spec import Spec
 from .generate import Exercise, Student
-from .key import ACTIVATION_FORMULA, value_formula
+from .key import ACTIVATION_FORMULA, error_outputs, value_formula
 
 ACTIVATION_DEFINITION = {"sigmoid": "σ(x) = 1 / (1 + e^(−x))", "tanh": "tanh(x) = (e^x − e^(−x)) / (e^x + e^(−x))",
                          "relu": "relu(x) = max(0, x)", "step": "step(x) = 1 if x > 0, else 0",
@@ -90,11 +90,12 @@ def given_lines(spec: Spec) -> list[tuple[str, str]]:
 
 def setting_lines(spec: Spec) -> list[tuple[str, str]]:
     acts = sorted({layer.activation for layer in spec.layers}, key=list(ACTIVATION_DEFINITION).index)
-    error_terms = [f"{naming.error_of(o)} = {value_formula(spec, naming.error_of(o))}" for o in spec.outputs]
+    error_terms = [f"{naming.error_of(o)} = {value_formula(spec, naming.error_of(o))}"
+                   for o in error_outputs(spec)]
     trained = all(layer.train_bias for layer in spec.layers if layer.bias is not None)
     lines = [(_("activation function"), "; ".join(ACTIVATION_DEFINITION[a] for a in acts)),
              (_("loss function"), f"{naming.TOTAL_ERROR} = {value_formula(spec, naming.TOTAL_ERROR)}"
-              + (", " + ", ".join(error_terms) if spec.layers[-1].activation != "softmax" else "")),
+              + "".join(", " + term for term in error_terms)),
              (_("learning rate η"), _number(spec.learning_rate)),
              (_("update convention"), convention_text(spec.convention))]
     if any(layer.bias is not None for layer in spec.layers):

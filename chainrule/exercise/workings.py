@@ -62,8 +62,9 @@ class Rules:
     transposed: bool = False         # w_ij read as w_ji
 
 
-def figure_key(q: Quantity, frame: "Frame") -> Key:
-    """The key of a parsed quantity (its sign apart)."""
+def figure_key(q: Quantity, frame: "Frame", where: str = "quantity") -> Key:
+    """The key of a parsed quantity (its sign apart); ``where``: the key an
+    error names."""
     if q.kind == "derivative":
         if q.a == naming.TOTAL_ERROR:
             return ("grad", q.b)
@@ -72,7 +73,7 @@ def figure_key(q: Quantity, frame: "Frame") -> Key:
             return ("local", q.a, q.b)
         return ("derivative", q.a, q.b)
     if q.kind in ("updated", "change") and q.a not in frame.initial:
-        raise SpecError(q.a, _("only weights and biases are updated: {name} has no {quantity}").format(
+        raise SpecError(where, _("only weights and biases are updated: {name} has no {quantity}").format(
             name=q.a, quantity=naming.updated(q.a) if q.kind == "updated" else naming.change(q.a)))
     if q.kind == "after":
         return ("after", q.a, q.k)
@@ -82,7 +83,7 @@ def figure_key(q: Quantity, frame: "Frame") -> Key:
 def read_quantity(text: str, frame: "Frame", key: str = "quantity") -> tuple[Key, float]:
     """(key, sign) of a quantity as written (``-dE_total/dw7``)."""
     q = parse_quantity(text, frame.labels, key)
-    return figure_key(q, frame), q.sign
+    return figure_key(q, frame, key), q.sign
 
 
 class Frame:
@@ -119,6 +120,7 @@ class Frame:
             senders = layer.neurons
         self._structure()
         self._runs: dict[tuple, Run] = {}
+        self.counts: set[int] = set()
         self._transposed: Optional[Frame] = None
 
     def _structure(self) -> None:
@@ -139,8 +141,8 @@ class Frame:
             if node in level:
                 self.levels[level[node]].append(node)
         outputs = self.spec.outputs
-        self.errors = {self.nodes[naming.error_of(o)]: self.nodes[naming.out(o)] for o in outputs
-                       if self.nodes[naming.error_of(o)] is not top}
+        # each output's error term (E_total itself for a single output)
+        self.errors = {self.nodes[naming.error_of(o)]: self.nodes[naming.out(o)] for o in outputs}
         self.activations = {}  # out node -> net node, where out is one op of net
         for layer in self.spec.layers:
             for n in layer.neurons:
@@ -167,12 +169,15 @@ class Frame:
         lr = spec.learning_rate ** rules.eta_power * rules.error_scale
         layers = spec.layers if rules.bias else [
             dataclasses.replace(la, bias=None, bias_names=None) for la in spec.layers]
-        counts = tuple(sorted(set(counts)))
-        key = (rules.convention, lr, rules.bias, counts)
-        if key not in self._runs:
+        # every count this frame was asked for: a run of K updates is the costly part
+        self.counts |= set(counts)
+        key = (rules.convention, lr, rules.bias)
+        run = self._runs.get(key)
+        if run is None or not self.counts <= set(run.snapshots):
             changed = dataclasses.replace(spec, learning_rate=lr, layers=layers, slide_check=[])
-            self._runs[key] = Run(changed, rules.convention, max(counts, default=1), counts)
-        return self._runs[key]
+            counts = tuple(sorted(self.counts))
+            run = self._runs[key] = Run(changed, rules.convention, max(counts, default=1), counts)
+        return run
 
 
 def transposed_spec(spec: Spec) -> Optional[Spec]:

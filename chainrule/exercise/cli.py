@@ -1,7 +1,6 @@
 """The ``chainrule exercise`` subcommands: ``check`` (one answer sheet
-marked) and ``mark`` (a class's sheets into one gradebook CSV); ``new`` is
-added by :mod:`chainrule.exercise.generate`'s side. chainrule/cli.py calls
-:func:`register`."""
+marked) and ``mark`` (a class's sheets into one gradebook CSV); ``new`` is in
+:mod:`chainrule.exercise.new_cli`. chainrule/cli.py calls :func:`register`."""
 from __future__ import annotations
 
 import argparse
@@ -29,6 +28,8 @@ def register(subparsers: Any) -> Any:
                                              "(every figure marked and every mistake named), or mark "
                                              "a class's sheets into a gradebook."))
     sub = ex.add_subparsers(dest="exercise_command", required=True)
+    from .new_cli import add_new
+    add_new(sub)
     _add_check(sub)
     _add_mark(sub)
     return sub

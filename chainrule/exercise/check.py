@@ -306,18 +306,24 @@ class _Sheet:
         explains: dict[str, set[int]] = {}
         # figures after K updates are worked only where one is wrong (each is a run of K updates)
         wanted = [k for _m, k, _s, _w in wrong]
-        givens = []
-        for g in (self.given, self.pinned, self.right):
+        givens: list[dict[Key, float]] = []
+        for g in (self.pinned, self.given, self.right):
             if g not in givens:
                 givens.append(g)
-        for code, m in MISCONCEPTIONS.items():
-            for rules in m.rules(spec, self.rules.convention):
-                for given in givens:
-                    broken = work(self.frame, rules, given, wanted)
-                    for i, (mark, key, sign, w) in enumerate(wrong):
+        # each chain in turn, the next only for the figures still unexplained
+        todo = set(range(len(wrong)))
+        for given in givens:
+            for code, m in MISCONCEPTIONS.items():
+                for rules in m.rules(spec, self.rules.convention):
+                    broken = work(self.frame, rules, given, [wanted[i] for i in sorted(todo)])
+                    for i in todo:
+                        _mark, key, sign, w = wrong[i]
                         if key in broken and (w.agrees(sign * broken[key]) or (
                                 given is self.pinned and self._near(key, sign, w, broken))):
                             explains.setdefault(code, set()).add(i)
+            todo -= {i for found in explains.values() for i in found}
+            if not todo:
+                break
         for i, (mark, key, sign, w) in enumerate(wrong):
             codes = [c for c in MISCONCEPTIONS if i in explains.get(c, ())]
             if not codes:

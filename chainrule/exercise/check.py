@@ -235,28 +235,54 @@ class _Sheet:
         exact = work(self.frame, self.rules, {}, wanted)
         mine = work(self.frame, self.rules, self.given, wanted)
         clean, self.right = self._clean(exact, wanted)
+        self._slips(exact, mine, wanted)
         marks, wrong = [], []
         for q, key, sign, w in self.rows:
             expected = sign * exact[key]
             if w is None:
                 marks.append(FigureMark(q, None, expected, "missing"))
                 continue
-            m = FigureMark(q, w.text, expected, "wrong")
+            m = FigureMark(q, w.text, expected, "wrong", worked=sign * mine[key])
             if w.agrees(expected) or w.agrees(sign * clean[key]):
-                m.status = "correct"
-            elif w.agrees(sign * mine[key]):
-                m.status, m.worked = "carried", sign * mine[key]
+                m.status, m.worked = "correct", None
+            elif w.agrees(m.worked) or self._near(key, sign, w, self.precise):
+                m.status = "carried"
                 m.explanation = _("Right from your own earlier figures ({worked}); an earlier "
                                   "figure is wrong, so it cannot be {expected}.").format(
                     worked=_num(m.worked), expected=_num(expected))
             else:
-                m.worked = sign * mine[key]
                 wrong.append((m, key, sign, w))
             marks.append(m)
         if wrong:
-            self._diagnose(wrong, mine, wanted)
+            self._diagnose(wrong, mine)
         blanks = [m for m in marks if m.status == "missing"]
         return [m for m in marks if m.status != "missing"] + blanks
+
+    def _slips(self, exact: dict[Key, float], mine: dict[Key, float], wanted: list[Key]) -> None:
+        """The student's figures that are not the exact ones (the slips), the
+        figures worked at full precision from them (``precise``: a student's
+        calculator keeps the digits of the right figures), and how much the
+        rounding of the slips as written can move each figure (``slack``)."""
+        rows = {k: (s, w) for _q, k, s, w in self.rows if w is not None}
+        self.slips = [k for k, (s, w) in rows.items() if not w.agrees(s * exact[k])]
+        # the right figures at full precision, the slips as written
+        self.pinned = {k: exact[k] if k not in self.slips else v for k, v in self.given.items()}
+        self.precise = mine if self.pinned == self.given else work(
+            self.frame, self.rules, self.pinned, wanted)
+        self.slack = dict.fromkeys(wanted, 0.0)
+        for k in self.slips:
+            s, w = rows[k]
+            moved = work(self.frame, self.rules, {**self.pinned, k: self.pinned[k] + 0.5 * w.unit}, wanted)
+            for x in wanted:
+                if x in moved and x != k:
+                    self.slack[x] += abs(moved[x] - self.precise[x])
+
+    def _near(self, key: Key, sign: float, w: Written, worked: Mapping[Key, float]) -> bool:
+        """``w`` agrees with ``worked[key]`` within half a unit of its last digit
+        and the slack the rounding of the slips it is worked from leaves."""
+        if key not in worked or w.significant < MIN_SIGNIFICANT:
+            return False
+        return abs(sign * worked[key] - w.value) <= (0.5 * w.unit + 1.01 * self.slack[key]) * (1 + 1e-9)
 
     def _clean(self, exact: dict[Key, float], wanted: list[Key]
                ) -> tuple[dict[Key, float], dict[Key, float]]:
@@ -272,22 +298,32 @@ class _Sheet:
                 return worked, right
             right.update(more)
 
-    def _diagnose(self, wrong: list, mine: dict[Key, float], wanted: list[Key]) -> None:
-        """Each wrong figure against every misconception, on the student's numbers."""
+    def _diagnose(self, wrong: list, mine: dict[Key, float]) -> None:
+        """Each wrong figure against every misconception, on the student's
+        numbers: as written, at full precision, or the right ones only (a figure
+        computed from the right value of an earlier one miscopied on the sheet)."""
         spec = self.frame.spec
         explains: dict[str, set[int]] = {}
         # figures after K updates are worked only where one is wrong (each is a run of K updates)
         wanted = [k for _m, k, _s, _w in wrong]
-        # the mistake made on the student's own figures, or on the right ones only (a
-        # figure computed from the right value of an earlier one miscopied on the sheet)
-        givens = [self.given] if self.right == self.given else [self.given, self.right]
-        for code, m in MISCONCEPTIONS.items():
-            for rules in m.rules(spec, self.rules.convention):
-                for given in givens:
-                    broken = work(self.frame, rules, given, wanted)
-                    for i, (mark, key, sign, w) in enumerate(wrong):
-                        if key in broken and w.agrees(sign * broken[key]):
+        givens: list[dict[Key, float]] = []
+        for g in (self.pinned, self.given, self.right):
+            if g not in givens:
+                givens.append(g)
+        # each chain in turn, the next only for the figures still unexplained
+        todo = set(range(len(wrong)))
+        for given in givens:
+            for code, m in MISCONCEPTIONS.items():
+                for rules in m.rules(spec, self.rules.convention):
+                    broken = work(self.frame, rules, given, [wanted[i] for i in sorted(todo)])
+                    for i in todo:
+                        _mark, key, sign, w = wrong[i]
+                        if key in broken and (w.agrees(sign * broken[key]) or (
+                                given is self.pinned and self._near(key, sign, w, broken))):
                             explains.setdefault(code, set()).add(i)
+            todo -= {i for found in explains.values() for i in found}
+            if not todo:
+                break
         for i, (mark, key, sign, w) in enumerate(wrong):
             codes = [c for c in MISCONCEPTIONS if i in explains.get(c, ())]
             if not codes:
@@ -330,7 +366,9 @@ def render_marking(marking: Marking, title: str = "") -> str:
     """The marked sheet as text: a line per figure (given, expected, status,
     diagnosis), the explanations under it, and the score."""
     from ..i18n import ljust, width
-    head = [_("quantity"), _("given"), _("expected"), _("status"), _("diagnosis")]
+    head = [pgettext("marked sheet", "quantity"), pgettext("marked sheet", "given"),
+            pgettext("marked sheet", "expected"), pgettext("marked sheet", "status"),
+            pgettext("marked sheet", "diagnosis")]
     rows = [[f.quantity, f.given or "-", _num(f.expected), status_word(f.status), f.diagnosis or ""]
             for f in marking.figures]
     widths = [max(width(r[i]) for r in [head, *rows]) for i in range(len(head))]

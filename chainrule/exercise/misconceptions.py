@@ -102,7 +102,7 @@ def _target_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str
     o = _output(frame, key)
     t = frame.spec.targets[frame.spec.outputs.index(o)]
     out = naming.out(o)
-    return {"out": out, "target": naming.target(o), "t": _num(t), "o": _num(fig[("value", out)]),
+    return {"out": out, "target": naming.target(o), "t": f"{t:g}", "o": _num(fig[("value", out)]),
             "step": _num(-(t - fig[("value", out)]))}
 
 
@@ -132,7 +132,7 @@ def _sequential_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict
     if n in frame.spec.outputs:
         n = frame.spec.layers[-2].neurons[0]
     w = next(w for w, (to, src) in frame.joins.items() if src == n)
-    return {"w": w, "wv": _num(frame.initial[w]), "wp": _num(fig[("updated", w)])}
+    return {"w": w, "wv": f"{frame.initial[w]:g}", "wp": _num(fig[("updated", w)])}
 
 
 def _param(frame: Frame, key: Key) -> str:
@@ -143,7 +143,7 @@ def _param(frame: Frame, key: Key) -> str:
 
 def _update_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, str]:
     p = _param(frame, key)
-    return {"p": p, "pv": _num(frame.initial[p]), "eta": format_number(frame.spec.learning_rate, 6),
+    return {"p": p, "pv": f"{frame.initial[p]:g}", "eta": f"{frame.spec.learning_rate:g}",
             "g": _num(fig[("grad", p)]), "change": _num(fig[("change", p)]),
             "step": _num(fig[("updated", p)])}
 
@@ -157,7 +157,7 @@ def _bias_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, 
     else:
         layer = next(la for la in frame.spec.layers if la.bias is not None)
         n, b = layer.neurons[0], layer.bias_of(0)
-    return {"net": naming.net(n), "b": b, "bv": _num(frame.initial[b]),
+    return {"net": naming.net(n), "b": b, "bv": f"{frame.initial[b]:g}",
             "step": _num(fig[("value", naming.net(n))])}
 
 

@@ -31,7 +31,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
 
-from autograd import Node, backward_from, derivatives, edges_below, topological_order
+from autograd import (Node, backward_from, derivatives, edges_below, local_derivatives,
+                      topological_order)
 from nn import naming
 from nn.losses import get_loss
 
@@ -62,8 +63,9 @@ class Rules:
     transposed: bool = False         # w_ij read as w_ji
 
 
-def figure_key(q: Quantity, frame: "Frame") -> Key:
-    """The key of a parsed quantity (its sign apart)."""
+def figure_key(q: Quantity, frame: "Frame", where: str = "quantity") -> Key:
+    """The key of a parsed quantity (its sign apart); ``where``: the key an
+    error names."""
     if q.kind == "derivative":
         if q.a == naming.TOTAL_ERROR:
             return ("grad", q.b)
@@ -72,7 +74,7 @@ def figure_key(q: Quantity, frame: "Frame") -> Key:
             return ("local", q.a, q.b)
         return ("derivative", q.a, q.b)
     if q.kind in ("updated", "change") and q.a not in frame.initial:
-        raise SpecError(q.a, _("only weights and biases are updated: {name} has no {quantity}").format(
+        raise SpecError(where, _("only weights and biases are updated: {name} has no {quantity}").format(
             name=q.a, quantity=naming.updated(q.a) if q.kind == "updated" else naming.change(q.a)))
     if q.kind == "after":
         return ("after", q.a, q.k)
@@ -82,7 +84,7 @@ def figure_key(q: Quantity, frame: "Frame") -> Key:
 def read_quantity(text: str, frame: "Frame", key: str = "quantity") -> tuple[Key, float]:
     """(key, sign) of a quantity as written (``-dE_total/dw7``)."""
     q = parse_quantity(text, frame.labels, key)
-    return figure_key(q, frame), q.sign
+    return figure_key(q, frame, key), q.sign
 
 
 class Frame:
@@ -119,6 +121,7 @@ class Frame:
             senders = layer.neurons
         self._structure()
         self._runs: dict[tuple, Run] = {}
+        self.counts: set[int] = set()
         self._transposed: Optional[Frame] = None
 
     def _structure(self) -> None:
@@ -126,12 +129,16 @@ class Frame:
         E_total), and which nodes the broken rules touch."""
         top = self.nodes[naming.TOTAL_ERROR]
         self.children: dict[Node, list[Node]] = {}
+        self.direct: dict[Node, bool] = {}
         level = {top: 0}
         for node in reversed(self.order):  # parents before their operands
             if node not in self.named or not node.children or node not in level:
                 continue
             kids = [e.child for e in edges_below(node, self.named)]
             self.children[node] = kids
+            # each named operand an operand of the op itself, once (out_h1 = σ(net_h1))
+            self.direct[node] = (node.op.local is not None and len(set(node.children)) == len(
+                node.children) and all(c in node.children for c in kids))
             for c in kids:
                 level[c] = max(level.get(c, 0), level[node] + 1)
         self.levels: list[list[Node]] = [[] for _ in range(max(level.values()) + 1)]
@@ -139,8 +146,8 @@ class Frame:
             if node in level:
                 self.levels[level[node]].append(node)
         outputs = self.spec.outputs
-        self.errors = {self.nodes[naming.error_of(o)]: self.nodes[naming.out(o)] for o in outputs
-                       if self.nodes[naming.error_of(o)] is not top}
+        # each output's error term (E_total itself for a single output)
+        self.errors = {self.nodes[naming.error_of(o)]: self.nodes[naming.out(o)] for o in outputs}
         self.activations = {}  # out node -> net node, where out is one op of net
         for layer in self.spec.layers:
             for n in layer.neurons:
@@ -167,12 +174,15 @@ class Frame:
         lr = spec.learning_rate ** rules.eta_power * rules.error_scale
         layers = spec.layers if rules.bias else [
             dataclasses.replace(la, bias=None, bias_names=None) for la in spec.layers]
-        counts = tuple(sorted(set(counts)))
-        key = (rules.convention, lr, rules.bias, counts)
-        if key not in self._runs:
+        # every count this frame was asked for: a run of K updates is the costly part
+        self.counts |= set(counts)
+        key = (rules.convention, lr, rules.bias)
+        run = self._runs.get(key)
+        if run is None or not self.counts <= set(run.snapshots):
             changed = dataclasses.replace(spec, learning_rate=lr, layers=layers, slide_check=[])
-            self._runs[key] = Run(changed, rules.convention, max(counts, default=1), counts)
-        return self._runs[key]
+            counts = tuple(sorted(self.counts))
+            run = self._runs[key] = Run(changed, rules.convention, max(counts, default=1), counts)
+        return run
 
 
 def transposed_spec(spec: Spec) -> Optional[Spec]:
@@ -279,7 +289,9 @@ def _backward(frame: Frame, rules: Rules, given: Mapping[Key, float], figures: d
             continue
         factors = {n: _factors(frame, rules, n, given, figures) for n in seeds}
         to_params = {n: [(c, f) for c, f in fs if c in frame.params] for n, fs in factors.items()}
-        backward_from([(n, grads[n]) for n in seeds], into=grads, local=to_params, stop_at=frame.named)
+        if any(to_params.values()):
+            backward_from([(n, grads[n]) for n in seeds], into=grads, local=to_params,
+                          stop_at=frame.named)
         for p in {c for fs in to_params.values() for c, _f in fs}:
             _update(frame, rules, p, grads[p], given, figures)
         if rules.convention == "sequential":  # the hidden gradients through w+ (not the inputs')
@@ -287,7 +299,8 @@ def _backward(frame: Frame, rules: Rules, given: Mapping[Key, float], figures: d
             factors = {n: [(c, again[n][c] if c.children else f) for c, f in fs if c in again[n]]
                        for n, fs in factors.items()}
         rest = {n: [(c, f) for c, f in fs if c not in frame.params] for n, fs in factors.items()}
-        backward_from([(n, grads[n]) for n in seeds], into=grads, local=rest, stop_at=frame.named)
+        if any(rest.values()):
+            backward_from([(n, grads[n]) for n in seeds], into=grads, local=rest, stop_at=frame.named)
         for n in seeds:
             table[n] = to_params[n] + rest[n]
     return table
@@ -303,6 +316,18 @@ def _seeded(frame: Frame, node: Node, computed: float, kind: str, given: Mapping
     return value
 
 
+def _local_factors(frame: Frame, node: Node) -> list[tuple[Node, float]]:
+    """d node / d each named operand at the data of the moment: the op's own
+    local rule where the operands are the node's own (out_h1 = σ(net_h1)), else
+    one sweep through the ops between (net_h1 = w1·l1 + w2·l2 + b1)."""
+    kids = frame.children[node]
+    if frame.direct[node]:
+        locals_ = local_derivatives(node)
+        return [(c, float(locals_[node.children.index(c)])) for c in kids]
+    d = derivatives(node, stop_at=frame.named)
+    return [(c, float(d.get(c, 0.0))) for c in kids]
+
+
 def _factors(frame: Frame, rules: Rules, node: Node, given: Mapping[Key, float],
              figures: dict) -> list[tuple[Node, float]]:
     """d node / d operand for each named operand, at the data of the moment,
@@ -310,8 +335,7 @@ def _factors(frame: Frame, rules: Rules, node: Node, given: Mapping[Key, float],
     out = []
     dropped = (rules.dropped_path is not None and rules.dropped_path < len(frame.output_nets)
                and frame.output_nets[rules.dropped_path] is node)
-    for edge in edges_below(node, frame.named):
-        child, factor = edge.child, float(edge.factor)
+    for child, factor in _local_factors(frame, node):
         if dropped and child not in frame.params:
             continue  # this output's path to the layer below is left out
         if node in frame.errors and child is frame.errors[node]:

@@ -235,5 +235,5 @@ def _structure_text(spec: Spec) -> str:
     columns = [" ".join(spec.input_names)] + [" ".join(layer.neurons) for layer in spec.layers]
     acts = ", ".join(ACTIVATION_FORMULA.get(layer.activation, layer.activation).format(net="net")
                      if layer.activation != "softmax" else "softmax" for layer in spec.layers)
-    return _("{columns} (fully connected; activations by layer: {activations}; the picture is in "
-             "worksheet.html)").format(columns=" → ".join(columns), activations=acts)
+    return _("{columns} (fully connected; activation functions by layer: {functions}; the picture "
+             "is in worksheet.html)").format(columns=" → ".join(columns), functions=acts)

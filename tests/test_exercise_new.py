@@ -616,3 +616,19 @@ def test_other_designs_make_working_exercises(design):
         from chainrule.exercise.key import formula
         hot = ex.spec.targets.index(1.0) + 1
         assert formula(ex.spec, "E_total") == f"E_total = E_o{hot}"
+
+
+def test_the_help_shows_a_template_that_works(capsys):
+    from chainrule.exercise.new_cli import template_example
+    from nn.i18n import using_language
+    for lang in ("en", "zh"):
+        with using_language(lang):
+            text = template_example()
+        toml = "\n".join(line[2:] for line in text.splitlines()[2:])
+        t = template_from_text(toml)
+        assert t.shape == [2, 3, 2] and t.after == [10] and t.title == "Backpropagation, week 3"
+        ex = variant(t, 1)
+        assert "out_o1@10" in ex.asked and "dE_total/dout_o1" in ex.asked
+    with pytest.raises(SystemExit):
+        run(capsys, "--lang", "zh", "exercise", "new", "--help")
+    assert "# 课件从不更新偏置" in capsys.readouterr().out

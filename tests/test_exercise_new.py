@@ -632,3 +632,24 @@ def test_the_help_shows_a_template_that_works(capsys):
     with pytest.raises(SystemExit):
         run(capsys, "--lang", "zh", "exercise", "new", "--help")
     assert "# 课件从不更新偏置" in capsys.readouterr().out
+
+
+def test_a_class_that_copies_its_keys_gets_full_marks(capsys, files):
+    """new -> every student answers with their key's printed figures -> mark: 100% each,
+    and a sheet answered from another student's key does not pass."""
+    import csv
+    import json
+    out, answers = files / "out", files / "answers"
+    assert run(capsys, "exercise", "new", "--template", files / "t.toml", "--students",
+               files / "roster.csv", "--out", out)[0] == 0
+    answers.mkdir()
+    keys = {sid: json.loads((out / sid / "key.json").read_text(encoding="utf-8")) for sid in ("S001", "S002")}
+    for sid, other in (("S001", "S001"), ("S002", "S001")):
+        lines = ["[answers]"] + [f'"{f["quantity"]}" = "{f["printed"]}"' for f in keys[other]["figures"]]
+        (answers / f"{sid}.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    grades = files / "grades.csv"
+    run(capsys, "exercise", "mark", "--exercises", out, "--answers", answers, "--students",
+        files / "roster.csv", "-o", grades)
+    rows = {r["id"]: r for r in csv.DictReader(grades.open(encoding="utf-8"))}
+    assert float(rows["S001"]["percent"]) == 100.0
+    assert float(rows["S002"]["percent"]) < 50.0

@@ -653,3 +653,14 @@ def test_a_class_that_copies_its_keys_gets_full_marks(capsys, files):
     rows = {r["id"]: r for r in csv.DictReader(grades.open(encoding="utf-8"))}
     assert float(rows["S001"]["percent"]) == 100.0
     assert float(rows["S002"]["percent"]) < 50.0
+
+
+def test_written_files_get_the_permissions_of_any_new_file(tmp_path):
+    import os
+    from chainrule.exercise.files import write_variants
+    (tmp_path / "plain.txt").write_text("x")
+    folders = write_variants(tmp_path / "out", {"S1": {"key.csv": "quantity\n"}})
+    made = folders[0] / "key.csv"
+    assert made.read_text() == "quantity\n"
+    assert os.stat(made).st_mode & 0o777 == os.stat(tmp_path / "plain.txt").st_mode & 0o777
+    assert [p.name for p in folders[0].iterdir()] == ["key.csv"]  # no temporary file left

@@ -7,6 +7,7 @@ Markdown; every word in the language of the moment.
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 from typing import Optional
@@ -18,8 +19,8 @@ from ..i18n import _
 from ..quantities import parse_quantity
 from ..report import convention_text
 from ..solver import build_model
-from ..spec import Spec
-from .generate import Exercise, Student
+from ..spec import Spec, spec_from_text
+from .generate import Exercise, Student, spec_to_toml
 from .key import ACTIVATION_FORMULA, error_outputs, value_formula
 
 ACTIVATION_DEFINITION = {"sigmoid": "σ(x) = 1 / (1 + e^(−x))", "tanh": "tanh(x) = (e^x − e^(−x)) / (e^x + e^(−x))",
@@ -52,10 +53,16 @@ def by_stage(ex: Exercise) -> list[tuple[str, list[str]]]:
 def network_svg(spec: Spec) -> str:
     """The network as the slides draw it, names and given weights only (no
     activation, no gradient: those are the student's to find), as inline SVG."""
+    return _network_svg(spec_to_toml(spec))
+
+
+@functools.lru_cache(maxsize=8)
+def _network_svg(spec_text: str) -> str:
+    """Drawn once per variant (the worksheet and the quiz show the same picture)."""
     import viz
     from viz.render import pipe
 
-    model = build_model(spec)
+    model = build_model(spec_from_text(spec_text))
     svg = pipe(viz.draw_network(model, digits=2, grads=False), "svg").decode("utf-8")
     svg = svg[svg.index("<svg"):]  # inline: no XML prolog, no DOCTYPE
     # a bias box reads "b1 / = 0.44" on paper (the picture's "data" is the engine's word)

@@ -249,7 +249,7 @@ class _Sheet:
                 m.status = "carried"
                 m.explanation = _("Right from your own earlier figures ({worked}); an earlier "
                                   "figure is wrong, so it cannot be {expected}.").format(
-                    worked=_num(m.worked), expected=_num(expected))
+                    worked=_num(m.worked, w.text), expected=_num(expected, w.text))
             else:
                 wrong.append((m, key, sign, w))
             marks.append(m)
@@ -327,14 +327,15 @@ class _Sheet:
         for i, (mark, key, sign, w) in enumerate(wrong):
             codes = [c for c in MISCONCEPTIONS if i in explains.get(c, ())]
             if not codes:
-                if _num(mark.worked) == _num(mark.expected):
+                if _num(mark.worked, w.text) == _num(mark.expected, w.text):
                     mark.explanation = _("Not {expected}, and no known mistake gives {given}.").format(
-                        expected=_num(mark.expected), given=w.text)
+                        expected=_num(mark.expected, w.text), given=w.text)
                 else:
                     mark.explanation = _("Neither the exact value {expected} nor the value from "
                                          "your own earlier figures ({worked}), and no known mistake "
                                          "gives {given}.").format(
-                        expected=_num(mark.expected), worked=_num(mark.worked), given=w.text)
+                        expected=_num(mark.expected, w.text), worked=_num(mark.worked, w.text),
+                        given=w.text)
                 if w.significant < MIN_SIGNIFICANT:
                     mark.explanation = _("Write at least {digits} significant digits: {given} is "
                                          "too rough to mark.").format(digits=MIN_SIGNIFICANT,
@@ -351,8 +352,13 @@ class _Sheet:
                     codes=", ".join(mark.alternatives))
 
 
-def _num(x: Optional[float]) -> str:
-    return "-" if x is None else format_number(x, 6)
+def _num(x: Optional[float], given: Optional[str] = None) -> str:
+    """A value to 6 decimals, or to as many as the student wrote, if more."""
+    places = 6
+    if given:
+        exponent = Decimal(given.replace("−", "-")).as_tuple().exponent
+        places = max(6, -exponent) if isinstance(exponent, int) else 6
+    return "-" if x is None else format_number(x, min(places, 17))
 
 
 # --- the marked sheet in the terminal ---------------------------------------------------------
@@ -369,7 +375,8 @@ def render_marking(marking: Marking, title: str = "") -> str:
     head = [pgettext("marked sheet", "quantity"), pgettext("marked sheet", "given"),
             pgettext("marked sheet", "expected"), pgettext("marked sheet", "status"),
             pgettext("marked sheet", "diagnosis")]
-    rows = [[f.quantity, f.given or "-", _num(f.expected), status_word(f.status), f.diagnosis or ""]
+    rows = [[f.quantity, f.given or "-", _num(f.expected, f.given), status_word(f.status),
+             f.diagnosis or ""]
             for f in marking.figures]
     widths = [max(width(r[i]) for r in [head, *rows]) for i in range(len(head))]
     lines = []

@@ -269,20 +269,29 @@ class _Sheet:
         self.pinned = {k: exact[k] if k not in self.slips else v for k, v in self.given.items()}
         self.precise = mine if self.pinned == self.given else work(
             self.frame, self.rules, self.pinned, wanted)
-        self.slack = dict.fromkeys(wanted, 0.0)
-        for k in self.slips:
-            s, w = rows[k]
-            moved = work(self.frame, self.rules, {**self.pinned, k: self.pinned[k] + 0.5 * w.unit}, wanted)
-            for x in wanted:
-                if x in moved and x != k:
-                    self.slack[x] += abs(moved[x] - self.precise[x])
+        self.units = {k: w.unit for k, (s, w) in rows.items()}
+        self.slack = self._slack(self.rules, self.precise, wanted)
 
-    def _near(self, key: Key, sign: float, w: Written, worked: Mapping[Key, float]) -> bool:
+    def _slack(self, rules: Rules, base: Mapping[Key, float], wanted: list[Key]) -> dict[Key, float]:
+        """How far the rounding of each slip as written (half a unit of its last
+        digit) can move each figure worked by ``rules`` from ``pinned`` (``base``)."""
+        slack = dict.fromkeys(wanted, 0.0)
+        for k in self.slips:
+            moved = work(self.frame, rules, {**self.pinned, k: self.pinned[k] + 0.5 * self.units[k]},
+                         wanted)
+            for x in wanted:
+                if x in moved and x in base and x != k:
+                    slack[x] += abs(moved[x] - base[x])
+        return slack
+
+    def _near(self, key: Key, sign: float, w: Written, worked: Mapping[Key, float],
+              slack: Optional[Mapping[Key, float]] = None) -> bool:
         """``w`` agrees with ``worked[key]`` within half a unit of its last digit
         and the slack the rounding of the slips it is worked from leaves."""
         if key not in worked or w.significant < MIN_SIGNIFICANT:
             return False
-        return abs(sign * worked[key] - w.value) <= (0.5 * w.unit + 1.01 * self.slack[key]) * (1 + 1e-9)
+        room = (slack or self.slack).get(key, 0.0)
+        return abs(sign * worked[key] - w.value) <= (0.5 * w.unit + 1.01 * room) * (1 + 1e-9)
 
     def _clean(self, exact: dict[Key, float], wanted: list[Key]
                ) -> tuple[dict[Key, float], dict[Key, float]]:
@@ -297,6 +306,20 @@ class _Sheet:
             if not more:
                 return worked, right
             right.update(more)
+
+    def _rescue(self, wrong: list, todo: set[int], explains: dict[str, set[int]]) -> None:
+        """The figures still unexplained, against each misconception at full
+        precision with the slack of its own rules (a broken rule can make a
+        figure more sensitive to the rounding of the slips: net(1 - net))."""
+        wanted = [wrong[i][1] for i in sorted(todo)]
+        for code, m in MISCONCEPTIONS.items():
+            for rules in m.rules(self.frame.spec, self.rules.convention):
+                broken = work(self.frame, rules, self.pinned, wanted)
+                slack = self._slack(rules, broken, wanted)
+                for i in todo:
+                    _mark, key, sign, w = wrong[i]
+                    if self._near(key, sign, w, broken, slack):
+                        explains.setdefault(code, set()).add(i)
 
     def _diagnose(self, wrong: list, mine: dict[Key, float]) -> None:
         """Each wrong figure against every misconception, on the student's
@@ -324,6 +347,8 @@ class _Sheet:
             todo -= {i for found in explains.values() for i in found}
             if not todo:
                 break
+        if todo and self.slips:
+            self._rescue(wrong, todo, explains)
         for i, (mark, key, sign, w) in enumerate(wrong):
             codes = [c for c in MISCONCEPTIONS if i in explains.get(c, ())]
             if not codes:

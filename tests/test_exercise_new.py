@@ -664,3 +664,16 @@ def test_written_files_get_the_permissions_of_any_new_file(tmp_path):
     assert made.read_text() == "quantity\n"
     assert os.stat(made).st_mode & 0o777 == os.stat(tmp_path / "plain.txt").st_mode & 0o777
     assert [p.name for p in folders[0].iterdir()] == ["key.csv"]  # no temporary file left
+
+
+def test_the_readme_shows_exercise_new_as_it_is(capsys):
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    lines = [line.split("#")[0].split() for line in readme.splitlines()
+             if line.startswith("chainrule exercise new ")]
+    assert len(lines) >= 2
+    with pytest.raises(SystemExit):
+        run(capsys, "exercise", "new", "--help")
+    usage = capsys.readouterr().out
+    for words in lines:
+        assert all(w in usage for w in words if w.startswith("--")), words

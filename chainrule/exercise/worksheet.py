@@ -15,7 +15,7 @@ from typing import Optional
 from nn import naming
 from nn.i18n import language
 
-from ..i18n import _
+from ..i18n import N_, _
 from ..quantities import parse_quantity
 from ..report import convention_text
 from ..solver import build_model
@@ -24,7 +24,7 @@ from .generate import Exercise, Student, spec_to_toml
 from .key import ACTIVATION_FORMULA, error_outputs, value_formula
 
 ACTIVATION_DEFINITION = {"sigmoid": "σ(x) = 1 / (1 + e^(−x))", "tanh": "tanh(x) = (e^x − e^(−x)) / (e^x + e^(−x))",
-                         "relu": "relu(x) = max(0, x)", "step": "step(x) = 1 if x > 0, else 0",
+                         "relu": "relu(x) = max(0, x)", "step": N_("step(x) = 1 if x > 0, else 0"),
                          "identity": "f(x) = x", "softmax": "softmax: out_k = e^net_k / Σ_j e^net_j"}
 STAGES = ("forward", "backward", "update", "after")
 
@@ -100,7 +100,7 @@ def setting_lines(spec: Spec) -> list[tuple[str, str]]:
     error_terms = [f"{naming.error_of(o)} = {value_formula(spec, naming.error_of(o))}"
                    for o in error_outputs(spec)]
     trained = all(layer.train_bias for layer in spec.layers if layer.bias is not None)
-    lines = [(_("activation function"), "; ".join(ACTIVATION_DEFINITION[a] for a in acts)),
+    lines = [(_("activation function"), "; ".join(_(ACTIVATION_DEFINITION[a]) for a in acts)),
              (_("loss function"), f"{naming.TOTAL_ERROR} = {value_formula(spec, naming.TOTAL_ERROR)}"
               + "".join(", " + term for term in error_terms)),
              (_("learning rate η"), _number(spec.learning_rate)),

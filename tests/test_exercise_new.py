@@ -593,7 +593,8 @@ def test_the_worksheet_in_chromium_on_screen_and_in_print(browser_page, tmp_path
     {"shape": [2, 2, 2, 1], "bias": "per_neuron", "train_bias": True, "convention": "sequential"},
     {"shape": [2, 2, 2], "activation": "tanh", "loss": "hinge"},
     {"shape": [1, 1]},
-], ids=["tanh-mse", "softmax-ce", "relu", "deep-sequential", "hinge", "1-1"])
+    {"shape": [2, 1], "activation": "step", "ask": ["forward"]},
+], ids=["tanh-mse", "softmax-ce", "relu", "deep-sequential", "hinge", "1-1", "step-forward"])
 def test_other_designs_make_working_exercises(design):
     from chainrule.exercise.files import variant_files
     t = template_from_dict({"name": "design", **design})

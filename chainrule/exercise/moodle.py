@@ -65,10 +65,10 @@ def misconception_answers(ex: Exercise) -> dict[str, list[tuple[str, float, str]
     spec = ex.spec
     try:
         frame = Frame(spec)
-    except KeyError:  # the catalogue works on per-output error terms; a softmax loss has none
-        return {}
-    keys = {q: read_quantity(q, frame) for q in ex.asked}
-    right = work(frame, Rules(spec.convention), {}, [k for k, _sign in keys.values()])
+        keys = {q: read_quantity(q, frame) for q in ex.asked}
+        right = work(frame, Rules(spec.convention), {}, [k for k, _sign in keys.values()])
+    except KeyError:  # networks the catalogue does not work through (a softmax loss has no
+        return {}     # per-output error terms; a step network no gradient): no answers from it
     answers: dict[str, list[tuple[str, float, str]]] = {}
     for code, m in MISCONCEPTIONS.items():
         try:

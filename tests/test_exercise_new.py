@@ -186,6 +186,10 @@ def test_decimals_of():
     ({"shape": [2, 2, 1], "decimals": 3}, "decimals", "1 or 2"),
     ({"shape": [2, 2, 1], "weight_range": [1, -1]}, "weight_range", "lowest < highest"),
     ({"shape": [2, 2, 1], "ask": []}, "ask", "forward"),
+    ({"shape": [2, 2, 1], "output_activation": "softmax"}, "output_activation", "at least 2 output"),
+    ({"shape": [2, 2, 2], "activation": "softmax"}, "activation", "output layer only"),
+    ({"shape": [2, 2, 2], "activation": "tanh", "loss": "cross_entropy"}, "loss", "probabilities"),
+    ({"shape": [2, 2], "loss": "cross_entropy", "target_range": [-1, 1]}, "target_range", "0 to 1"),
 ])
 def test_bad_templates_name_the_key(data, key, words):
     with pytest.raises(SpecError) as e:
@@ -678,3 +682,16 @@ def test_the_readme_shows_exercise_new_as_it_is(capsys):
     usage = capsys.readouterr().out
     for words in lines:
         assert all(w in usage for w in words if w.startswith("--")), words
+
+
+def test_figures_a_draw_makes_equal_by_the_formulas_are_allowed_and_said():
+    # softmax + cross-entropy, one-hot targets: the cold output's dE_total/dnet is out - 0 = out,
+    # and the two outputs' deltas are opposite: the same number by the formulas, not by accident
+    t = template_from_dict({"name": "ce", "shape": [2, 2, 2], "output_activation": "softmax",
+                            "loss": "cross_entropy", "ask": ["forward", "deltas"]})
+    for seed in range(5):
+        ex = variant(t, seed)
+        cold = f"o{ex.spec.targets.index(0.0) + 1}"
+        assert tuple(sorted((f"dE_total/dnet_{cold}", f"out_{cold}"))) in ex.same
+        assert ex.values[f"dE_total/dnet_{cold}"] == pytest.approx(ex.values[f"out_{cold}"], rel=1e-12)
+        assert ex.values["dE_total/dnet_o1"] == pytest.approx(-ex.values["dE_total/dnet_o2"], rel=1e-12)

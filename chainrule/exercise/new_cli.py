@@ -154,5 +154,6 @@ def _report(folders: list[Any], made: list[Any]) -> str:
     same = made[0].same
     if same:
         lines.append("  " + _("(equal by the formulas, so allowed: {pairs})").format(
-            pairs="; ".join(f"{a} = {b}" for a, b in same)))
+            pairs="; ".join(f"{a} = {b}" if (made[0].values[a] >= 0) == (made[0].values[b] >= 0)
+                            else f"|{a}| = |{b}|" for a, b in same)))
     return "\n".join(lines) + "\n"

@@ -223,6 +223,21 @@ def test_every_misconception_is_diagnosed_and_nothing_else(code, name):
     assert all(f.explanation for f in wrong)
 
 
+@pytest.mark.parametrize("code", MISCONCEPTIONS)
+def test_every_diagnosis_is_explained_in_chinese_too(code):
+    figures = sheet(hand(NET232 | {"transposed": TRANSPOSED232}, "simultaneous", mistake=code))
+    with using_language("zh"):
+        zh = next(f for f in check_answers(preset("bp232"), figures, "simultaneous").figures
+                  if f.status == "wrong")
+    en = next(f for f in check_answers(preset("bp232"), figures, "simultaneous").figures
+              if f.status == "wrong")
+    assert zh.diagnosis == en.diagnosis == code
+    assert zh.explanation != en.explanation and "；所以" in zh.explanation
+    # the same numbers in both: the figure's right value, from the student's own numbers
+    value = en.explanation.rsplit("= ", 1)[1].rstrip(".")
+    assert zh.explanation.endswith(f"= {value}。")
+
+
 def test_the_reverse_sequential_mistake_under_the_sequential_convention():
     net = NET232 | {"transposed": TRANSPOSED232}
     figures = hand(net, "sequential", mistake="sequential_update")  # through the old weights
@@ -241,6 +256,22 @@ def test_the_explanation_names_the_mistake_and_shows_the_right_step():
     assert first.explanation == (
         "The chain rule's minus sign is lost: dE_total/dout_o1 = -(target_o1 - out_o1) = "
         "-(0.01 - 0.891090) = 0.881090, not target_o1 - out_o1; so dE_total/dout_o1 = 0.881090.")
+
+
+def test_two_misconceptions_for_one_figure():
+    spec = preset("bp232")
+    # w7+ = w7 + η·dE_total/dw7 = 0.4 + 0.5 × 0.0780639: the gradient's sign lost, or the update's
+    alone = check_answers(spec, {"w7+": "0.439032"}, "simultaneous").figures[0]
+    assert (alone.status, alone.diagnosis, alone.alternatives) == ("wrong", "target_sign", ["update_sign"])
+    assert "update_sign" in alone.explanation  # the ambiguity is said, the catalogue's order chose
+    # the right gradient on the sheet leaves only the update's sign
+    marks = check_answers(spec, {"dE_total/dw7": "0.0780639", "w7+": "0.439032"}, "simultaneous")
+    assert [(f.status, f.diagnosis) for f in marks.figures] == [("correct", None), ("wrong", "update_sign")]
+    # a gradient of the wrong sign on the sheet: the code that explains both figures wins
+    marks = check_answers(spec, {"dE_total/dw7": "-0.0780639", "w8+": "0.446617"}, "simultaneous")
+    assert [(f.quantity, f.diagnosis) for f in marks.figures] == [
+        ("dE_total/dw7", "target_sign"), ("w8+", "target_sign")]
+    assert marks.figures[1].alternatives == ["update_sign"]
 
 
 def test_the_slides_as_an_answer_sheet():

@@ -207,14 +207,15 @@ CASES = [(code, name) for code in MISCONCEPTIONS for name in NETS
          if not (code == "missing_path" and name == "221")]
 
 
+@pytest.mark.parametrize("convention", ["simultaneous", "sequential"])
 @pytest.mark.parametrize("code, name", CASES)
-def test_every_misconception_is_diagnosed_and_nothing_else(code, name):
+def test_every_misconception_is_diagnosed_and_nothing_else(code, name, convention):
     net, spec = NETS[name]
-    figures = hand(net, "simultaneous", mistake=code)
-    right = hand(net, "simultaneous")
+    figures = hand(net, convention, mistake=code)
+    right = hand(net, convention)
     changed = [q for q in figures if not math.isclose(figures[q], right[q], rel_tol=1e-9)]
     assert changed, "the broken solver must change some figure"
-    marking = check_answers(spec(), sheet(figures), "simultaneous")
+    marking = check_answers(spec(), sheet(figures), convention)
     wrong = [f for f in marking.figures if f.status == "wrong"]
     assert wrong
     assert {f.diagnosis for f in wrong} == {code}, [(f.quantity, f.given, f.diagnosis) for f in wrong]
@@ -312,6 +313,37 @@ def test_missing_figures_and_the_score():
         ("net_h1", "correct"), ("w5+", "correct"), ("out_h1", "missing"), ("E_total", "missing")]
     assert marking.score == {"points": 2, "total": 4, "percent": 50.0, "correct": 2, "carried": 0,
                              "wrong": 0, "missing": 2}
+
+
+SOFTMAX = """\
+inputs = [0.5, 0.8]
+targets = [0.0, 1.0]
+learning_rate = 0.3
+loss = "cross_entropy"
+[[layers]]
+weights = [[0.15, 0.25], [0.35, -0.2]]
+bias = 0.3
+[[layers]]
+weights = [[0.45, 0.6], [-0.3, 0.7]]
+bias = [0.1, -0.2]
+activation = "softmax"
+"""
+
+
+def test_a_softmax_cross_entropy_exercise():
+    """No E_o1 terms, an output the loss ignores (target 0): marked all the same."""
+    from chainrule.solver import solve
+    spec = spec_from_text(SOFTMAX)
+    run = solve(spec).run
+    qs = ["out_o1", "E_total", "dE_total/dout_o1", "dE_total/dnet_o1", "dE_total/dw5", "w5+",
+          "dE_total/dw1", "w1+", "b_o1+"]
+    right = {q: text(run.value(q), 6) for q in qs}
+    assert statuses(check_answers(spec, right)) == dict.fromkeys(qs, "correct")
+    # w5+ = w5 + η·dE_total/dw5, by hand from the engine's gradient
+    flipped = {**right, "w5+": text(0.45 + 0.3 * run.value("dE_total/dw5"), 6)}
+    marks = {f.quantity: f for f in check_answers(spec, flipped).figures}
+    assert (marks["w5+"].status, marks["w5+"].diagnosis) == ("wrong", "update_sign")
+    assert misconceived_figures(spec, "half_factor", qs) == {}  # no 1/2 in cross-entropy
 
 
 @pytest.mark.parametrize("given, value, ok", [

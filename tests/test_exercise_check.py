@@ -313,6 +313,10 @@ def test_missing_figures_and_the_score():
         ("net_h1", "correct"), ("w5+", "correct"), ("out_h1", "missing"), ("E_total", "missing")]
     assert marking.score == {"points": 2, "total": 4, "percent": 50.0, "correct": 2, "carried": 0,
                              "wrong": 0, "missing": 2}
+    # a figure the student adds is marked, and not counted
+    extra = check_answers(spec_from_text(SPEC221), {**answers, "out_h2": "0.1"}, asked=["net_h1", "w5+"])
+    assert statuses(extra)["out_h2"] == "wrong" and extra.score["total"] == 2
+    assert extra.score["percent"] == 100.0
 
 
 SOFTMAX = """\
@@ -551,7 +555,9 @@ def test_cli_mark_a_class(tmp_path, files, capsys):
     rows = {r["id"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
     assert rows["s1"]["name"] == "Ann" and rows["s1"]["percent"] == "100.0"
     assert rows["s1"]["net_h1"] == "correct" and rows["s1"]["error"] == ""
-    assert int(rows["s1"]["total"]) == len(hand(NET221 | {"transposed": TRANSPOSED221}))
+    # s1's key.json asks three figures: the score counts those, the sheet's others are marked
+    assert rows["s1"]["total"] == "3" and rows["s1"]["dE_total/dw5"] == "correct"
+    assert int(rows["s2"]["total"]) == len(hand(NET221 | {"transposed": TRANSPOSED221}))
     assert rows["s2"]["Δw5"] == "wrong" and float(rows["s2"]["percent"]) < 100
     assert rows["s3"]["error"] and rows["s3"]["points"] == ""
     # no roster: every sheet in --answers

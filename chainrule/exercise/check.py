@@ -172,15 +172,20 @@ class FigureMark:
 
 @dataclass
 class Marking:
-    """A marked sheet: each figure in the order written (the blanks last)."""
+    """A marked sheet: each figure in the order written (the blanks last).
+    ``asked``: the figures the exercise asks for, the ones the score counts
+    (None: every figure on the sheet); a figure the student added is marked
+    too, and serves the error carried forward, but scores nothing."""
 
     figures: list[FigureMark]
     convention: str
+    asked: Optional[list[str]] = None
 
     @property
     def score(self) -> dict[str, Any]:
-        counts = {s: sum(f.status == s for f in self.figures) for s in STATUSES}
-        total = len(self.figures)
+        counted = [f for f in self.figures if self.asked is None or f.quantity in self.asked]
+        counts = {s: sum(f.status == s for f in counted) for s in STATUSES}
+        total = len(counted)
         points = counts["correct"] + counts["carried"]
         return {"points": points, "total": total,
                 "percent": round(100.0 * points / total, 1) if total else 100.0, **counts}
@@ -213,7 +218,7 @@ def check_answers(spec: Spec, answers: Mapping[str, Union[str, float]],
     for q in asked or ():
         if q not in answers:
             sheet.add(q, None)
-    return Marking(sheet.mark(), convention)
+    return Marking(sheet.mark(), convention, None if asked is None else list(asked))
 
 
 class _Sheet:

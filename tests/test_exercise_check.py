@@ -487,6 +487,16 @@ def test_cli_check_exit_codes_and_json(files, capsys):
     assert data["score"]["wrong"] == len(diagnosed)
 
 
+def test_cli_check_reads_the_figures_asked_beside_the_spec(files, capsys):
+    spec, good, _bad = files
+    (spec.parent / "key.json").write_text(json.dumps(
+        {"figures": [{"quantity": "net_h1"}, {"quantity": "dE_total/db1"}]}), encoding="utf-8")
+    assert main(["exercise", "check", str(spec), str(good), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["figures"][-1] == {**data["figures"][-1], "quantity": "dE_total/db1", "status": "missing"}
+    assert data["score"]["total"] == 2 and data["score"]["points"] == 1
+
+
 def test_cli_check_a_preset_by_name(tmp_path, capsys):
     p = tmp_path / "s.toml"
     p.write_text('[answers]\n"dE_o1/dout_h1" = "0.030866"\n', encoding="utf-8")

@@ -396,6 +396,22 @@ def test_misconceived_figures_on_the_students_own_numbers_and_where_none_apply()
         misconceived_figures(spec, "update_sign", ["out_x1"])
 
 
+@pytest.mark.parametrize("convention", ["simultaneous", "sequential"])
+def test_the_workings_without_a_students_figures_are_the_solvers(convention):
+    from chainrule.exercise.workings import Frame, Rules, read_quantity, work
+    from chainrule.solver import solve
+    spec = preset("bp232")
+    quantities = [f.quantity for f in spec.slide_check] + [
+        "dE_total/dout_h1", "dE_total/dnet_h2", "Δw3", "dE_total/db1", "dE_o2/dout_h3",
+        "dnet_o1/dout_h1", "out_o1@10"]
+    run = solve(spec, convention, after=[10]).runs[convention]
+    frame = Frame(spec)
+    keys = [read_quantity(q, frame) for q in quantities]
+    worked = work(frame, Rules(convention), {}, [k for k, _s in keys])
+    for q, (k, sign) in zip(quantities, keys):
+        assert sign * worked[k] == pytest.approx(run.value(q), rel=1e-12, abs=1e-15), q
+
+
 def test_backward_from_with_given_local_factors():
     a, b = Value(2.0, "a"), Value(3.0, "b")
     c = (a * b).named("c")

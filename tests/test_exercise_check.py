@@ -92,7 +92,7 @@ def hand(net, convention="simultaneous", mistake=None, digits=None, slip=None):
         return v * (1 - v)
 
     def update(w, g, value):
-        eta = 1.0 if mistake == "learning_rate" else lr
+        eta = 1.0 if mistake == "learning_rate" else lr * lr if mistake == "learning_rate_twice" else lr
         change = put(f"Δ{w}", (1 if mistake == "update_sign" else -1) * eta * g)
         put(f"{w}+", value + change)
 
@@ -237,6 +237,14 @@ def test_every_diagnosis_is_explained_in_chinese_too(code):
     # the same numbers in both: the figure's right value, from the student's own numbers
     value = en.explanation.rsplit("= ", 1)[1].rstrip(".")
     assert zh.explanation.endswith(f"= {value}。")
+
+
+def test_the_learning_rate_applied_twice():
+    figures = hand(NET232 | {"transposed": TRANSPOSED232}, mistake="learning_rate_twice")
+    marking = check_answers(preset("bp232"), sheet(figures), "simultaneous")
+    wrong = [f for f in marking.figures if f.status == "wrong"]
+    assert wrong[0].quantity == "Δw7" and {f.diagnosis for f in wrong} == {"learning_rate"}
+    assert "Δw7 = -η·dE_total/dw7 = -0.5 × (0.078064) = -0.039032" in wrong[0].explanation
 
 
 def test_the_reverse_sequential_mistake_under_the_sequential_convention():

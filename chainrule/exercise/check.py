@@ -275,7 +275,8 @@ class _Sheet:
         self.precise = mine if self.pinned == self.given else work(
             self.frame, self.rules, self.pinned, wanted)
         self.units = {k: w.unit for k, (s, w) in rows.items()}
-        self.slack = self._slack(self.rules, self.precise, wanted)
+        self.wanted = wanted
+        self.slack: Optional[dict[Key, float]] = None  # worked out when first needed
 
     def _slack(self, rules: Rules, base: Mapping[Key, float], wanted: list[Key]) -> dict[Key, float]:
         """How far the rounding of each slip as written (half a unit of its last
@@ -295,7 +296,11 @@ class _Sheet:
         and the slack the rounding of the slips it is worked from leaves."""
         if key not in worked or w.significant < MIN_SIGNIFICANT:
             return False
-        room = (slack or self.slack).get(key, 0.0)
+        if slack is None:
+            if self.slack is None:
+                self.slack = self._slack(self.rules, self.precise, self.wanted)
+            slack = self.slack
+        room = slack.get(key, 0.0)
         return abs(sign * worked[key] - w.value) <= (0.5 * w.unit + 1.01 * room) * (1 + 1e-9)
 
     def _clean(self, exact: dict[Key, float], wanted: list[Key]
@@ -335,7 +340,8 @@ class _Sheet:
         # figures after K updates are worked only where one is wrong (each is a run of K updates)
         wanted = [k for _m, k, _s, _w in wrong]
         givens: list[dict[Key, float]] = []
-        for g in (self.pinned, self.given, self.right):
+        # a lone slip is the wrong figure itself: no earlier figure to leave out or round
+        for g in (self.pinned, self.given) + ((self.right,) if len(self.slips) > 1 else ()):
             if g not in givens:
                 givens.append(g)
         # each chain in turn, the next only for the figures still unexplained
@@ -352,7 +358,7 @@ class _Sheet:
             todo -= {i for found in explains.values() for i in found}
             if not todo:
                 break
-        if todo and self.slips:
+        if todo and len(self.slips) > 1:
             self._rescue(wrong, todo, explains)
         for i, (mark, key, sign, w) in enumerate(wrong):
             codes = [c for c in MISCONCEPTIONS if i in explains.get(c, ())]

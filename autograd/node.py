@@ -452,12 +452,40 @@ from .ops import CONSTANT, UNARY_FUNCTIONS, Op  # noqa: E402
 
 
 def _function_of_one(op: Op) -> Any:
+    if op.parameter:
+        return _function_with_parameter(op)
+
     def method(self: Node) -> Node:
         return self._apply(op, (self,))
 
     method.__name__ = op.name
     method.__doc__ = (f"{op.name} of this value (of every entry of a Tensor): a primitive "
                       "op, see autograd.ops.")
+    return method
+
+
+def _function_with_parameter(op: Op) -> Any:
+    """x.leaky_relu(slope=0.01): the op's fixed number, checked, becomes its
+    constant second operand."""
+    name, default = op.parameter
+
+    def method(self: Node, *args: Any, **kwargs: Any) -> Node:
+        if len(args) + len(kwargs) > 1 or (kwargs and name not in kwargs):
+            given = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
+            raise TypeError(f"{op.name}() takes one number, {name} (default {default}); "
+                            f"got ({given})")
+        value = args[0] if args else kwargs.get(name, default)
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                         np.floating)) \
+                or not math.isfinite(value):
+            raise TypeError(f"{op.name}(): {name} must be a finite number, got "
+                            f"{type(value).__name__} {value!r}")
+        return self._apply(op, (self, self._constant(float(value))))
+
+    method.__name__ = op.name
+    method.__doc__ = (f"{op.name}({name}={default}) of this value (of every entry of a "
+                      f"Tensor): a primitive op, see autograd.ops. {name} is a fixed number, "
+                      "not a variable: it receives no gradient.")
     return method
 
 

@@ -33,7 +33,12 @@ it is.
    Then add it to ``UNARY_FUNCTIONS``: Value and Tensor get ``x.softplus()``.
    (A two-operand op gets an operator line instead, as ``__mul__`` in
    autograd/value.py and autograd/tensor.py.) tests/test_ops_recipe.py runs
-   this very example.
+   this very example, and checks that the table's own SOFTPLUS is this entry.
+
+   A function with a fixed number (the slope of leaky_relu) takes it as a
+   second operand that the op holds constant (``constant_operands=(1,)``, as
+   the exponent of x ** 2) and names it with a default in ``parameter``;
+   listed in ``UNARY_FUNCTIONS`` it becomes ``x.leaky_relu(slope=0.01)``.
 
 2. Structural tensor ops, whose derivative is a matrix rather than one factor
    per entry (matmul, sum, reshape, softmax, ...), give a vector-Jacobian
@@ -100,6 +105,9 @@ class Op:
     domain: str = ""
     # The function messages name (default: ``name``; pow_const is written pow).
     function: str = ""
+    # A function of one operand with a fixed number: (its name, its default). The
+    # number rides along as a constant second operand (see "Adding an op").
+    parameter: tuple = ()
 
     def __post_init__(self) -> None:
         if not self.function:
@@ -240,6 +248,8 @@ LOG = Op("log", "log", math.log, lambda out, a: (1.0 / a,), forward_array=np.log
 TANH = Op("tanh", "tanh", math.tanh, lambda out, a: (1.0 - out * out,), forward_array=np.tanh)
 SIGMOID = Op("sigmoid", "σ", _sigmoid, lambda out, a: (out * (1.0 - out),),
              forward_array=_sigmoid_array)
+# relu' = 1 for x > 0, 0 at 0 and below (as torch). The iris deck's slide says 0 for
+# x > 0 too: an erratum (notebook 11 checks it).
 RELU = Op("relu", "relu", lambda a: a if a > 0.0 else 0.0, lambda out, a: (positive_mask(a),),
           forward_array=lambda a: np.maximum(a, 0.0))
 # The perceptron's threshold: 1 if x >= 0 else 0, derivative 0 everywhere (as the
@@ -247,10 +257,50 @@ RELU = Op("relu", "relu", lambda a: a if a > 0.0 else 0.0, lambda out, a: (posit
 STEP = Op("step", "step", lambda a: 1.0 if a >= 0.0 else 0.0, lambda out, a: (0.0,),
           forward_array=lambda a: (a >= 0.0).astype(np.float64))
 
-SCALAR_OPS: tuple[Op, ...] = (ADD, MUL, POW, POW_CONST, EXP, LOG, TANH, SIGMOID, RELU, STEP)
+# softplus(a) = log(1 + e^a), a smooth relu; its derivative is the sigmoid, e^(a - out).
+SOFTPLUS = Op("softplus", "softplus",
+              lambda a: max(a, 0.0) + math.log1p(math.exp(-abs(a))),
+              lambda out, a: (exp(a - out),),
+              forward_array=lambda a: np.logaddexp(0.0, a))
+
+
+def _leaky_relu_local(out: Any, a: Any, slope: Any) -> tuple:
+    # 1 for a > 0, the slope elsewhere (at 0 too, as torch): a constant, so the
+    # second derivative is 0.
+    mask = positive_mask(a)
+    return (mask + data_of(slope) * (1.0 - mask), 0.0)
+
+
+def _elu_local(out: Any, a: Any, alpha: Any) -> tuple:
+    # 1 for a > 0, alpha e^a elsewhere (alpha at 0, as torch). e^a is taken of
+    # a * below (0 unless a < 0), so no unused branch overflows, and written as
+    # an op on a, so create_graph differentiates it again: alpha e^a for a < 0,
+    # 0 for a >= 0 (at the kink of the derivative, 0 as torch).
+    above = positive_mask(a)
+    below = positive_mask(-data_of(a))
+    return (above + (1.0 - above) * data_of(alpha) * exp(a * below), 0.0)
+
+
+def _elu_array(a: np.ndarray, alpha: Any) -> np.ndarray:
+    return np.where(a > 0.0, a, alpha * np.expm1(np.minimum(a, 0.0)))
+
+
+# leaky_relu(a) = a for a > 0, slope * a otherwise: a relu whose negative side
+# still passes a gradient (the slope, 0.01 by default, as torch).
+LEAKY_RELU = Op("leaky_relu", "leaky relu", lambda a, slope: a if a > 0.0 else slope * a,
+                _leaky_relu_local, constant_operands=(1,), parameter=("slope", 0.01),
+                forward_array=lambda a, slope: np.where(a > 0.0, a, slope * a))
+# elu(a) = a for a > 0, alpha (e^a - 1) otherwise: smooth at 0 for alpha = 1.
+ELU = Op("elu", "elu", lambda a, alpha: a if a > 0.0 else alpha * math.expm1(a),
+         _elu_local, constant_operands=(1,), parameter=("alpha", 1.0), forward_array=_elu_array)
+
+SCALAR_OPS: tuple[Op, ...] = (ADD, MUL, POW, POW_CONST, EXP, LOG, TANH, SIGMOID, RELU, STEP,
+                              SOFTPLUS, LEAKY_RELU, ELU)
 # Elementwise functions of one operand: Value and Tensor get a method of each
-# name (x.tanh()), so a new one added here needs no other change.
-UNARY_FUNCTIONS: tuple[Op, ...] = (EXP, LOG, TANH, SIGMOID, RELU, STEP)
+# name (x.tanh(), x.leaky_relu(slope=0.01)), so a new one added here needs no
+# other change.
+UNARY_FUNCTIONS: tuple[Op, ...] = (EXP, LOG, TANH, SIGMOID, RELU, STEP, SOFTPLUS, LEAKY_RELU,
+                                   ELU)
 
 
 # --- tensor ops -------------------------------------------------------------------

@@ -5,9 +5,10 @@ printed figures checked against it.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from autograd import BackwardStep, Node, derivatives, topological_order
 from nn import naming
@@ -215,6 +216,29 @@ class Run:
                 edges.setdefault(s.parent, []).append((s.child, float(s.local)))
             self._edges = edges
         return self._edges
+
+    @contextlib.contextmanager
+    def first_pass(self) -> Iterator[dict[Node, list[tuple[Node, float]]]]:
+        """The first pass as the report describes it, on the graph and the model
+        while the block runs: the weights at their initial values, every node's
+        ``.grad`` the first backward pass's (under the sequential convention the
+        hidden layer's through the updated output weights), as the engine's sum
+        rule gives them from the trace's own local derivatives. Yields those
+        local derivatives (node -> [(operand, d node / d operand)]) for the
+        pictures' edges; restores data and grads afterwards (the run goes on
+        from its later updates)."""
+        order = topological_order([self.loss, *self.model.parameters()])
+        saved = [(n, n.data, n.grad) for n in order]
+        grads = derivatives(self.loss, local=self.edges())
+        try:
+            for n in order:
+                n.grad = grads.get(n, 0.0)
+            for name, value in self.initial.items():
+                self.params[name].data = value
+            yield self.edges()
+        finally:
+            for n, data, grad in saved:
+                n.data, n.grad = data, grad
 
     def derivative(self, a: str, b: str) -> float:
         """d a / d b: the sum over every path from a down to b of the product of

@@ -11,7 +11,7 @@ The spec format, a UTF-8 TOML file (``chainrule bp --preset bp232 --print-spec``
     inputs = [5, 10]
     targets = [0.01, 0.99]
     input_names = ["l1", "l2"]
-    activation = "sigmoid"        # sigmoid tanh relu step identity softmax
+    activation = "sigmoid"        # sigmoid tanh relu leaky_relu elu softplus step identity softmax
     loss = "half_sse"             # half_sse mse mse_half cross_entropy absolute hinge
     learning_rate = 0.5
     convention = "sequential"     # or "simultaneous" (the default)

@@ -15,8 +15,9 @@ from .i18n import language, set_language, using_language
 from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron, softmax
 from .linear import Linear, TensorMLP
 from .losses import LOSSES, absolute, cross_entropy, get_loss, half_sse, hinge, mse, mse_half
-from .module import Module, freeze, is_frozen, unfreeze
+from .module import Module, freeze, is_frozen, unfreeze, using_mode
 from .optim import OPTIMIZERS, SGD, AdaGrad, Adam, Optimizer, RMSProp
+from .regularization import Dropout, l2_penalty
 from .train import (CONVENTIONS, RECORDS, History, TrainState, TrainingDiverged, evaluate, fit, sequential_backward,
                     update)
 
@@ -25,7 +26,9 @@ __all__ = [
     "language", "set_language", "using_language",
     # models
     "ACTIVATIONS", "INITS", "Layer", "Linear", "MLP", "Module", "Neuron", "TensorMLP", "softmax",
-    "freeze", "is_frozen", "unfreeze",
+    "freeze", "is_frozen", "unfreeze", "using_mode",
+    # against overfitting (the iris deck's remedies)
+    "Dropout", "l2_penalty",
     # losses
     "LOSSES", "absolute", "cross_entropy", "get_loss", "half_sse", "hinge", "mse", "mse_half",
     # optimizers

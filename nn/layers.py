@@ -34,7 +34,7 @@ import numpy as np
 from autograd import Node, Value
 
 from . import naming
-from .module import Module, freeze
+from .module import Module, freeze, using_mode
 from .views import LayerView, NetworkView, as_batch, grads, per_sample, values
 
 Number = Union[int, float]
@@ -44,6 +44,9 @@ ELEMENTWISE: dict[str, Callable[[Value], Value]] = {
     "sigmoid": lambda v: v.sigmoid(),
     "tanh": lambda v: v.tanh(),
     "relu": lambda v: v.relu(),
+    "leaky_relu": lambda v: v.leaky_relu(),  # slope 0.01 below 0
+    "elu": lambda v: v.elu(),  # alpha 1
+    "softplus": lambda v: v.softplus(),
     "step": lambda v: v.step(),
     "identity": lambda v: v,
 }
@@ -551,8 +554,12 @@ class MLP(Module):
     layers), outputs o1..; weights w1, w2, ... layer by layer, row by row.
     ``init`` (``"uniform"``, ``"normal"``, ``"xavier"``, ``"he"``) and
     ``weight_scale`` choose the random initialisation (table in ``nn.layers``);
-    ``seed`` makes it repeatable.
+    ``seed`` makes it repeatable. ``dropout=p``: an ``nn.Dropout(p)`` after
+    every hidden layer, active in training mode only.
     """
+
+    # nn.Dropout after each hidden layer (MLP(..., dropout=p)), or none
+    dropout: Optional[Module] = None
 
     def __init__(
         self,
@@ -566,7 +573,10 @@ class MLP(Module):
         weight_scale: float = 1.0,
         seed: Optional[int] = None,
         input_names: Optional[Sequence[str]] = None,
+        dropout: float = 0.0,
     ) -> None:
+        from .regularization import Dropout, check_probability  # it builds on this module
+
         plan = layer_plan(nin, nouts, activation, output_activation, init, weight_scale, "MLP")
         rng = make_rng(None, seed, "MLP")
         layers = [Layer(p.nin, p.nout, p.activation, bias=bias,
@@ -576,6 +586,10 @@ class MLP(Module):
                         weight_scale=weight_scale, rng=rng)
                   for p in plan]
         self._setup(layers, input_names, plan[0].nin)
+        if check_probability(dropout, "MLP: dropout") > 0.0:
+            # after every hidden layer, in training mode (as TensorMLP's)
+            self.dropout = Dropout(dropout, rng=np.random.default_rng(
+                None if seed is None else (seed, 1)))
 
     @classmethod
     def from_layers(cls, layers: Sequence[Layer], input_names: Optional[Sequence[str]] = None) -> "MLP":
@@ -610,9 +624,12 @@ class MLP(Module):
         boundaries a layer-by-layer backward stops at)."""
         h = _as_inputs(x, self._nin, self._input_names, "MLP")
         outs = []
-        for layer in self.layers:
+        last = len(self.layers) - 1
+        for k, layer in enumerate(self.layers):
             h = layer(h)
             outs.append(h)
+            if self.dropout is not None and k < last:
+                h = self.dropout(h)  # the next layer reads the dropped outputs
         return outs
 
     def __call__(self, x: object) -> list[Value]:
@@ -627,8 +644,10 @@ class MLP(Module):
 
     def activations(self, batch: object) -> list[np.ndarray]:
         """Every layer's outputs for each sample of ``batch`` (one sample per
-        row), without recording a graph: one (samples, neurons) array per layer."""
-        return per_sample(self.forward_layers, as_batch(batch, self._nin, "MLP"))
+        row), without recording a graph: one (samples, neurons) array per layer
+        (in evaluation mode: no dropout)."""
+        with using_mode(self, False):
+            return per_sample(self.forward_layers, as_batch(batch, self._nin, "MLP"))
 
     def extra_repr(self) -> str:
         sizes = [self._nin] + [layer.size for layer in self.layers]

@@ -7,7 +7,9 @@ A batch X has one sample per row (N x M). Layer l computes
 with W_l of shape (inputs, outputs) and the bias row b_l added to every row of
 the batch (the seed's b~: b^T repeated N times). The engine's gradients are then
 exactly the seed's matrix rules: dJ/dW_l = Z_{l-1}^T dJ/dh_l,
-dJ/dZ_{l-1} = dJ/dh_l W_l^T, dJ/db_l = the column sums of dJ/dh_l.
+dJ/dZ_{l-1} = dJ/dh_l W_l^T, dJ/db_l = the column sums of dJ/dh_l. (The seed's
+summary slide writes z_L^T for a hidden layer's dJ/dw_L: an erratum for Z_{L-1}^T,
+checked in notebook 11.)
 
 These modules plug into the same losses, optimizers and ``fit`` loop as the
 scalar ``nn.MLP``; ``batched = True`` tells ``fit`` to hand them a whole batch.
@@ -23,7 +25,8 @@ from autograd import Tensor, no_grad
 from .layers import (ELEMENTWISE, check_activation, check_init, check_input_names, check_size,
                      init_biases, init_weights, layer_plan, make_rng)
 from . import naming
-from .module import Module, freeze
+from .module import Module, freeze, using_mode
+from .regularization import Dropout, check_probability
 from .views import LayerView, NetworkView, as_batch, grad_array
 
 BiasSpec = Union[bool, str, float, Sequence[float], np.ndarray, None]
@@ -187,10 +190,15 @@ class TensorMLP(Module):
     004's iris network. Same arguments as the scalar ``nn.MLP`` (``init``,
     ``weight_scale``, ``seed``, ``input_names``); weights are W1, W2, ... of
     shape (inputs, outputs), biases b1, b2, ... ``input_names`` (default x1, x2,
-    ...) name the input columns in pictures of the network.
+    ...) name the input columns in pictures of the network. ``dropout=p``: an
+    ``nn.Dropout(p)`` after every hidden layer, active in training mode only
+    (``fit`` trains in it, ``evaluate``, ``activations`` and ``model.eval()``
+    switch it off).
     """
 
     batched = True
+    # nn.Dropout after each hidden layer (TensorMLP(..., dropout=p)), or none
+    dropout: Optional[Dropout] = None
 
     def __init__(
         self,
@@ -204,6 +212,7 @@ class TensorMLP(Module):
         weight_scale: float = 1.0,
         seed: Optional[int] = None,
         input_names: Optional[Sequence[str]] = None,
+        dropout: float = 0.0,
     ) -> None:
         plan = layer_plan(nin, nouts, activation, output_activation, init, weight_scale,
                           "TensorMLP")
@@ -212,6 +221,11 @@ class TensorMLP(Module):
                               init=init, weight_scale=weight_scale, rng=rng)
                        for p in plan]
         self._input_names = check_input_names(input_names, plan[0].nin, "TensorMLP")
+        if check_probability(dropout, "TensorMLP: dropout") > 0.0:
+            # after every hidden layer, in training mode; its own stream of random
+            # numbers, so the weights are those of the same seed without dropout
+            self.dropout = Dropout(dropout, rng=np.random.default_rng(
+                None if seed is None else (seed, 1)))
 
     @classmethod
     def from_layers(cls, layers: Sequence[Linear],
@@ -239,15 +253,21 @@ class TensorMLP(Module):
         return list(self._input_names)
 
     def forward_layers(self, x: Any) -> list[list[Tensor]]:
-        """Every layer's output for the batch, first layer first."""
+        """Every layer's output for the batch, first layer first (a hidden
+        layer's before dropout, if the model has it)."""
         outs = []
-        for layer in self.layers:
+        last = len(self.layers) - 1
+        for k, layer in enumerate(self.layers):
             x = layer(x)
             outs.append([x])
+            if self.dropout is not None and k < last:
+                x = self.dropout(x)
         return outs
 
     def __call__(self, x: Any) -> Tensor:
         """The output layer's activations, one row per sample."""
+        if self.dropout is not None:
+            return self.forward_layers(x)[-1][0]
         for layer in self.layers:
             x = layer(x)
         return x
@@ -264,7 +284,7 @@ class TensorMLP(Module):
         """Every layer's outputs for ``batch`` (one sample per row), without
         recording a graph: one (samples, neurons) array per layer."""
         rows = as_batch(batch, self.nin, "TensorMLP")
-        with no_grad():
+        with no_grad(), using_mode(self, False):  # the network's own outputs: no dropout
             return [np.asarray(out[0].data, float).reshape(len(rows), -1)
                     for out in self.forward_layers(rows)]
 

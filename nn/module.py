@@ -12,6 +12,7 @@ once, under the first name it is met by.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import secrets
@@ -65,11 +66,42 @@ def _is_parameter_list(x: Any) -> bool:
 
 class Module:
     """Base class: parameters(), named_parameters(), zero_grad(), freeze(),
-    state_dict()/load_state_dict(), save()/load() and a readable repr."""
+    train()/eval(), state_dict()/load_state_dict(), save()/load() and a
+    readable repr."""
 
     # A batched module takes a whole (N, nin) array per call (a Tensor model);
     # a scalar module takes one sample (a list of numbers) per call.
     batched: bool = False
+    # Training mode (the default) or evaluation mode (after eval()): only modules
+    # that act differently in the two, as Dropout, read it.
+    training: bool = True
+
+    # --- modes ------------------------------------------------------------------------
+    def modules(self) -> Iterator["Module"]:
+        """This module and every sub-module under it, each once."""
+        seen: set[int] = set()
+        stack: list[Module] = [self]
+        while stack:
+            module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield module
+            stack.extend(child for _, child in reversed(list(module.named_children())))
+
+    def train(self, mode: bool = True) -> "Module":
+        """Training mode for this module and all under it (dropout drops);
+        ``train(False)`` is ``eval()``."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"train(): mode must be True or False, got {mode!r}")
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> "Module":
+        """Evaluation mode for this module and all under it: dropout passes
+        everything through unchanged (the trained network's own predictions)."""
+        return self.train(False)
 
     # --- the tree -----------------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, "Module"]]:
@@ -251,6 +283,19 @@ class Module:
             text = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {text}")
         return "\n".join(lines) + "\n)"
+
+
+@contextlib.contextmanager
+def using_mode(model: Module, training: bool) -> Iterator[Module]:
+    """Within this block ``model`` is in training (True) or evaluation mode;
+    afterwards every module is back in the mode it had."""
+    before = [(m, m.training) for m in model.modules()]
+    model.train(training)
+    try:
+        yield model
+    finally:
+        for m, mode in before:
+            m.training = mode
 
 
 def _as_path(path: Any, who: str) -> Path:

@@ -29,7 +29,7 @@ from autograd import BackwardStep, Node, backward_from, no_grad
 from .i18n import _
 from .layers import make_rng
 from .losses import LossFn, get_loss
-from .module import Module
+from .module import Module, using_mode
 from .optim import OPTIMIZERS, SGD, Optimizer
 
 CONVENTIONS = ("simultaneous", "sequential")
@@ -255,7 +255,8 @@ def _forward(model: Module, xb: Any, convention: str):
 
 
 def _evaluate(model: Module, X: Any, Y: Any, loss_fn: LossFn) -> float:
-    with no_grad():
+    # evaluation mode: the network's own predictions (dropout drops nothing)
+    with no_grad(), using_mode(model, False):
         outputs, _ = _forward(model, X, "simultaneous")
         return float(loss_fn(outputs, Y).data)
 
@@ -380,16 +381,18 @@ def fit(
     history = History(record=record)
     stopping = _EarlyStopping(run.patience)
     bar = _progress_bar(run.epochs, progress)
+    # training mode while training (dropout drops), the model's own mode afterwards
     try:
-        for epoch in bar:  # 1, 2, ..., epochs
-            _train_epoch(run, epoch, history)
-            if _validate(run, epoch, history, stopping):
-                history.stopped_early = True
-                break
-            postfix = {_("loss"): f"{history.loss[-1]:.6f}"}
-            if history.val_loss:
-                postfix[_("validation")] = f"{history.val_loss[-1]:.6f}"
-            bar.set_postfix(postfix, refresh=False)
+        with using_mode(run.model, True):
+            for epoch in bar:  # 1, 2, ..., epochs
+                _train_epoch(run, epoch, history)
+                if _validate(run, epoch, history, stopping):
+                    history.stopped_early = True
+                    break
+                postfix = {_("loss"): f"{history.loss[-1]:.6f}"}
+                if history.val_loss:
+                    postfix[_("validation")] = f"{history.val_loss[-1]:.6f}"
+                bar.set_postfix(postfix, refresh=False)
     finally:
         bar.close()
     if history.stopped_early:

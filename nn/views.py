@@ -9,7 +9,8 @@ A model viz can draw is :class:`Describable`: it has two methods.
   w4], [w5, w6]]``), their grads and labels, and the biases: one shared by the
   layer, one per neuron, or none.
 - ``activations(batch)`` runs a batch (one sample per row) without recording a
-  graph and returns every layer's outputs, one (samples, neurons) array each.
+  graph and returns every layer's outputs, one (samples, neurons) array each
+  (in evaluation mode: a model with dropout shows the network itself).
 
 ``nn``'s ``MLP``, ``Layer``, ``Neuron``, ``TensorMLP`` and ``Linear`` implement
 it; so can any model of your own. The records are snapshots (numpy arrays and

@@ -213,6 +213,21 @@ train_bias = false
 [[layers]]
 weights = [[0.9, -1.0], [1.1, 0.2]]
 """,
+    "elu_leaky_relu_softplus": """
+inputs = [0.5, -1.0]
+targets = [0.3, 0.8]
+learning_rate = 0.5
+[[layers]]
+weights = [[0.3, 0.6], [-0.1, 0.4]]
+bias = [0.05, 0.9]
+activation = "elu"
+[[layers]]
+weights = [[0.7, -0.5], [0.2, 0.3]]
+activation = "leaky_relu"
+[[layers]]
+weights = [[0.4, -0.6], [0.5, 0.1]]
+activation = "softplus"
+""",
     "absolute_step": """
 inputs = [1, 0]
 targets = [1]

@@ -41,6 +41,18 @@ def test_the_worked_example_on_values(x):
     assert gradcheck(lambda a: a._apply(SOFTPLUS, (a,)) * 1.0, [x])
 
 
+def test_the_tables_softplus_is_the_worked_example():
+    SOFTPLUS = recipe_op("SOFTPLUS")
+    assert ops.SOFTPLUS in ops.UNARY_FUNCTIONS and ops.SOFTPLUS in ops.SCALAR_OPS
+    for x in (-40.0, -1.5, 0.0, 0.7, 40.0):
+        assert ops.SOFTPLUS.forward(x) == SOFTPLUS.forward(x)
+        out = SOFTPLUS.forward(x)
+        assert ops.SOFTPLUS.local(out, x) == SOFTPLUS.local(out, x)
+    xs = np.array([-3.0, 0.0, 2.0])
+    np.testing.assert_array_equal(ops.SOFTPLUS.forward_array(xs), SOFTPLUS.forward_array(xs))
+    assert Value(0.7).softplus().op is ops.SOFTPLUS
+
+
 def test_the_worked_example_on_tensors_and_the_structural_one():
     SOFTPLUS = recipe_op("SOFTPLUS")
     xs = np.array([-2.0, 0.0, 0.5, 3.0])

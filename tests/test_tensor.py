@@ -587,7 +587,7 @@ def _in_place_add(t):
     (_in_place_add, r"np\.add\(\) got .*write x = x \+ t \(a new node\), not x \+= t"),
     (lambda t: np.ones((2, 2)) < t, r"np\.less\(\) got W="),
     (lambda t: np.asarray(t), r"^a Tensor is a graph node.*methods \(\.broadcast_to"),
-    (lambda t: np.asarray(Value(1.5)), r"^a Value is a graph node.*methods \(\.exp, \.log"),
+    (lambda t: np.asarray(Value(1.5)), r"^a Value is a graph node.*methods \(\.elu, \.exp, \.leaky_relu, \.log"),
     (lambda t: np.sum(Value(1.5, "a")), r"np\.sum\(\) got a=1\.5: .*the Value's operators"),
     (lambda t: np.exp(Value(1.5, "a")), r"np\.exp\(\) got a=1\.5: .*own method \.exp\(\)"),
     (lambda t: np.ones(2) @ Value(1.5), r"np\.matmul\(\) got 1\.5: .*operators \(\+ - \* / \*\*\) "),

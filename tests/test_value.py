@@ -20,6 +20,14 @@ from autograd import (
 )
 from autograd import ops
 
+
+
+def _F():
+    """torch.nn.functional, imported when a torch case runs (torch is optional)."""
+    import torch.nn.functional as F
+    return F
+
+
 # name -> (function of Values, inputs in the function's domain, torch equivalent)
 CASES = {
     "add": (lambda a, b: a + b, [1.3, -0.4], lambda a, b: a + b),
@@ -41,6 +49,9 @@ CASES = {
     "sigmoid": (lambda a: a.sigmoid(), [-0.8], lambda a: a.sigmoid()),
     "relu_pos": (lambda a: a.relu(), [0.8], lambda a: a.relu()),
     "relu_neg": (lambda a: a.relu(), [-0.8], lambda a: a.relu()),
+    "softplus": (lambda a: a.softplus(), [-0.8], lambda a: _F().softplus(a)),
+    "leaky_relu_neg": (lambda a: a.leaky_relu(0.2), [-0.8], lambda a: _F().leaky_relu(a, 0.2)),
+    "elu_neg": (lambda a: a.elu(), [-0.8], lambda a: _F().elu(a)),
     "composite": (
         lambda a, b: (a * b).sigmoid() + (a ** 2).log() - b.tanh() / a,
         [1.3, 0.7],

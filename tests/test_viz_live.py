@@ -144,7 +144,7 @@ def weight_edges(page):
 
 
 def test_many_inputs_are_drawn_compactly_and_fit_the_height():
-    """38 inputs (notebook 7): the full picture would be about 2700 px tall.
+    """38 inputs (dozens, as in the bike project of notebook 7): the full picture would be about 2700 px tall.
     The compact one (draw_network's, nodes sized to their column) fits 560 px,
     one edge per weight, the inputs named."""
     rng = np.random.default_rng(0)
@@ -159,7 +159,9 @@ def test_many_inputs_are_drawn_compactly_and_fit_the_height():
     assert len(edges) == 38 * 16 + 16
     assert all(f">{n}</text>" in html for n in names)
     width, height = map(int, re.search(r'<svg[^>]* width="(\d+)" height="(\d+)"', html).groups())
-    assert width <= 560 and height == 560 and max(heights(html)) == 560
+    # fitted to the 560 px box (which side touches it depends on the fonts graphviz measures with)
+    assert width <= 560 and height <= 560 and 560 in (width, height)
+    assert max(heights(html)) == 560
     # the plots beside it are as tall as the network: a balanced display
     assert re.search(r"<img width='480' height='560'", html)
     # one edge per weight: the largest |w| has its sign's full colour and, with

@@ -25,8 +25,9 @@ from . import reader, style
 from .render import Digraph
 from .i18n import _
 
-ACTIVATION_SYMBOLS = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "step": "step",
-                      "identity": "", "softmax": "softmax"}
+ACTIVATION_SYMBOLS = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "leaky_relu": "leaky relu",
+                      "elu": "elu", "softplus": "softplus", "step": "step", "identity": "",
+                      "softmax": "softmax"}
 
 # Past this many weights, numbers on the edges would pile up: colour and width
 # tell the weights instead (the live view always does).

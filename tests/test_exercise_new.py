@@ -212,6 +212,8 @@ def test_a_template_file_names_itself(tmp_path):
     with pytest.raises(SpecError, match=r"t\.toml.*not valid TOML"):
         load_template(path)
     assert template_from_text('shape = [2, 2, 1]\nname = "w"').name == "w"
+    path.write_text('shape = [2, 2, 1]\nname = "w"\ntitle_zh = "练习"\n', encoding="utf-8")
+    assert Template.from_file(path) == template_from_dict({"shape": [2, 2, 1], "name": "w", "title_zh": "练习"})
     assert isinstance(template_from_text("shape = [1, 1]"), Template)
 
 

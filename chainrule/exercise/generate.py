@@ -126,6 +126,11 @@ class Template:
     title: str = ""
     title_zh: str = ""
 
+    @classmethod
+    def from_file(cls, path: Union[str, Path]) -> "Template":
+        """A template file read and checked (:func:`load_template`)."""
+        return load_template(path)
+
 
 def load_template(path: Union[str, Path]) -> Template:
     """Read a template file; any problem is a SpecError naming the file and the key."""

@@ -361,7 +361,8 @@ def test_a_softmax_cross_entropy_exercise():
 @pytest.mark.parametrize("given, value, ok", [
     ("-0.0648", -0.06481, True), ("-0.07", -0.0648, False), ("-0.065", -0.0648, False),
     ("0.35", 0.35, True), ("5", 5.0, True), ("2.3", 2.35, False), ("0.5930", 0.59299, True),
-    ("0.5930", 0.59306, False), ("0.0648", -0.0648, False),
+    ("0.5930", 0.59306, False), ("0.0648", -0.0648, False), ("−0.0648", -0.0648, True),
+    ("1.5e-3", 0.0015, True), ("1.50e-3", 0.001504, True), ("1.50e-3", 0.001506, False),
 ])
 def test_a_figure_is_right_at_the_digits_written_with_3_significant_digits(given, value, ok):
     assert written(given, "k").agrees(value) is ok

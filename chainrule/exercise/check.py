@@ -18,14 +18,21 @@ Each figure is marked (:func:`check_answers`):
   or the value worked from the student's own right figures (a student who
   rounds every intermediate result and computes on loses nothing);
 * ``carried``: it equals the value worked from the student's own earlier
-  figures, an earlier one wrong (error carried forward: one slip, one mark);
+  figures, an earlier one wrong (error carried forward: one slip, one mark):
+  worked from the figures as written (a student who types them back in), or
+  at full precision from the right ones with the slips as written, give or
+  take what the rounding of those slips can move it (a student whose
+  calculator keeps the digits);
 * ``wrong``: neither. Every wrong figure is run against the catalogue of
-  misconceptions on the student's own numbers; the one that gives it is the
-  diagnosis (the one that explains most of the sheet's wrong figures where
-  several do, the others listed as ``alternatives``), none where none does;
+  misconceptions on the student's own numbers (the same ways, and on the right
+  figures only, for a figure computed from the right value of an earlier one
+  miscopied); the one that gives it is the diagnosis (the one that explains
+  most of the sheet's wrong figures where several do, the others listed as
+  ``alternatives`` and named in the explanation), none where none does;
 * ``missing``: asked but blank.
 
-The score counts correct and carried figures as full marks.
+The score counts correct and carried figures as full marks, over the figures
+asked (every figure on the sheet when the exercise does not say).
 """
 from __future__ import annotations
 

@@ -524,6 +524,8 @@ def _build_parser() -> argparse.ArgumentParser:
     ex.add_argument("name", choices=list(EXAMPLES))
     ex.set_defaults(run=_example)
     _add_iris(sub)
+    from .exercise.cli import register as register_exercise
+    register_exercise(sub)
     return parser
 
 

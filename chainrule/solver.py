@@ -41,6 +41,29 @@ def build_model(spec: Spec) -> MLP:
     return MLP.from_layers(layers, input_names=spec.input_names)
 
 
+def named_nodes(spec: Spec, loss: Node, outputs: list[Node]) -> dict[str, Node]:
+    """The named nodes of one forward pass (net_h1, out_h1, E_o1, E_total,
+    the weights, the inputs) by name."""
+    nodes: dict[str, Node] = {}
+    # Outputs too: one the loss ignores (a zero cross-entropy target) still has a value.
+    for root in (loss, *outputs):
+        for n in topological_order(root):
+            if n.label:
+                nodes.setdefault(n.label, n)
+    # An identity activation makes out_X the net node itself.
+    for layer in spec.layers:
+        for name in layer.neurons:
+            nodes.setdefault(naming.out(name), nodes[naming.net(name)])
+    # A loss of a single term is that term: E_total is then also E_<output>.
+    terms = [n for n in nodes if naming.output_of(n)]
+    if not terms:
+        under = {id(n) for n in topological_order(loss)}
+        used = [n for n in spec.outputs if id(nodes[naming.out(n)]) in under]
+        if len(used) == 1:
+            nodes[naming.error_of(used[0])] = loss
+    return nodes
+
+
 @dataclass
 class Snapshot:
     """The forward pass after ``updates`` updates: every named node's value."""
@@ -155,24 +178,7 @@ class Run:
         return f"{self._when(k)}{what} the floats (largest about 1.8e308): {where}; {self._remedy(k)}"
 
     def _named_nodes(self, loss: Node, outputs: list[Node]) -> dict[str, Node]:
-        nodes: dict[str, Node] = {}
-        # Outputs too: one the loss ignores (a zero cross-entropy target) still has a value.
-        for root in (loss, *outputs):
-            for n in topological_order(root):
-                if n.label:
-                    nodes.setdefault(n.label, n)
-        # An identity activation makes out_X the net node itself.
-        for layer in self.spec.layers:
-            for name in layer.neurons:
-                nodes.setdefault(naming.out(name), nodes[naming.net(name)])
-        # A loss of a single term is that term: E_total is then also E_<output>.
-        terms = [n for n in nodes if naming.output_of(n)]
-        if not terms:
-            under = {id(n) for n in topological_order(loss)}
-            used = [n for n in self.spec.outputs if id(nodes[naming.out(n)]) in under]
-            if len(used) == 1:
-                nodes[naming.error_of(used[0])] = loss
-        return nodes
+        return named_nodes(self.spec, loss, outputs)
 
     def _named_values(self, loss: Node, outputs: list[Node]) -> dict[str, float]:
         values = {n: v.data for n, v in self._named_nodes(loss, outputs).items()}

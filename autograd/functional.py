@@ -225,9 +225,10 @@ def _table_op(op: Any) -> ops.Op:
         found = op
     else:
         by_name = {o.name: o for o in ops.SCALAR_OPS}
-        if op not in by_name:
+        if not isinstance(op, str) or op not in by_name:
+            choices = sorted(o.name for o in ops.SCALAR_OPS if not o.constant_operands)
             raise ValueError(f"check_local_derivative(): unknown op {op!r}; the op table's "
-                             f"scalar ops are {', '.join(sorted(by_name))}")
+                             f"scalar ops are {', '.join(choices)}")
         found = by_name[op]
     if found.local is None or found.constant_operands or found is ops.CONSTANT:
         raise ValueError(f"check_local_derivative(): {found.name} has no local derivative "

@@ -124,8 +124,11 @@ def test_it_agrees_with_gradcheck_on_the_table():
 
 
 @pytest.mark.parametrize("op, fn, points, error, words", [
-    ("sigmod", abs, [0.3], ValueError, "unknown op 'sigmod'"),
-    ("pow_const", abs, [0.3], ValueError, "pow_const"),
+    ("sigmod", abs, [0.3], ValueError,
+     "unknown op 'sigmod'; the op table's scalar ops are add, exp, log, mul, pow, relu, sigmoid, "
+     "step, tanh"),
+    (["tanh"], abs, [0.3], ValueError, "unknown op ['tanh']"),
+    ("pow_const", abs, [0.3], ValueError, "use pow rather than pow_const"),
     ("mul", abs, [0.3], ValueError, "the point (0.3,) has 1 number(s); the op takes 2"),
     ("tanh", abs, [], ValueError, "non-empty list"),
     ("tanh", abs, ["x"], TypeError, "the point ('x',) is not numbers"),
@@ -135,3 +138,15 @@ def test_bad_input_is_named(op, fn, points, error, words):
     with pytest.raises(error) as raised:
         check_local_derivative(op, fn, points)
     assert words in str(raised.value)
+
+
+def test_the_table_values_are_torchs():
+    torch = pytest.importorskip("torch")
+    functions = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "exp": torch.exp}
+    for name, function in functions.items():
+        fn, points = RIGHT[name]
+        for mark in check_local_derivative(name, fn, points).marks:
+            x = torch.tensor(mark.point[0], dtype=torch.float64, requires_grad=True)
+            function(x).backward()
+            assert mark.table == pytest.approx(x.grad.item(), abs=1e-15)
+            assert mark.given == pytest.approx(x.grad.item(), abs=1e-12)

@@ -7,6 +7,13 @@
 - :mod:`.key`: the answer key (quantity, value, the formula it comes from).
 - :mod:`.worksheet`: the worksheet to print (HTML with print styling, Markdown).
 - :mod:`.moodle`: a Moodle XML quiz (Cloze questions with NUMERICAL answers).
+- :mod:`.check`: a student's answer sheet marked (:func:`~.check.load_answers`,
+  :func:`~.check.check_answers`, :class:`~.check.Marking`): correct, carried
+  forward from an earlier slip, wrong (diagnosed) or missing.
+- :mod:`.misconceptions`: the catalogue of mistakes, each a broken solver
+  (:data:`~.misconceptions.MISCONCEPTIONS`, :func:`~.misconceptions.misconceived_figures`).
+- :mod:`.workings`: every figure worked through the engine's graph from the
+  spec's numbers or the student's own, by the right rules or a broken one.
 - :mod:`.cli`: the ``chainrule exercise`` subcommands.
 
 Nothing below this package imports it (autograd <- nn <- viz <- chainrule).

@@ -249,7 +249,7 @@ class _Sheet:
                 m.status = "carried"
                 m.explanation = _("Right from your own earlier figures ({worked}); an earlier "
                                   "figure is wrong, so it cannot be {expected}.").format(
-                    worked=_num(m.worked), expected=_num(expected))
+                    worked=_num(m.worked, w.text), expected=_num(expected, w.text))
             else:
                 wrong.append((m, key, sign, w))
             marks.append(m)
@@ -269,20 +269,29 @@ class _Sheet:
         self.pinned = {k: exact[k] if k not in self.slips else v for k, v in self.given.items()}
         self.precise = mine if self.pinned == self.given else work(
             self.frame, self.rules, self.pinned, wanted)
-        self.slack = dict.fromkeys(wanted, 0.0)
-        for k in self.slips:
-            s, w = rows[k]
-            moved = work(self.frame, self.rules, {**self.pinned, k: self.pinned[k] + 0.5 * w.unit}, wanted)
-            for x in wanted:
-                if x in moved and x != k:
-                    self.slack[x] += abs(moved[x] - self.precise[x])
+        self.units = {k: w.unit for k, (s, w) in rows.items()}
+        self.slack = self._slack(self.rules, self.precise, wanted)
 
-    def _near(self, key: Key, sign: float, w: Written, worked: Mapping[Key, float]) -> bool:
+    def _slack(self, rules: Rules, base: Mapping[Key, float], wanted: list[Key]) -> dict[Key, float]:
+        """How far the rounding of each slip as written (half a unit of its last
+        digit) can move each figure worked by ``rules`` from ``pinned`` (``base``)."""
+        slack = dict.fromkeys(wanted, 0.0)
+        for k in self.slips:
+            moved = work(self.frame, rules, {**self.pinned, k: self.pinned[k] + 0.5 * self.units[k]},
+                         wanted)
+            for x in wanted:
+                if x in moved and x in base and x != k:
+                    slack[x] += abs(moved[x] - base[x])
+        return slack
+
+    def _near(self, key: Key, sign: float, w: Written, worked: Mapping[Key, float],
+              slack: Optional[Mapping[Key, float]] = None) -> bool:
         """``w`` agrees with ``worked[key]`` within half a unit of its last digit
         and the slack the rounding of the slips it is worked from leaves."""
         if key not in worked or w.significant < MIN_SIGNIFICANT:
             return False
-        return abs(sign * worked[key] - w.value) <= (0.5 * w.unit + 1.01 * self.slack[key]) * (1 + 1e-9)
+        room = (slack or self.slack).get(key, 0.0)
+        return abs(sign * worked[key] - w.value) <= (0.5 * w.unit + 1.01 * room) * (1 + 1e-9)
 
     def _clean(self, exact: dict[Key, float], wanted: list[Key]
                ) -> tuple[dict[Key, float], dict[Key, float]]:
@@ -298,6 +307,20 @@ class _Sheet:
                 return worked, right
             right.update(more)
 
+    def _rescue(self, wrong: list, todo: set[int], explains: dict[str, set[int]]) -> None:
+        """The figures still unexplained, against each misconception at full
+        precision with the slack of its own rules (a broken rule can make a
+        figure more sensitive to the rounding of the slips: net(1 - net))."""
+        wanted = [wrong[i][1] for i in sorted(todo)]
+        for code, m in MISCONCEPTIONS.items():
+            for rules in m.rules(self.frame.spec, self.rules.convention):
+                broken = work(self.frame, rules, self.pinned, wanted)
+                slack = self._slack(rules, broken, wanted)
+                for i in todo:
+                    _mark, key, sign, w = wrong[i]
+                    if self._near(key, sign, w, broken, slack):
+                        explains.setdefault(code, set()).add(i)
+
     def _diagnose(self, wrong: list, mine: dict[Key, float]) -> None:
         """Each wrong figure against every misconception, on the student's
         numbers: as written, at full precision, or the right ones only (a figure
@@ -306,29 +329,38 @@ class _Sheet:
         explains: dict[str, set[int]] = {}
         # figures after K updates are worked only where one is wrong (each is a run of K updates)
         wanted = [k for _m, k, _s, _w in wrong]
-        givens = []
-        for g in (self.given, self.pinned, self.right):
+        givens: list[dict[Key, float]] = []
+        for g in (self.pinned, self.given, self.right):
             if g not in givens:
                 givens.append(g)
-        for code, m in MISCONCEPTIONS.items():
-            for rules in m.rules(spec, self.rules.convention):
-                for given in givens:
-                    broken = work(self.frame, rules, given, wanted)
-                    for i, (mark, key, sign, w) in enumerate(wrong):
+        # each chain in turn, the next only for the figures still unexplained
+        todo = set(range(len(wrong)))
+        for given in givens:
+            for code, m in MISCONCEPTIONS.items():
+                for rules in m.rules(spec, self.rules.convention):
+                    broken = work(self.frame, rules, given, [wanted[i] for i in sorted(todo)])
+                    for i in todo:
+                        _mark, key, sign, w = wrong[i]
                         if key in broken and (w.agrees(sign * broken[key]) or (
                                 given is self.pinned and self._near(key, sign, w, broken))):
                             explains.setdefault(code, set()).add(i)
+            todo -= {i for found in explains.values() for i in found}
+            if not todo:
+                break
+        if todo and self.slips:
+            self._rescue(wrong, todo, explains)
         for i, (mark, key, sign, w) in enumerate(wrong):
             codes = [c for c in MISCONCEPTIONS if i in explains.get(c, ())]
             if not codes:
-                if _num(mark.worked) == _num(mark.expected):
+                if _num(mark.worked, w.text) == _num(mark.expected, w.text):
                     mark.explanation = _("Not {expected}, and no known mistake gives {given}.").format(
-                        expected=_num(mark.expected), given=w.text)
+                        expected=_num(mark.expected, w.text), given=w.text)
                 else:
                     mark.explanation = _("Neither the exact value {expected} nor the value from "
                                          "your own earlier figures ({worked}), and no known mistake "
                                          "gives {given}.").format(
-                        expected=_num(mark.expected), worked=_num(mark.worked), given=w.text)
+                        expected=_num(mark.expected, w.text), worked=_num(mark.worked, w.text),
+                        given=w.text)
                 if w.significant < MIN_SIGNIFICANT:
                     mark.explanation = _("Write at least {digits} significant digits: {given} is "
                                          "too rough to mark.").format(digits=MIN_SIGNIFICANT,
@@ -345,8 +377,13 @@ class _Sheet:
                     codes=", ".join(mark.alternatives))
 
 
-def _num(x: Optional[float]) -> str:
-    return "-" if x is None else format_number(x, 6)
+def _num(x: Optional[float], given: Optional[str] = None) -> str:
+    """A value to 6 decimals, or to as many as the student wrote, if more."""
+    places = 6
+    if given:
+        exponent = Decimal(given.replace("−", "-")).as_tuple().exponent
+        places = max(6, -exponent) if isinstance(exponent, int) else 6
+    return "-" if x is None else format_number(x, min(places, 17))
 
 
 # --- the marked sheet in the terminal ---------------------------------------------------------
@@ -363,7 +400,8 @@ def render_marking(marking: Marking, title: str = "") -> str:
     head = [pgettext("marked sheet", "quantity"), pgettext("marked sheet", "given"),
             pgettext("marked sheet", "expected"), pgettext("marked sheet", "status"),
             pgettext("marked sheet", "diagnosis")]
-    rows = [[f.quantity, f.given or "-", _num(f.expected), status_word(f.status), f.diagnosis or ""]
+    rows = [[f.quantity, f.given or "-", _num(f.expected, f.given), status_word(f.status),
+             f.diagnosis or ""]
             for f in marking.figures]
     widths = [max(width(r[i]) for r in [head, *rows]) for i in range(len(head))]
     lines = []

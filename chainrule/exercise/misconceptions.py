@@ -22,7 +22,7 @@ transposed_weights   w_ij read as w_ji (a layer's numbering read the other way)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, Optional, Sequence
 
 from autograd import format_number
@@ -47,7 +47,9 @@ class Misconception:
     code: str
     message: str
     variants: Variants
-    message_sequential: str = ""  # the sentence for an exercise of the sequential convention
+    # other forms of the sentence: "sequential" (an exercise of the sequential
+    # convention), or the form a figure's fields name ("tanh")
+    forms: Mapping[str, str] = field(default_factory=dict)
 
     def rules(self, spec: Spec, convention: str) -> list[Rules]:
         return self.variants(spec, Rules(convention))
@@ -57,8 +59,8 @@ class Misconception:
         """The sentence for a figure ``quantity`` (``key``) whose right value from
         the student's own numbers is ``value``; ``figures``: the right workings."""
         fields = FIELDS[self.code](frame, figures, key)
-        message = (self.message_sequential if self.message_sequential and convention == "sequential"
-                   else self.message)
+        form = fields.pop("form", "") or convention
+        message = self.forms.get(form, self.message)
         return _(message).format(quantity=quantity, value=_num(value), **fields)
 
 
@@ -115,7 +117,9 @@ def _derivative_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict
     n = neuron_of_figure(frame, key)
     out, net = naming.out(n), naming.net(n)
     o = fig[("value", out)]
-    return {"out": out, "net": net, "o": _num(o), "step": _num(fig.get(("local", out, net), o * (1 - o)))}
+    layer = next(la for la in frame.spec.layers if n in la.neurons)
+    return {"out": out, "net": net, "o": _num(o), "step": _num(fig.get(("local", out, net), o * (1 - o))),
+            "form": layer.activation}
 
 
 def _path_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, str]:
@@ -181,11 +185,14 @@ MISCONCEPTIONS: dict[str, Misconception] = {m.code: m for m in (
     Misconception("target_sign", N_(
         "The chain rule's minus sign is lost: dE_total/d{out} = -({target} - {out}) = "
         "-({t} - {o}) = {step}, not {target} - {out}; so {quantity} = {value}."),
-        lambda s, r: [replace(r, error_sign=-1.0)]),
+        lambda s, r: [replace(r, error_sign=-1.0)] if s.loss in HALF_LOSSES else []),
     Misconception("sigmoid_derivative", N_(
         "The sigmoid's derivative is taken at its output: d{out}/d{net} = {out}(1 - {out}) = "
         "{o} × (1 - {o}) = {step}, not {net}(1 - {net}); so {quantity} = {value}."),
-        lambda s, r: [replace(r, derivative_from_net=True)]),
+        lambda s, r: [replace(r, derivative_from_net=True)] if any(
+            la.activation in ("sigmoid", "tanh") for la in s.layers) else [], {"tanh": N_(
+            "The tanh's derivative is taken at its output: d{out}/d{net} = 1 - {out}² = "
+            "1 - {o}² = {step}, not 1 - {net}²; so {quantity} = {value}.")}),
     Misconception("half_factor", N_(
         "E = ½(target - out)², and the ½ cancels the 2 of the square: dE_total/d{out} = "
         "-({target} - {out}) = {step}, not twice that; so {quantity} = {value}."),
@@ -196,9 +203,10 @@ MISCONCEPTIONS: dict[str, Misconception] = {m.code: m for m in (
     Misconception("sequential_update", N_(
         "This exercise updates every weight at once: the hidden gradients go through the old "
         "weights ({w} = {wv}), not the updated ones ({w}+ = {wp}); so {quantity} = {value}."),
-        _other_convention, N_(
-        "This exercise updates the output layer first: the hidden gradients go through the "
-        "updated weights ({w}+ = {wp}), not the old ones ({w} = {wv}); so {quantity} = {value}.")),
+        _other_convention, {"sequential": N_(
+            "This exercise updates the output layer first: the hidden gradients go through the "
+            "updated weights ({w}+ = {wp}), not the old ones ({w} = {wv}); so {quantity} = "
+            "{value}.")}),
     Misconception("update_sign", N_(
         "Gradient descent steps against the gradient: {p}+ = {p} - η·dE_total/d{p} = {pv} - "
         "{eta} × ({g}) = {step}, not + η·dE_total/d{p}; so {quantity} = {value}."),

@@ -31,7 +31,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
 
-from autograd import Node, backward_from, derivatives, edges_below, topological_order
+from autograd import (Node, backward_from, derivatives, edges_below, local_derivatives,
+                      topological_order)
 from nn import naming
 from nn.losses import get_loss
 
@@ -128,12 +129,16 @@ class Frame:
         E_total), and which nodes the broken rules touch."""
         top = self.nodes[naming.TOTAL_ERROR]
         self.children: dict[Node, list[Node]] = {}
+        self.direct: dict[Node, bool] = {}
         level = {top: 0}
         for node in reversed(self.order):  # parents before their operands
             if node not in self.named or not node.children or node not in level:
                 continue
             kids = [e.child for e in edges_below(node, self.named)]
             self.children[node] = kids
+            # each named operand an operand of the op itself, once (out_h1 = σ(net_h1))
+            self.direct[node] = (node.op.local is not None and len(set(node.children)) == len(
+                node.children) and all(c in node.children for c in kids))
             for c in kids:
                 level[c] = max(level.get(c, 0), level[node] + 1)
         self.levels: list[list[Node]] = [[] for _ in range(max(level.values()) + 1)]
@@ -284,7 +289,9 @@ def _backward(frame: Frame, rules: Rules, given: Mapping[Key, float], figures: d
             continue
         factors = {n: _factors(frame, rules, n, given, figures) for n in seeds}
         to_params = {n: [(c, f) for c, f in fs if c in frame.params] for n, fs in factors.items()}
-        backward_from([(n, grads[n]) for n in seeds], into=grads, local=to_params, stop_at=frame.named)
+        if any(to_params.values()):
+            backward_from([(n, grads[n]) for n in seeds], into=grads, local=to_params,
+                          stop_at=frame.named)
         for p in {c for fs in to_params.values() for c, _f in fs}:
             _update(frame, rules, p, grads[p], given, figures)
         if rules.convention == "sequential":  # the hidden gradients through w+ (not the inputs')
@@ -292,7 +299,8 @@ def _backward(frame: Frame, rules: Rules, given: Mapping[Key, float], figures: d
             factors = {n: [(c, again[n][c] if c.children else f) for c, f in fs if c in again[n]]
                        for n, fs in factors.items()}
         rest = {n: [(c, f) for c, f in fs if c not in frame.params] for n, fs in factors.items()}
-        backward_from([(n, grads[n]) for n in seeds], into=grads, local=rest, stop_at=frame.named)
+        if any(rest.values()):
+            backward_from([(n, grads[n]) for n in seeds], into=grads, local=rest, stop_at=frame.named)
         for n in seeds:
             table[n] = to_params[n] + rest[n]
     return table
@@ -308,6 +316,18 @@ def _seeded(frame: Frame, node: Node, computed: float, kind: str, given: Mapping
     return value
 
 
+def _local_factors(frame: Frame, node: Node) -> list[tuple[Node, float]]:
+    """d node / d each named operand at the data of the moment: the op's own
+    local rule where the operands are the node's own (out_h1 = σ(net_h1)), else
+    one sweep through the ops between (net_h1 = w1·l1 + w2·l2 + b1)."""
+    kids = frame.children[node]
+    if frame.direct[node]:
+        locals_ = local_derivatives(node)
+        return [(c, float(locals_[node.children.index(c)])) for c in kids]
+    d = derivatives(node, stop_at=frame.named)
+    return [(c, float(d.get(c, 0.0))) for c in kids]
+
+
 def _factors(frame: Frame, rules: Rules, node: Node, given: Mapping[Key, float],
              figures: dict) -> list[tuple[Node, float]]:
     """d node / d operand for each named operand, at the data of the moment,
@@ -315,8 +335,7 @@ def _factors(frame: Frame, rules: Rules, node: Node, given: Mapping[Key, float],
     out = []
     dropped = (rules.dropped_path is not None and rules.dropped_path < len(frame.output_nets)
                and frame.output_nets[rules.dropped_path] is node)
-    for edge in edges_below(node, frame.named):
-        child, factor = edge.child, float(edge.factor)
+    for child, factor in _local_factors(frame, node):
         if dropped and child not in frame.params:
             continue  # this output's path to the layer below is left out
         if node in frame.errors and child is frame.errors[node]:

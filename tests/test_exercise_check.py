@@ -92,7 +92,7 @@ def hand(net, convention="simultaneous", mistake=None, digits=None, slip=None):
         return v * (1 - v)
 
     def update(w, g, value):
-        eta = 1.0 if mistake == "learning_rate" else lr
+        eta = 1.0 if mistake == "learning_rate" else lr * lr if mistake == "learning_rate_twice" else lr
         change = put(f"Δ{w}", (1 if mistake == "update_sign" else -1) * eta * g)
         put(f"{w}+", value + change)
 
@@ -207,20 +207,44 @@ CASES = [(code, name) for code in MISCONCEPTIONS for name in NETS
          if not (code == "missing_path" and name == "221")]
 
 
+@pytest.mark.parametrize("convention", ["simultaneous", "sequential"])
 @pytest.mark.parametrize("code, name", CASES)
-def test_every_misconception_is_diagnosed_and_nothing_else(code, name):
+def test_every_misconception_is_diagnosed_and_nothing_else(code, name, convention):
     net, spec = NETS[name]
-    figures = hand(net, "simultaneous", mistake=code)
-    right = hand(net, "simultaneous")
+    figures = hand(net, convention, mistake=code)
+    right = hand(net, convention)
     changed = [q for q in figures if not math.isclose(figures[q], right[q], rel_tol=1e-9)]
     assert changed, "the broken solver must change some figure"
-    marking = check_answers(spec(), sheet(figures), "simultaneous")
+    marking = check_answers(spec(), sheet(figures), convention)
     wrong = [f for f in marking.figures if f.status == "wrong"]
     assert wrong
     assert {f.diagnosis for f in wrong} == {code}, [(f.quantity, f.given, f.diagnosis) for f in wrong]
     assert all(f.status in ("correct", "carried", "wrong") for f in marking.figures)
     assert all(f.alternatives == [] for f in wrong)
     assert all(f.explanation for f in wrong)
+
+
+@pytest.mark.parametrize("code", MISCONCEPTIONS)
+def test_every_diagnosis_is_explained_in_chinese_too(code):
+    figures = sheet(hand(NET232 | {"transposed": TRANSPOSED232}, "simultaneous", mistake=code))
+    with using_language("zh"):
+        zh = next(f for f in check_answers(preset("bp232"), figures, "simultaneous").figures
+                  if f.status == "wrong")
+    en = next(f for f in check_answers(preset("bp232"), figures, "simultaneous").figures
+              if f.status == "wrong")
+    assert zh.diagnosis == en.diagnosis == code
+    assert zh.explanation != en.explanation and "；所以" in zh.explanation
+    # the same numbers in both: the figure's right value, from the student's own numbers
+    value = en.explanation.rsplit("= ", 1)[1].rstrip(".")
+    assert zh.explanation.endswith(f"= {value}。")
+
+
+def test_the_learning_rate_applied_twice():
+    figures = hand(NET232 | {"transposed": TRANSPOSED232}, mistake="learning_rate_twice")
+    marking = check_answers(preset("bp232"), sheet(figures), "simultaneous")
+    wrong = [f for f in marking.figures if f.status == "wrong"]
+    assert wrong[0].quantity == "Δw7" and {f.diagnosis for f in wrong} == {"learning_rate"}
+    assert "Δw7 = -η·dE_total/dw7 = -0.5 × (0.078064) = -0.039032" in wrong[0].explanation
 
 
 def test_the_reverse_sequential_mistake_under_the_sequential_convention():
@@ -241,6 +265,22 @@ def test_the_explanation_names_the_mistake_and_shows_the_right_step():
     assert first.explanation == (
         "The chain rule's minus sign is lost: dE_total/dout_o1 = -(target_o1 - out_o1) = "
         "-(0.01 - 0.891090) = 0.881090, not target_o1 - out_o1; so dE_total/dout_o1 = 0.881090.")
+
+
+def test_two_misconceptions_for_one_figure():
+    spec = preset("bp232")
+    # w7+ = w7 + η·dE_total/dw7 = 0.4 + 0.5 × 0.0780639: the gradient's sign lost, or the update's
+    alone = check_answers(spec, {"w7+": "0.439032"}, "simultaneous").figures[0]
+    assert (alone.status, alone.diagnosis, alone.alternatives) == ("wrong", "target_sign", ["update_sign"])
+    assert "update_sign" in alone.explanation  # the ambiguity is said, the catalogue's order chose
+    # the right gradient on the sheet leaves only the update's sign
+    marks = check_answers(spec, {"dE_total/dw7": "0.0780639", "w7+": "0.439032"}, "simultaneous")
+    assert [(f.status, f.diagnosis) for f in marks.figures] == [("correct", None), ("wrong", "update_sign")]
+    # a gradient of the wrong sign on the sheet: the code that explains both figures wins
+    marks = check_answers(spec, {"dE_total/dw7": "-0.0780639", "w8+": "0.446617"}, "simultaneous")
+    assert [(f.quantity, f.diagnosis) for f in marks.figures] == [
+        ("dE_total/dw7", "target_sign"), ("w8+", "target_sign")]
+    assert marks.figures[1].alternatives == ["update_sign"]
 
 
 def test_the_slides_as_an_answer_sheet():
@@ -281,6 +321,41 @@ def test_missing_figures_and_the_score():
         ("net_h1", "correct"), ("w5+", "correct"), ("out_h1", "missing"), ("E_total", "missing")]
     assert marking.score == {"points": 2, "total": 4, "percent": 50.0, "correct": 2, "carried": 0,
                              "wrong": 0, "missing": 2}
+    # a figure the student adds is marked, and not counted
+    extra = check_answers(spec_from_text(SPEC221), {**answers, "out_h2": "0.1"}, asked=["net_h1", "w5+"])
+    assert statuses(extra)["out_h2"] == "wrong" and extra.score["total"] == 2
+    assert extra.score["percent"] == 100.0
+
+
+SOFTMAX = """\
+inputs = [0.5, 0.8]
+targets = [0.0, 1.0]
+learning_rate = 0.3
+loss = "cross_entropy"
+[[layers]]
+weights = [[0.15, 0.25], [0.35, -0.2]]
+bias = 0.3
+[[layers]]
+weights = [[0.45, 0.6], [-0.3, 0.7]]
+bias = [0.1, -0.2]
+activation = "softmax"
+"""
+
+
+def test_a_softmax_cross_entropy_exercise():
+    """No E_o1 terms, an output the loss ignores (target 0): marked all the same."""
+    from chainrule.solver import solve
+    spec = spec_from_text(SOFTMAX)
+    run = solve(spec).run
+    qs = ["out_o1", "E_total", "dE_total/dout_o1", "dE_total/dnet_o1", "dE_total/dw5", "w5+",
+          "dE_total/dw1", "w1+", "b_o1+"]
+    right = {q: text(run.value(q), 6) for q in qs}
+    assert statuses(check_answers(spec, right)) == dict.fromkeys(qs, "correct")
+    # w5+ = w5 + η·dE_total/dw5, by hand from the engine's gradient
+    flipped = {**right, "w5+": text(0.45 + 0.3 * run.value("dE_total/dw5"), 6)}
+    marks = {f.quantity: f for f in check_answers(spec, flipped).figures}
+    assert (marks["w5+"].status, marks["w5+"].diagnosis) == ("wrong", "update_sign")
+    assert misconceived_figures(spec, "half_factor", qs) == {}  # no 1/2 in cross-entropy
 
 
 @pytest.mark.parametrize("given, value, ok", [
@@ -327,6 +402,22 @@ def test_misconceived_figures_on_the_students_own_numbers_and_where_none_apply()
         misconceived_figures(spec, "sign", ["w1+"])
     with pytest.raises(SpecError, match="out_x1"):
         misconceived_figures(spec, "update_sign", ["out_x1"])
+
+
+@pytest.mark.parametrize("convention", ["simultaneous", "sequential"])
+def test_the_workings_without_a_students_figures_are_the_solvers(convention):
+    from chainrule.exercise.workings import Frame, Rules, read_quantity, work
+    from chainrule.solver import solve
+    spec = preset("bp232")
+    quantities = [f.quantity for f in spec.slide_check] + [
+        "dE_total/dout_h1", "dE_total/dnet_h2", "Δw3", "dE_total/db1", "dE_o2/dout_h3",
+        "dnet_o1/dout_h1", "out_o1@10"]
+    run = solve(spec, convention, after=[10]).runs[convention]
+    frame = Frame(spec)
+    keys = [read_quantity(q, frame) for q in quantities]
+    worked = work(frame, Rules(convention), {}, [k for k, _s in keys])
+    for q, (k, sign) in zip(quantities, keys):
+        assert sign * worked[k] == pytest.approx(run.value(q), rel=1e-12, abs=1e-15), q
 
 
 def test_backward_from_with_given_local_factors():
@@ -420,6 +511,16 @@ def test_cli_check_exit_codes_and_json(files, capsys):
     assert data["score"]["wrong"] == len(diagnosed)
 
 
+def test_cli_check_reads_the_figures_asked_beside_the_spec(files, capsys):
+    spec, good, _bad = files
+    (spec.parent / "key.json").write_text(json.dumps(
+        {"figures": [{"quantity": "net_h1"}, {"quantity": "dE_total/db1"}]}), encoding="utf-8")
+    assert main(["exercise", "check", str(spec), str(good), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["figures"][-1] == {**data["figures"][-1], "quantity": "dE_total/db1", "status": "missing"}
+    assert data["score"]["total"] == 2 and data["score"]["points"] == 1
+
+
 def test_cli_check_a_preset_by_name(tmp_path, capsys):
     p = tmp_path / "s.toml"
     p.write_text('[answers]\n"dE_o1/dout_h1" = "0.030866"\n', encoding="utf-8")
@@ -488,7 +589,9 @@ def test_cli_mark_a_class(tmp_path, files, capsys):
     rows = {r["id"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
     assert rows["s1"]["name"] == "Ann" and rows["s1"]["percent"] == "100.0"
     assert rows["s1"]["net_h1"] == "correct" and rows["s1"]["error"] == ""
-    assert int(rows["s1"]["total"]) == len(hand(NET221 | {"transposed": TRANSPOSED221}))
+    # s1's key.json asks three figures: the score counts those, the sheet's others are marked
+    assert rows["s1"]["total"] == "3" and rows["s1"]["dE_total/dw5"] == "correct"
+    assert int(rows["s2"]["total"]) == len(hand(NET221 | {"transposed": TRANSPOSED221}))
     assert rows["s2"]["Δw5"] == "wrong" and float(rows["s2"]["percent"]) < 100
     assert rows["s3"]["error"] and rows["s3"]["points"] == ""
     # no roster: every sheet in --answers

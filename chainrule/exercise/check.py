@@ -172,15 +172,20 @@ class FigureMark:
 
 @dataclass
 class Marking:
-    """A marked sheet: each figure in the order written (the blanks last)."""
+    """A marked sheet: each figure in the order written (the blanks last).
+    ``asked``: the figures the exercise asks for, the ones the score counts
+    (None: every figure on the sheet); a figure the student added is marked
+    too, and serves the error carried forward, but scores nothing."""
 
     figures: list[FigureMark]
     convention: str
+    asked: Optional[list[str]] = None
 
     @property
     def score(self) -> dict[str, Any]:
-        counts = {s: sum(f.status == s for f in self.figures) for s in STATUSES}
-        total = len(self.figures)
+        counted = [f for f in self.figures if self.asked is None or f.quantity in self.asked]
+        counts = {s: sum(f.status == s for f in counted) for s in STATUSES}
+        total = len(counted)
         points = counts["correct"] + counts["carried"]
         return {"points": points, "total": total,
                 "percent": round(100.0 * points / total, 1) if total else 100.0, **counts}
@@ -213,7 +218,7 @@ def check_answers(spec: Spec, answers: Mapping[str, Union[str, float]],
     for q in asked or ():
         if q not in answers:
             sheet.add(q, None)
-    return Marking(sheet.mark(), convention)
+    return Marking(sheet.mark(), convention, None if asked is None else list(asked))
 
 
 class _Sheet:
@@ -270,7 +275,8 @@ class _Sheet:
         self.precise = mine if self.pinned == self.given else work(
             self.frame, self.rules, self.pinned, wanted)
         self.units = {k: w.unit for k, (s, w) in rows.items()}
-        self.slack = self._slack(self.rules, self.precise, wanted)
+        self.wanted = wanted
+        self.slack: Optional[dict[Key, float]] = None  # worked out when first needed
 
     def _slack(self, rules: Rules, base: Mapping[Key, float], wanted: list[Key]) -> dict[Key, float]:
         """How far the rounding of each slip as written (half a unit of its last
@@ -290,7 +296,11 @@ class _Sheet:
         and the slack the rounding of the slips it is worked from leaves."""
         if key not in worked or w.significant < MIN_SIGNIFICANT:
             return False
-        room = (slack or self.slack).get(key, 0.0)
+        if slack is None:
+            if self.slack is None:
+                self.slack = self._slack(self.rules, self.precise, self.wanted)
+            slack = self.slack
+        room = slack.get(key, 0.0)
         return abs(sign * worked[key] - w.value) <= (0.5 * w.unit + 1.01 * room) * (1 + 1e-9)
 
     def _clean(self, exact: dict[Key, float], wanted: list[Key]
@@ -330,7 +340,8 @@ class _Sheet:
         # figures after K updates are worked only where one is wrong (each is a run of K updates)
         wanted = [k for _m, k, _s, _w in wrong]
         givens: list[dict[Key, float]] = []
-        for g in (self.pinned, self.given, self.right):
+        # a lone slip is the wrong figure itself: no earlier figure to leave out or round
+        for g in (self.pinned, self.given) + ((self.right,) if len(self.slips) > 1 else ()):
             if g not in givens:
                 givens.append(g)
         # each chain in turn, the next only for the figures still unexplained
@@ -347,7 +358,7 @@ class _Sheet:
             todo -= {i for found in explains.values() for i in found}
             if not todo:
                 break
-        if todo and self.slips:
+        if todo and len(self.slips) > 1:
             self._rescue(wrong, todo, explains)
         for i, (mark, key, sign, w) in enumerate(wrong):
             codes = [c for c in MISCONCEPTIONS if i in explains.get(c, ())]

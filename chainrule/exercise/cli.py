@@ -42,7 +42,8 @@ def _add_check(sub: Any) -> None:
                                      "wrong (with the misconception that gives it) or missing; "
                                      "exit 0 when all are correct, 1 when some are not."))
     p.add_argument("spec", help=_("the exercise: a spec file, or a preset name (bp232, exercise211)"))
-    p.add_argument("answers", help=_("the answer sheet (TOML)"))
+    p.add_argument("answers", help=_("the answer sheet (TOML); the figures asked: the key.json "
+                                     "beside the spec, if there"))
     _add_common(p)
     p.add_argument("--json", action="store_true",
                    help=_("print the marks as JSON (keys: convention, figures, score)"))
@@ -99,8 +100,11 @@ def _check(args: argparse.Namespace) -> int:
     try:
         spec = read_exercise(args.spec)
         answers = load_answers(args.answers)
+        # an exercise of `chainrule exercise new`: its key.json says which figures are asked
+        key = Path(args.spec).parent / "key.json"
+        asked = _asked(key) if Path(args.spec).is_file() else None
         try:
-            marking = check_answers(spec, answers, args.convention)
+            marking = check_answers(spec, answers, args.convention, asked)
         except SpecError as e:  # a quantity of the sheet: name the file
             raise SpecError(f"{args.answers}: {e.key}" if e.key else args.answers, e.problem) from None
         if args.json:

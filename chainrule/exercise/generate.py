@@ -451,11 +451,15 @@ class _Structure:
 
 
 def _structure(skel: _Skeleton, asked: Sequence[str], spec: Spec) -> _Structure:
-    """Found on two draws of unrounded numbers (what holds on both holds by the formulas)."""
+    """Found on two draws of unrounded numbers (what holds on both holds by the formulas).
+    A relu is drawn as the identity it is where alive: a dead relu's zeros belong to its
+    numbers (the rules draw again), and a live one's out equals its net by the formula."""
     draws = []
+    layers = [_Layer(**{**la.__dict__, "activation": "identity" if la.activation == "relu" else la.activation})
+              for la in skel.layers]
     for seed in (1, 2):
         rng = random.Random(seed)
-        wide = _Skeleton(**{**skel.__dict__, "decimals": 9})
+        wide = _Skeleton(**{**skel.__dict__, "decimals": 9, "layers": layers})
         generic = parse_spec(_spec_data(wide, rng, "structure"))
         draws.append(_solve(generic, asked).values)
     initial = _parameter_values(spec)

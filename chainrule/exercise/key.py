@@ -124,9 +124,16 @@ def value_formula(spec: Spec, name: str) -> str:
     if output:
         return LOSS_TERM[spec.loss][0].format(t=naming.target(output), o=naming.out(output))
     if name == naming.TOTAL_ERROR:
-        total = " + ".join(naming.error_of(o) for o in spec.outputs)
+        total = " + ".join(naming.error_of(o) for o in error_outputs(spec))
         return f"1/2 ({total})" if spec.loss == "mse_half" else total
     return _("{name} (given)").format(name=name)
+
+
+def error_outputs(spec: Spec) -> list[str]:
+    """The outputs with an error term: cross-entropy's zero targets add none."""
+    if spec.loss == "cross_entropy":
+        return [o for o, t in zip(spec.outputs, spec.targets) if t != 0]
+    return list(spec.outputs)
 
 
 def _chain(*names: str) -> str:

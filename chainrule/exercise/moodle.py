@@ -63,12 +63,19 @@ def misconception_answers(ex: Exercise) -> dict[str, list[tuple[str, float, str]
     from .workings import Frame, Rules, read_quantity, work
 
     spec = ex.spec
-    frame = Frame(spec)
-    keys = {q: read_quantity(q, frame) for q in ex.asked}
-    right = work(frame, Rules(spec.convention), {}, [k for k, _sign in keys.values()])
+    try:
+        frame = Frame(spec)
+        keys = {q: read_quantity(q, frame) for q in ex.asked}
+        right = work(frame, Rules(spec.convention), {}, [k for k, _sign in keys.values()])
+    except KeyError:  # networks the catalogue does not work through (a softmax loss has no
+        return {}     # per-output error terms; a step network no gradient): no answers from it
     answers: dict[str, list[tuple[str, float, str]]] = {}
     for code, m in MISCONCEPTIONS.items():
-        for q, value in misconceived_figures(spec, code, ex.asked).items():
+        try:
+            figures = misconceived_figures(spec, code, ex.asked)
+        except KeyError:  # a broken solver that cannot run on this network (transposed
+            continue      # weights under a dead relu): no answer for it, never a guess
+        for q, value in figures.items():
             key, sign = keys[q]
             why = m.explain(frame, right, key, q, sign * right[key])
             answers.setdefault(q, []).append((code, value, why))

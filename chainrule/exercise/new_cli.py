@@ -8,9 +8,33 @@ import sys
 from typing import Any
 
 from ..errors import ArgumentError, SpecError
-from ..i18n import _, ngettext
+from ..i18n import N_, _, ngettext
 
 EXIT_USAGE = 2
+# The help's example template: each line, and what its comment says (translated).
+TEMPLATE_EXAMPLE = (
+    ('name = "bp-week3"', ""),
+    ('title = "Backpropagation, week 3"', N_("title_zh: the title of the Chinese worksheet")),
+    ("shape = [2, 3, 2]", N_("the inputs, then the neurons of each layer")),
+    ('activation = "sigmoid"', N_("output_activation: the output layer's, if another")),
+    ('loss = "half_sse"', ""),
+    ('convention = "simultaneous"', N_('or "sequential" (as the slides)')),
+    ("learning_rate = 0.5", ""),
+    ('ask = ["forward", "dE_total/dout_o1", "gradients", "updates"]', ""),
+    ("after = [10]", N_("also ask the outputs and E_total after 10 updates")),
+    ('bias = "shared"', N_("shared (one per layer) | per_neuron | none")),
+    ("train_bias = false", N_("the slides never update the biases")),
+    ("decimals = 2", N_("1 or 2")),
+    ("input_range = [-1, 1]", N_("weight_range, bias_range, target_range too")),
+)
+
+
+def template_example() -> str:
+    """The example template of the help, its comments in the language of the moment."""
+    lines = [_("A template (TOML):"), ""]
+    for code, comment in TEMPLATE_EXAMPLE:
+        lines.append(f"  {code:<34}  # {_(comment)}" if comment else f"  {code}")
+    return "\n".join(lines) + "\n"
 
 
 def fail(verb: str, message: str) -> int:
@@ -29,7 +53,8 @@ def add_new(verbs: Any) -> None:
                       "function, convention and the figures to ask) or a spec (your own network: "
                       "each variant keeps its shape and names, with new numbers), one variant per "
                       "--seed or per student of a roster. Writes DIR/<id or seed>/ spec.toml, "
-                      "worksheet.html, worksheet.md, key.csv, key.json and quiz.xml."))
+                      "worksheet.html, worksheet.md, key.csv, key.json and quiz.xml."),
+        epilog=template_example(), formatter_class=_example_formatter())
     p.add_argument("--template", metavar="TEMPLATE.toml", help=_("a template file"))
     p.add_argument("--spec", metavar="SPEC.toml", help=_("a spec file: your own network"))
     p.add_argument("--preset", choices=PRESETS, help=_("a built-in spec as the network"))
@@ -45,6 +70,18 @@ def add_new(verbs: Any) -> None:
                    help=_("write into a folder that already holds files (the exercises in it are "
                           "written over)"))
     p.set_defaults(run=_new)
+
+
+def _example_formatter() -> type:
+    """The command's formatter, keeping a text laid out by hand (the example) as it is."""
+    from ..cli import _Formatter
+
+    class Formatter(_Formatter):
+        def _fill_text(self, text: str, width: int, indent: str) -> str:
+            if "\n" in text:
+                return "".join(indent + line for line in text.splitlines(keepends=True))
+            return super()._fill_text(text, width, indent)
+    return Formatter
 
 
 def _source(args: argparse.Namespace) -> Any:

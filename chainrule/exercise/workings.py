@@ -147,7 +147,8 @@ class Frame:
                 self.levels[level[node]].append(node)
         outputs = self.spec.outputs
         # each output's error term (E_total itself for a single output)
-        self.errors = {self.nodes[naming.error_of(o)]: self.nodes[naming.out(o)] for o in outputs}
+        self.errors = {self.nodes[naming.error_of(o)]: self.nodes[naming.out(o)] for o in outputs
+                       if naming.error_of(o) in self.nodes}
         self.activations = {}  # out node -> net node, where out is one op of net
         for layer in self.spec.layers:
             for n in layer.neurons:
@@ -276,6 +277,10 @@ def _backward(frame: Frame, rules: Rules, given: Mapping[Key, float], figures: d
     the local factors used (node -> [(operand, factor)])."""
     top = frame.nodes[naming.TOTAL_ERROR]
     grads: dict[Node, Any] = {top: 1.0}
+    for name in frame.nodes:  # 0 where E_total does not depend on it (a zero cross-entropy target)
+        figures[("grad", name)] = 0.0
+    for p, value in frame.initial.items():
+        figures[("change", p)], figures[("updated", p)] = 0.0, value
     table: dict[Node, list[tuple[Node, float]]] = {}
     for level in frame.levels:
         seeds = []
@@ -293,7 +298,7 @@ def _backward(frame: Frame, rules: Rules, given: Mapping[Key, float], figures: d
             backward_from([(n, grads[n]) for n in seeds], into=grads, local=to_params,
                           stop_at=frame.named)
         for p in {c for fs in to_params.values() for c, _f in fs}:
-            _update(frame, rules, p, grads[p], given, figures)
+            _update(frame, rules, p, grads.get(p, 0.0), given, figures)
         if rules.convention == "sequential":  # the hidden gradients through w+ (not the inputs')
             again = {n: dict(_factors(frame, rules, n, given, figures)) for n in seeds}
             factors = {n: [(c, again[n][c] if c.children else f) for c, f in fs if c in again[n]]

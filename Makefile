@@ -16,7 +16,8 @@ $(BASE): pyproject.toml
 	$(PIP) install -e '.[plot]'
 	touch $@
 
-# torch is only a cross-check oracle in tests: this pin installs a local CPU build.
+# torch is optional for users (the `torch` extra: nn.to_torch, bp --torch); the tests use it as a
+# cross-check oracle, and this pin installs a local CPU build.
 $(TESTS): $(BASE)
 	$(PIP) install -e '.[test,notebooks,bench]' 'torch==2.13.0'
 	touch $@

@@ -235,7 +235,9 @@ def prepare_backward(order: list[Node], accumulate: bool) -> list[Node]:
 
 
 def backward_from(seeds: Seeds, *, stop_at: Iterable[Node] = (), into: Optional[dict] = None,
-                  on_step: Optional[Observer] = None) -> Optional[dict]:
+                  on_step: Optional[Observer] = None,
+                  local: Optional[Mapping[Node, Sequence[tuple[Node, Any]]]] = None
+                  ) -> Optional[dict]:
     """Run (or continue) a backward pass from several nodes at once, each seeded
     with a given d(root)/d(node), through the part of the graph above the
     ``stop_at`` nodes (they receive their gradient but pass nothing on).
@@ -249,7 +251,9 @@ def backward_from(seeds: Seeds, *, stop_at: Iterable[Node] = (), into: Optional[
 
     Gradients are added to ``.grad`` (a seed's grad is set to its seed), or,
     with ``into`` (a dict), collected there keyed by node and ``into`` returned;
-    ``.grad`` is then untouched.
+    ``.grad`` is then untouched. ``local``: the local derivatives to use
+    instead of the ops' rules, as for :func:`derivatives` (a marker's pass
+    through a student's own factors, stage by stage).
     """
     pairs = list(seeds.items()) if isinstance(seeds, Mapping) else list(seeds)
     if not pairs:
@@ -263,8 +267,8 @@ def backward_from(seeds: Seeds, *, stop_at: Iterable[Node] = (), into: Optional[
         grads = {node: node.grad for node in order if nonzero(node.grad)}
     grads.update(pairs)
     with no_grad():
-        _chain_rule(grads, order, _op_rule_edges(False), on_step=on_step, stop_at=stop,
-                    seeds=roots)
+        edges = _op_rule_edges(False) if local is None else _given_edges(local)
+        _chain_rule(grads, order, edges, on_step=on_step, stop_at=stop, seeds=roots)
     if into is not None:
         return into
     for node, g in grads.items():

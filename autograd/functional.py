@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
 from .format import format_number
 from .backward import derivatives
+from . import ops
 from .node import Node, no_grad
 
 
@@ -172,3 +173,152 @@ def gradcheck(
     if verbose:
         print(result)
     return result
+
+
+# --- a student's local derivative, marked by the engine ------------------------------
+
+# Why a point could not be marked (LocalDerivativeMark.problem): the codes are data,
+# so that the notebooks and the course application say them in the reader's language.
+PROBLEMS = ("raised", "returned_none", "count", "not_a_number")
+
+
+@dataclass(frozen=True)
+class LocalDerivativeMark:
+    """One partial derivative of an op at one point: the student's value
+    (``given``, None when ``problem`` says why there is none), the op table's,
+    and the central finite difference of the op's forward rule (``numeric``);
+    ``ok`` when the engine's backward pass, run with the student's rule, agrees
+    with the finite difference (gradcheck's tolerance)."""
+
+    point: tuple[float, ...]
+    operand: int
+    given: Optional[float]
+    table: float
+    numeric: float
+    ok: bool
+    problem: Optional[str] = None
+    detail: str = ""
+
+
+@dataclass
+class LocalDerivativeCheck:
+    """:func:`check_local_derivative`'s answer: one mark per point and operand."""
+
+    op: str
+    operands: int
+    marks: list[LocalDerivativeMark]
+
+    @property
+    def ok(self) -> bool:
+        return all(m.ok for m in self.marks)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def failures(self) -> list[LocalDerivativeMark]:
+        return [m for m in self.marks if not m.ok]
+
+
+def _table_op(op: Any) -> ops.Op:
+    if isinstance(op, ops.Op):
+        found = op
+    else:
+        by_name = {o.name: o for o in ops.SCALAR_OPS}
+        if not isinstance(op, str) or op not in by_name:
+            choices = sorted(o.name for o in ops.SCALAR_OPS if not o.constant_operands)
+            raise ValueError(f"check_local_derivative(): unknown op {op!r}; the op table's "
+                             f"scalar ops are {', '.join(choices)}")
+        found = by_name[op]
+    if found.local is None or found.constant_operands or found is ops.CONSTANT:
+        raise ValueError(f"check_local_derivative(): {found.name} has no local derivative "
+                         "per operand to write by hand (use pow rather than pow_const)")
+    return found
+
+
+def _points(points: Sequence[Any], count: Optional[int]) -> list[tuple[float, ...]]:
+    """The points as tuples of floats, all of ``count`` numbers (None: of one length)."""
+    if isinstance(points, (str, bytes)) or not isinstance(points, Sequence) or not points:
+        raise ValueError("check_local_derivative(): points must be a non-empty list of "
+                         "numbers (one operand) or of tuples of numbers (one per operand)")
+    found = []
+    for p in points:
+        p = tuple(p) if isinstance(p, (tuple, list)) else (p,)
+        try:
+            found.append(tuple(float(x) for x in p))
+        except (TypeError, ValueError):
+            raise TypeError(f"check_local_derivative(): the point {p!r} is not numbers") from None
+        count = len(p) if count is None else count
+        if len(p) != count:
+            raise ValueError(f"check_local_derivative(): the point {p!r} has {len(p)} "
+                             f"number(s); the op takes {count} operand(s)")
+    return found
+
+
+def _student_partials(fn: Callable, point: tuple[float, ...], count: int
+                      ) -> tuple[Optional[tuple[float, ...]], Optional[str], str]:
+    """The student's partial derivatives at ``point`` (or None, the problem, its detail)."""
+    try:
+        answer = fn(*point)
+    except Exception as error:  # the student's code: its failure is marked, not raised
+        return None, "raised", f"{type(error).__name__}: {error}"
+    if answer is None:
+        return None, "returned_none", ""
+    values = tuple(answer) if isinstance(answer, (tuple, list)) else (answer,)
+    if len(values) != count:
+        return None, "count", repr(answer)
+    try:
+        return tuple(float(v) for v in values), None, ""
+    except (TypeError, ValueError):
+        return None, "not_a_number", repr(answer)
+
+
+def _mark_point(op: ops.Op, trial: ops.Op, fn: Callable, point: tuple[float, ...],
+                tolerance: tuple[float, float, float]) -> list[LocalDerivativeMark]:
+    eps, atol, rtol = tolerance
+    names = [f"x{i}" for i in range(len(point))]
+    # The table's own rule through the engine: its value and the finite differences.
+    reference = gradcheck(lambda *xs: xs[0]._apply(op, xs), point, eps, atol, rtol, names=names)
+    given, problem, detail = _student_partials(fn, point, len(point))
+    if given is None:
+        return [LocalDerivativeMark(point, i, None, reference.analytic[i], reference.numeric[i],
+                                    False, problem, detail) for i in range(len(point))]
+    # The student's rule through the same engine: what backward() computes with it.
+    result = gradcheck(lambda *xs: xs[0]._apply(trial, xs), point, eps, atol, rtol, names=names)
+    return [LocalDerivativeMark(point, i, result.analytic[i], reference.analytic[i],
+                                result.numeric[i], result.errors[i] <= atol + rtol
+                                * abs(result.numeric[i])) for i in range(len(point))]
+
+
+def check_local_derivative(
+    op: ops.Op | str,
+    fn: Callable[..., Any],
+    points: Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+) -> LocalDerivativeCheck:
+    """Mark a hand-written local derivative of one op (an :class:`Op`, or the name
+    of one in the table: ``"sigmoid"``, ``"mul"``...). ``fn`` takes the operands
+    as numbers and returns d out / d operand: one number for an op of one
+    operand, a tuple (d/da, d/db) for two. ``points``: numbers, or tuples of one
+    number per operand. At each point the op is rebuilt with ``fn`` as its local
+    rule and :func:`gradcheck` compares the engine's backward pass through it with
+    central finite differences of the op's forward rule; the table's own value
+    comes beside them. A point where ``fn`` raises or returns no usable number is
+    marked wrong with the reason (``problem``, one of :data:`PROBLEMS`). Returns
+    data, no text: the course says it in the reader's language."""
+    op = _table_op(op)
+    if not callable(fn):
+        raise TypeError(f"check_local_derivative(): fn must be a function, got {type(fn).__name__}")
+    count = 1 if op in ops.UNARY_FUNCTIONS else 2 if op in ops.SCALAR_OPS else None
+    found = _points(points, count)
+    count = len(found[0])
+
+    def rule(out: Any, *operands: Any) -> tuple:
+        # only reached where _student_partials gave numbers at this very point
+        return _student_partials(fn, tuple(float(o) for o in operands), count)[0]
+
+    trial = replace(op, local=rule)
+    marks = [m for point in found for m in _mark_point(op, trial, fn, point, (eps, atol, rtol))]
+    return LocalDerivativeCheck(op.name, count, marks)

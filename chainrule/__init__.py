@@ -9,6 +9,8 @@ exercises and the ``chainrule`` command.
 - :mod:`chainrule.report`: the worked solution as text and as JSON
 - :mod:`chainrule.cli`: the ``chainrule`` command (also ``python -m chainrule``)
 - :mod:`chainrule.iris`, :mod:`chainrule.examples`: the slides' other examples
+- :mod:`chainrule.datasets`: the real tables of the 2-1-1 deck's projects (GRE admissions,
+  UCI bike sharing), shipped in ``chainrule/data/`` with their sources and licences
 
 Imports run one way: autograd <- nn <- viz <- chainrule.
 """

@@ -123,26 +123,6 @@ def _parse_after(text: Optional[str]) -> Optional[list[int]]:
     return counts
 
 
-def _picture_model(spec: Any) -> tuple[Any, Any]:
-    """A fresh model after one plain backward pass (no update): a picture in
-    which every edge's local derivative times its upstream gradient adds up to
-    the grads shown."""
-    from .solver import build_model
-    from nn.losses import get_loss
-
-    model = build_model(spec)
-    loss = get_loss(spec.loss)(model(spec.inputs), spec.targets)
-    loss.backward()
-    return model, loss
-
-
-def _fresh_graph(spec: Any) -> Any:
-    from .solver import build_model
-    from nn.losses import get_loss
-    model = build_model(spec)
-    return get_loss(spec.loss)(model(spec.inputs), spec.targets)
-
-
 def _viz(name: str) -> Callable[..., Any]:
     """A viz function, imported only when a picture is asked for."""
     try:
@@ -156,58 +136,45 @@ def _viz(name: str) -> Callable[..., Any]:
     return fn
 
 
-def _caption(solution: Any) -> tuple[str, str]:
-    """What the pictures show (one plain backward pass, no update), as a
-    caption in the picture and, when the report's gradients differ (the
-    sequential convention), a note under the `wrote` lines."""
-    from .report import num
-    spec, run = solution.spec, solution.run
-    caption = _("{name}: the first forward pass and one plain backward pass (gradients "
-                "before any update)").format(name=spec.name)
-    if solution.convention != "sequential":
-        return caption, ""
-    plain = solution.runs["simultaneous"]
-    differ = [p for p in spec.parameter_names() if num(run.gradients[p]) != num(plain.gradients[p])]
-    if not differ:
-        return caption, ""
-    p = differ[0]
-    caption += _(". The report's sequential gradients of {names} differ (grad {parameter} = "
-                 "{here} here, {report} in the report): they go through the updated output "
-                 "weights.").format(names=", ".join(differ[:4]) + (", ..." if len(differ) > 4 else ""),
-                                    parameter=p, here=num(plain.gradients[p]),
-                                    report=num(run.gradients[p]))
-    note = _("  (pictures show one plain backward pass: grad {parameter} = {here}; the report's\n"
-             "   sequential gradients go through the updated output weights: {report})").format(
-        parameter=p, here=num(plain.gradients[p]), report=num(run.gradients[p]))
-    return caption, note
-
-
 def _pictures(args: argparse.Namespace, spec: Any, solution: Any) -> list[str]:
-    """Write the pictures asked for; on a failure, none of them is left (a
-    picture of this run beside an error would pass for a good one)."""
+    """Write the pictures asked for, every one of the pass the report works
+    (its convention's); on a failure, none of them is left (a picture of this
+    run beside an error would pass for a good one)."""
+    from .classroom import caption, classroom_steps, seeds
+    from .report import convention_name
     asked = [getattr(args, option) for option in PICTURE_SUFFIXES
              if getattr(args, option) is not None]
     new = {p for p in asked if not Path(p).exists()}
     written: list[str] = []
+    run = solution.run
     try:
-        caption, note = _caption(solution)
-        # --graph: the named nodes as on the slides (unnamed steps folded into them);
-        # --full-graph: every operation, each edge with its op's local derivative.
-        for path, compact in ((args.graph, True), (args.full_graph, False)):
-            if path:
-                _model, loss = _picture_model(spec)
-                dot = _viz("draw_graph")(loss, edge_labels=True, compact=compact, title=caption)
-                written.append(str(_viz("save")(dot, path)))
-        if args.network:
-            model, _loss = _picture_model(spec)
-            dot = _viz("draw_network")(model, x=spec.inputs, title=caption)
-            written.append(str(_viz("save")(dot, args.network)))
-        if args.animate:
-            page = _viz("animate_backward")(_fresh_graph(spec), args.animate,
-                                            title=_("{name}: backward, one edge at a time (one "
-                                                    "plain backward pass, before any update)"
-                                                    ).format(name=spec.name))
-            written.append(str(page))
+        title = caption(solution)
+        with run.first_pass() as local:
+            # --graph: the named nodes as on the slides (unnamed steps folded into them);
+            # --full-graph: every operation, each edge with the local derivative the pass used.
+            for path, compact in ((args.graph, True), (args.full_graph, False)):
+                if path:
+                    dot = _viz("draw_graph")(run.loss, edge_labels=True, compact=compact,
+                                             title=title, local=local)
+                    written.append(str(_viz("save")(dot, path)))
+            if args.network:
+                dot = _viz("draw_network")(run.model, x=spec.inputs, title=title)
+                written.append(str(_viz("save")(dot, args.network)))
+            if args.animate:
+                page = _viz("animate_steps")(
+                    run.loss, classroom_steps(solution), args.animate, local=local,
+                    seeds=seeds(run), notes=[title],
+                    title=_("{name}: the worked solution step by step ({convention} convention)"
+                            ).format(name=spec.name,
+                                     convention=convention_name(solution.convention)))
+                written.append(str(page))
+            if args.animate_ops:
+                page = _viz("animate_backward")(
+                    run.loss, args.animate_ops, steps=run.steps, local=local,
+                    title=_("{name}: backward, one operation at a time ({convention} convention, "
+                            "as in the report)").format(
+                        name=spec.name, convention=convention_name(solution.convention)))
+                written.append(str(page))
     except BaseException:
         for path in {*written, *new}:
             try:
@@ -215,16 +182,14 @@ def _pictures(args: argparse.Namespace, spec: Any, solution: Any) -> list[str]:
             except OSError:  # the error being raised says more than this one
                 pass
         raise
-    lines = [_one_line(_("wrote {path}").format(path=path)) for path in written]
-    if lines and note:
-        lines.append(note)
-    return lines
+    return [_one_line(_("wrote {path}").format(path=path)) for path in written]
 
 
 PICTURE_SUFFIXES = {"graph": (".svg", ".png", ".pdf", ".dot"),
                     "full_graph": (".svg", ".png", ".pdf", ".dot"),
                     "network": (".svg", ".png", ".pdf", ".dot"),
-                    "animate": (".html", ".htm")}
+                    "animate": (".html", ".htm"),
+                    "animate_ops": (".html", ".htm")}
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
@@ -235,7 +200,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
         if path is None:
             continue
         flag = f"--{option.replace('_', '-')}"
-        kinds = (_("an .html file name") if option == "animate"
+        kinds = (_("an .html file name") if option.startswith("animate")
                  else _("a .svg, .png, .pdf or .dot file name"))
         if not path.strip():
             raise SpecError(flag, _("the file name is empty: give {kinds}").format(kinds=kinds))
@@ -326,8 +291,22 @@ def _read_spec(args: argparse.Namespace) -> Any:
         raise SpecError(e.key, e.problem) if not e.key else SpecError(f"{where}: {e.key}", e.problem)
 
 
-def _bp(args: argparse.Namespace) -> int:
+def _bp_text(args: argparse.Namespace, solution: Any, checks: Any) -> tuple[str, int]:
+    """What bp prints and its exit status: the worked solution (text or JSON), or with
+    --torch each of its figures beside PyTorch's (status 1 when one differs)."""
     from .report import render_json, render_text
+    if not args.torch:
+        return (_json_text(render_json(solution, checks)) if args.json
+                else render_text(solution, checks)), 0
+    from . import torch_check
+    figures = torch_check.compare(solution)
+    status = 0 if all(f.agrees for f in figures) else 1
+    if args.json:
+        return _json_text({**render_json(solution, checks), "torch": torch_check.as_json(figures)}), status
+    return torch_check.render_text(solution, figures), status
+
+
+def _bp(args: argparse.Namespace) -> int:
     from .solver import check_figures, solve
     from .spec import preset_text
 
@@ -337,15 +316,17 @@ def _bp(args: argparse.Namespace) -> int:
         if args.print_spec:
             sys.stdout.write(preset_text(args.preset))
             return 0
+        if args.torch:  # before any work: without torch, the one line saying how to install it
+            from nn.torch_bridge import require_torch
+            require_torch()
         spec = _read_spec(args)
         solution = solve(spec, args.convention, _parse_after(args.after))
         checks = check_figures(solution)
         # the whole output before a byte of it is written: an error is then the only output
-        text = (_json_text(render_json(solution, checks)) if args.json
-                else render_text(solution, checks))
+        text, status = _bp_text(args, solution, checks)
     except ArgumentError as e:
         return _fail(args, str(_as_typed(e)))
-    except ValueError as e:  # a SpecError, or numbers the engine refuses (one line either way)
+    except (ValueError, ModuleNotFoundError) as e:  # a SpecError, numbers the engine refuses, no torch
         return _fail(args, str(e))
     sys.stdout.write(text)
     try:
@@ -356,7 +337,7 @@ def _bp(args: argparse.Namespace) -> int:
         return 1
     for line in written:
         print(line, file=sys.stderr if args.json else sys.stdout)
-    return 0
+    return status  # 1: --torch found a figure that differs
 
 
 def _add_bp_options(p: argparse.ArgumentParser) -> None:
@@ -367,7 +348,7 @@ def _add_bp_options(p: argparse.ArgumentParser) -> None:
                    help=_("also show outputs, E_total and weights after K updates"))
     p.add_argument("--json", action="store_true",
                    help=_("print the same content as JSON (keys: forward, gradients, updated, "
-                          "history, slide_check)"))
+                          "history, slide_check; with --torch also torch)"))
     p.add_argument("--graph", metavar="FILE",
                    help=_("draw the computation graph as the slides do: the named values "
                           "(net_h1, out_h1, ...), each edge labelled with its derivative "
@@ -376,7 +357,16 @@ def _add_bp_options(p: argparse.ArgumentParser) -> None:
                    help=_("draw the computation graph with every operation (wide)"))
     p.add_argument("--network", metavar="FILE", help=_("draw the network (.svg/.png/.pdf/.dot)"))
     p.add_argument("--animate", metavar="FILE.html",
-                   help=_("write an animation of the backward pass"))
+                   help=_("write the classroom animation: the worked solution one named value "
+                          "at a time (net, out, E, each gradient, the updates), large enough "
+                          "for a projector"))
+    p.add_argument("--animate-ops", metavar="FILE.html",
+                   help=_("write the animation of every operation of the backward pass, one "
+                          "engine edge at a time (the full graph)"))
+    p.add_argument("--torch", action="store_true",
+                   help=_("solve it with PyTorch's autograd too and print every figure beside "
+                          "chainrule's, with the difference (exit 1 if one differs by more than "
+                          "1e-9 relative; needs pip install \"chainrule[torch]\")"))
 
 
 def _bp232(args: argparse.Namespace) -> int:
@@ -542,6 +532,8 @@ def _build_parser() -> argparse.ArgumentParser:
     ex.add_argument("name", choices=list(EXAMPLES))
     ex.set_defaults(run=_example)
     _add_iris(sub)
+    from .exercise.cli import register as register_exercise
+    register_exercise(sub)
     return parser
 
 

@@ -238,7 +238,49 @@ def _frozen(spec: Spec) -> list[str]:
     return names
 
 
-def _header(sol: Solution) -> list[str]:
+def first_differing(sol: Solution) -> Optional[str]:
+    """The first parameter whose gradient the two conventions give differently
+    (as printed): w1 in bp232; None where they agree (one layer)."""
+    seq, sim = sol.runs["sequential"].gradients, sol.runs["simultaneous"].gradients
+    return next((p for p in sol.spec.parameter_names() if num(seq[p]) != num(sim[p])), None)
+
+
+def _why_two_numbers(sol: Solution, checks: list[FigureCheck]) -> list[str]:
+    """The report's first lines: why the hidden gradients under the sequential
+    convention (the slides') are not plain gradient descent's, with the number
+    both ways, and a pointer to the note on a printed figure that matches
+    neither (the 2-3-2 slide's 0.011204)."""
+    p = first_differing(sol)
+    if p is None:
+        return []
+    name = _grad_name(p)
+    seq = num(sol.runs["sequential"].gradients[p])
+    sim = num(sol.runs["simultaneous"].gradients[p])
+    if sol.convention == "sequential":
+        text = _("Why {name} = {seq} here and not {sim}: this run takes the sequential convention "
+                 "(the slides'): the output layer is updated first and the hidden layer's "
+                 "gradients go through the updated output weights; plain gradient descent "
+                 "(--convention simultaneous) gives {sim}.").format(name=name, seq=seq, sim=sim)
+    else:
+        text = _("Why {name} = {sim} here and not {seq}: this run is plain gradient descent "
+                 "(simultaneous); the slides' sequential convention updates the output layer first "
+                 "and takes the hidden layer's gradients through the updated output weights, "
+                 "giving {seq}.").format(name=name, seq=seq, sim=sim)
+    _notes, refs = _numbered_notes(checks)
+    for c, ref in zip(checks, refs):
+        if c.figure.quantity == name and not any(c.matches.values()):
+            said = (_("The slide prints {figure}, which matches neither: an erratum (see the "
+                      "slide check, note {ref}).") if c.from_slides else
+                    _("The spec gives {figure}, which matches neither (see the figure check, "
+                      "note {ref})."))
+            # Chinese sentences follow one another without a space
+            text += ("" if language() == "zh" else " ") + said.format(
+                figure=c.figure.slide, ref=ref.split()[0] if ref else "")
+            break
+    return wrap_columns(text, WIDTH) + [""]
+
+
+def _header(sol: Solution, checks: Optional[list[FigureCheck]] = None) -> list[str]:
     spec = sol.spec
     spec_title, spec_source = spec.text("title"), spec.text("source")
     title = (_("chainrule bp: {name}, {title}").format(name=spec.name, title=spec_title) if spec_title
@@ -247,6 +289,7 @@ def _header(sol: Solution) -> list[str]:
     if spec_source:
         lines.append(_("from {source}").format(source=spec_source))
     lines.append("")
+    lines += _why_two_numbers(sol, checks or [])
     parts = [" ".join(spec.input_names)]
     for layer in spec.layers:
         parts.append(f"{' '.join(layer.neurons)} ({layer.activation})")
@@ -294,8 +337,17 @@ def _source_value(spec: Spec, run: Run, l: int, j: int) -> str:
 
 
 def _forward(sol: Solution) -> list[str]:
-    spec, run = sol.spec, sol.run
     lines = heading("1. " + _("Forward pass"))
+    for block in forward_blocks(sol):
+        lines += block.lines()
+    return lines + _loss_block(sol.spec, sol.run).lines()
+
+
+def forward_blocks(sol: Solution) -> list[Block]:
+    """The forward pass, layer by layer: each net and out with its formula and
+    numbers (the report's section 1 and the classroom animation's first steps)."""
+    spec, run = sol.spec, sol.run
+    blocks = []
     for l, layer in enumerate(spec.layers):
         srcs = _sources(spec, l)
         kind = _("output layer {names}") if l == len(spec.layers) - 1 else _("hidden layer {names}")
@@ -312,8 +364,8 @@ def _forward(sol: Solution) -> list[str]:
             block.eq(net, " + ".join(names), " + ".join(numbers), num(run.nodes[net].data))
         for n in layer.neurons:
             _activation_line(run, layer, n, block)
-        lines += block.lines()
-    return lines + _loss_lines(spec, run)
+        blocks.append(block)
+    return blocks
 
 
 def _activation_line(run: Run, layer: Any, n: str, block: Block) -> None:
@@ -333,7 +385,12 @@ def _activation_line(run: Run, layer: Any, n: str, block: Block) -> None:
         block.eq(out, form.format(net=net), form.format(net=shown), value)
 
 
-def _loss_lines(spec: Spec, run: Run) -> list[str]:
+def loss_block(sol: Solution) -> Block:
+    """Each output's error term, then E_total."""
+    return _loss_block(sol.spec, sol.run)
+
+
+def _loss_block(spec: Spec, run: Run) -> Block:
     """Each output's error term, then E_total."""
     block = Block().text(INDENT + _("error"))
     sym = LOSS_TERM[spec.loss][0]
@@ -346,13 +403,13 @@ def _loss_lines(spec: Spec, run: Run) -> list[str]:
                  num(run.nodes[naming.error_of(n)].data))
     if len(terms) == 1 and run.nodes[naming.error_of(terms[0])] is run.nodes[total_name]:
         block.items[-1] = (f"{total_name} = {naming.error_of(terms[0])}", block.items[-1][1])
-        return block.lines()
+        return block
     total = " + ".join(naming.error_of(n) for n in terms) or "0"
     values = " + ".join(paren(num(run.nodes[naming.error_of(n)].data)) for n in terms) or "0"
     if spec.loss == "mse_half":
         total, values = f"1/2 ({total})", f"1/2 ({values})"
     block.eq(total_name, total, values, num(run.nodes[total_name].data))
-    return block.lines()
+    return block
 
 
 # --- 2. backward ---------------------------------------------------------------------------
@@ -567,20 +624,29 @@ def _layer_heading(sol: Solution, l: int) -> list[str]:
 
 
 def _backward(sol: Solution) -> list[str]:
-    spec = sol.spec
     lines = heading("2. " + _("Backward pass: the chain rule, factor by factor (values from the "
                               "engine's trace)"))
-    for l in reversed(range(len(spec.layers))):
+    for l, block in backward_blocks(sol):
         lines.append("")
         lines += _layer_heading(sol, l)
+        lines += block.lines()
+    return lines
+
+
+def backward_blocks(sol: Solution) -> list[tuple[int, Block]]:
+    """The backward pass, layer by layer from the output (layer index, its
+    equations): the report's section 2 and the classroom animation's steps."""
+    spec = sol.spec
+    blocks = []
+    for l in reversed(range(len(spec.layers))):
         block = Block()
         for k in range(len(spec.layers[l].neurons)):
             block.blank()
             _error_signal(sol, l, k, block)
             _weight_lines(sol, l, k, block)
         _bias_lines(sol, l, block)
-        lines += block.lines()
-    return lines
+        blocks.append((l, block))
+    return blocks
 
 
 # --- 3. updates ----------------------------------------------------------------------------
@@ -726,6 +792,22 @@ def full_note(check: FigureCheck) -> str:
     return " ".join(t for t in (spec_note(check), auto_note(check)) if t)
 
 
+def _numbered_notes(checks: list[FigureCheck]) -> tuple[list[str], list[str]]:
+    """The figure check's notes, each once, and each figure's references to
+    them ("[3] [4]"): the spec's note and the engine's, numbered apart."""
+    notes: list[str] = []
+    refs = []
+    for c in checks:
+        mine = []
+        for text in (spec_note(c), auto_note(c)):
+            if text:
+                if text not in notes:
+                    notes.append(text)
+                mine.append(f"[{notes.index(text) + 1}]")
+        refs.append(" ".join(mine))
+    return notes, refs
+
+
 def _slide_check(sol: Solution, checks: list[FigureCheck]) -> list[str]:
     """The figure check: a "slide check" for figures printed on slides (the
     presets), a check of the spec's figures for those its author worked out."""
@@ -750,16 +832,9 @@ def _slide_check(sol: Solution, checks: list[FigureCheck]) -> list[str]:
         given_as = _("given")
     lines.append("")
     order = [sol.convention, sol.other.convention]
-    notes: list[str] = []
+    notes, all_refs = _numbered_notes(checks)
     rows = []
-    for c in checks:
-        refs = []
-        for text in (spec_note(c), auto_note(c)):  # the spec's note and the engine's, numbered apart
-            if text:
-                if text not in notes:
-                    notes.append(text)
-                refs.append(f"[{notes.index(text) + 1}]")
-        ref = " ".join(refs)
+    for c, ref in zip(checks, all_refs):
         d = _digits(c.figure.slide)
         cells = [c.figure.label(), c.figure.slide]
         for conv in order:
@@ -797,7 +872,7 @@ ASCII = {"✓": "ok", "✗": "x", "η": "eta", "σ": "sigmoid"}
 
 # The report's parts, in order: the network at a glance, then the numbered sections.
 SECTIONS = {
-    "header": lambda sol, checks: _header(sol),
+    "header": _header,
     "forward": lambda sol, checks: _forward(sol),
     "backward": lambda sol, checks: _backward(sol),
     "updates": lambda sol, checks: _updates(sol),

@@ -5,9 +5,10 @@ printed figures checked against it.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from autograd import BackwardStep, Node, derivatives, topological_order
 from nn import naming
@@ -40,6 +41,29 @@ def build_model(spec: Spec) -> MLP:
                             bias_names=ls.bias_names, train_bias=ls.train_bias))
         nin = len(ls.neurons)
     return MLP.from_layers(layers, input_names=spec.input_names)
+
+
+def named_nodes(spec: Spec, loss: Node, outputs: list[Node]) -> dict[str, Node]:
+    """The named nodes of one forward pass (net_h1, out_h1, E_o1, E_total,
+    the weights, the inputs) by name."""
+    nodes: dict[str, Node] = {}
+    # Outputs too: one the loss ignores (a zero cross-entropy target) still has a value.
+    for root in (loss, *outputs):
+        for n in topological_order(root):
+            if n.label:
+                nodes.setdefault(n.label, n)
+    # An identity activation makes out_X the net node itself.
+    for layer in spec.layers:
+        for name in layer.neurons:
+            nodes.setdefault(naming.out(name), nodes[naming.net(name)])
+    # A loss of a single term is that term: E_total is then also E_<output>.
+    terms = [n for n in nodes if naming.output_of(n)]
+    if not terms:
+        under = {id(n) for n in topological_order(loss)}
+        used = [n for n in spec.outputs if id(nodes[naming.out(n)]) in under]
+        if len(used) == 1:
+            nodes[naming.error_of(used[0])] = loss
+    return nodes
 
 
 @dataclass
@@ -168,24 +192,7 @@ class Run:
         return self._when(k, what.format(where=where, remedy=self._remedy(k)))
 
     def _named_nodes(self, loss: Node, outputs: list[Node]) -> dict[str, Node]:
-        nodes: dict[str, Node] = {}
-        # Outputs too: one the loss ignores (a zero cross-entropy target) still has a value.
-        for root in (loss, *outputs):
-            for n in topological_order(root):
-                if n.label:
-                    nodes.setdefault(n.label, n)
-        # An identity activation makes out_X the net node itself.
-        for layer in self.spec.layers:
-            for name in layer.neurons:
-                nodes.setdefault(naming.out(name), nodes[naming.net(name)])
-        # A loss of a single term is that term: E_total is then also E_<output>.
-        terms = [n for n in nodes if naming.output_of(n)]
-        if not terms:
-            under = {id(n) for n in topological_order(loss)}
-            used = [n for n in self.spec.outputs if id(nodes[naming.out(n)]) in under]
-            if len(used) == 1:
-                nodes[naming.error_of(used[0])] = loss
-        return nodes
+        return named_nodes(self.spec, loss, outputs)
 
     def _named_values(self, loss: Node, outputs: list[Node]) -> dict[str, float]:
         values = {n: v.data for n, v in self._named_nodes(loss, outputs).items()}
@@ -222,6 +229,29 @@ class Run:
                 edges.setdefault(s.parent, []).append((s.child, float(s.local)))
             self._edges = edges
         return self._edges
+
+    @contextlib.contextmanager
+    def first_pass(self) -> Iterator[dict[Node, list[tuple[Node, float]]]]:
+        """The first pass as the report describes it, on the graph and the model
+        while the block runs: the weights at their initial values, every node's
+        ``.grad`` the first backward pass's (under the sequential convention the
+        hidden layer's through the updated output weights), as the engine's sum
+        rule gives them from the trace's own local derivatives. Yields those
+        local derivatives (node -> [(operand, d node / d operand)]) for the
+        pictures' edges; restores data and grads afterwards (the run goes on
+        from its later updates)."""
+        order = topological_order([self.loss, *self.model.parameters()])
+        saved = [(n, n.data, n.grad) for n in order]
+        grads = derivatives(self.loss, local=self.edges())
+        try:
+            for n in order:
+                n.grad = grads.get(n, 0.0)
+            for name, value in self.initial.items():
+                self.params[name].data = value
+            yield self.edges()
+        finally:
+            for n, data, grad in saved:
+                n.data, n.grad = data, grad
 
     def derivative(self, a: str, b: str) -> float:
         """d a / d b: the sum over every path from a down to b of the product of

@@ -10,6 +10,7 @@ True
 Scalar networks (one ``Value`` per weight): ``Neuron``, ``Layer``, ``MLP``.
 Batched networks (one ``Tensor`` per weight matrix): ``Linear``, ``TensorMLP``.
 Both train with the same losses, optimizers and ``fit``.
+``to_torch`` / ``from_torch`` carry either to PyTorch and back (nn.torch_bridge).
 """
 from .i18n import language, set_language, using_language
 from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron, softmax
@@ -18,6 +19,7 @@ from .losses import LOSSES, absolute, cross_entropy, get_loss, half_sse, hinge, 
 from .module import Module, freeze, is_frozen, unfreeze, using_mode
 from .optim import OPTIMIZERS, SGD, AdaGrad, Adam, Optimizer, RMSProp
 from .regularization import Dropout, l2_penalty
+from .torch_bridge import from_torch, to_torch, torch_loss, torch_names
 from .train import (CONVENTIONS, RECORDS, History, TrainState, TrainingDiverged, evaluate, fit, sequential_backward,
                     update)
 
@@ -36,4 +38,6 @@ __all__ = [
     # training
     "CONVENTIONS", "RECORDS", "History", "TrainState", "TrainingDiverged", "evaluate", "fit", "sequential_backward",
     "update",
+    # PyTorch (optional: pip install "chainrule[torch]")
+    "from_torch", "to_torch", "torch_loss", "torch_names",
 ]

@@ -347,6 +347,7 @@ def test_a_note_placeholder_with_absurd_digits_names_the_key(tmp_path, capsys, p
     ("--full-graph", "a .svg, .png, .pdf or .dot file name"),
     ("--network", "a .svg, .png, .pdf or .dot file name"),
     ("--animate", "an .html file name"),
+    ("--animate-ops", "an .html file name"),
 ])
 def test_an_empty_picture_name_is_refused(capsys, option, kinds):
     for empty in ("", " "):

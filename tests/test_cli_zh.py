@@ -94,8 +94,9 @@ def test_the_help_in_chinese(capsys):
     assert "更新方式（默认：spec里写的；引擎默认是simultaneous，即同时更新；课件用sequential，即逐层更新）" \
         in re.sub(r"\s+", "", out)  # argparse wraps at any space
     for flag in ("--convention", "--after", "--json", "--graph", "--full-graph", "--network",
-                 "--animate"):
+                 "--animate", "--animate-ops"):
         assert flag in out
+    assert "写出课堂动画：解题过程一次一个有名字的量" in re.sub(r"\s+", "", out)
 
     code, out, _ = run(capsys, "iris", "--lang", "zh", "--help")
     flat = re.sub(r"\s*\n\s*", "", out)
@@ -327,14 +328,18 @@ def test_lang_zh_on_a_narrow_console_says_so_in_english_then_prints_escapes(enco
 
 
 def test_the_pictures_caption_in_chinese():
-    from chainrule.cli import _caption
+    from chainrule.classroom import caption
     from chainrule.solver import solve
     from chainrule.spec import preset
-    solution = solve(preset("bp232"), None, None)
-    en = _caption(solution)
-    with i18n.using_language("zh"):
-        zh = _caption(solution)
-    assert zh[0].startswith("bp232：第一次前向传播和一次普通的反向传播（任何更新之前的梯度）。解题过程里逐层更新的")
-    assert zh[1].startswith("  （图里是一次普通的反向传播：grad w1 = 0.012268；")
-    assert numbers(zh[0]) == numbers(en[0]) and numbers(zh[1]) == numbers(en[1])
-    assert "0.010931" in numbers(en[1])
+    for convention in ("sequential", "simultaneous"):
+        solution = solve(preset("bp232"), convention, None)
+        en = caption(solution)
+        with i18n.using_language("zh"):
+            zh = caption(solution)
+        assert numbers(zh) == numbers(en)
+        if convention == "sequential":
+            assert zh.startswith("bp232，逐层更新，与解题过程一致：先求输出层的梯度")
+            assert "w7+..w12+" in zh and "grad w1 = 0.010931（普通的梯度下降：0.012268）" in zh
+        else:
+            assert zh.startswith("bp232，同时更新，与解题过程一致")
+            assert "grad w1 = 0.012268" in zh

@@ -144,7 +144,7 @@ def weight_edges(page):
 
 
 def test_many_inputs_are_drawn_compactly_and_fit_the_height():
-    """38 inputs (notebook 7): the full picture would be about 2700 px tall.
+    """38 inputs (dozens, as in the bike project of notebook 7): the full picture would be about 2700 px tall.
     The compact one (draw_network's, nodes sized to their column) fits 560 px,
     one edge per weight, the inputs named."""
     rng = np.random.default_rng(0)

@@ -12,7 +12,9 @@
   (:mod:`nn.views`: ``describe()`` and ``activations(batch)``), in
   :mod:`viz.reader` only.
 - :func:`animate_backward` / :class:`BackwardStepper`: backward one edge at a
-  time, as a self-contained page or inline in Jupyter.
+  time, as a self-contained page or inline in Jupyter; :func:`animate_steps` /
+  :class:`ClassroomStepper`: a worked solution one named value at a time on
+  the compact graph, for a projector (:mod:`viz.classroom`).
 - :func:`plot_decision_boundary`: a model of two inputs over the plane, its
   decision boundary and the samples (matplotlib).
 - :func:`save`: to .svg/.png/.pdf/.dot on any machine (system ``dot`` or the
@@ -25,6 +27,7 @@
 from .animate import BackwardStepper, animate_backward, record_backward
 from .fonts import setup_matplotlib_fonts
 from .boundary import DecisionBoundary, model_on_grid, plot_decision_boundary
+from .classroom import ClassroomStep, ClassroomStepper, animate_steps
 from .graph import GraphTooLargeError, draw_graph, local_derivatives
 from .grouping import assign_groups
 from .live import LiveTrainingView, batch_activations
@@ -33,11 +36,11 @@ from .paths import GradientPath, gradient_paths
 from .render import Digraph, Renderer, RenderError, find_renderer, save
 
 __all__ = [
-    "BackwardStepper", "DecisionBoundary", "Digraph", "GradientPath", "GraphTooLargeError",
-    "LiveTrainingView", "RenderError", "Renderer", "animate_backward", "assign_groups", "batch_activations",
-    "draw_graph", "draw_network", "find_renderer", "gradient_paths", "layer_activations",
-    "local_derivatives", "model_on_grid", "plot_decision_boundary", "record_backward", "save",
-    "setup_matplotlib_fonts",
+    "BackwardStepper", "ClassroomStep", "ClassroomStepper", "DecisionBoundary", "Digraph",
+    "GradientPath", "GraphTooLargeError", "LiveTrainingView", "RenderError", "Renderer",
+    "animate_backward", "animate_steps", "assign_groups", "batch_activations", "draw_graph",
+    "draw_network", "find_renderer", "gradient_paths", "layer_activations", "local_derivatives",
+    "model_on_grid", "plot_decision_boundary", "record_backward", "save", "setup_matplotlib_fonts",
 ]
 
 if "matplotlib" in __import__("sys").modules:

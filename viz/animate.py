@@ -14,11 +14,12 @@ import html
 import json
 import pathlib
 import uuid
-from typing import Iterator, Optional, Union
+from typing import Iterator, Optional, Sequence, Union
 
 from autograd import BackwardStep, Node, topological_order, zero_grad
 
 from . import fonts, style
+from .folding import Locals
 from .graph import GraphTooLargeError, draw_graph
 from .i18n import _, language
 from .render import SVG_FONT_STYLE, writable_path
@@ -53,10 +54,14 @@ def record_backward(root: Node) -> list[BackwardStep]:
 class BackwardStepper:
     """Step through ``root.backward()`` edge by edge. In Jupyter it shows
     itself (``_repr_html_``); :meth:`page` is the standalone HTML page and
-    :meth:`save` writes it."""
+    :meth:`save` writes it. ``steps``: a pass recorded already (its
+    ``BackwardStep`` s, e.g. a pass in stages), stepped through as it is,
+    the boxes showing the grads the graph holds and each edge the factor
+    ``local`` gives (node -> [(operand, d node / d operand)])."""
 
     def __init__(self, root: Node, *, digits: int = 6, title: Optional[str] = None,
-                 max_nodes: int = 2000) -> None:
+                 max_nodes: int = 2000, steps: Optional[Sequence[BackwardStep]] = None,
+                 local: Optional[Locals] = None) -> None:
         self.root = root
         self.digits = style.check_digits(digits, type(self).__name__)
         self.title = title or _("Backward through {root}, one edge at a time").format(
@@ -71,12 +76,21 @@ class BackwardStepper:
                 "output, or one sample's loss on a small network; or raise max_nodes.").format(
                     who=type(self).__name__, root=name_of(root), count=f"{len(graph.order):,}",
                     max_nodes=f"{max_nodes:,}"))
-        with _backward_recorded(root) as raw:
-            # drawn with this pass's grads, so every box is wide enough for its number
-            # (the full graph: one step per engine edge, each op drawn)
+        if steps is not None:
+            # a pass recorded elsewhere (one in stages: the slides' sequential convention),
+            # drawn as the graph holds it now, each edge with the factor the pass used
+            raw = list(steps)
             picture = draw_graph(root, digits=digits, edge_labels=True, compact=False,
-                                 max_nodes=max_nodes)
+                                 max_nodes=max_nodes, local=local)
             self.svg = _strip_xml_header(picture.pipe(format="svg", encoding="utf-8"))
+        else:
+            with _backward_recorded(root) as recorded:
+                # drawn with this pass's grads, so every box is wide enough for its number
+                # (the full graph: one step per engine edge, each op drawn)
+                picture = draw_graph(root, digits=digits, edge_labels=True, compact=False,
+                                     max_nodes=max_nodes)
+                self.svg = _strip_xml_header(picture.pipe(format="svg", encoding="utf-8"))
+                raw = list(recorded)
         self.steps = self._frames(graph, raw)
 
     # --- the data the page steps through ------------------------------------------------
@@ -179,15 +193,19 @@ class BackwardStepper:
 
 
 def animate_backward(root: Node, path: PathLike, *, digits: int = 6,
-                     max_nodes: int = 2000, title: Optional[str] = None) -> pathlib.Path:
+                     max_nodes: int = 2000, title: Optional[str] = None,
+                     steps: Optional[Sequence[BackwardStep]] = None,
+                     local: Optional[Locals] = None) -> pathlib.Path:
     """Write a self-contained HTML page that steps through ``root.backward()``
     one edge at a time (buttons, slider, arrow keys, space to play): the edge
     being computed, its factors (local derivative × upstream gradient), and
     every grad filled so far. ``path``: an .html file in an existing folder;
     ``title``: the page's heading. Returns the path. The graph's grads are
-    left as they were."""
+    left as they were. ``steps``, ``local``: a pass recorded already, as
+    :class:`BackwardStepper` takes them."""
     _html_path(path, "animate_backward")  # before the work, not after
-    return BackwardStepper(root, digits=digits, max_nodes=max_nodes, title=title).save(path)
+    return BackwardStepper(root, digits=digits, max_nodes=max_nodes, title=title, steps=steps,
+                           local=local).save(path)
 
 
 def _html_path(path: PathLike, who: str) -> pathlib.Path:

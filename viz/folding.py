@@ -6,12 +6,28 @@ never re-derived here.
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional
+from typing import Any, Mapping, NamedTuple, Optional, Sequence
 
-from autograd import Node, Value, edges_below, topological_order
+from autograd import Node, Value, derivatives, edges_below, topological_order
 
 from .topology import Graph, name_of
 from .i18n import _
+
+
+# The local derivatives a recorded pass used: node -> [(operand, d node / d operand)]
+Locals = Mapping[Node, Sequence[tuple[Node, Any]]]
+
+
+def given_locals(node: Node, local: Locals) -> tuple:
+    """``node``'s local derivative for each operand position, from ``local``
+    (an operand used twice, as in a + a, takes its entries in order; one the
+    pass did not use, a constant's, is 0)."""
+    entries = list(local.get(node, ()))
+    out = []
+    for c in node.children:
+        k = next((j for j, (child, _f) in enumerate(entries) if child is c), None)
+        out.append(0.0 if k is None else entries.pop(k)[1])
+    return tuple(out)
 
 
 def kept(graph: Graph) -> list[bool]:
@@ -72,8 +88,10 @@ class CompactGraph:
     graph: its picture id stays ``v<full index>``.
     """
 
-    def __init__(self, graph: Graph, keep: Optional[list[bool]] = None) -> None:
+    def __init__(self, graph: Graph, keep: Optional[list[bool]] = None,
+                 local: Optional[Locals] = None) -> None:
         self.graph = graph
+        self.local = local  # a recorded pass's local derivatives, else the op rules
         keep = keep if keep is not None else kept(graph)
         self.full = [i for i, kept in enumerate(keep) if kept]
         self.position = {i: k for k, i in enumerate(self.full)}
@@ -93,8 +111,12 @@ class CompactGraph:
         kept = self.through
         folded = sum(1 for x in topological_order(node, kept) if x.children and x not in kept)
         index = self.graph.index
+        edges = edges_below(node, kept)
+        if self.local is not None:  # the same chain rule, through the recorded factors
+            d = derivatives(node, stop_at=kept, local=self.local)
+            edges = [e._replace(factor=d.get(e.child, 0.0)) for e in edges]
         return [CompactEdge(self.position[index[id(e.child)]], e.factor, e.paths, folded)
-                for e in edges_below(node, kept)]
+                for e in edges]
 
     def locate(self, parent: Node, position: Any, child: Node) -> tuple[int, int, int]:
         """An edge of an engine path (through the kept nodes) as (parent

@@ -35,7 +35,7 @@ from nn.naming import reading_order
 
 from . import style
 from .boxes import legend, new_digraph, op_node, value_box, value_node
-from .folding import CompactGraph, has_folds, is_value_graph, kept
+from .folding import CompactGraph, Locals, given_locals, has_folds, is_value_graph, kept
 from .grouping import GroupRule, assign_groups, group_names
 from .highlight import NOTHING, highlight as highlight_paths
 from .paths import GradientPath, gradient_paths
@@ -63,6 +63,7 @@ def draw_graph(
     compact: Optional[bool] = None,
     max_nodes: int = 2000,
     title: str = "",
+    local: Optional[Locals] = None,
     matrices: bool = False,
 ) -> Digraph:
     """The computation graph under ``root`` as a ``graphviz.Digraph`` (left to
@@ -86,7 +87,11 @@ def draw_graph(
     unnamed nodes join groups). ``max_nodes``: past this many boxes the call
     raises :class:`GraphTooLargeError` explaining how to collapse instead of
     hanging. ``title``: a caption written under the picture, above the legend
-    (say what the grads are: which pass, before or after which update). Render
+    (say what the grads are: which pass, before or after which update).
+    ``local``: the local derivatives a recorded pass used, node -> [(operand,
+    d node / d operand)] (``Run.edges()``-style, from its ``BackwardStep`` s),
+    for the edges instead of each op's rule at the current data: a pass in
+    stages (the slides' sequential convention) took some after an update. Render
     with ``viz.save(g, "graph.png")``, ``g.render()`` or by showing ``g`` in
     Jupyter. ``matrices=True``: a Tensor of at most 4 x 4 entries shows every
     entry of its data and grad, a line per row, instead of its shape and mean
@@ -102,12 +107,15 @@ def draw_graph(
             raise ValueError(_("group= and compact=True are two ways to shrink the graph; pass one "
                                "of them"))
         return _draw_grouped(graph, group, digits, max_nodes, title)
+    if highlight is not None and local is not None:
+        raise ValueError(_("highlight= lists the paths with the op rules' factors at the current "
+                           "data; with local= (a recorded pass's factors) leave highlight=None"))
     keep = kept(graph) if _is_compact(graph, compact, highlight) else None
     _check_size(graph, keep, max_nodes)
     if keep is not None:
-        return _draw_compact(CompactGraph(graph, keep), digits,
+        return _draw_compact(CompactGraph(graph, keep, local), digits,
                              True if edge_labels is None else edge_labels, highlight, title)
-    return _draw_full(graph, digits, bool(edge_labels), highlight, title, matrices)
+    return _draw_full(graph, digits, bool(edge_labels), highlight, title, local, matrices)
 
 
 def _is_compact(graph: Graph, compact: Optional[bool], highlight: Optional[Node]) -> bool:
@@ -150,7 +158,8 @@ def _check_size(graph: Graph, keep: Optional[list[bool]], max_nodes: int) -> Non
 # --- the full view: every operation ---------------------------------------------------------
 
 def _draw_full(graph: Graph, digits: int, edge_labels: bool,
-               highlight: Optional[Node], title: str = "", matrices: bool = False) -> Digraph:
+               highlight: Optional[Node], title: str = "",
+               local: Optional[Locals] = None, matrices: bool = False) -> Digraph:
     dot = new_digraph(graph.root)
     marked = (highlight_paths(graph, graph.find(highlight, "highlight"), digits)
               if highlight is not None else NOTHING)
@@ -166,7 +175,7 @@ def _draw_full(graph: Graph, digits: int, edge_labels: bool,
         if i in marked.result_colors and i != marked.target:
             result_attrs.update(color=":".join(marked.result_colors[i]), penwidth="2.2")
         dot.edge(f"o{i}", f"v{i}", **result_attrs)
-        _operand_edges(dot, graph, i, marked.edges, digits, edge_labels)
+        _operand_edges(dot, graph, i, marked.edges, digits, edge_labels, local)
     notes = []
     if edge_labels:
         notes.append(_("blue numbers on edges: the local derivative ∂(result)/∂(operand) of "
@@ -176,11 +185,14 @@ def _draw_full(graph: Graph, digits: int, edge_labels: bool,
 
 
 def _operand_edges(dot: Digraph, graph: Graph, i: int, colored: dict, digits: int,
-                   edge_labels: bool) -> None:
+                   edge_labels: bool, local: Optional[Locals] = None) -> None:
     """The edges from node ``i``'s operands into its op, each with the op's
-    local derivative; dashed for a constant, where no gradient flows."""
+    local derivative (or the one ``local`` gives); dashed for a constant, where
+    no gradient flows."""
     n = graph.order[i]
-    locals_ = local_derivatives(n) if edge_labels else None
+    locals_ = None
+    if edge_labels:
+        locals_ = local_derivatives(n) if local is None else given_locals(n, local)
     for pos, c in enumerate(n.children):
         ci = graph.index[id(c)]
         attrs = {"id": f"e{i}_{pos}"}

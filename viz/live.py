@@ -9,7 +9,7 @@ the current batch's activations.
 The network is ``viz.draw_network``'s picture: for small networks (at most
 ``COMPACT_COLUMN`` nodes in every column) with every name (and, with few
 weights, every number); for bigger ones its compact form, nodes sized to fit
-their column, so that 38 inputs still fit beside the loss curve. Either is
+their column, so that dozens of inputs (56 in the bike project) still fit beside the loss curve. Either is
 shown at most 560 x ``max_height`` pixels.
 
 When it redraws: at the first step, then as soon as ``interval`` seconds have

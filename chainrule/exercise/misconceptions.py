@@ -1,0 +1,267 @@
+"""The catalogue of misconceptions: the mistakes students make in a
+backpropagation exercise, each a deliberately broken solver.
+
+A misconception changes one local rule or one step of the right solution
+(:class:`chainrule.exercise.workings.Rules`) and is worked through the same
+engine graph as the right one, on the spec's numbers or on the student's own
+earlier figures (:func:`misconceived_figures`). The codes are stable (they are
+in the checker's JSON and the Moodle feedback):
+
+==================== ==========================================================
+target_sign          dE/dout written as target - out (the chain rule's minus lost)
+sigmoid_derivative   the activation's derivative taken from net, not out (net(1 - net))
+half_factor          the 1/2 of E dropped: E and dE/dout twice too large
+missing_path         one path of the multi-path sum (through one output) left out
+sequential_update    the hidden gradients through the updated output weights
+                     (under the sequential convention: through the old ones)
+update_sign          p + eta * grad
+learning_rate        eta left out, or applied twice
+bias_omitted         net without the bias
+transposed_weights   w_ij read as w_ji (a layer's numbering read the other way)
+==================== ==========================================================
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Callable, Mapping, Optional, Sequence
+
+from autograd import format_number
+from nn import naming
+from nn.train import CONVENTIONS
+
+from ..errors import ArgumentError, show
+from ..i18n import N_, _
+from ..spec import Spec
+from .workings import HALF_LOSSES, Frame, Key, Rules, neuron_of_figure, read_quantity, work
+
+Variants = Callable[[Spec, Rules], list[Rules]]
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """One mistake: its stable ``code``, its one-sentence ``message`` (English,
+    with {fields}; :meth:`explain` gives it in the language of the moment,
+    numbers filled in) and ``variants``: the broken rules it stands for on a
+    spec (none where it changes nothing: no 1/2 in the loss, one output)."""
+
+    code: str
+    message: str
+    variants: Variants
+    # other forms of the sentence: "sequential" (an exercise of the sequential
+    # convention), or the form a figure's fields name ("tanh")
+    forms: Mapping[str, str] = field(default_factory=dict)
+
+    def rules(self, spec: Spec, convention: str) -> list[Rules]:
+        return self.variants(spec, Rules(convention))
+
+    def explain(self, frame: Frame, figures: Mapping[Key, float], key: Key, quantity: str,
+                value: float, convention: str = "simultaneous") -> str:
+        """The sentence for a figure ``quantity`` (``key``) whose right value from
+        the student's own numbers is ``value``; ``figures``: the right workings."""
+        fields = FIELDS[self.code](frame, figures, key)
+        form = fields.pop("form", "") or convention
+        message = self.forms.get(form, self.message)
+        return _(message).format(quantity=quantity, value=_num(value), **fields)
+
+
+def _num(x: float) -> str:
+    return format_number(x, 6)
+
+
+# --- the broken rules of each misconception --------------------------------------------
+
+def _other_convention(spec: Spec, r: Rules) -> list[Rules]:
+    if len(spec.layers) < 2:
+        return []
+    return [replace(r, convention=next(c for c in CONVENTIONS if c != r.convention))]
+
+
+def _missing_path(spec: Spec, r: Rules) -> list[Rules]:
+    if len(spec.layers) < 2 or len(spec.outputs) < 2:
+        return []
+    # the last output's path dropped first: students most often keep o1's only
+    return [replace(r, dropped_path=k) for k in reversed(range(len(spec.outputs)))]
+
+
+def _learning_rate(spec: Spec, r: Rules) -> list[Rules]:
+    return [] if spec.learning_rate == 1 else [replace(r, eta_power=0), replace(r, eta_power=2)]
+
+
+def _bias(spec: Spec, r: Rules) -> list[Rules]:
+    has = any(la.bias is not None and la.bias != 0 and la.bias != [0.0] * len(la.neurons)
+              for la in spec.layers)
+    return [replace(r, bias=False)] if has else []
+
+
+def _transposed(spec: Spec, r: Rules) -> list[Rules]:
+    from .workings import transposed_spec
+    return [replace(r, transposed=True)] if transposed_spec(spec) is not None else []
+
+
+# --- what each sentence names: the neuron or weight the figure is about ------------------
+
+def _target_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, str]:
+    o = _output(frame, key)
+    t = frame.spec.targets[frame.spec.outputs.index(o)]
+    out = naming.out(o)
+    return {"out": out, "target": naming.target(o), "t": f"{t:g}", "o": _num(fig[("value", out)]),
+            "step": _num(-(t - fig[("value", out)]))}
+
+
+def _output(frame: Frame, key: Key) -> str:
+    n = neuron_of_figure(frame, key)
+    return n if n in frame.spec.outputs else frame.spec.outputs[0]
+
+
+def _derivative_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, str]:
+    n = neuron_of_figure(frame, key)
+    out, net = naming.out(n), naming.net(n)
+    o = fig[("value", out)]
+    layer = next(la for la in frame.spec.layers if n in la.neurons)
+    return {"out": out, "net": net, "o": _num(o), "step": _num(fig.get(("local", out, net), o * (1 - o))),
+            "form": layer.activation}
+
+
+def _path_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, str]:
+    n = neuron_of_figure(frame, key)
+    if n in frame.spec.outputs:
+        n = frame.spec.layers[-2].neurons[0]
+    out = naming.out(n)
+    paths = " + ".join(naming.derivative(naming.error_of(o), out) for o in frame.spec.outputs)
+    return {"out": out, "paths": paths, "step": _num(fig.get(("grad", out), 0.0))}
+
+
+def _sequential_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, str]:
+    n = neuron_of_figure(frame, key)
+    if n in frame.spec.outputs:
+        n = frame.spec.layers[-2].neurons[0]
+    w = next(w for w, (to, src) in frame.joins.items() if src == n)
+    return {"w": w, "wv": f"{frame.initial[w]:g}", "wp": _num(fig[("updated", w)])}
+
+
+def _param(frame: Frame, key: Key) -> str:
+    if key[0] in ("updated", "change", "grad") and key[1] in frame.initial:
+        return key[1]
+    return next(iter(frame.initial))
+
+
+def _update_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, str]:
+    p = _param(frame, key)
+    return {"p": p, "pv": f"{frame.initial[p]:g}", "eta": f"{frame.spec.learning_rate:g}",
+            "g": _num(fig[("grad", p)]), "change": _num(fig[("change", p)]),
+            "step": _num(fig[("updated", p)])}
+
+
+def _bias_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, str]:
+    n = neuron_of_figure(frame, key)
+    for layer in frame.spec.layers:
+        if n in layer.neurons and layer.bias is not None:
+            b = layer.bias_of(layer.neurons.index(n))
+            break
+    else:
+        layer = next(la for la in frame.spec.layers if la.bias is not None)
+        n, b = layer.neurons[0], layer.bias_of(0)
+    return {"net": naming.net(n), "b": b, "bv": f"{frame.initial[b]:g}",
+            "step": _num(fig[("value", naming.net(n))])}
+
+
+def _transposed_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, str]:
+    n = neuron_of_figure(frame, key)
+    ws = [w for w, (to, _src) in frame.joins.items() if to == n] or list(frame.joins)
+    w = sorted(ws, key=naming.reading_order)[-1]
+    to, src = frame.joins[w]
+    return {"w": w, "src": src, "dst": to}
+
+
+FIELDS: dict[str, Callable[[Frame, Mapping[Key, float], Key], dict[str, str]]] = {
+    "target_sign": _target_fields, "sigmoid_derivative": _derivative_fields,
+    "half_factor": _target_fields, "missing_path": _path_fields,
+    "sequential_update": _sequential_fields, "update_sign": _update_fields,
+    "learning_rate": _update_fields, "bias_omitted": _bias_fields,
+    "transposed_weights": _transposed_fields,
+}
+
+MISCONCEPTIONS: dict[str, Misconception] = {m.code: m for m in (
+    Misconception("target_sign", N_(
+        "The chain rule's minus sign is lost: dE_total/d{out} = -({target} - {out}) = "
+        "-({t} - {o}) = {step}, not {target} - {out}; so {quantity} = {value}."),
+        lambda s, r: [replace(r, error_sign=-1.0)] if s.loss in HALF_LOSSES else []),
+    Misconception("sigmoid_derivative", N_(
+        "The sigmoid's derivative is taken at its output: d{out}/d{net} = {out}(1 - {out}) = "
+        "{o} × (1 - {o}) = {step}, not {net}(1 - {net}); so {quantity} = {value}."),
+        lambda s, r: [replace(r, derivative_from_net=True)] if any(
+            la.activation in ("sigmoid", "tanh") for la in s.layers) else [], {"tanh": N_(
+            "The tanh's derivative is taken at its output: d{out}/d{net} = 1 - {out}² = "
+            "1 - {o}² = {step}, not 1 - {net}²; so {quantity} = {value}.")}),
+    Misconception("half_factor", N_(
+        "E = ½(target - out)², and the ½ cancels the 2 of the square: dE_total/d{out} = "
+        "-({target} - {out}) = {step}, not twice that; so {quantity} = {value}."),
+        lambda s, r: [replace(r, error_scale=2.0)] if s.loss in HALF_LOSSES else []),
+    Misconception("missing_path", N_(
+        "{out} reaches E_total through every output, so dE_total/d{out} = {paths} = {step} "
+        "sums every path, and one was left out; so {quantity} = {value}."), _missing_path),
+    Misconception("sequential_update", N_(
+        "This exercise updates every weight at once: the hidden gradients go through the old "
+        "weights ({w} = {wv}), not the updated ones ({w}+ = {wp}); so {quantity} = {value}."),
+        _other_convention, {"sequential": N_(
+            "This exercise updates the output layer first: the hidden gradients go through the "
+            "updated weights ({w}+ = {wp}), not the old ones ({w} = {wv}); so {quantity} = "
+            "{value}.")}),
+    Misconception("update_sign", N_(
+        "Gradient descent steps against the gradient: {p}+ = {p} - η·dE_total/d{p} = {pv} - "
+        "{eta} × ({g}) = {step}, not + η·dE_total/d{p}; so {quantity} = {value}."),
+        lambda s, r: [replace(r, update_sign=-1.0)]),
+    Misconception("learning_rate", N_(
+        "The update takes the learning rate once: Δ{p} = -η·dE_total/d{p} = -{eta} × ({g}) = "
+        "{change}, with η neither left out nor applied twice; so {quantity} = {value}."),
+        _learning_rate),
+    Misconception("bias_omitted", N_(
+        "The weighted sum includes the bias: {net} = Σ w·out + {b} = {step} (with {b} = {bv}); "
+        "so {quantity} = {value}."), _bias),
+    Misconception("transposed_weights", N_(
+        "The weights were read the wrong way round: {w} joins {src} to {dst}; so {quantity} = "
+        "{value}."), _transposed),
+)}
+
+
+def check_code(code: str, function: str = "misconceived_figures") -> Misconception:
+    if code not in MISCONCEPTIONS:
+        raise ArgumentError(function, "code", _("unknown misconception {value} (choose from "
+                                                "{options})").format(
+            value=show(code), options=", ".join(MISCONCEPTIONS)))
+    return MISCONCEPTIONS[code]
+
+
+def misconceived_figures(spec: Spec, code: str, quantities: Sequence[str],
+                         given: Optional[Mapping[str, float]] = None,
+                         convention: Optional[str] = None) -> dict[str, float]:
+    """The figures a student holding misconception ``code`` computes for
+    ``quantities`` (as in slide_check: net_h1, dE_total/dw5, w5+, ...), from
+    the spec's numbers, or from the student's own earlier figures ``given``
+    (quantity -> value). Figures the misconception does not change are left
+    out (all of them where it does not apply to this spec). ``convention``:
+    the exercise's (default the spec's). For a misconception with several
+    forms (eta left out or twice), the first."""
+    m = check_code(code)
+    convention = convention or spec.convention
+    frame = Frame(spec)
+    keys = [read_quantity(q, frame) for q in quantities]
+    mine = {}
+    for q, x in (given or {}).items():
+        k, sign = read_quantity(q, frame, "given")
+        mine[k] = sign * float(x)
+    variants = m.rules(spec, convention)
+    if not variants:
+        return {}
+    wanted = [k for k, _sign in keys]
+    right = work(frame, Rules(convention), mine, wanted)
+    broken = work(frame, variants[0], mine, wanted)
+    out = {}
+    for q, (k, sign) in zip(quantities, keys):
+        if k in broken and k in right and not _same(broken[k], right[k]):
+            out[q] = sign * broken[k]
+    return out
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))

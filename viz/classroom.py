@@ -1,0 +1,473 @@
+"""The classroom animation: a worked solution stepped through on the compact
+graph (the named values only, as the slides draw a network), one named
+quantity at a time: each net and out of the forward pass, the errors, then
+the gradients and the updates, each step with its equation in large type and
+its box lit and in view. Made for a projector (1366 x 768): large fonts, the
+current box always scrolled into view, and the multi-path sum rule written at
+a node when its last path arrives ("dE_total/dout_h1 = 0.030866 + (-0.003360)
+= 0.027505").
+
+The steps come from the caller (the course application builds them from its
+worked solution, :mod:`chainrule.classroom`); this module draws the picture
+(:func:`viz.draw_graph`, compact, with the pass's own local derivatives) and
+the page, and knows nothing of the slides' names. The full graph, every
+operation one engine edge at a time, is :mod:`viz.animate`.
+"""
+from __future__ import annotations
+
+import html
+import json
+import pathlib
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence, Union
+
+from autograd import Node
+
+from . import fonts, style
+from .animate import _html_path, _strip_xml_header
+from .folding import CompactGraph, Locals, kept
+from .graph import draw_graph
+from .i18n import _, language
+from .render import SVG_FONT_STYLE
+from .topology import Graph
+
+PathLike = Union[str, "pathlib.Path"]
+PHASES = ("forward", "backward", "update")
+FILLS = ("", "data", "grad", "partial", "update")
+ZOOM = 1.6  # the compact graph's 10 pt text at about 21 px: read from the back of the room
+
+
+@dataclass(frozen=True)
+class ClassroomStep:
+    """One step of the classroom animation.
+
+    ``phase``: "forward", "backward" or "update". ``lines``: the equation(s),
+    as the worked solution writes them. ``node``: the box the step is about
+    (lit, scrolled into view). ``fill``: what the step writes in that box:
+    "data" (its value), "grad" (its gradient, final), "partial" (one path's
+    share of it, the sum rule still waiting for others), "update" (its new
+    value, the box renamed ``label``). ``value``: the number written.
+    ``edges``: (upper, lower) pairs of boxes whose edge the step lights, its
+    derivative then shown (default: for "data" the edges from the node's
+    operands, for "grad" those from its users). ``at_node``: a text written
+    beside the box (the sum of the paths' shares). ``note``: a line of
+    explanation above the equations.
+    """
+
+    phase: str
+    lines: Sequence[str]
+    node: Optional[Node] = None
+    fill: str = ""
+    value: str = ""
+    edges: Sequence[tuple[Node, Node]] = ()
+    at_node: str = ""
+    note: str = ""
+    label: str = ""
+
+
+class ClassroomStepper:
+    """The classroom animation of ``steps`` on the compact graph under
+    ``root`` (a page: :meth:`page`, :meth:`save`; inline in Jupyter).
+
+    The boxes show the graph's data and grads as they are when it is made (the
+    pass the steps describe); ``local``: the local derivatives that pass used,
+    node -> [(operand, d node / d operand)], for the edges (default: the op
+    rules at the current data). ``seeds``: boxes whose gradient is known when
+    the backward pass starts (the root, 1). ``notes``: lines under the title
+    (which pass, which convention)."""
+
+    def __init__(self, root: Node, steps: Sequence[ClassroomStep], *, title: str = "",
+                 notes: Sequence[str] = (), local: Optional[Locals] = None,
+                 seeds: Sequence[Node] = (), digits: int = 6, max_nodes: int = 2000) -> None:
+        self.digits = style.check_digits(digits, type(self).__name__)
+        self.title = title or _("The worked solution, one named value at a time")
+        self.notes = list(notes)
+        graph = Graph(root)
+        self.compact = CompactGraph(graph, kept(graph), local)
+        picture = draw_graph(root, digits=digits, edge_labels=True, compact=True, local=local,
+                             max_nodes=max_nodes)
+        picture.attr("graph", label="")  # the page says how to read it, in large type
+        self.svg = _zoomed(_strip_xml_header(picture.pipe(format="svg", encoding="utf-8")), ZOOM)
+        self.steps = [self._frame(s, k) for k, s in enumerate(steps)]
+        self.seeds = [self._id(n, "seeds") for n in seeds]
+
+    # --- the data the page steps through ------------------------------------------------
+    def _id(self, node: Node, what: str) -> str:
+        c = self.compact
+        return f"v{c.full[c.find(node, what)]}"
+
+    def _edge_ids(self, step: ClassroomStep, k: int) -> list[str]:
+        c = self.compact
+        if step.edges:
+            pairs = [(c.find(u, f"step {k + 1}: edges"), c.find(lo, f"step {k + 1}: edges"))
+                     for u, lo in step.edges]
+        elif step.node is not None and step.fill in ("data", "grad"):
+            me = c.find(step.node, f"step {k + 1}: node")
+            if step.fill == "data":
+                pairs = [(me, e.child) for e in c.edges[me]]
+            else:
+                pairs = [(p, me) for p, edges in enumerate(c.edges) for e in edges
+                         if e.child == me]
+        else:
+            pairs = []
+        return [f"k{c.full[u]}_{c.full[lo]}" for u, lo in pairs]
+
+    def _frame(self, step: ClassroomStep, k: int) -> dict:
+        if step.phase not in PHASES:
+            raise ValueError(_("ClassroomStepper: step {number}: phase must be one of {options}, "
+                               "got {value}").format(number=k + 1, options=", ".join(PHASES),
+                                                     value=repr(step.phase)))
+        if step.fill not in FILLS or (step.fill and step.node is None):
+            raise ValueError(_("ClassroomStepper: step {number}: fill must be one of {options}, "
+                               "with a node; got {value}").format(
+                number=k + 1, options=", ".join(map(repr, FILLS)), value=repr(step.fill)))
+        return {"phase": step.phase, "lines": list(step.lines), "note": step.note,
+                "node": self._id(step.node, f"step {k + 1}: node") if step.node is not None
+                else None,
+                "fill": step.fill, "value": step.value, "label": step.label,
+                "edges": self._edge_ids(step, k), "at": step.at_node}
+
+    def _data(self) -> dict:
+        c, num = self.compact, lambda x: style.number(x, self.digits)  # noqa: E731
+        boxes = {}
+        for k, n in enumerate(c.nodes):
+            boxes[f"v{c.full[k]}"] = {"name": n.label, "data": num(n.data), "grad": num(n.grad),
+                                      "leaf": not n.children}
+        return {"steps": self.steps, "boxes": boxes, "seeds": self.seeds,
+                "t": {k: html.escape(v, quote=False) for k, v in _page_texts().items()}}
+
+    # --- HTML ----------------------------------------------------------------------------
+    def fragment(self) -> str:
+        """The stepper as an HTML fragment (styles and script scoped to it)."""
+        uid = "crc" + uuid.uuid4().hex[:8]
+        content = self._data()
+        data = json.dumps(content).replace("</", "<\\/")
+        template = _TEMPLATE
+        for key, text in _template_texts().items():
+            template = template.replace(f"__{key}__", text)
+        css = _CSS.replace("__UID__", uid)
+        svg = self.svg
+        notes = "".join(f"<div class='sub'>{html.escape(t)}</div>" for t in self.notes)
+        face = fonts.embedded_cjk_css(self.title + "".join(self.notes) + svg +
+                                      json.dumps(content, ensure_ascii=False) + template,
+                                      f"#{uid}")
+        if face:  # Chinese text: its glyphs travel with the page
+            svg = SVG_FONT_STYLE.sub("", svg)
+            for f in (style.FONT, style.MONO):
+                css = css.replace(fonts.css_families(f), fonts.css_families(f, embedded=True))
+            css = face + css + f"#{uid} button {{ font-family: inherit; }}\n"
+        return (template.replace("__UID__", uid)
+                .replace("__TITLE__", html.escape(self.title))
+                .replace("__NOTES__", notes)
+                .replace("__SVG__", svg)
+                .replace("__DATA__", data)
+                .replace("__CSS__", css)
+                .replace("__JS__", _JS))
+
+    def page(self) -> str:
+        """A complete HTML page, the stepper filling the window."""
+        return (f"<!DOCTYPE html>\n<html lang=\"{language()}\"><head><meta charset=\"utf-8\">"
+                f"<title>{html.escape(self.title)}</title>"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                "</head><body style=\"margin:0;background:#fff;--cr-height:100vh\">"
+                f"{self.fragment()}</body></html>\n")
+
+    def save(self, path: PathLike) -> pathlib.Path:
+        """Write :meth:`page` to an .html file in an existing folder (whole or not at all)."""
+        path = _html_path(path, "ClassroomStepper.save()")
+        part = path.with_name(path.name + ".part")
+        try:
+            part.write_text(self.page(), encoding="utf-8")
+            part.replace(path)
+        finally:
+            part.unlink(missing_ok=True)
+        return path
+
+    def _repr_html_(self) -> str:
+        return self.fragment()
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+def animate_steps(root: Node, steps: Sequence[ClassroomStep], path: PathLike,
+                  **options: Any) -> pathlib.Path:
+    """Write the classroom animation of ``steps`` (see :class:`ClassroomStepper`,
+    whose keyword options it takes) to ``path`` (.html). Returns the path."""
+    _html_path(path, "animate_steps")  # before the work, not after
+    return ClassroomStepper(root, steps, **options).save(path)
+
+
+_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def _zoomed(svg: str, zoom: float) -> str:
+    """The picture drawn ``zoom`` times its natural size (its viewBox unchanged)."""
+    return _SIZE.sub(lambda m: f'<svg width="{float(m.group(1)) * zoom:.0f}pt" '
+                               f'height="{float(m.group(2)) * zoom:.0f}pt"', svg, count=1)
+
+
+def _page_texts() -> dict[str, str]:
+    return {
+        "count": _("step {k} / {n}"),
+        "forward": _("forward pass"), "backward": _("backward pass"),
+        "update": _("weight update"),
+        "start": _("Start: the inputs and the weights are given; every other value is still "
+                   "unknown. Press \u2192 for the first step."),
+        "play": _("play"), "pause": _("pause"),
+    }
+
+
+def _template_texts() -> dict[str, str]:
+    texts = {
+        "FIRST": _("first step (Home)"), "PREV": _("previous step (\u2190)"),
+        "PLAYPAUSE": _("play / pause (space)"), "PLAY": _("play"),
+        "NEXT": _("next step (\u2192)"), "LAST": _("last step (End)"), "STEP": _("step"),
+        "FIT": _("fit width"),
+        "KEYS": _("Keys: \u2190 \u2192 step, Home/End, space plays. Red: the box and edges of "
+                  "this step; grey: not computed yet; amber: a gradient still waiting for more "
+                  "paths (the multi-path sum rule)."),
+    }
+    return {k: html.escape(v) for k, v in texts.items()}
+
+
+_CSS = """
+#__UID__ { font-family: __SANS__; color: #1f2933; outline: none; box-sizing: border-box;
+  display: flex; flex-direction: column; height: var(--cr-height, 85vh); padding: 8px 14px;
+  font-size: 20px; }
+#__UID__ h3 { margin: 0; font-size: 22px; line-height: 1.25; }
+#__UID__ .sub { color: #475569; font-size: 16px; line-height: 1.3; }
+#__UID__ .bar { display: flex; align-items: center; gap: 8px; margin: 6px 0; }
+#__UID__ button { font-size: 18px; padding: 2px 12px; border: 1px solid #cbd5e1;
+  background: #f8fafc; border-radius: 6px; cursor: pointer; }
+#__UID__ button:hover { background: #eef2ff; }
+#__UID__ input[type=range] { flex: 1; min-width: 160px; }
+#__UID__ .count { font-variant-numeric: tabular-nums; min-width: 130px; font-size: 18px; }
+#__UID__ .hint { color: #64748b; font-size: 15px; }
+#__UID__ .explain { padding: 6px 12px; background: #f8fafc; border-radius: 8px;
+  min-height: 96px; border-left: 6px solid #94a3b8; }
+#__UID__ .explain.forward { border-left-color: #0284c7; }
+#__UID__ .explain.backward { border-left-color: #dc2626; }
+#__UID__ .explain.update { border-left-color: #16a34a; }
+#__UID__ .phase { font-size: 16px; font-weight: bold; text-transform: uppercase;
+  letter-spacing: 0.04em; color: #475569; }
+#__UID__ .note { font-size: 18px; color: #334155; }
+#__UID__ .eq { font-family: __MONO__; font-size: 22px; line-height: 1.35; white-space: pre-wrap; }
+#__UID__ .pic { flex: 1; min-height: 0; overflow: auto; margin-top: 6px;
+  border: 1px solid #e2e8f0; border-radius: 6px; position: relative; }
+#__UID__ .pic svg { max-width: none; }
+#__UID__ .pic.fit svg { width: 100%; height: auto; }
+#__UID__ g.cr-now > path, #__UID__ g.cr-now > polygon { stroke: #dc2626; stroke-width: 3; }
+#__UID__ g.cr-now > path:first-of-type { fill: #fef3c7; }
+#__UID__ g.cr-lit > path { stroke: #dc2626; stroke-width: 3; }
+#__UID__ g.cr-lit > polygon { stroke: #dc2626; fill: #dc2626; }
+#__UID__ g.cr-lit > text { fill: #dc2626; font-weight: bold; }
+#__UID__ g.edge > text.cr-hidden { visibility: hidden; }
+#__UID__ text.cr-pending { fill: #cbd5e1; }
+#__UID__ text.cr-partial { fill: #d97706; }
+#__UID__ text.cr-updated { fill: #15803d; }
+#__UID__ g.cr-sum rect { fill: #fef9c3; stroke: #d97706; stroke-width: 1.2; }
+#__UID__ g.cr-sum text { fill: #7c2d12; font-family: __MONO__; font-weight: bold; }
+""".replace("__SANS__", fonts.css_families(style.FONT)).replace("__MONO__", fonts.css_families(style.MONO))
+
+_TEMPLATE = """<div id="__UID__" class="chainrule-classroom" tabindex="0">
+<style>__CSS__</style>
+<h3>__TITLE__</h3>__NOTES__
+<div class="bar">
+  <button data-act="first" title="__FIRST__">|&#x25C0;</button>
+  <button data-act="prev" title="__PREV__">&#x25C0;</button>
+  <button data-act="play" title="__PLAYPAUSE__">&#x25B6; __PLAY__</button>
+  <button data-act="next" title="__NEXT__">&#x25B6;</button>
+  <button data-act="last" title="__LAST__">&#x25B6;|</button>
+  <input type="range" min="0" value="0" step="1" aria-label="__STEP__">
+  <span class="count"></span>
+  <label class="hint"><input type="checkbox" class="fitbox"> __FIT__</label>
+</div>
+<div class="explain"></div>
+<div class="pic">__SVG__</div>
+<div class="hint">__KEYS__</div>
+<script type="application/json" class="cr-data">__DATA__</script>
+<script>(function(){ var root = document.getElementById("__UID__"); __JS__ })();</script>
+</div>"""
+
+_JS = r"""
+var D = JSON.parse(root.querySelector(".cr-data").textContent);
+var S = D.steps, N = S.length;
+var svg = root.querySelector("svg"), pic = root.querySelector(".pic");
+var slider = root.querySelector("input[type=range]"), count = root.querySelector(".count");
+var explain = root.querySelector(".explain"), playBtn = root.querySelector("[data-act=play]");
+var NS = "http://www.w3.org/2000/svg";
+slider.max = N;
+function el(id) { return svg ? svg.querySelector('[id="' + id + '"]') : null; }
+function tr(key, args) {
+  return D.t[key].replace(/\{(\w+)\}/g, function (m, n) { return args && n in args ? args[n] : m; });
+}
+function esc(t) { return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;"); }
+// each box's three texts: its name, its value and its grad (found by what graphviz wrote)
+var T = {};
+Object.keys(D.boxes).forEach(function (id) {
+  var g = el(id), b = D.boxes[id], t = {};
+  if (!g) return;
+  g.querySelectorAll("text").forEach(function (x) {
+    var s = x.textContent.trim();
+    if (s === b.name && !t.name) t.name = x;
+    else if (s === b.data && !t.data) t.data = x;
+    else if (s.indexOf("grad ") === 0) t.grad = x;
+    else if (s === "=" && !t.eq) t.eq = x;
+  });
+  // where the texts after the name start: a longer name (w7+) pushes them right
+  t.xs = [t.eq, t.data].map(function (x) { return x ? parseFloat(x.getAttribute("x")) : 0; });
+  t.w = t.name ? t.name.getComputedTextLength() : 0;
+  T[id] = t;
+});
+function makeRoom(t) {
+  if (!t.name) return;
+  var gap = Math.max(0, t.name.getComputedTextLength() - t.w);
+  [t.eq, t.data].forEach(function (x, i) { if (x) x.setAttribute("x", t.xs[i] + gap); });
+}
+// every edge label hidden until a step passes a gradient along it
+var labels = {};
+S.forEach(function (s) { s.edges.forEach(function (e) {
+  var g = el(e); if (g && g.querySelector("text")) labels[e] = g.querySelector("text"); }); });
+// boxes whose gradient no step computes (the inputs): no grad row to wait for
+var asked = {};
+S.forEach(function (s) { if (s.node && (s.fill === "grad" || s.fill === "partial")) asked[s.node] = true; });
+D.seeds.forEach(function (id) { asked[id] = true; });
+var marked = [], sum = null;
+function mark(id, cls) { var g = el(id); if (g) { g.classList.add(cls); marked.push([g, cls]); } }
+function setText(x, text, cls) {
+  if (!x) return;
+  x.textContent = text;
+  x.classList.remove("cr-pending", "cr-partial", "cr-updated");
+  if (cls) x.classList.add(cls);
+}
+// the sum rule written beside the box, on a yellow card, in the picture's own units
+function sumCard(id, text) {
+  var g = el(id); if (!g || !text) return null;
+  var bb = g.getBBox(), card = document.createElementNS(NS, "g");
+  card.setAttribute("class", "cr-sum");
+  var r = document.createElementNS(NS, "rect"), t = document.createElementNS(NS, "text");
+  t.setAttribute("font-size", "12"); t.textContent = text;
+  card.appendChild(r); card.appendChild(t);
+  (g.parentNode || svg).appendChild(card);
+  var tb = t.getBBox(), pad = 4;
+  var x = bb.x, y = bb.y + bb.height + pad + tb.height;
+  t.setAttribute("x", x + pad); t.setAttribute("y", y);
+  tb = t.getBBox();
+  r.setAttribute("x", tb.x - pad); r.setAttribute("y", tb.y - pad);
+  r.setAttribute("width", tb.width + 2 * pad); r.setAttribute("height", tb.height + 2 * pad);
+  r.setAttribute("rx", 3);
+  return card;
+}
+function state(k) {
+  var st = {data: {}, grad: {}, name: {}, cls: {}, shown: {}};
+  var backward = false;
+  for (var i = 0; i < k; i++) {
+    var s = S[i];
+    if (s.phase !== "forward") backward = true;
+    s.edges.forEach(function (e) { if (s.phase === "backward") st.shown[e] = true; });
+    if (!s.node) continue;
+    if (s.fill === "data") st.data[s.node] = s.value;
+    else if (s.fill === "grad") { st.grad[s.node] = s.value; st.cls[s.node] = ""; }
+    else if (s.fill === "partial") { st.grad[s.node] = s.value; st.cls[s.node] = "cr-partial"; }
+    else if (s.fill === "update") { st.data[s.node] = s.value; st.name[s.node] = s.label; }
+  }
+  if (backward) D.seeds.forEach(function (id) {
+    if (st.grad[id] === undefined) st.grad[id] = D.boxes[id].grad; });
+  return st;
+}
+function reveal(els) {
+  els = els.filter(Boolean);
+  if (!els.length || pic.classList.contains("fit")) return;
+  var pr = pic.getBoundingClientRect();
+  if (!pr.width) return;
+  var rs = els.map(function (g) { return g.getBoundingClientRect(); });
+  var l = Math.min.apply(null, rs.map(function (r) { return r.left; }));
+  var r = Math.max.apply(null, rs.map(function (r) { return r.right; }));
+  var t = Math.min.apply(null, rs.map(function (r) { return r.top; }));
+  var b = Math.max.apply(null, rs.map(function (r) { return r.bottom; }));
+  var m = 30;
+  if (r - l > pr.width - 2 * m) { l = rs[0].left; r = rs[0].right; }
+  if (b - t > pr.height - 2 * m) { t = rs[0].top; b = rs[0].bottom; }
+  if (l < pr.left + m || r > pr.right - m) pic.scrollLeft += (l + r) / 2 - (pr.left + pr.right) / 2;
+  if (t < pr.top + m || b > pr.bottom - m) pic.scrollTop += (t + b) / 2 - (pr.top + pr.bottom) / 2;
+}
+var cur = 0, timer = null;
+function show(k) {
+  k = Math.max(0, Math.min(N, k)); slider.value = k; cur = k;
+  marked.forEach(function (m) { m[0].classList.remove(m[1]); }); marked = [];
+  if (sum) { sum.parentNode.removeChild(sum); sum = null; }
+  var st = state(k);
+  Object.keys(T).forEach(function (id) {
+    var t = T[id], b = D.boxes[id];
+    setText(t.name, st.name[id] || b.name, st.name[id] ? "cr-updated" : "");
+    makeRoom(t);
+    var d = st.data[id] !== undefined ? st.data[id] : (b.leaf ? b.data : "?");
+    setText(t.data, d, d === "?" ? "cr-pending" : (st.name[id] ? "cr-updated" : ""));
+    var g = st.grad[id];
+    if (!asked[id]) setText(t.grad, "", "");
+    else setText(t.grad, "grad " + (g === undefined ? "?" : g), g === undefined ? "cr-pending" : st.cls[id]);
+  });
+  Object.keys(labels).forEach(function (e) {
+    labels[e].classList.toggle("cr-hidden", !st.shown[e]); });
+  count.textContent = tr("count", {k: k, n: N});
+  var focus = [];
+  if (k === 0) {
+    explain.className = "explain";
+    explain.innerHTML = "<div class='note'>" + tr("start") + "</div>";
+    Object.keys(T).forEach(function (id) { if (!D.boxes[id].leaf) return; focus.push(el(id)); });
+    focus = focus.slice(0, 1);
+  } else {
+    var s = S[k - 1];
+    explain.className = "explain " + s.phase;
+    explain.innerHTML = "<div class='phase'>" + tr(s.phase) + "</div>" +
+      (s.note ? "<div class='note'>" + esc(s.note) + "</div>" : "") +
+      s.lines.map(function (l) { return "<div class='eq'>" + esc(l) + "</div>"; }).join("");
+    s.edges.forEach(function (e) { mark(e, "cr-lit"); focus.push(el(e)); });
+    if (s.node) { mark(s.node, "cr-now"); focus.unshift(el(s.node)); }
+    if (s.node && s.at) { sum = sumCard(s.node, s.at); if (sum) focus.splice(1, 0, sum); }
+  }
+  reveal(focus);
+}
+function stop() {
+  if (timer) { clearInterval(timer); timer = null; }
+  playBtn.innerHTML = "&#x25B6; " + tr("play");
+}
+function play() {
+  if (timer) { stop(); return; }
+  if (cur >= N) show(0);
+  playBtn.innerHTML = "&#x2016; " + tr("pause");
+  timer = setInterval(function () { if (cur >= N) stop(); else show(cur + 1); }, 2500);
+}
+root.querySelectorAll("button").forEach(function (b) {
+  b.addEventListener("click", function () {
+    var a = b.getAttribute("data-act");
+    if (a === "play") { play(); return; }
+    stop();
+    if (a === "first") show(0); else if (a === "prev") show(cur - 1);
+    else if (a === "next") show(cur + 1); else if (a === "last") show(N);
+  });
+});
+slider.addEventListener("input", function () { stop(); show(parseInt(slider.value, 10)); });
+root.querySelector(".fitbox").addEventListener("change", function (e) {
+  pic.classList.toggle("fit", e.target.checked); show(cur);
+});
+function onKey(e) {
+  var t = e.target && e.target.tagName;
+  if (t === "INPUT" && e.target.type !== "range") return;
+  if (e.key === "ArrowRight") { stop(); show(cur + 1); }
+  else if (e.key === "ArrowLeft") { stop(); show(cur - 1); }
+  else if (e.key === "Home") { stop(); show(0); }
+  else if (e.key === "End") { stop(); show(N); }
+  else if (e.key === " ") { play(); }
+  else return;
+  e.preventDefault(); e.stopPropagation();
+}
+root.addEventListener("keydown", onKey);
+if (document.body && document.body.firstElementChild === root &&
+    document.body.children.length === 1)
+  document.addEventListener("keydown", function (e) { if (e.target === document.body) onKey(e); });
+show(0);
+"""

@@ -256,16 +256,29 @@ def _why_two_numbers(sol: Solution, checks: list[FigureCheck]) -> list[str]:
     name = _grad_name(p)
     seq = num(sol.runs["sequential"].gradients[p])
     sim = num(sol.runs["simultaneous"].gradients[p])
+    # a deck whose figures are plain gradient descent (the 2-1-1 exercise) is not "the
+    # slides' sequential convention": only the BP slides' 2-3-2 example is
+    simultaneous_deck = sol.spec.from_slides and sol.spec.convention == "simultaneous"
     if sol.convention == "sequential":
-        text = _("Why {name} = {seq} here and not {sim}: this run takes the sequential convention "
-                 "(the slides'): the output layer is updated first and the hidden layer's "
-                 "gradients go through the updated output weights; plain gradient descent "
-                 "(--convention simultaneous) gives {sim}.").format(name=name, seq=seq, sim=sim)
+        text = (_("Why {name} = {seq} here and not {sim}: this run takes the sequential "
+                  "convention: the output layer is updated first and the hidden layer's gradients "
+                  "go through the updated output weights; plain gradient descent (--convention "
+                  "simultaneous), as this deck computes, gives {sim}.") if simultaneous_deck else
+                _("Why {name} = {seq} here and not {sim}: this run takes the sequential convention "
+                  "(the slides'): the output layer is updated first and the hidden layer's "
+                  "gradients go through the updated output weights; plain gradient descent "
+                  "(--convention simultaneous) gives {sim}."))
     else:
-        text = _("Why {name} = {sim} here and not {seq}: this run is plain gradient descent "
-                 "(simultaneous); the slides' sequential convention updates the output layer first "
-                 "and takes the hidden layer's gradients through the updated output weights, "
-                 "giving {seq}.").format(name=name, seq=seq, sim=sim)
+        text = (_("Why {name} = {sim} here and not {seq}: this run is plain gradient descent "
+                  "(simultaneous), as this deck computes; the sequential convention of the BP "
+                  "slides' 2-3-2 example updates the output layer first and takes the hidden "
+                  "layer's gradients through the updated output weights, giving {seq}.")
+                if simultaneous_deck else
+                _("Why {name} = {sim} here and not {seq}: this run is plain gradient descent "
+                  "(simultaneous); the slides' sequential convention updates the output layer "
+                  "first and takes the hidden layer's gradients through the updated output "
+                  "weights, giving {seq}."))
+    text = text.format(name=name, seq=seq, sim=sim)
     _notes, refs = _numbered_notes(checks)
     for c, ref in zip(checks, refs):
         if c.figure.quantity == name and not any(c.matches.values()):
@@ -305,8 +318,12 @@ def _header(sol: Solution, checks: Optional[list[FigureCheck]] = None) -> list[s
         loss=spec.loss, total=naming.TOTAL_ERROR, scale=scale, e_k=e_k, term=term)
     rows.append((pgettext("report header", "loss"), lines_loss))
     rows.append((_("learning rate"), f"{ETA} = {given(spec.learning_rate)}"))
+    # "as the slides do" is the BP slides' 2-3-2 example, not a deck that computes simultaneously
+    deck_differs = spec.from_slides and spec.convention != sol.convention == "sequential"
     rows.append((_("convention"), _("{convention}: {explanation}").format(
-        convention=convention_name(sol.convention), explanation=convention_text(sol.convention))))
+        convention=convention_name(sol.convention),
+        explanation=_(CONVENTION_RULE["sequential"]) if deck_differs else
+        convention_text(sol.convention))))
     frozen = _frozen(spec)
     if frozen:
         rows.append((_("not trained"), _("{names} (train_bias = false)").format(names=", ".join(frozen))))

@@ -106,6 +106,15 @@ def test_exercise211_preset(capsys):
     assert "The slide follows the simultaneous convention here, as this run does" in notes
     assert "as the slides do" not in notes
     assert "sequential: 6 of 8 figures match; not: Delta W_i (x1) [4] [5]" in out
+    # the first lines say the same: plain gradient descent is the deck's, sequential the 2-3-2's
+    head = " ".join(out.split("\nnetwork")[0].split())
+    assert ("this run is plain gradient descent (simultaneous), as this deck computes; the "
+            "sequential convention of the BP slides' 2-3-2 example") in head
+    out = run(capsys, "bp", "--preset", "exercise211", "--convention", "sequential")[1]
+    head = " ".join(out.split("\nnetwork")[0].split())
+    assert "plain gradient descent (--convention simultaneous), as this deck computes, gives " \
+        "-0.000305." in head
+    assert "the slides'" not in head and "as the slides do" not in out
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -283,6 +283,18 @@ def test_two_misconceptions_for_one_figure():
     assert marks.figures[1].alternatives == ["update_sign"]
 
 
+def test_the_right_step_is_shown_on_the_students_own_numbers():
+    answers = {"out_o1": "0.7068", "dE_total/dout_o1": "-0.0068", "dE_total/dw5": "0.001108",
+               "w5+": "0.4506"}  # target - out; then w5 + η·dE_total/dw5 on a gradient of their own
+    marks = {f.quantity: f for f in check_answers(spec_from_text(SPEC221), answers).figures}
+    assert marks["dE_total/dout_o1"].diagnosis == "target_sign"
+    assert "-(0.7 - 0.706800) = 0.006800" in marks["dE_total/dout_o1"].explanation
+    assert (marks["dE_total/dw5"].status, marks["dE_total/dw5"].diagnosis) == ("wrong", None)
+    w5 = marks["w5+"]
+    assert w5.diagnosis == "update_sign" and w5.worked == pytest.approx(0.45 - 0.5 * 0.001108)
+    assert "w5 - η·dE_total/dw5 = 0.45 - 0.5 × (0.001108) = 0.449446" in w5.explanation
+
+
 def test_the_slides_as_an_answer_sheet():
     spec = preset("bp232")
     answers = {f.quantity: f.slide for f in spec.slide_check if "@" not in f.quantity}

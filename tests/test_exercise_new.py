@@ -186,6 +186,10 @@ def test_decimals_of():
     ({"shape": [2, 2, 1], "decimals": 3}, "decimals", "1 or 2"),
     ({"shape": [2, 2, 1], "weight_range": [1, -1]}, "weight_range", "lowest < highest"),
     ({"shape": [2, 2, 1], "ask": []}, "ask", "forward"),
+    ({"shape": [2, 2, 1], "output_activation": "softmax"}, "output_activation", "at least 2 output"),
+    ({"shape": [2, 2, 2], "activation": "softmax"}, "activation", "output layer only"),
+    ({"shape": [2, 2, 2], "activation": "tanh", "loss": "cross_entropy"}, "loss", "probabilities"),
+    ({"shape": [2, 2], "loss": "cross_entropy", "target_range": [-1, 1]}, "target_range", "0 to 1"),
 ])
 def test_bad_templates_name_the_key(data, key, words):
     with pytest.raises(SpecError) as e:
@@ -208,6 +212,8 @@ def test_a_template_file_names_itself(tmp_path):
     with pytest.raises(SpecError, match=r"t\.toml.*not valid TOML"):
         load_template(path)
     assert template_from_text('shape = [2, 2, 1]\nname = "w"').name == "w"
+    path.write_text('shape = [2, 2, 1]\nname = "w"\ntitle_zh = "练习"\n', encoding="utf-8")
+    assert Template.from_file(path) == template_from_dict({"shape": [2, 2, 1], "name": "w", "title_zh": "练习"})
     assert isinstance(template_from_text("shape = [1, 1]"), Template)
 
 
@@ -518,7 +524,9 @@ def test_new_speaks_chinese(capsys, files):
      ["--preset", "bp232", "--students", "{d}/r.csv"], "no column id"),
     (lambda d: (d / "r.csv").write_text("id\nS1\nS2\nS1\n"),
      ["--preset", "bp232", "--students", "{d}/r.csv"], "line 4: the id 'S1' is already on line 2"),
-    (lambda d: None, ["--preset", "bp232", "--ask", "forward,dE_total/dw99"], "w99"),
+    (lambda d: None, ["--preset", "bp232", "--ask", "forward,dE_total/dw99"], "--ask: 'dE_total/dw99' names 'w99'"),
+    (lambda d: (d / "t.toml").write_text('shape = [2, 2, 1]\nask = ["forward", "out_h9"]\n'),
+     ["--template", "{d}/t.toml"], "t.toml: ask[1]: 'out_h9'"),
     (lambda d: None, ["--preset", "bp232", "--seed", "-3"], "--seed"),
     (lambda d: None, ["--preset", "bp232", "--template", "x.toml"], "not --template and --preset"),
     (lambda d: None, ["--seed", "1"], "give one of --template"),
@@ -678,3 +686,73 @@ def test_the_readme_shows_exercise_new_as_it_is(capsys):
     usage = capsys.readouterr().out
     for words in lines:
         assert all(w in usage for w in words if w.startswith("--")), words
+
+
+def test_figures_a_draw_makes_equal_by_the_formulas_are_allowed_and_said():
+    # softmax + cross-entropy, one-hot targets: the cold output's dE_total/dnet is out - 0 = out,
+    # and the two outputs' deltas are opposite: the same number by the formulas, not by accident
+    t = template_from_dict({"name": "ce", "shape": [2, 2, 2], "output_activation": "softmax",
+                            "loss": "cross_entropy", "ask": ["forward", "deltas"]})
+    for seed in range(5):
+        ex = variant(t, seed)
+        cold = f"o{ex.spec.targets.index(0.0) + 1}"
+        assert tuple(sorted((f"dE_total/dnet_{cold}", f"out_{cold}"))) in ex.same
+        assert ex.values[f"dE_total/dnet_{cold}"] == pytest.approx(ex.values[f"out_{cold}"], rel=1e-12)
+        assert ex.values["dE_total/dnet_o1"] == pytest.approx(-ex.values["dE_total/dnet_o2"], rel=1e-12)
+
+
+# --- templates as a careless teacher writes them ------------------------------------------------
+
+def _template_values():
+    """Template tables: mostly sound values, now and then a wrong type, name or size."""
+    from hypothesis import strategies as st
+    junk = st.one_of(st.none(), st.booleans(), st.integers(-3, 12), st.floats(allow_nan=True),
+                     st.text(max_size=6), st.lists(st.integers(-1, 9), max_size=5))
+
+    def mostly(good):
+        # the simplest draw (0) is a good value: hypothesis leans to simple draws
+        return st.integers(0, 9).flatmap(lambda i: junk if i == 9 else good)
+    return st.fixed_dictionaries({"shape": mostly(st.lists(st.integers(1, 3), min_size=2, max_size=4))},
+                                 optional={
+        "activation": mostly(st.sampled_from(["sigmoid", "tanh", "relu", "identity", "step", "softmax"])),
+        "output_activation": mostly(st.sampled_from(["sigmoid", "softmax", "identity", "tanh"])),
+        "loss": mostly(st.sampled_from(["half_sse", "mse", "cross_entropy", "hinge", "absolute"])),
+        "convention": mostly(st.sampled_from(["sequential", "simultaneous"])),
+        "learning_rate": mostly(st.floats(0.05, 2)),
+        "ask": mostly(st.lists(st.sampled_from(["forward", "deltas", "gradients", "updates", "out_h1",
+                                                "dE_total/dw1", "w2+", "Δw1", "E_total@3", "dE_total/dx9"]),
+                               min_size=1, max_size=4)),
+        "after": mostly(st.lists(st.integers(0, 4), max_size=2)),
+        "bias": mostly(st.sampled_from(["shared", "per_neuron", "none"])),
+        "train_bias": mostly(st.booleans()),
+        "decimals": mostly(st.sampled_from([1, 2])),
+        "weight_range": mostly(st.lists(st.floats(-2, 2), min_size=2, max_size=2)),
+    })
+
+
+def test_any_template_makes_an_exercise_or_one_error_line(capsys, tmp_path):
+    from hypothesis import HealthCheck, given, settings
+
+    tomli_w = pytest.importorskip("tomli_w")
+    codes = []
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(_template_values())
+    def check(data):
+        data = {k: v for k, v in data.items() if v is not None}
+        try:
+            text = tomli_w.dumps(data)
+        except (TypeError, ValueError):
+            return  # not a TOML document (a nan, a None)
+        path = tmp_path / "t.toml"
+        path.write_text(text, encoding="utf-8")
+        out = tmp_path / f"out{len(codes)}"  # a new folder each time
+        code, stdout, err = run(capsys, "exercise", "new", "--template", path, "--seed", "1", "--out", out)
+        assert code in (0, 2), err
+        codes.append((code, err.strip()[31:110]))
+        if code == 2:
+            assert stdout == "" and err.count("\n") == 1 and "Traceback" not in err and not out.exists()
+        else:
+            assert "keep these rules" in stdout and (out / "1" / "quiz.xml").is_file()
+    check()
+    assert {0, 2} <= {c for c, _e in codes}, codes  # both ways out were taken

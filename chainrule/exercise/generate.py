@@ -44,6 +44,7 @@ slides' names (inputs l1, l2; w1..w12 numbered as the slides print them), a
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import itertools
@@ -125,6 +126,11 @@ class Template:
     title: str = ""
     title_zh: str = ""
 
+    @classmethod
+    def from_file(cls, path: Union[str, Path]) -> "Template":
+        """A template file read and checked (:func:`load_template`)."""
+        return load_template(path)
+
 
 def load_template(path: Union[str, Path]) -> Template:
     """Read a template file; any problem is a SpecError naming the file and the key."""
@@ -177,7 +183,26 @@ def template_from_dict(data: dict[str, Any]) -> Template:
     for key in ("input_range", "weight_range", "bias_range", "target_range"):
         if key in data:
             setattr(t, key, _range(data[key], key))
+    _check_design(t)
     return t
+
+
+def _check_design(t: Template) -> None:
+    """What the loss and the activations need of each other, named by the template's keys."""
+    if t.activation == "softmax" and len(t.shape) > 2:
+        raise SpecError("activation", _("softmax is for the output layer only: write "
+                                        "output_activation = \"softmax\""))
+    if t.output_activation == "softmax" and t.shape[-1] < 2:
+        raise SpecError("output_activation", _("softmax needs at least 2 output neurons; the shape "
+                                               "{shape} has {count}").format(shape=show(t.shape),
+                                                                              count=t.shape[-1]))
+    if t.loss == "cross_entropy" and t.output_activation not in ("softmax", "sigmoid"):
+        raise SpecError("loss", _("cross_entropy takes log(out) of each output, so the outputs must be "
+                                  "probabilities: output_activation = \"softmax\" or \"sigmoid\", not "
+                                  "{name}").format(name=show(t.output_activation)))
+    if t.loss == "cross_entropy" and t.target_range and not 0 <= t.target_range[0] < t.target_range[1] <= 1:
+        raise SpecError("target_range", _("cross_entropy targets are probabilities (0 to 1), got "
+                                          "{value}").format(value=show(list(t.target_range))))
 
 
 def _string(x: Any, key: str) -> str:
@@ -435,11 +460,6 @@ def printed(value: float) -> str:
     return format_number(value, PRINTED_DECIMALS)
 
 
-def _moves(q: str, spec: Spec) -> bool:
-    """Whether ``q`` is a gradient or a change (or an updated parameter: its change must show)."""
-    return parse_quantity(q, spec.labels()).kind in ("derivative", "change", "updated")
-
-
 @dataclass
 class _Structure:
     """What the formulas fix whatever the numbers: pairs of asked figures that are
@@ -461,18 +481,23 @@ def _structure(skel: _Skeleton, asked: Sequence[str], spec: Spec) -> _Structure:
         rng = random.Random(seed)
         wide = _Skeleton(**{**skel.__dict__, "decimals": 9, "layers": layers})
         generic = parse_spec(_spec_data(wide, rng, "structure"))
-        draws.append(_solve(generic, asked).values)
-    initial = _parameter_values(spec)
+        draws.append((_solve(generic, asked).values, _parameter_values(generic)))
+    # equal, or equal but for the sign (the absolute loss's ±1), on both draws
     same = {frozenset((a, b)) for a, b in itertools.combinations(asked, 2)
-            if all(math.isclose(d[a], d[b], rel_tol=1e-9, abs_tol=1e-12) for d in draws)}
-    fixed = set()
-    for q in asked:
-        kind = parse_quantity(q, spec.labels())
-        if kind.kind == "derivative" and all(abs(d[q]) < 1e-12 for d in draws):
-            fixed.add(q)
-        if kind.kind in ("updated", "change") and kind.a in initial and not _trains(spec, kind.a):
-            fixed.add(q)
-    return _Structure(same, fixed)
+            if all(math.isclose(abs(d[a]), abs(d[b]), rel_tol=1e-9, abs_tol=1e-12) for d, _p in draws)}
+    return _Structure(same, {q for q in asked if all(_moved(q, spec, d, p) < 1e-12 for d, p in draws)})
+
+
+def _moved(q: str, spec: Spec, values: dict[str, float], initial: dict[str, float]) -> float:
+    """How far a gradient or change is from 0 (an update: its change); inf for other figures.
+    (A softmax layer's shared bias has a gradient of 0 by the formulas: softmax ignores a
+    shift of all its nets.)"""
+    kind = parse_quantity(q, spec.labels())
+    if kind.kind in ("derivative", "change"):
+        return abs(values[q])
+    if kind.kind == "updated" and kind.a in initial:
+        return abs(values[q] - initial[kind.a])
+    return math.inf
 
 
 def _parameter_values(spec: Spec) -> dict[str, float]:
@@ -485,10 +510,6 @@ def _parameter_values(spec: Spec) -> dict[str, float]:
         elif layer.bias is not None:
             values[layer.bias_names] = layer.bias
     return values
-
-
-def _trains(spec: Spec, parameter: str) -> bool:
-    return parameter in _trained(spec)
 
 
 def _given_numbers(spec: Spec) -> list[float]:
@@ -512,8 +533,9 @@ def applicable_rules(spec: Spec) -> list[str]:
 
 
 def broken_rule(spec: Spec, figures: _Figures, asked: Sequence[str], structure: _Structure,
-                decimals: int = 2) -> Optional[str]:
-    """The first rule this draw breaks (a code of RULES), None when all hold."""
+                decimals: int = 2, same: Optional[set[frozenset[str]]] = None) -> Optional[str]:
+    """The first rule this draw breaks (a code of RULES), None when all hold. ``same``
+    (a set): where to add the pairs this draw's own choices make equal by the formulas."""
     if any(decimals_of(x) > decimals for x in _given_numbers(spec)):
         return "decimals"
     for act, value in figures.outputs.values():
@@ -522,21 +544,37 @@ def broken_rule(spec: Spec, figures: _Figures, asked: Sequence[str], structure: 
         if act == "tanh" and not abs(value) <= TANH_LIMIT:
             return "tanh_range"
     initial = _parameter_values(spec)
-    for q in asked:
-        if q in structure.fixed or not _moves(q, spec):
-            continue
-        kind = parse_quantity(q, spec.labels())
-        moved = figures.values[q] - initial[kind.a] if kind.kind == "updated" else figures.values[q]
-        if abs(moved) < MIN_SHOWN:
-            return "not_vanishing"
+    if any(q not in structure.fixed and _moved(q, spec, figures.values, initial) < MIN_SHOWN for q in asked):
+        return "not_vanishing"
     shown: dict[str, str] = {}
     for q in asked:
         text = printed(figures.values[q])
         other = shown.get(text)
         if other is not None and frozenset((q, other)) not in structure.same:
-            return "distinct"
+            if not _equal_by_formula(spec, asked, q, other):
+                return "distinct"
+            if same is not None:
+                same.add(frozenset((q, other)))
         shown.setdefault(text, q)
     return None
+
+
+def _equal_by_formula(spec: Spec, asked: Sequence[str], a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` stay equal (or opposite) when every input, weight and bias
+    moves a little and the targets stay: equal by the formulas given this draw's targets
+    (a one-hot target's 0 makes dE_total/dnet_o2 = out_o2 - 0 = out_o2)."""
+    rng = random.Random(0)
+
+    def nudge(x: float) -> float:
+        return x * (1 + rng.uniform(-0.1, 0.1)) + rng.uniform(-0.01, 0.01)
+
+    layers = [dataclasses.replace(
+        layer, weights=[[nudge(w) for w in row] for row in layer.weights],
+        bias=None if layer.bias is None else [nudge(b) for b in layer.bias] if isinstance(layer.bias, list)
+        else nudge(layer.bias)) for layer in spec.layers]
+    nudged = dataclasses.replace(spec, inputs=[nudge(x) for x in spec.inputs], layers=layers)
+    values = _solve(nudged, [a, b]).values
+    return math.isclose(abs(values[a]), abs(values[b]), rel_tol=1e-9, abs_tol=1e-12)
 
 
 # --- variants ------------------------------------------------------------------------------------
@@ -606,9 +644,10 @@ def variant(source: Union[Template, Spec], seed: Union[int, str],
     for tries in range(1, max_tries + 1):
         spec = parse_spec(_spec_data(skel, rng, name))
         figures = _solve(spec, asked)
-        rule = broken_rule(spec, figures, asked, structure, skel.decimals)
+        found = set(structure.same)
+        rule = broken_rule(spec, figures, asked, structure, skel.decimals, found)
         if rule is None:
-            same = sorted(tuple(sorted(p)) for p in structure.same)
+            same = sorted(tuple(sorted(p)) for p in found)
             return Exercise(spec, asked, seed_text, figures.values, applicable_rules(spec), tries,
                             skel.decimals, same)
         broken[rule] = broken.get(rule, 0) + 1

@@ -119,7 +119,6 @@ def _new(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .files import check_out_folder, variant_files, write_variants
-    from .generate import variant
     try:
         source = _source(args)
         people = _who(args)
@@ -128,7 +127,7 @@ def _new(args: argparse.Namespace) -> int:
         made, files = [], {}
         # every file made before the first is written: an error leaves nothing behind
         for name, student in tqdm(people, desc=_("variants"), unit="", disable=None, leave=False):
-            ex = variant(source, int(name) if student is None else student.id, ask=ask)
+            ex = _variant(args, source, int(name) if student is None else student.id, ask)
             files[name] = variant_files(ex, student)
             made.append(ex)
     except ArgumentError as e:
@@ -144,6 +143,19 @@ def _new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _variant(args: argparse.Namespace, source: Any, seed: Any, ask: Any) -> Any:
+    """The variant; a figure asked that the network lacks is named where it was asked
+    (--ask, or the template file's ask)."""
+    from .generate import variant
+    try:
+        return variant(source, seed, ask=ask)
+    except SpecError as e:
+        if not e.key.startswith("ask"):
+            raise
+        where = "--ask" if ask is not None else (f"{args.template}: {e.key}" if args.template else e.key)
+        raise SpecError(where, e.problem) from None
+
+
 def _report(folders: list[Any], made: list[Any]) -> str:
     from .files import FILES
     lines = [ngettext("wrote {folder}: {files} ({tries} draw)", "wrote {folder}: {files} ({tries} draws)",
@@ -154,5 +166,6 @@ def _report(folders: list[Any], made: list[Any]) -> str:
     same = made[0].same
     if same:
         lines.append("  " + _("(equal by the formulas, so allowed: {pairs})").format(
-            pairs="; ".join(f"{a} = {b}" for a, b in same)))
+            pairs="; ".join(f"{a} = {b}" if (made[0].values[a] >= 0) == (made[0].values[b] >= 0)
+                            else f"|{a}| = |{b}|" for a, b in same)))
     return "\n".join(lines) + "\n"

@@ -393,6 +393,19 @@ QUANTITIES = ["net_h1", "out_o1", "E_total", "dE_total/dout_o1", "dout_o1/dnet_o
               "w3+"]
 
 
+def test_the_catalogue_has_the_nine_codes_in_both_languages():
+    assert list(MISCONCEPTIONS) == ["target_sign", "sigmoid_derivative", "half_factor", "missing_path",
+                                    "sequential_update", "update_sign", "learning_rate",
+                                    "bias_omitted", "transposed_weights"]
+    for code, m in MISCONCEPTIONS.items():
+        assert m.code == code
+        with using_language("en"):
+            en = m.explanation
+        with using_language("zh"):
+            zh = m.explanation
+        assert en != zh and any("\u4e00" <= c <= "\u9fff" for c in zh), code
+
+
 @pytest.mark.parametrize("code", MISCONCEPTIONS)
 def test_misconceived_figures_are_the_broken_solvers(code):
     spec = preset("bp232")

@@ -27,7 +27,7 @@ from nn import naming
 from nn.torch_bridge import loss_terms, require_torch, to_torch, torch_names
 
 from .i18n import _
-from .report import ljust, rjust, width
+from .i18n import ljust, rjust, width
 from .solver import Solution, build_model
 from .spec import Spec
 

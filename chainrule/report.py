@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import re
 import textwrap
-import unicodedata
 from typing import Any, Optional, Sequence, Union
 
 from autograd import format_number
@@ -21,7 +20,7 @@ from nn.i18n import language
 from nn.train import CONVENTIONS
 
 from .errors import SolveError
-from .i18n import N_, _, pgettext
+from .i18n import N_, _, ljust, pgettext, rjust, width
 from .solver import FigureCheck, Run, Solution
 from .spec import Spec
 
@@ -120,19 +119,6 @@ def paren(text: str) -> str:
 
 def signed_sum(values: list[float]) -> str:
     return " + ".join(paren(num(v)) for v in values)
-
-
-def width(text: str) -> int:
-    """Columns a terminal gives the text: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def ljust(text: str, columns: int) -> str:
-    return text + " " * (columns - width(text))
-
-
-def rjust(text: str, columns: int) -> str:
-    return " " * (columns - width(text)) + text
 
 
 def heading(title: str) -> list[str]:

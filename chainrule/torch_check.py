@@ -27,7 +27,7 @@ from nn import naming
 from nn.torch_bridge import loss_terms, require_torch, to_torch, torch_names
 
 from .i18n import _
-from .report import ljust, rjust, width
+from .i18n import ljust, rjust, width
 from .solver import Solution, build_model
 from .spec import Spec
 
@@ -172,7 +172,9 @@ def compare(solution: Solution) -> list[Figure]:
     theirs = TorchRun(spec, solution.convention, list(solution.after))
     figures = [Figure("forward", name, value, theirs.snapshots[0][name]) for name, value in run.forward.items()]
     params = spec.parameter_names()
-    neurons = [name for layer in spec.layers for n in layer.neurons for name in (naming.net(n), naming.out(n))]
+    # in the order backpropagation reaches them: the output layer first, each out before its net
+    neurons = [name for layer in reversed(spec.layers) for n in layer.neurons
+               for name in (naming.out(n), naming.net(n))]
     figures += [Figure("gradients", naming.derivative(naming.TOTAL_ERROR, p), run.gradients[p], theirs.grads[p])
                 for p in params]
     figures += [Figure("gradients", naming.derivative(naming.TOTAL_ERROR, n), run.grad(n), theirs.grads[n])
@@ -209,8 +211,11 @@ def render_text(solution: Solution, figures: list[Figure]) -> str:
     lines = [_("{name} solved twice, by chainrule and by PyTorch {version} (torch.autograd, "
                "torch.optim.SGD), under the {convention} convention").format(
         name=solution.spec.name, version=torch.__version__, convention=convention_name(solution.convention))]
+    lines += [_("Each number is printed in full (the shortest digits that read back as the same float), "
+                "so a difference in the last bit shows; difference = torch - chainrule.")]
     column = max([width(f.name) for f in figures] + [12]) + 2
-    lines += ["", "  " + " " * column + f"{'chainrule':>24}  {'torch':>24}  " + rjust(_("difference"), 10)]
+    lines += ["", "  " + " " * column + f"{'chainrule':>24}  {'torch':>24}  "
+              + rjust(_("torch - chainrule"), 17)]
     section = None
     for f in figures:
         if f.section != section:
@@ -218,7 +223,7 @@ def render_text(solution: Solution, figures: list[Figure]) -> str:
             lines += ["", _section_title(section)]
         mark = "" if f.agrees else "  ✗"
         lines.append(f"  {ljust(f.name, column)}{f.chainrule!r:>24}  {f.torch!r:>24}  "
-                     f"{f.difference:>10.1e}{mark}")
+                     f"{f.difference:>17.1e}{mark}")
     wrong = [f.name for f in figures if not f.agrees]
     lines.append("")
     if wrong:

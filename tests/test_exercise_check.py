@@ -283,6 +283,18 @@ def test_two_misconceptions_for_one_figure():
     assert marks.figures[1].alternatives == ["update_sign"]
 
 
+def test_the_right_step_is_shown_on_the_students_own_numbers():
+    answers = {"out_o1": "0.7068", "dE_total/dout_o1": "-0.0068", "dE_total/dw5": "0.001108",
+               "w5+": "0.4506"}  # target - out; then w5 + η·dE_total/dw5 on a gradient of their own
+    marks = {f.quantity: f for f in check_answers(spec_from_text(SPEC221), answers).figures}
+    assert marks["dE_total/dout_o1"].diagnosis == "target_sign"
+    assert "-(0.7 - 0.706800) = 0.006800" in marks["dE_total/dout_o1"].explanation
+    assert (marks["dE_total/dw5"].status, marks["dE_total/dw5"].diagnosis) == ("wrong", None)
+    w5 = marks["w5+"]
+    assert w5.diagnosis == "update_sign" and w5.worked == pytest.approx(0.45 - 0.5 * 0.001108)
+    assert "w5 - η·dE_total/dw5 = 0.45 - 0.5 × (0.001108) = 0.449446" in w5.explanation
+
+
 def test_the_slides_as_an_answer_sheet():
     spec = preset("bp232")
     answers = {f.quantity: f.slide for f in spec.slide_check if "@" not in f.quantity}
@@ -379,6 +391,19 @@ def test_too_few_digits_are_named():
 QUANTITIES = ["net_h1", "out_o1", "E_total", "dE_total/dout_o1", "dout_o1/dnet_o1",
               "dE_total/dnet_o1", "dE_total/dw7", "Δw7", "w7+", "dE_total/dout_h2", "dE_total/dw3",
               "w3+"]
+
+
+def test_the_catalogue_has_the_nine_codes_in_both_languages():
+    assert list(MISCONCEPTIONS) == ["target_sign", "sigmoid_derivative", "half_factor", "missing_path",
+                                    "sequential_update", "update_sign", "learning_rate",
+                                    "bias_omitted", "transposed_weights"]
+    for code, m in MISCONCEPTIONS.items():
+        assert m.code == code
+        with using_language("en"):
+            en = m.explanation
+        with using_language("zh"):
+            zh = m.explanation
+        assert en != zh and any("\u4e00" <= c <= "\u9fff" for c in zh), code
 
 
 @pytest.mark.parametrize("code", MISCONCEPTIONS)

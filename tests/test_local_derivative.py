@@ -126,7 +126,7 @@ def test_it_agrees_with_gradcheck_on_the_table():
 @pytest.mark.parametrize("op, fn, points, error, words", [
     ("sigmod", abs, [0.3], ValueError,
      "unknown op 'sigmod'; the op table's scalar ops are add, exp, log, mul, pow, relu, sigmoid, "
-     "step, tanh"),
+     "softplus, step, tanh"),
     (["tanh"], abs, [0.3], ValueError, "unknown op ['tanh']"),
     ("pow_const", abs, [0.3], ValueError, "use pow rather than pow_const"),
     ("mul", abs, [0.3], ValueError, "the point (0.3,) has 1 number(s); the op takes 2"),

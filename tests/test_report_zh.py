@@ -13,7 +13,8 @@ import pytest
 
 from chainrule.cli import main
 from chainrule.errors import SpecError
-from chainrule.report import width, wrap_columns
+from chainrule.i18n import width
+from chainrule.report import wrap_columns
 from chainrule.spec import parse_spec, preset_text
 from nn import using_language
 

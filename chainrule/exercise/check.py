@@ -388,8 +388,11 @@ class _Sheet:
             best = max(codes, key=lambda c: len(explains[c]))
             mark.diagnosis = best
             mark.alternatives = [c for c in codes if c != best]
+            # the step shown on the numbers the student worked from: their own where
+            # written, the figure itself as it should be
+            used = {**mine, **{k: v for k, v in self.given.items() if k != key}}
             mark.explanation = MISCONCEPTIONS[best].explain(
-                self.frame, mine, key, mark.quantity, mark.worked, self.rules.convention)
+                self.frame, used, key, mark.quantity, mark.worked, self.rules.convention)
             if mark.alternatives:
                 mark.explanation += " " + _("(The same figure also comes from: {codes}.)").format(
                     codes=", ".join(mark.alternatives))

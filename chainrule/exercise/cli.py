@@ -24,9 +24,11 @@ def register(subparsers: Any) -> Any:
     subparsers, for other subcommands to join."""
     ex = subparsers.add_parser("exercise", help=_("exercises: set them, check a student's answers, "
                                                   "mark a class"),
-                               description=_("Exercises for every student: check an answer sheet "
-                                             "(every figure marked and every mistake named), or mark "
-                                             "a class's sheets into a gradebook."))
+                               description=_("Exercises for every student: set them (a variant "
+                                             "each, with its worksheet, answer key and Moodle quiz), "
+                                             "check an answer sheet (every figure marked and every "
+                                             "mistake named), or mark a class's sheets into a "
+                                             "gradebook."))
     sub = ex.add_subparsers(dest="exercise_command", required=True)
     from .new_cli import add_new
     add_new(sub)

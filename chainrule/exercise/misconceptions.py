@@ -45,11 +45,17 @@ class Misconception:
     spec (none where it changes nothing: no 1/2 in the loss, one output)."""
 
     code: str
+    summary: str  # the mistake in a line (English; ``explanation`` in the language of the moment)
     message: str
     variants: Variants
     # other forms of the sentence: "sequential" (an exercise of the sequential
     # convention), or the form a figure's fields name ("tanh")
     forms: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def explanation(self) -> str:
+        """The mistake in one line, in the language of the moment."""
+        return _(self.summary)
 
     def rules(self, spec: Spec, convention: str) -> list[Rules]:
         return self.variants(spec, Rules(convention))
@@ -182,43 +188,47 @@ FIELDS: dict[str, Callable[[Frame, Mapping[Key, float], Key], dict[str, str]]] =
 }
 
 MISCONCEPTIONS: dict[str, Misconception] = {m.code: m for m in (
-    Misconception("target_sign", N_(
+    Misconception("target_sign", N_("dE/dout written as target - out: the chain rule's minus sign lost"), N_(
         "The chain rule's minus sign is lost: dE_total/d{out} = -({target} - {out}) = "
         "-({t} - {o}) = {step}, not {target} - {out}; so {quantity} = {value}."),
         lambda s, r: [replace(r, error_sign=-1.0)] if s.loss in HALF_LOSSES else []),
     Misconception("sigmoid_derivative", N_(
+        "the derivative of the activation out taken from net, not from out: net(1 - net) for "
+        "out(1 - out)"), N_(
         "The sigmoid's derivative is taken at its output: d{out}/d{net} = {out}(1 - {out}) = "
         "{o} × (1 - {o}) = {step}, not {net}(1 - {net}); so {quantity} = {value}."),
         lambda s, r: [replace(r, derivative_from_net=True)] if any(
             la.activation in ("sigmoid", "tanh") for la in s.layers) else [], {"tanh": N_(
             "The tanh's derivative is taken at its output: d{out}/d{net} = 1 - {out}² = "
             "1 - {o}² = {step}, not 1 - {net}²; so {quantity} = {value}.")}),
-    Misconception("half_factor", N_(
+    Misconception("half_factor", N_("the 1/2 of E dropped: E and dE/dout twice too large"), N_(
         "E = ½(target - out)², and the ½ cancels the 2 of the square: dE_total/d{out} = "
         "-({target} - {out}) = {step}, not twice that; so {quantity} = {value}."),
         lambda s, r: [replace(r, error_scale=2.0)] if s.loss in HALF_LOSSES else []),
-    Misconception("missing_path", N_(
+    Misconception("missing_path", N_("one path of the multi-path sum (through one output) left out"), N_(
         "{out} reaches E_total through every output, so dE_total/d{out} = {paths} = {step} "
         "sums every path, and one was left out; so {quantity} = {value}."), _missing_path),
     Misconception("sequential_update", N_(
+        "the hidden gradients through the other convention's weights: the updated ones instead "
+        "of the old, or the reverse"), N_(
         "This exercise updates every weight at once: the hidden gradients go through the old "
         "weights ({w} = {wv}), not the updated ones ({w}+ = {wp}); so {quantity} = {value}."),
         _other_convention, {"sequential": N_(
             "This exercise updates the output layer first: the hidden gradients go through the "
             "updated weights ({w}+ = {wp}), not the old ones ({w} = {wv}); so {quantity} = "
             "{value}.")}),
-    Misconception("update_sign", N_(
+    Misconception("update_sign", N_("the update written p + η·grad: a step up the gradient"), N_(
         "Gradient descent steps against the gradient: {p}+ = {p} - η·dE_total/d{p} = {pv} - "
         "{eta} × ({g}) = {step}, not + η·dE_total/d{p}; so {quantity} = {value}."),
         lambda s, r: [replace(r, update_sign=-1.0)]),
-    Misconception("learning_rate", N_(
+    Misconception("learning_rate", N_("the learning rate η left out of the update, or applied twice"), N_(
         "The update takes the learning rate once: Δ{p} = -η·dE_total/d{p} = -{eta} × ({g}) = "
         "{change}, with η neither left out nor applied twice; so {quantity} = {value}."),
         _learning_rate),
-    Misconception("bias_omitted", N_(
+    Misconception("bias_omitted", N_("the weighted sum net without the bias"), N_(
         "The weighted sum includes the bias: {net} = Σ w·out + {b} = {step} (with {b} = {bv}); "
         "so {quantity} = {value}."), _bias),
-    Misconception("transposed_weights", N_(
+    Misconception("transposed_weights", N_("w_ij read as w_ji: a layer's weights read the other way round"), N_(
         "The weights were read the wrong way round: {w} joins {src} to {dst}; so {quantity} = "
         "{value}."), _transposed),
 )}

@@ -226,8 +226,8 @@ def _path_reason(e: Exception) -> str:
     the reason is a common one (the system's own words otherwise)."""
     if isinstance(e, ValueError) and "null" in str(e).lower():
         return _("the file name has a NUL character in it")
-    from .spec import os_reason
-    return os_reason(e)
+    from .spec import _os_reason
+    return _os_reason(e)
 
 
 def _json_text(data: dict[str, Any]) -> str:

@@ -592,7 +592,7 @@ def load_spec(path: Union[str, Path]) -> Spec:
             data = f.read(MAX_SPEC_BYTES + 1)
     except (OSError, ValueError) as e:  # ValueError: a NUL in the name
         raise SpecError("", _("cannot read {path}: {reason}").format(
-            path=path, reason=os_reason(e))) from None
+            path=path, reason=_os_reason(e))) from None
     if len(data) > MAX_SPEC_BYTES:
         raise SpecError("", _("{path}: over {size} MB, too large for a spec (is it the right "
                               "file?)").format(path=path, size=MAX_SPEC_BYTES // 1_000_000))
@@ -604,7 +604,7 @@ def load_spec(path: Union[str, Path]) -> Spec:
         raise SpecError("", _("{path}: {problem}").format(path=path, problem=e.problem)) from None
 
 
-def os_reason(e: Exception) -> str:
+def _os_reason(e: Exception) -> str:
     """Why a file cannot be read, in the language of the run where the
     common reasons are known (the system's words otherwise)."""
     reason = getattr(e, "strerror", None) or str(e)

@@ -426,7 +426,8 @@ def test_the_bike_networks_biases_are_all_in_their_neurons(language):
 @pytest.mark.parametrize("compact", [True, False])
 def test_shared_biases_are_all_boxes_feeding_their_layer(compact):
     """The slides' 2-3-2 network: b1 and b2 shared by their layers, both drawn as
-    boxes, each with a dashed edge into every neuron of its layer; the legend names them."""
+    boxes, each with a dashed edge into every neuron of its layer; the compact
+    picture's legend names them."""
     from slides import slides_232_model
 
     state = SimpleNamespace(model=slides_232_model(), epoch=1, step=1, loss=0.5, val_loss=None,
@@ -440,7 +441,9 @@ def test_shared_biases_are_all_boxes_feeding_their_layer(compact):
         "bias0->L0_0", "bias0->L0_1", "bias0->L0_2", "bias1->L1_0", "bias1->L1_1"]
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert "b1" in texts and "b2" in texts
-    assert "biases: the boxes b1, b2" in " ".join(t for _, t, _ in caption_lines(root))
+    legend = " ".join(t for _, t, _ in caption_lines(root))
+    # the compact picture says where the biases are; the full one writes each with its value
+    assert ("biases: the boxes b1, b2" in legend) == compact
 
 
 def test_a_one_neuron_layers_bias_is_its_neurons_in_the_full_picture_too():
@@ -453,7 +456,14 @@ def test_a_one_neuron_layers_bias_is_its_neurons_in_the_full_picture_too():
     assert f"b2 {style.number(float(model.layers[1].b.data.ravel()[0]), 6)}" in unescape(o1)
     h1 = next(line for line in source.splitlines() if line.strip().startswith("L0_0 ["))
     assert f"b1[0] {style.number(float(model.layers[0].b.data.ravel()[0]), 6)}" in unescape(h1)
-    assert "biases: one per neuron, written in it" in source
+    assert "biases:" not in source  # each written with its name: nothing to explain
+    # numbers off (54 weights): each neuron's bias in its tooltip, as the legend says
+    model = TensorMLP(8, [6, 1], seed=0)
+    source = viz.draw_network(model, compact=False).source
+    assert "bias0" not in source and "bias1" not in source
+    assert "biases: one per neuron, in its tooltip" in source
+    b2 = style.number(float(model.layers[1].b.data.ravel()[0]), 6)
+    assert re.search(r'L1_0 \[[^\n]*tooltip="o1; b2 = ' + re.escape(b2) + '"', source)
 
 
 # In the browser: each caption line's end and each neuron name's width, as drawn, in the

@@ -350,7 +350,9 @@ def _network_width(view: NetworkView, scale: _Scale) -> float:
 
 
 def _notes(view: NetworkView, look: Look, scale: _Scale) -> list[str]:
-    notes = _bias_notes(view, look, scale)
+    # the full picture writes every bias with its name, in its box or neuron, unless
+    # the numbers are off: then the neurons' own biases are in their tooltips only
+    notes = [] if look.numbers or scale.bias_nodes else _bias_notes(view, look, scale)
     if look.colors:
         notes.append(_("edges: red = positive weight, blue = negative, width grows with |w|"))
     if look.activations:
@@ -395,8 +397,6 @@ def _bias_notes(view: NetworkView, look: Look, scale: _Scale) -> list[str]:
         return [_("biases: the boxes {names}").format(
             names=_(", ").join(layer.shared_bias.label for layer in view.layers
                                if layer.shared_bias is not None))]
-    if look.numbers:
-        return [_("biases: one per neuron, written in it")]
     return [_("biases: one per neuron, in its tooltip")]
 
 

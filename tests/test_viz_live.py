@@ -418,6 +418,11 @@ def test_the_bike_networks_biases_are_all_in_their_neurons(language):
             label = f"b{k + 1}[{i}]" if len(b) > 1 else f"b{k + 1}"
             assert f"{label} = {style.number(b[i], 4)}" in tips[name], (name, tips[name])
     assert len(names) == 1 and names[0] == "o1"  # the last layer: one neuron, its bias b3
+    # o1's gradient size counts b3 as its own bias, as it shows it
+    out = model.layers[-1]
+    norm = math.sqrt(float(np.sum(np.asarray(out.W.grad) ** 2) + np.sum(np.asarray(out.b.grad) ** 2)))
+    assert norm > 0
+    assert f"= {style.number(norm, 4)};" in tips["o1"], tips["o1"]
     caption = " ".join(t for _, t, _ in caption_lines(root))
     assert {"en": "biases: one per neuron, in its tooltip",
             "zh": "偏置：每个神经元一个，鼠标停在神经元上可看"}[language] in caption

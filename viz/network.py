@@ -1,5 +1,7 @@
 """The slides' picture of a network: inputs, neurons in layers, a weight on
-every edge (its value and grad), and shared biases as their own nodes.
+every edge (its value and grad), and the biases: shared ones as nodes of their
+own (b1, b2) when every layer shares one, else each in its neuron (all or none:
+a picture never mixes the two).
 
 One drawing, in two sizes: the full one (names, activations, numbers) and a
 compact one for networks with tall columns (38 inputs), nodes sized so that
@@ -86,7 +88,8 @@ def draw_network(
     """The network as the slides draw it: input nodes, then each layer's
     neurons (name and activation), each weight with its value and grad
     (``digits`` decimals) on its edge, next to the neuron it feeds, a shared
-    bias as one node feeding its whole layer. ``model``: an MLP, a Layer, a
+    bias as one node feeding its whole layer (if no layer has one bias per
+    neuron: else every bias is shown in its neuron, draws_bias_nodes). ``model``: an MLP, a Layer, a
     Neuron or a TensorMLP (any model with nn.views' ``describe()`` and
     ``activations()``).
 
@@ -98,7 +101,8 @@ def draw_network(
     where numbers on every edge could not be read. ``title``: a caption above
     the picture (say which pass the grads come from). ``compact``: small nodes
     sized so that every column fits about 530 pixels (38 inputs still read),
-    the numbers in tooltips; None: compact if a column has more than 10 nodes.
+    the numbers in tooltips, neurons named by column_names' rule; None:
+    compact if a column has more than 10 nodes.
     """
     digits = style.check_digits(digits, "draw_network")
     view = reader.describe(model, "draw_network()")
@@ -139,7 +143,9 @@ class _Scale:
 
     def __init__(self, view: NetworkView, look: Look) -> None:
         self.largest_w = max(float(np.abs(layer.weights).max()) for layer in view.layers)
-        self.grad_norms = [[_grad_norm(layer, i) for i in range(layer.size)] for layer in view.layers]
+        self.bias_nodes = draws_bias_nodes(view)
+        self.grad_norms = [[_grad_norm(layer, i, self.bias_nodes) for i in range(layer.size)]
+                           for layer in view.layers]
         self.largest_g = (max(max(norms) for norms in self.grad_norms) if look.grads else 0.0)
         n_weights = sum(layer.weights.size for layer in view.layers)
         self.widest = 4.0 if not look.compact else 3.0 if n_weights <= 200 else 1.8
@@ -150,13 +156,13 @@ class _Scale:
         self.gaps = [min(look.column_height / n, 0.16 * look.column_height) for n in sizes]
         self.diameters = [min(0.85 * gap, 22.0) for gap in self.gaps]
         # compact: which neurons of each layer show their name, and at what size
-        self.names = [column_names(layer.neurons, d, max(self.border(li, i) for i in range(layer.size)))
+        self.names = [column_names(layer.neurons, d,
+                                   max(self.border(li, i) for i in range(layer.size)))
                       for li, (layer, d) in enumerate(zip(view.layers, self.diameters[1:]))]
-        self.bias_nodes = draws_bias_nodes(view)
-
 
     def border(self, li: int, i: int) -> float:
-        """The width (pt) of neuron ``i`` of layer ``li``'s border: 1, up to 4 for a large gradient."""
+        """The width (pt) of neuron ``i`` of layer ``li``'s border, as _neuron_attrs
+        draws it: 1, up to 4 for a large gradient."""
         if self.largest_g <= 0:
             return 1.0
         return round(style.penwidth_for(self.grad_norms[li][i], self.largest_g, 1.0, 4.0), 2)
@@ -196,9 +202,9 @@ def column_names(names: tuple[str, ...], diameter: float, border: float = 1.0
     return 0.0, ()
 
 
-def _grad_norm(layer: LayerView, i: int) -> float:
-    """|grad| of neuron ``i``'s weights and own bias together."""
-    own = layer.bias(i)
+def _grad_norm(layer: LayerView, i: int, bias_nodes: bool) -> float:
+    """|grad| of neuron ``i``'s weights and the bias it shows (own_bias) together."""
+    own = own_bias(layer, i, bias_nodes)
     return math.sqrt(float(np.sum(layer.weight_grads[i] ** 2)) + (own.grad ** 2 if own else 0.0))
 
 
@@ -257,8 +263,6 @@ def _neuron_column(dot: Digraph, view: NetworkView, li: int, look: Look, scale: 
             act = acts[i] if acts is not None else None
             norm = scale.grad_norms[li][i]
             attrs = _neuron_attrs(act, norm, scale.largest_g)
-            if "penwidth" in attrs:  # as wide as the room left for the name assumed
-                attrs["penwidth"] = f"{scale.border(li, i):.2f}"
             if look.compact:
                 s.node(node, **_compact_neuron(layer, i, act, look, scale, li), **attrs)
             else:
@@ -479,7 +483,7 @@ def _compact_neuron(layer: LayerView, i: int, act: Optional[float], look: Look,
                     scale: _Scale, li: int) -> dict[str, str]:
     """A neuron of the compact picture: its name inside if its column's rule
     (column_names) names it, its numbers (and its mean output) in the tooltip."""
-    tip = _neuron_tooltip(layer, i, _grad_norm(layer, i), look, scale.bias_nodes)
+    tip = _neuron_tooltip(layer, i, scale.grad_norms[li][i], look, scale.bias_nodes)
     if act is not None:
         tip += f"; mean output {style.number(act, look.digits)}"
     size, named = scale.names[li]

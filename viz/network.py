@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
@@ -309,21 +310,25 @@ def _weight_edges(dot: Digraph, layer: LayerView, li: int, senders: list[str],
 
 
 def _caption(dot: Digraph, view: NetworkView, look: Look, scale: _Scale) -> None:
-    """Under the picture: the title (bold), then how to read it, in lines no
-    wider than the network (the compact one) or about 100 characters. Each line's
-    cell is given its width as style.text_width estimates it: a browser drawing
-    it in a wider font than graphviz measured (DejaVu Sans for a missing Arial)
-    still has room, and the picture is not cut off at the right."""
-    notes = _compact_notes(view, look, scale) if look.compact else _notes(view, look, scale)
-    # the compact picture: as wide as the network, or the 420 pt (560 px) the live view gives it
-    width = max(_network_width(view, scale), 400.0) if look.compact else 540.0
+    """Under the picture: the title (bold), then how to read it; in the compact
+    picture in lines no wider than the network (or the 420 pt, 560 px, the live
+    view gives it), in the full one the title in lines of 100 characters. Each
+    line's cell is given its width as style.text_width estimates it: a browser
+    drawing it in a wider font than graphviz measured (DejaVu Sans for a missing
+    Arial) still has room, and the picture is not cut off at the right."""
+    if look.compact:
+        width = max(_network_width(view, scale), 400.0)
+        titles = wrap_to_width(look.title, 12, width, bold=True)
+        notes = [line for note in _compact_notes(view, look, scale)
+                 for line in wrap_to_width(note, 10, width)]
+    else:
+        titles, notes = textwrap.wrap(look.title, 100), _notes(view, look, scale)
     cell = '<tr><td align="left" width="{w}">{text}</td></tr>'
     rows = [cell.format(w=math.ceil(style.text_width(line, 12, bold=True)),
-                        text=f"<b>{style.esc(line)}</b>")
-            for line in wrap_to_width(look.title, 12, width, bold=True)]
+                        text=f"<b>{style.esc(line)}</b>") for line in titles]
     rows += [cell.format(w=math.ceil(style.text_width(line, 10)),
                          text=f'<font color="{style.MUTED}" point-size="10">{style.esc(line)}</font>')
-             for note in notes for line in wrap_to_width(note, 10, width)]
+             for line in notes]
     if rows:
         dot.attr("graph", labelloc="b", labeljust="l", fontsize="12", label=style.html_label(rows))
 

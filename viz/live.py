@@ -262,7 +262,8 @@ class LiveTrainingView:
                     numbers=not compact and n_weights <= MAX_LABELLED_WEIGHTS // 2,
                     activations=[a.mean(axis=0).tolist() for a in acts] if acts else None,
                     batch_size=len(acts[0]) if acts else 1,
-                    # the columns, and under them three lines of notes: max_height
+                    # the columns and under them the notes (room for three lines; more,
+                    # as the bike network's, shrink the picture a little): max_height
                     column_height=0.75 * (self.max_height - 55))
         dot = network_digraph(net, look)
         return fit_svg(dot.pipe(format="svg", encoding="utf-8"), 560, self.max_height)

@@ -1,5 +1,7 @@
 """The slides' picture of a network: inputs, neurons in layers, a weight on
-every edge (its value and grad), and shared biases as their own nodes.
+every edge (its value and grad), and the biases: shared ones as nodes of their
+own (b1, b2) when every layer shares one, else each in its neuron (all or none:
+a picture never mixes the two).
 
 One drawing, in two sizes: the full one (names, activations, numbers) and a
 compact one for networks with tall columns (38 inputs), nodes sized so that
@@ -13,6 +15,7 @@ neuron) and biases, ``activations(batch)`` the outputs shown in the neurons.
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional, Sequence
@@ -39,6 +42,9 @@ COLUMN_HEIGHT = 400.0  # points (1/72 in) the tallest column of a compact pictur
 # A neuron's gradient is "large" (the warm border) when it stands out from the
 # picture's other neurons: this many times their mean, and at least half the largest.
 LARGE_GRADIENT = 1.25
+# The smallest name a compact neuron shows (pt); a column whose names cannot all be
+# this large inside their circles names its first and last neuron only, or none.
+MIN_LABEL_PT = 5.0
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,8 @@ def draw_network(
     """The network as the slides draw it: input nodes, then each layer's
     neurons (name and activation), each weight with its value and grad
     (``digits`` decimals) on its edge, next to the neuron it feeds, a shared
-    bias as one node feeding its whole layer. ``model``: an MLP, a Layer, a
+    bias as one node feeding its whole layer (if no layer has one bias per
+    neuron: else every bias is shown in its neuron, draws_bias_nodes). ``model``: an MLP, a Layer, a
     Neuron or a TensorMLP (any model with nn.views' ``describe()`` and
     ``activations()``).
 
@@ -98,7 +105,8 @@ def draw_network(
     where numbers on every edge could not be read. ``title``: a caption above
     the picture (say which pass the grads come from). ``compact``: small nodes
     sized so that every column fits about 530 pixels (38 inputs still read),
-    the numbers in tooltips; None: compact if a column has more than 10 nodes.
+    the numbers in tooltips, neurons named by column_names' rule; None:
+    compact if a column has more than 10 nodes.
     """
     digits = style.check_digits(digits, "draw_network")
     view = reader.describe(model, "draw_network()")
@@ -139,7 +147,9 @@ class _Scale:
 
     def __init__(self, view: NetworkView, look: Look) -> None:
         self.largest_w = max(float(np.abs(layer.weights).max()) for layer in view.layers)
-        self.grad_norms = [[_grad_norm(layer, i) for i in range(layer.size)] for layer in view.layers]
+        self.bias_nodes = draws_bias_nodes(view)
+        self.grad_norms = [[_grad_norm(layer, i, self.bias_nodes) for i in range(layer.size)]
+                           for layer in view.layers]
         self.largest_g = (max(max(norms) for norms in self.grad_norms) if look.grads else 0.0)
         # measured against every neuron of the picture, not layer by layer
         flags = iter(large_gradients([g for norms in self.grad_norms for g in norms]))
@@ -149,10 +159,21 @@ class _Scale:
         self.widest = 4.0 if not look.compact else 3.0 if n_weights <= 200 else 1.8
         self.thinnest = 0.3 if look.compact else 0.4
         # compact: each column spread over column_height points (at most 16% of
-        # it between two nodes), a node 72% of the space it gets, at most 22 pt
+        # it between two nodes), a node 85% of the space it gets, at most 22 pt
         sizes = [len(view.inputs)] + [layer.size for layer in view.layers]
         self.gaps = [min(look.column_height / n, 0.16 * look.column_height) for n in sizes]
-        self.diameters = [min(0.72 * gap, 22.0) for gap in self.gaps]
+        self.diameters = [min(0.85 * gap, 22.0) for gap in self.gaps]
+        # compact: which neurons of each layer show their name, and at what size
+        self.names = [column_names(layer.neurons, d,
+                                   max(self.border(li, i) for i in range(layer.size)))
+                      for li, (layer, d) in enumerate(zip(view.layers, self.diameters[1:]))]
+
+    def border(self, li: int, i: int) -> float:
+        """The width (pt) of neuron ``i`` of layer ``li``'s border, as _neuron_attrs
+        draws it: 1, up to 4 for a large gradient."""
+        if self.largest_g <= 0:
+            return 1.0
+        return round(style.penwidth_for(self.grad_norms[li][i], self.largest_g, 1.0, 4.0), 2)
 
 
 def large_gradients(norms: Sequence[float]) -> list[bool]:
@@ -168,9 +189,43 @@ def large_gradients(norms: Sequence[float]) -> list[bool]:
     return [math.isfinite(g) and g >= threshold for g in norms]
 
 
-def _grad_norm(layer: LayerView, i: int) -> float:
-    """|grad| of neuron ``i``'s weights and own bias together."""
-    own = layer.bias(i)
+def draws_bias_nodes(view: NetworkView) -> bool:
+    """Biases as nodes of their own (the slides' b1, b2) only if no layer has
+    one per neuron: then every bias is a node. Otherwise none is, and each
+    neuron shows its bias (a one-neuron layer's single bias is its neuron's)."""
+    return not any(layer.biases is not None and layer.biases.ndim for layer in view.layers)
+
+
+def own_bias(layer: LayerView, i: int, bias_nodes: bool) -> Optional[Param]:
+    """The bias neuron ``i`` shows itself: its own, or its layer's when that is no node."""
+    return layer.bias(i) or (None if bias_nodes else layer.shared_bias)
+
+
+def name_size(name: str, diameter: float, border: float = 1.0) -> float:
+    """The largest font size (pt, at most 11) at which ``name`` lies inside a
+    circle of ``diameter`` pt, inside its ``border`` (drawn across the circle's
+    edge: half of it inside): the text's box (its width estimated by
+    style.text_width, 0.8 em tall) within the circle."""
+    r = diameter / 2 - border / 2
+    half_width = style.text_width(name, 1.0) / 2
+    return max(min(11.0, r / math.hypot(half_width, 0.4)), 0.0)
+
+
+def column_names(names: tuple[str, ...], diameter: float, border: float = 1.0
+                 ) -> tuple[float, tuple[int, ...]]:
+    """The compact picture's rule for naming a layer's neurons: all of them, at
+    one size, if each fits its circle at MIN_LABEL_PT or more; else the first
+    and the last; else none. Returns (font size, indices named)."""
+    for chosen in (tuple(range(len(names))), tuple(sorted({0, len(names) - 1}))):
+        size = min(name_size(names[i], diameter, border) for i in chosen)
+        if size >= MIN_LABEL_PT:
+            return size, chosen
+    return 0.0, ()
+
+
+def _grad_norm(layer: LayerView, i: int, bias_nodes: bool) -> float:
+    """|grad| of neuron ``i``'s weights and the bias it shows (own_bias) together."""
+    own = own_bias(layer, i, bias_nodes)
     return math.sqrt(float(np.sum(layer.weight_grads[i] ** 2)) + (own.grad ** 2 if own else 0.0))
 
 
@@ -191,7 +246,7 @@ def network_digraph(view: NetworkView, look: Look) -> Digraph:
     for li, layer in enumerate(view.layers):
         ids = _neuron_column(dot, view, li, look, scale)
         _weight_edges(dot, layer, li, previous, ids, look, scale)
-        if layer.shared_bias is not None:
+        if layer.shared_bias is not None and scale.bias_nodes:
             for node in ids:
                 dot.edge(f"bias{li}", node, style="dashed", color="#d97706")
         previous = ids
@@ -210,7 +265,7 @@ def _input_column(dot: Digraph, view: NetworkView, look: Look, scale: _Scale) ->
             extra = _compact_input(name, scale.gaps[0]) if look.compact else {}
             s.node(node, label=style.esc(name), **{**attrs, **extra})
         column = list(ids)
-        if view.layers[0].shared_bias is not None:
+        if view.layers[0].shared_bias is not None and scale.bias_nodes:
             _bias_node(s, "bias0", view.layers[0].shared_bias, look)
             column.append("bias0")
         _keep_order(s, column)
@@ -230,13 +285,13 @@ def _neuron_column(dot: Digraph, view: NetworkView, li: int, look: Look, scale: 
             norm = scale.grad_norms[li][i]
             attrs = _neuron_attrs(act, norm, scale.largest_g, scale.large[li][i])
             if look.compact:
-                s.node(node, **_compact_neuron(layer, i, act, look, scale.diameters[li + 1]), **attrs)
+                s.node(node, **_compact_neuron(layer, i, act, look, scale, li), **attrs)
             else:
-                s.node(node, label=_neuron_label(layer, i, act, look),
-                       tooltip=_neuron_tooltip(layer, i, norm, look), **attrs)
+                s.node(node, label=_neuron_label(layer, i, act, look, scale.bias_nodes),
+                       tooltip=_neuron_tooltip(layer, i, norm, look, scale.bias_nodes), **attrs)
         column = list(ids)
         following = view.layers[li + 1] if li + 1 < len(view.layers) else None
-        if following is not None and following.shared_bias is not None:
+        if following is not None and following.shared_bias is not None and scale.bias_nodes:
             _bias_node(s, f"bias{li + 1}", following.shared_bias, look)
             column.append(f"bias{li + 1}")
         _keep_order(s, column)
@@ -275,18 +330,58 @@ def _weight_edges(dot: Digraph, layer: LayerView, li: int, senders: list[str],
 
 
 def _caption(dot: Digraph, view: NetworkView, look: Look, scale: _Scale) -> None:
-    """Under the picture: the title (bold lines of a readable width), then how to read it."""
-    notes = _compact_notes(view, look, scale) if look.compact else _notes(look, scale)
-    rows = [f'<tr><td align="left"><b>{style.esc(line)}</b></td></tr>'
-            for line in textwrap.wrap(look.title, 100)]
-    rows += [f'<tr><td align="left"><font color="{style.MUTED}" point-size="10">{style.esc(t)}'
-             "</font></td></tr>" for t in notes]
+    """Under the picture: the title (bold), then how to read it; in the compact
+    picture in lines no wider than the network (or the 420 pt, 560 px, the live
+    view gives it), in the full one the title in lines of 100 characters. Each
+    line's cell is given its width as style.text_width estimates it: a browser
+    drawing it in a wider font than graphviz measured (DejaVu Sans for a missing
+    Arial) still has room, and the picture is not cut off at the right."""
+    if look.compact:
+        width = max(_network_width(view, scale), 400.0)
+        titles = wrap_to_width(look.title, 12, width, bold=True)
+        notes = [line for note in _compact_notes(view, look, scale)
+                 for line in wrap_to_width(note, 10, width)]
+    else:
+        titles, notes = textwrap.wrap(look.title, 100), _notes(view, look, scale)
+    cell = '<tr><td align="left" width="{w}">{text}</td></tr>'
+    rows = [cell.format(w=math.ceil(style.text_width(line, 12, bold=True)),
+                        text=f"<b>{style.esc(line)}</b>") for line in titles]
+    rows += [cell.format(w=math.ceil(style.text_width(line, 10)),
+                         text=f'<font color="{style.MUTED}" point-size="10">{style.esc(line)}</font>')
+             for line in notes]
     if rows:
         dot.attr("graph", labelloc="b", labeljust="l", fontsize="12", label=style.html_label(rows))
 
 
-def _notes(look: Look, scale: _Scale) -> list[str]:
-    notes = []
+# a Chinese character (or fullwidth punctuation) may end a line; Latin text breaks after spaces
+_TOKENS = re.compile(r"[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]|[^\s\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+\s*|\s+")
+
+
+def wrap_to_width(text: str, size: float, width: float, bold: bool = False) -> list[str]:
+    """``text`` in lines of at most ``width`` points (style.text_width at ``size``),
+    broken at spaces or between Chinese characters; a longer word gets a line of its own."""
+    lines, line = [], ""
+    for token in _TOKENS.findall(text):
+        if line.strip() and style.text_width((line + token).rstrip(), size, bold) > width:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line += token
+    return lines + ([line.rstrip()] if line.strip() else [])
+
+
+def _network_width(view: NetworkView, scale: _Scale) -> float:
+    """About how wide graphviz lays the compact picture out (pt), captions aside:
+    the input pills, the columns of circles, 1.4 in between columns."""
+    inputs = max(style.text_width(name, float(_compact_input(name, scale.gaps[0])["fontsize"]))
+                 for name in view.inputs)
+    return 100.8 * len(view.layers) + inputs + sum(scale.diameters[1:])
+
+
+def _notes(view: NetworkView, look: Look, scale: _Scale) -> list[str]:
+    # the full picture writes every bias with its name, in its box or neuron, unless
+    # the numbers are off: then the neurons' own biases are in their tooltips only
+    notes = [] if look.numbers or scale.bias_nodes else _bias_notes(view, look, scale)
     if look.colors:
         notes.append(_("edges: red = positive weight, blue = negative, width grows with |w|"))
     if look.activations:
@@ -308,6 +403,12 @@ def _compact_notes(view: NetworkView, look: Look, scale: _Scale) -> list[str]:
         for layer in view.layers]
     notes = [_("{columns}; hover a neuron or an edge for its numbers").format(
         columns=" · ".join(columns))]
+    unnamed = [f"{layer.neurons[0]} … {layer.neurons[-1]}" for layer, (_size, named)
+               in zip(view.layers, scale.names) if len(named) < layer.size]
+    # the rule of column_names, said where it applies, and where the biases are
+    where = _bias_notes(view, look, scale) + ([_("unnamed neurons: {ranges}, top to bottom").format(
+        ranges=_(", ").join(unnamed))] if unnamed else [])
+    notes += [_("; ").join(where)] if where else []
     if look.colors:
         notes.append(_("edges: red = positive weight, blue = negative, width grows with |w|"))
     parts = []
@@ -317,6 +418,17 @@ def _compact_notes(view: NetworkView, look: Look, scale: _Scale) -> list[str]:
     if any(map(any, scale.large)):
         parts.append(_("warm border: large gradient"))
     return notes + ([_("; ").join(parts)] if parts else [])
+
+
+def _bias_notes(view: NetworkView, look: Look, scale: _Scale) -> list[str]:
+    """Where the biases are: every one a box of its own, or every one in its neuron."""
+    if all(layer.biases is None for layer in view.layers):
+        return []
+    if scale.bias_nodes:
+        return [_("biases: the boxes {names}").format(
+            names=_(", ").join(layer.shared_bias.label for layer in view.layers
+                               if layer.shared_bias is not None))]
+    return [_("biases: one per neuron, in its tooltip")]
 
 
 def _weight_label(w: Param, look: Look) -> str:
@@ -353,8 +465,9 @@ def _bias_node(g: Any, node_id: str, b: Param, look: Look) -> None:
            fillcolor="#fffbeb", color="#d97706", margin="0.06,0.03")
 
 
-def _neuron_tooltip(layer: LayerView, i: int, grad_norm: float, look: Look) -> str:
-    num, name, own = style.number, layer.neurons[i], layer.bias(i)
+def _neuron_tooltip(layer: LayerView, i: int, grad_norm: float, look: Look,
+                    bias_nodes: bool) -> str:
+    num, name, own = style.number, layer.neurons[i], own_bias(layer, i, bias_nodes)
     parts = [_("{name}: |grad of its weights and bias| = {norm}").format(
         name=name, norm=num(grad_norm, look.digits)) if look.grads else name]
     if own is not None:
@@ -363,13 +476,14 @@ def _neuron_tooltip(layer: LayerView, i: int, grad_norm: float, look: Look) -> s
     return "; ".join(parts)
 
 
-def _neuron_label(layer: LayerView, i: int, act: Optional[float], look: Look) -> str:
+def _neuron_label(layer: LayerView, i: int, act: Optional[float], look: Look,
+                  bias_nodes: bool) -> str:
     esc, num, digits = style.esc, style.number, look.digits
     symbol = ACTIVATION_SYMBOLS.get(layer.activation, layer.activation)
     rows = [f"<tr><td><b>{esc(layer.neurons[i])}</b>"
             + (f' <font color="{style.MUTED}">{esc(symbol)}</font>' if symbol else "")
             + "</td></tr>"]
-    own = layer.bias(i)
+    own = own_bias(layer, i, bias_nodes)
     if own is not None and look.numbers:
         rows.append(f'<tr><td><font point-size="9" color="{style.INK}">{esc(own.label)} '
                     f"{esc(num(own.value, digits))}</font></td></tr>")
@@ -393,18 +507,18 @@ def _compact_input(name: str, gap: float) -> dict[str, str]:
 
 
 def _compact_neuron(layer: LayerView, i: int, act: Optional[float], look: Look,
-                    diameter: float) -> dict[str, str]:
-    """A neuron of the compact picture: its name inside if it fits, its numbers
-    (and its mean output) in the tooltip."""
-    name = layer.neurons[i]
-    tip = _neuron_tooltip(layer, i, _grad_norm(layer, i), look)
+                    scale: _Scale, li: int) -> dict[str, str]:
+    """A neuron of the compact picture: its name inside if its column's rule
+    (column_names) names it, its numbers (and its mean output) in the tooltip."""
+    tip = _neuron_tooltip(layer, i, scale.grad_norms[li][i], look, scale.bias_nodes)
     if act is not None:
         tip += "; " + _("mean output {value}").format(value=style.number(act, look.digits))
-    # the name inside, at a size that fits the circle (a character is about 0.55 em
-    # wide), if it can still be read
-    size = min(0.4 * diameter, 11.0, 0.85 * diameter / (0.55 * max(len(name), 1)))
-    return {"label": style.esc(name) if size >= 5.5 else "", "tooltip": tip,
-            "fixedsize": "true", "width": f"{diameter / 72:.3f}", "fontsize": f"{size:.1f}"}
+    size, named = scale.names[li]
+    diameter = scale.diameters[li + 1]
+    # rounded down: the size written is never larger than the one that fits
+    return {"label": style.esc(layer.neurons[i]) if i in named else "", "tooltip": tip,
+            "fixedsize": "true", "width": f"{diameter / 72:.3f}",
+            "fontsize": f"{math.floor(size * 10) / 10:.1f}" if named else "5"}
 
 
 def _neuron_attrs(act: Optional[float], grad_norm: float, largest_g: float, large: bool

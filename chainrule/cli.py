@@ -27,6 +27,14 @@ DESCRIPTION = N_("""The `chainrule` command.
   chainrule example perceptron|xor-relu|xor-train
   chainrule iris [--json]              the iris deck: classifying the iris flowers
 
+Exercises (a teacher sets them, a student checks them):
+  chainrule exercise new --preset bp232 --students roster.csv --out ex
+                                       a variant per student: worksheet, answer key, Moodle quiz
+  chainrule exercise check ex/S001/spec.toml answers.toml
+                                       an answer sheet marked, every mistake named
+  chainrule exercise mark --exercises ex --answers sheets -o grades.csv
+                                       a class's sheets marked into one gradebook (CSV)
+
 Every command takes --lang zh|en (default: CHAINRULE_LANG, then the locale).
 """)
 

@@ -137,8 +137,11 @@ def test_argparse_errors_in_chinese(capsys):
     ('name = "small"', 'name = "a\\u0007b"', "name: has U+0007, a control character, at character 2",
      "name: 含有 U+0007（一个控制字符），在第 2 个字符"),
     ('', '[[slide_check]]\nslide = "1"\nquantity = "out_h9"\n',
-     "slide_check[0].quantity: 'out_h9' names 'out_h9', which is not in this network",
-     "slide_check[0].quantity: 'out_h9' 提到了 'out_h9'，但这个网络里没有它"),
+     "slide_check[0].quantity: 'out_h9' is not in this network (names: ",
+     "slide_check[0].quantity: 这个网络里没有 'out_h9'（已有的名字："),
+    ('', '[[slide_check]]\nslide = "1"\nquantity = "dE_total/dout_h9"\n',
+     "slide_check[0].quantity: 'dE_total/dout_h9' names 'out_h9', which is not in this network",
+     "slide_check[0].quantity: 'dE_total/dout_h9' 提到了 'out_h9'，但这个网络里没有它"),
 ])
 def test_spec_errors_in_both_languages(tmp_path, capsys, old, new, english, chinese):
     # a [[slide_check]] table comes after the top keys: at the end

@@ -493,7 +493,8 @@ def test_unreadable_sheets(tmp_path):
 
 
 @pytest.mark.parametrize("quantity, message", [
-    ("net_h9", "names 'net_h9', which is not in this network"),
+    ("net_h9", "'net_h9' is not in this network (names: "),
+    ("dE_total/dnet_h9", "'dE_total/dnet_h9' names 'net_h9', which is not in this network"),
     ("out_o1+", "only weights and biases are updated"),
     ("w1 +", None), ("bogus/x", "cannot read"),
 ])

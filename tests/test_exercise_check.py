@@ -233,7 +233,8 @@ def test_every_diagnosis_is_explained_in_chinese_too(code):
     en = next(f for f in check_answers(preset("bp232"), figures, "simultaneous").figures
               if f.status == "wrong")
     assert zh.diagnosis == en.diagnosis == code
-    assert zh.explanation != en.explanation and "；所以" in zh.explanation
+    assert en.explanation.startswith(f"You wrote {en.quantity} = {en.given}, ")
+    assert zh.explanation.startswith(f"你写的是 {en.quantity} = {en.given}，")
     # the same numbers in both: the figure's right value, from the student's own numbers
     value = en.explanation.rsplit("= ", 1)[1].rstrip(".")
     assert zh.explanation.endswith(f"= {value}。")
@@ -244,7 +245,8 @@ def test_the_learning_rate_applied_twice():
     marking = check_answers(preset("bp232"), sheet(figures), "simultaneous")
     wrong = [f for f in marking.figures if f.status == "wrong"]
     assert wrong[0].quantity == "Δw7" and {f.diagnosis for f in wrong} == {"learning_rate"}
-    assert "Δw7 = -η·dE_total/dw7 = -0.5 × (0.078064) = -0.039032" in wrong[0].explanation
+    # the gradient as the student wrote it
+    assert "Δw7 = -η·dE_total/dw7 = -0.5 × (0.0780639) = -0.039032." in wrong[0].explanation
 
 
 def test_the_reverse_sequential_mistake_under_the_sequential_convention():
@@ -262,9 +264,11 @@ def test_the_explanation_names_the_mistake_and_shows_the_right_step():
     marking = check_answers(preset("bp232"), sheet(figures), "simultaneous")
     first = next(f for f in marking.figures if f.status == "wrong")
     assert (first.quantity, first.given) == ("dE_total/dout_o1", "-0.881090")
+    # what the student wrote, the right step on their numbers, its result once
     assert first.explanation == (
-        "The chain rule's minus sign is lost: dE_total/dout_o1 = -(target_o1 - out_o1) = "
-        "-(0.01 - 0.891090) = 0.881090, not target_o1 - out_o1; so dE_total/dout_o1 = 0.881090.")
+        "You wrote dE_total/dout_o1 = -0.881090, taking dE_total/dout_o1 as target_o1 - out_o1; "
+        "the chain rule keeps the minus sign: dE_total/dout_o1 = -(target_o1 - out_o1) = "
+        "-(0.01 - 0.891090) = 0.881090.")
 
 
 def test_two_misconceptions_for_one_figure():
@@ -288,7 +292,7 @@ def test_the_right_step_is_shown_on_the_students_own_numbers():
                "w5+": "0.4506"}  # target - out; then w5 + η·dE_total/dw5 on a gradient of their own
     marks = {f.quantity: f for f in check_answers(spec_from_text(SPEC221), answers).figures}
     assert marks["dE_total/dout_o1"].diagnosis == "target_sign"
-    assert "-(0.7 - 0.706800) = 0.006800" in marks["dE_total/dout_o1"].explanation
+    assert "-(0.7 - 0.7068) = 0.006800." in marks["dE_total/dout_o1"].explanation  # out_o1 as written
     assert (marks["dE_total/dw5"].status, marks["dE_total/dw5"].diagnosis) == ("wrong", None)
     w5 = marks["w5+"]
     assert w5.diagnosis == "update_sign" and w5.worked == pytest.approx(0.45 - 0.5 * 0.001108)
@@ -560,7 +564,7 @@ def test_cli_check_a_preset_by_name(tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["nope.toml", "{good}"], "cannot read nope.toml"),
     (["{spec}", "nope.toml"], "cannot read nope.toml"),
-    (["{spec}", "{unknown}"], "unknown.toml: answers.net_h7: 'net_h7' names 'net_h7'"),
+    (["{spec}", "{unknown}"], "unknown.toml: answers.net_h7: 'net_h7' is not in this network (names: "),
     (["{spec}", "{nan}"], "answers.E_total: 'x' is not a number"),
 ])
 def test_cli_check_bad_input_exits_2_with_one_line(files, tmp_path, capsys, args, message):
@@ -581,10 +585,10 @@ def test_the_marked_sheet_in_both_languages(files, capsys):
     en = capsys.readouterr().out
     main(["exercise", "check", str(spec), str(bad), "--lang", "zh"])
     zh = capsys.readouterr().out
-    for words in (["quantity", "expected", "wrong", "carried", "Score:", "Gradient descent steps "
-                   "against the gradient"]):
+    for words in (["quantity", "expected", "wrong", "carried", "Score:", "gradient descent steps "
+                   "against it", "Follows correctly from your earlier figure"]):
         assert words in en
-    for words in (["物理量", "正确答案", "错误", "沿用", "得分", "梯度下降沿梯度的反方向"]):
+    for words in (["物理量", "正确答案", "错误", "沿用", "得分", "梯度下降要沿梯度的反方向走", "正确推出"]):
         assert words in zh, words
     assert "update_sign" in zh  # the code stays as it is, in both
     with using_language("zh"):

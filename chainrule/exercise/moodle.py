@@ -24,7 +24,7 @@ import xml.etree.ElementTree as ET
 from typing import Optional
 
 from ..i18n import _
-from .generate import Exercise, Student
+from .generate import Exercise, Student, printed
 from .key import formula
 from .worksheet import by_stage, given_lines, network_svg, setting_lines, stage_title
 
@@ -63,21 +63,18 @@ def misconception_answers(ex: Exercise) -> dict[str, list[tuple[str, float, str]
     from .workings import Frame, Rules, read_quantity, work
 
     spec = ex.spec
-    try:
-        frame = Frame(spec)
-        keys = {q: read_quantity(q, frame) for q in ex.asked}
-        right = work(frame, Rules(spec.convention), {}, [k for k, _sign in keys.values()])
-    except KeyError:  # networks the catalogue does not work through (a softmax loss has no
-        return {}     # per-output error terms; a step network no gradient): no answers from it
+    # every network works through (softmax + cross-entropy, step, a dead relu): a
+    # misconception that does not apply to it gives no figure
+    frame = Frame(spec)
+    keys = {q: read_quantity(q, frame) for q in ex.asked}
+    right = work(frame, Rules(spec.convention), {}, [k for k, _sign in keys.values()])
     answers: dict[str, list[tuple[str, float, str]]] = {}
     for code, m in MISCONCEPTIONS.items():
-        try:
-            figures = misconceived_figures(spec, code, ex.asked)
-        except KeyError:  # a broken solver that cannot run on this network (transposed
-            continue      # weights under a dead relu): no answer for it, never a guess
-        for q, value in figures.items():
+        for q, value in misconceived_figures(spec, code, ex.asked).items():
             key, sign = keys[q]
-            why = m.explain(frame, right, key, q, sign * right[key])
+            # the feedback of a student who typed this misconception's value
+            why = m.explain(frame, right, key, q, sign * right[key], spec.convention,
+                            given=printed(value), sign=sign)
             answers.setdefault(q, []).append((code, value, why))
     return answers
 

@@ -756,3 +756,25 @@ def test_any_template_makes_an_exercise_or_one_error_line(capsys, tmp_path):
             assert "keep these rules" in stdout and (out / "1" / "quiz.xml").is_file()
     check()
     assert {0, 2} <= {c for c, _e in codes}, codes  # both ways out were taken
+
+
+def test_the_distinct_rule_cites_this_networks_own_weight():
+    """The rule's example is a pair the formulas make equal in *this* network: a 2-2-1
+    has no w7 (the slides' 2-3-2 example), its dnet_o1/dw5 is out_h1."""
+    from chainrule.exercise.generate import same_by_formula
+    from nn.i18n import using_language
+    cases = [({"shape": [2, 2, 1]}, "dnet_o1/dw5 = out_h1"), ({"shape": [2, 3, 2]}, "dnet_o1/dw7 = out_h1"),
+             ({"shape": [2, 1], "ask": ["forward", "gradients"]}, "dnet_o1/dw1 = x1")]
+    for design, example in cases:
+        ex = variant(template_from_dict({"name": "d", **design}), 1)
+        assert same_by_formula(ex.spec) == example
+        for lang in ("en", "zh"):
+            with using_language(lang):
+                rule = ex.rules[-1]
+            assert rule.endswith((f"as {example})", f"如 {example}）")) and "dw7" not in rule.replace(
+                example, ""), rule
+        # and the formulas do make it so: the generator finds the pair equal on its own
+        left, right = example.split(" = ")
+        pair = variant(template_from_dict({"name": "d", **design}), 1, ask=[left, right])
+        assert tuple(sorted((left, right))) in pair.same
+        assert pair.values[left] == pytest.approx(pair.values[right], rel=1e-12)

@@ -855,3 +855,16 @@ def test_every_misconception_works_through_any_network(text, dw5):
         if figures:
             marking = check_answers(spec, {q: f"{v:.6f}" for q, v in figures.items()})
             assert all(f.explanation for f in marking.figures if f.status == "wrong")
+
+
+def test_an_update_mistake_on_a_hidden_gradient_shows_the_update_it_went_through():
+    # sequential convention: dE_total/dw1 goes through w7+; a student who stepped up the
+    # gradient there gets a wrong dE_total/dw1, and the sentence shows w7's update, not w1's
+    net = NET232 | {"transposed": TRANSPOSED232}
+    broken = hand(net, "sequential", mistake="update_sign")
+    right = hand(net, "sequential")
+    marking = check_answers(preset("bp232"), {"dE_total/dw1": f"{broken['dE_total/dw1']:.6g}"}, "sequential")
+    f = marking.figures[0]
+    assert (f.status, f.diagnosis) == ("wrong", "update_sign")
+    assert (f"w7+ = w7 - η·dE_total/dw7 = 0.4 - 0.5 × ({right['dE_total/dw7']:.6f}) = "
+            f"{right['w7+']:.6f}, so dE_total/dw1 = {right['dE_total/dw1']:.6f}.") in f.explanation

@@ -186,9 +186,14 @@ def _sequential_fields(frame: Frame, fig: _Numbers, key: Key) -> dict[str, Any]:
 
 
 def _param(frame: Frame, key: Key) -> str:
-    if key[0] in ("updated", "change", "grad") and key[1] in frame.initial:
+    """The parameter whose update the sentence shows: the figure's own (w5+, Δw5);
+    for any other figure, a weight leaving its neuron (under the sequential
+    convention dE_total/dw1 goes through w7+, whose update went wrong)."""
+    if key[0] in ("updated", "change") and key[1] in frame.initial:
         return key[1]
-    return next(iter(frame.initial))
+    n = neuron_of_figure(frame, key)
+    leaving = [w for w, (_to, src) in frame.joins.items() if src == n]
+    return min(leaving, key=naming.reading_order) if leaving else next(iter(frame.initial))
 
 
 def _update_fields(frame: Frame, fig: _Numbers, key: Key) -> dict[str, Any]:

@@ -72,9 +72,12 @@ def misconception_answers(ex: Exercise) -> dict[str, list[tuple[str, float, str]
     for code, m in MISCONCEPTIONS.items():
         for q, value in misconceived_figures(spec, code, ex.asked).items():
             key, sign = keys[q]
-            # the feedback of a student who typed this misconception's value
+            # the feedback of a student who typed this value: the answer it shares with an
+            # earlier misconception's (one the tolerance cannot tell apart) quoted as that one
+            tol = tolerance(sign * right[key])
+            shown = next((v for _c, v, _w in answers.get(q, ()) if abs(v - value) <= 2 * tol), value)
             why = m.explain(frame, right, key, q, sign * right[key], spec.convention,
-                            given=printed(value), sign=sign)
+                            given=printed(shown), sign=sign)
             answers.setdefault(q, []).append((code, value, why))
     return answers
 
@@ -154,7 +157,10 @@ def quiz_xml(ex: Exercise, student: Optional[Student] = None) -> str:
                              format="html")
         if n == 0:
             ET.SubElement(text, "file", name=NETWORK_FILE, path="/", encoding="base64").text = svg
-        formulas = "".join(f"<li>{html.escape(formula(spec, x))} = {ex.printed(x)}</li>" for x in quantities)
+        # the value first: a formula may end with a note in brackets, (η = 0.5)
+        formulas = "".join("<li>{}</li>".format(html.escape(_("{quantity} = {value}, from {formula}").format(
+            quantity=x, value=ex.printed(x), formula=formula(spec, x).split(" = ", 1)[1])))
+            for x in quantities)
         _text_element(q, "generalfeedback", f"<ul>{formulas}</ul>", format="html")
         ET.SubElement(q, "penalty").text = "0.3333333"
         ET.SubElement(q, "hidden").text = "0"

@@ -27,6 +27,14 @@ DESCRIPTION = N_("""The `chainrule` command.
   chainrule example perceptron|xor-relu|xor-train
   chainrule iris [--json]              the iris deck: classifying the iris flowers
 
+Exercises (a teacher sets them, a student checks them):
+  chainrule exercise new --preset bp232 --students roster.csv --out ex
+                                       a variant per student: worksheet, answer key, Moodle quiz
+  chainrule exercise check ex/S001/spec.toml answers.toml
+                                       an answer sheet marked, every mistake named
+  chainrule exercise mark --exercises ex --answers sheets -o grades.csv
+                                       a class's sheets marked into one gradebook (CSV)
+
 Every command takes --lang zh|en (default: CHAINRULE_LANG, then the locale).
 """)
 
@@ -488,13 +496,51 @@ def _argparse_words(message: str) -> str:
     return message
 
 
+# a character of a Chinese text, full-width punctuation included: a line may break after any
+_WIDE = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
+_TOKENS = re.compile(f"[{_WIDE}]|[^\\s{_WIDE}]+|\\s+")
+_NO_LINE_START = set("，。、；：？！）》」』")
+_NO_LINE_END = set("（《「『")
+
+
+def wrap_wide(text: str, columns: int) -> list[str]:
+    """``text`` in lines of at most ``columns`` terminal columns, broken at a space
+    or between two Chinese characters (never before closing punctuation):
+    argparse's textwrap breaks only at spaces and counts 隐 as one column, so a
+    Chinese help text ran on in one long line."""
+    from .i18n import width
+    lines, line = [], ""
+    for token in _TOKENS.findall(" ".join(text.split())):
+        if token.isspace():
+            line += " " if line else ""
+        elif line and width(line + token) > columns and token not in _NO_LINE_START:
+            carried = line[-1] if line[-1] in _NO_LINE_END else ""  # an opening bracket moves down
+            lines.append(line[:len(line) - len(carried)].rstrip())
+            line = carried + token
+        else:
+            line += token
+    return lines + [line.rstrip()] if line.strip() else lines
+
+
 class _Formatter(argparse.HelpFormatter):
     def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: Optional[str] = None) -> None:
         super().add_usage(usage, actions, groups, prefix=_("usage: ") if prefix is None else prefix)
 
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        if not re.search(f"[{_WIDE}]", text):
+            return super()._split_lines(text, width)
+        return wrap_wide(text, width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if not re.search(f"[{_WIDE}]", text):
+            return super()._fill_text(text, width, indent)
+        return "\n".join(indent + line for line in wrap_wide(text, width - len(indent)))
+
 
 class _RawFormatter(_Formatter, argparse.RawDescriptionHelpFormatter):
     """For descriptions laid out by hand (the command list, the examples)."""
+
+    _fill_text = argparse.RawDescriptionHelpFormatter._fill_text
 
 
 def _language_asked(argv: Optional[Sequence[str]]) -> Optional[str]:

@@ -47,10 +47,13 @@ def parse_quantity(text: Any, labels: set[str], key: str = "quantity") -> Quanti
 
     def known(n: str) -> str:
         if n not in labels:
+            names = ", ".join(sorted(labels, key=naming.reading_order))
+            if text.strip() == n:  # the quantity is the name itself: say it once
+                raise SpecError(key, _("{value} is not in this network (names: {names})").format(
+                    value=show(text), names=names))
             raise SpecError(key, _("{value} names {name}, which is not in this network "
                                    "(names: {names})").format(
-                value=show(text), name=show(n),
-                names=", ".join(sorted(labels, key=naming.reading_order))))
+                value=show(text), name=show(n), names=names))
         return n
 
     names = naming.derivative_of(q)

@@ -192,7 +192,7 @@ def test_chinese_names_on_a_console_that_cannot_print_them(tmp_path, monkeypatch
     bad = spec_file(tmp_path, CHINESE.replace('quantity = "out_隐1"', 'quantity = "out_隐9"'), "b.toml")
     assert main(["bp", str(bad)]) == 2
     _, err = read()
-    assert "slide_check[0].quantity: 'out_\\u96909' names 'out_\\u96909', which is not" in err
+    assert "slide_check[0].quantity: 'out_\\u96909' is not in this network (names: " in err
     # the streams are as they were
     assert sys.stdout.errors == sys.stderr.errors == "strict"
 

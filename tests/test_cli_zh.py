@@ -139,8 +139,11 @@ def test_argparse_errors_in_chinese(capsys):
     ('name = "small"', 'name = "a\\u0007b"', "name: has U+0007, a control character, at character 2",
      "name: 含有 U+0007（一个控制字符），在第 2 个字符"),
     ('', '[[slide_check]]\nslide = "1"\nquantity = "out_h9"\n',
-     "slide_check[0].quantity: 'out_h9' names 'out_h9', which is not in this network",
-     "slide_check[0].quantity: 'out_h9' 提到了 'out_h9'，但这个网络里没有它"),
+     "slide_check[0].quantity: 'out_h9' is not in this network (names: ",
+     "slide_check[0].quantity: 这个网络里没有 'out_h9'（已有的名字："),
+    ('', '[[slide_check]]\nslide = "1"\nquantity = "dE_total/dout_h9"\n',
+     "slide_check[0].quantity: 'dE_total/dout_h9' names 'out_h9', which is not in this network",
+     "slide_check[0].quantity: 'dE_total/dout_h9' 提到了 'out_h9'，但这个网络里没有它"),
 ])
 def test_spec_errors_in_both_languages(tmp_path, capsys, old, new, english, chinese):
     # a [[slide_check]] table comes after the top keys: at the end
@@ -343,3 +346,38 @@ def test_the_pictures_caption_in_chinese():
         else:
             assert zh.startswith("bp232，同时更新，与解题过程一致")
             assert "grad w1 = 0.012268" in zh
+
+
+def test_the_top_level_help_names_the_exercise_commands(capsys):
+    for lang, words in (("en", ["Exercises (a teacher sets them, a student checks them):",
+                                "a variant per student: worksheet, answer key, Moodle quiz",
+                                "an answer sheet marked, every mistake named",
+                                "a class's sheets marked into one gradebook (CSV)"]),
+                        ("zh", ["练习题（老师出题，学生自查）：", "每个学生一份练习题：练习纸、答案、Moodle 测验",
+                                "批改一份答题卡，指出每个错误", "把全班的答题卡批改成一份成绩单（CSV）"])):
+        code, out, _ = run(capsys, "--lang", lang, "--help")
+        assert code == 0
+        for command in ("new", "check", "mark"):
+            line = next(x for x in out.splitlines() if x.startswith(f"  chainrule exercise {command} "))
+            # each example runs as written: its options are the subcommand's own
+            code, usage, _ = run(capsys, "exercise", command, "--help")
+            assert all(w in usage for w in line.split() if w.startswith("-")), line
+        assert all(w in out for w in words), lang
+
+
+def test_chinese_help_wraps_at_the_terminal_width(capsys, monkeypatch):
+    from chainrule.cli import wrap_wide
+    from chainrule.i18n import width
+    # argparse's textwrap breaks only at spaces: a Chinese description ran on in one line
+    monkeypatch.setenv("COLUMNS", "80")
+    for argv in (["exercise"], ["exercise", "check"], ["exercise", "mark"], ["exercise", "new"]):
+        code, out, _ = run(capsys, "--lang", "zh", *argv, "--help")
+        assert code == 0
+        out = out.split("模板（TOML）：")[0]  # the template example is laid out by hand
+        assert max(width(line) for line in out.splitlines()) <= 80 + 4, argv  # a closing mark may hang
+        assert not any(line.rstrip().endswith("（") or line.lstrip().startswith(("，", "。", "）"))
+                       for line in out.splitlines())
+    lines = wrap_wide("批改一个学生的答题卡（TOML，一个 [answers] 表）：每个数字判为正确", 20)
+    assert "".join(lines).replace(" ", "") == "批改一个学生的答题卡（TOML，一个[answers]表）：每个数字判为正确"
+    assert all(width(x) <= 20 for x in lines) and "[answers]" in "".join(lines)
+    assert wrap_wide("the same English words", 10) == ["the same", "English", "words"]

@@ -233,7 +233,8 @@ def test_every_diagnosis_is_explained_in_chinese_too(code):
     en = next(f for f in check_answers(preset("bp232"), figures, "simultaneous").figures
               if f.status == "wrong")
     assert zh.diagnosis == en.diagnosis == code
-    assert zh.explanation != en.explanation and "；所以" in zh.explanation
+    assert en.explanation.startswith(f"You wrote {en.quantity} = {en.given}, ")
+    assert zh.explanation.startswith(f"你写的是 {en.quantity} = {en.given}，")
     # the same numbers in both: the figure's right value, from the student's own numbers
     value = en.explanation.rsplit("= ", 1)[1].rstrip(".")
     assert zh.explanation.endswith(f"= {value}。")
@@ -244,7 +245,8 @@ def test_the_learning_rate_applied_twice():
     marking = check_answers(preset("bp232"), sheet(figures), "simultaneous")
     wrong = [f for f in marking.figures if f.status == "wrong"]
     assert wrong[0].quantity == "Δw7" and {f.diagnosis for f in wrong} == {"learning_rate"}
-    assert "Δw7 = -η·dE_total/dw7 = -0.5 × (0.078064) = -0.039032" in wrong[0].explanation
+    # the gradient as the student wrote it
+    assert "Δw7 = -η·dE_total/dw7 = -0.5 × (0.0780639) = -0.039032." in wrong[0].explanation
 
 
 def test_the_reverse_sequential_mistake_under_the_sequential_convention():
@@ -262,9 +264,11 @@ def test_the_explanation_names_the_mistake_and_shows_the_right_step():
     marking = check_answers(preset("bp232"), sheet(figures), "simultaneous")
     first = next(f for f in marking.figures if f.status == "wrong")
     assert (first.quantity, first.given) == ("dE_total/dout_o1", "-0.881090")
+    # what the student wrote, the right step on their numbers, its result once
     assert first.explanation == (
-        "The chain rule's minus sign is lost: dE_total/dout_o1 = -(target_o1 - out_o1) = "
-        "-(0.01 - 0.891090) = 0.881090, not target_o1 - out_o1; so dE_total/dout_o1 = 0.881090.")
+        "You wrote dE_total/dout_o1 = -0.881090, taking dE_total/dout_o1 as target_o1 - out_o1; "
+        "the chain rule keeps the minus sign: dE_total/dout_o1 = -(target_o1 - out_o1) = "
+        "-(0.01 - 0.891090) = 0.881090.")
 
 
 def test_two_misconceptions_for_one_figure():
@@ -288,7 +292,7 @@ def test_the_right_step_is_shown_on_the_students_own_numbers():
                "w5+": "0.4506"}  # target - out; then w5 + η·dE_total/dw5 on a gradient of their own
     marks = {f.quantity: f for f in check_answers(spec_from_text(SPEC221), answers).figures}
     assert marks["dE_total/dout_o1"].diagnosis == "target_sign"
-    assert "-(0.7 - 0.706800) = 0.006800" in marks["dE_total/dout_o1"].explanation
+    assert "-(0.7 - 0.7068) = 0.006800." in marks["dE_total/dout_o1"].explanation  # out_o1 as written
     assert (marks["dE_total/dw5"].status, marks["dE_total/dw5"].diagnosis) == ("wrong", None)
     w5 = marks["w5+"]
     assert w5.diagnosis == "update_sign" and w5.worked == pytest.approx(0.45 - 0.5 * 0.001108)
@@ -493,7 +497,8 @@ def test_unreadable_sheets(tmp_path):
 
 
 @pytest.mark.parametrize("quantity, message", [
-    ("net_h9", "names 'net_h9', which is not in this network"),
+    ("net_h9", "'net_h9' is not in this network (names: "),
+    ("dE_total/dnet_h9", "'dE_total/dnet_h9' names 'net_h9', which is not in this network"),
     ("out_o1+", "only weights and biases are updated"),
     ("w1 +", None), ("bogus/x", "cannot read"),
 ])
@@ -559,7 +564,7 @@ def test_cli_check_a_preset_by_name(tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["nope.toml", "{good}"], "cannot read nope.toml"),
     (["{spec}", "nope.toml"], "cannot read nope.toml"),
-    (["{spec}", "{unknown}"], "unknown.toml: answers.net_h7: 'net_h7' names 'net_h7'"),
+    (["{spec}", "{unknown}"], "unknown.toml: answers.net_h7: 'net_h7' is not in this network (names: "),
     (["{spec}", "{nan}"], "answers.E_total: 'x' is not a number"),
 ])
 def test_cli_check_bad_input_exits_2_with_one_line(files, tmp_path, capsys, args, message):
@@ -580,10 +585,10 @@ def test_the_marked_sheet_in_both_languages(files, capsys):
     en = capsys.readouterr().out
     main(["exercise", "check", str(spec), str(bad), "--lang", "zh"])
     zh = capsys.readouterr().out
-    for words in (["quantity", "expected", "wrong", "carried", "Score:", "Gradient descent steps "
-                   "against the gradient"]):
+    for words in (["quantity", "expected", "wrong", "carried", "Score:", "gradient descent steps "
+                   "against it", "Follows correctly from your earlier figure"]):
         assert words in en
-    for words in (["物理量", "正确答案", "错误", "沿用", "得分", "梯度下降沿梯度的反方向"]):
+    for words in (["物理量", "正确答案", "错误", "沿用", "得分", "梯度下降要沿梯度的反方向走", "正确推出"]):
         assert words in zh, words
     assert "update_sign" in zh  # the code stays as it is, in both
     with using_language("zh"):
@@ -641,3 +646,225 @@ def test_cli_mark_bad_input(tmp_path, capsys, flag, message):
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert not (tmp_path / "g.csv").exists()
+
+
+# --- the sentences a student reads (review of issue 12) ------------------------------------------
+
+# notebook 12's 2-2-1 and the sheet it ships: dE_total/dout_o1 written as target - out
+NB12 = """\
+name = "hand_221"
+inputs = [0.65, 0.3]
+targets = [0.9]
+learning_rate = 0.5
+convention = "simultaneous"
+[[layers]]
+neurons = ["h1", "h2"]
+weights = [[0.45, -0.3], [0.25, 0.6]]
+bias = 0.1
+[[layers]]
+neurons = ["o1"]
+weights = [[0.7, -0.5]]
+bias = 0.3
+"""
+NB12_SHEET = {"net_h1": "0.3025", "out_h1": "0.5751", "net_h2": "0.4425", "out_h2": "0.6089",
+              "net_o1": "0.3981", "out_o1": "0.5982", "E_total": "0.04554",
+              "dE_total/dout_o1": "0.3018", "dout_o1/dnet_o1": "0.2404",
+              "dE_total/dnet_o1": "0.07255", "dE_total/dw5": "0.04172", "w5+": "0.6791"}
+
+
+def test_the_step_quotes_the_students_own_figure_and_its_result_once():
+    marks = {f.quantity: f for f in check_answers(spec_from_text(NB12), NB12_SHEET).figures}
+    f = marks["dE_total/dout_o1"]
+    assert f.diagnosis == "target_sign"
+    step = -(0.9 - 0.5982)  # out_o1 as the student wrote it, not the engine's 0.598234
+    assert f.worked == pytest.approx(step, abs=1e-12)
+    assert f.explanation == (
+        "You wrote dE_total/dout_o1 = 0.3018, taking dE_total/dout_o1 as target_o1 - out_o1; the "
+        "chain rule keeps the minus sign: dE_total/dout_o1 = -(target_o1 - out_o1) = "
+        f"-(0.9 - 0.5982) = {step:.6f}.")
+    with using_language("zh"):
+        zh = next(m for m in check_answers(spec_from_text(NB12), NB12_SHEET).figures
+                  if m.quantity == "dE_total/dout_o1").explanation
+    assert zh.startswith("你写的是 dE_total/dout_o1 = 0.3018，") and zh.endswith(
+        f"-(0.9 - 0.5982) = {step:.6f}。")
+
+
+def test_the_brief_sheet_ends_with_its_step_not_a_repeat():
+    # out_h1 rounded by the student: out_o1 worked from it is 0.891088, and the step says so once
+    answers = {"net_h1": "2.35", "out_h1": "0.9129", "dE_total/dout_o1": "-0.8811"}
+    for lang, end in (("en", "= 0.881088."), ("zh", "= 0.881088。")):
+        with using_language(lang):
+            f = check_answers(preset("bp232"), answers).figures[2]
+        assert f.diagnosis == "target_sign" and f.explanation.endswith(end)
+        assert f.explanation.count("0.881088") == 1 and "-(0.01 - 0.891088)" in f.explanation
+
+
+@pytest.mark.parametrize("code", MISCONCEPTIONS)
+def test_every_sentence_says_the_result_once(code):
+    """Each wrong figure's sentence: what was written, the step, its value once
+    (", so X = v" only where the figure is not the step itself), in both languages."""
+    net = NET232 | {"transposed": TRANSPOSED232}
+    figures = sheet(hand(net, "simultaneous", mistake=code))
+    for lang, so in (("en", ", so "), ("zh", "，所以 ")):
+        with using_language(lang):
+            wrong = [f for f in check_answers(preset("bp232"), figures, "simultaneous").figures
+                     if f.status == "wrong"]
+        assert wrong
+        for f in wrong:
+            value = f"{f.worked:.6f}".replace("-0.000000", "0.000000")
+            assert f.explanation.count(f"= {value}") == 1, f.explanation
+            said_as_step = f.explanation.endswith((f"= {value}.", f"= {value}。")) and so not in f.explanation
+            said_after = f.explanation.endswith((f"{so}{f.quantity} = {value}.", f"{so}{f.quantity} = {value}。"))
+            assert said_as_step or said_after, f.explanation
+
+
+def test_a_misconception_sentence_for_the_loss_and_for_a_change():
+    # E without its 1/2: twice the value, no chain-rule step; Δw of the wrong sign: Δw's own step
+    spec = spec_from_text(SPEC221)
+    out_o1 = sigmoid(0.45 * sigmoid(0.5 * 0.15 + 0.8 * 0.25 + 0.3) + 0.6 * sigmoid(
+        0.5 * 0.35 + 0.8 * 0.2 + 0.3) + 0.1)
+    e = 0.5 * (0.7 - out_o1) ** 2
+    f = check_answers(spec, {"E_total": f"{2 * e:.4g}"}).figures[0]
+    assert f.diagnosis == "half_factor"
+    assert f.explanation == (f"You wrote E_total = {2 * e:.4g}, twice the right value: the loss keeps "
+                             f"its ½, E = ½(target - out)², so E_total = {e:.6f}.")
+    grad = check_answers(spec, {"dE_total/dw5": "1"}).figures[0].expected
+    mine = f"{grad:.7f}"  # the gradient as written, quoted so; Δw5 worked from it
+    f = check_answers(spec, {"dE_total/dw5": mine, "Δw5": f"{0.5 * grad:.6f}"}).figures[1]
+    assert f.diagnosis == "update_sign"
+    assert f.explanation.endswith(f"Δw5 = -η·dE_total/dw5 = -0.5 × ({mine}) = {-0.5 * float(mine):.6f}.")
+
+
+def test_a_carried_figure_names_the_wrong_figures_it_follows_from():
+    marks = {f.quantity: f for f in check_answers(spec_from_text(NB12), NB12_SHEET).figures}
+    assert marks["dE_total/dw5"].status == "carried"
+    assert marks["dE_total/dw5"].explanation == (
+        "Follows correctly from your earlier figure dE_total/dout_o1 = 0.3018 (the exact value is "
+        "-0.041708): no mark lost.")
+    # through a carried figure (dE_total/dnet_o1) back to the wrong one
+    assert "dE_total/dout_o1 = 0.3018" in marks["w5+"].explanation
+    assert "dE_total/dnet_o1" not in marks["w5+"].explanation
+    with using_language("zh"):
+        zh = {f.quantity: f for f in check_answers(spec_from_text(NB12), NB12_SHEET).figures}
+    assert zh["dE_total/dw5"].explanation == (
+        "由你前面的 dE_total/dout_o1 = 0.3018 正确推出（准确值是 -0.041708）：不扣分。")
+    # two slips on the forward pass, out_o1 worked on from both: both named, in the sheet's order
+    net_h1, net_h2 = 0.5 * 0.15 + 0.8 * 0.25 + 0.3, 0.5 * 0.35 + 0.8 * 0.2 + 0.3
+    wrong_h1, wrong_h2 = net_h1 + 0.1, net_h2 - 0.1
+    out_o1 = sigmoid(0.45 * sigmoid(wrong_h1) + 0.6 * sigmoid(wrong_h2) + 0.1)
+    answers = {"net_h1": f"{wrong_h1:.4f}", "net_h2": f"{wrong_h2:.4f}", "out_o1": f"{out_o1:.4f}"}
+    f = check_answers(spec_from_text(SPEC221), answers).figures[2]
+    assert f.status == "carried"
+    assert f.explanation.startswith(
+        f"Follows correctly from your earlier figures net_h1 = {wrong_h1:.4f}, net_h2 = {wrong_h2:.4f} "
+        "(the exact value is ")
+    with using_language("zh"):
+        f = check_answers(spec_from_text(SPEC221), answers).figures[2]
+    assert f"net_h1 = {wrong_h1:.4f}、net_h2 = {wrong_h2:.4f}" in f.explanation
+
+
+# --- networks the catalogue works through: no KeyError reaches anyone ------------------------------
+
+SOFTMAX_CE = """\
+name = "softmax_ce"
+inputs = [0.5, 0.8]
+targets = [1.0, 0.0]
+loss = "cross_entropy"
+learning_rate = 0.5
+[[layers]]
+neurons = ["h1", "h2"]
+weights = [[0.15, 0.25], [0.35, 0.2]]
+bias = 0.3
+[[layers]]
+neurons = ["o1", "o2"]
+activation = "softmax"
+weights = [[0.45, 0.6], [-0.3, 0.1]]
+bias = 0.1
+"""
+STEP_NET = """\
+name = "step_net"
+inputs = [0.5, 0.8]
+targets = [0.7]
+learning_rate = 0.5
+[[layers]]
+neurons = ["h1", "h2"]
+activation = "step"
+weights = [[0.15, 0.25], [-0.35, 0.2]]
+bias = 0.1
+[[layers]]
+neurons = ["o1"]
+weights = [[0.45, 0.6]]
+bias = 0.1
+"""
+DEAD_RELU = """\
+name = "dead_relu"
+inputs = [1.0, 1.0]
+targets = [0.7]
+learning_rate = 0.5
+[[layers]]
+neurons = ["h1", "h2"]
+activation = "relu"
+weights = [[0.5, 0.2], [-0.9, 0.3]]
+[[layers]]
+neurons = ["o1"]
+weights = [[0.45, 0.6]]
+bias = 0.1
+"""
+ALL = ["net_h1", "out_h1", "net_h2", "out_h2", "net_o1", "out_o1", "E_total", "dE_total/dout_o1",
+       "dE_total/dnet_o1", "dE_total/dw5", "w5+", "Δw5", "dE_total/dout_h1", "dE_total/dnet_h1",
+       "dE_total/dw1", "w1+", "dE_total/dw4", "w4+"]
+
+
+def _softmax_dw5():
+    h1, h2 = sigmoid(0.5 * 0.15 + 0.8 * 0.25 + 0.3), sigmoid(0.5 * 0.35 + 0.8 * 0.2 + 0.3)
+    n1, n2 = 0.45 * h1 + 0.6 * h2 + 0.1, -0.3 * h1 + 0.1 * h2 + 0.1
+    o1 = math.exp(n1) / (math.exp(n1) + math.exp(n2))
+    return (o1 - 1.0) * h1  # softmax + cross-entropy: dE_total/dnet_o1 = out_o1 - target_o1
+
+
+def _step_dw5():
+    # both step neurons fire (net_h1 = 0.375, net_h2 = 0.085): out_h1 = out_h2 = 1
+    o1 = sigmoid(0.45 + 0.6 + 0.1)
+    return (o1 - 0.7) * o1 * (1 - o1) * 1.0
+
+
+@pytest.mark.parametrize("text, dw5", [(SOFTMAX_CE, _softmax_dw5()), (STEP_NET, _step_dw5()),
+                                       (DEAD_RELU, None)], ids=["softmax-ce", "step", "dead-relu"])
+def test_every_misconception_works_through_any_network(text, dw5):
+    from chainrule.exercise.generate import Exercise
+    from chainrule.exercise.moodle import misconception_answers
+    spec = spec_from_text(text)
+    got = {code: misconceived_figures(spec, code, ALL) for code in MISCONCEPTIONS}
+    assert all(math.isfinite(v) for figures in got.values() for v in figures.values())
+    if dw5 is not None:  # p + η·grad, the gradient the network's own rules give
+        assert got["update_sign"]["w5+"] == pytest.approx(0.45 + 0.5 * dw5, rel=1e-12)
+        assert got["learning_rate"]["Δw5"] == pytest.approx(-dw5, rel=1e-12)  # η left out
+    if spec.loss == "cross_entropy":  # no ½ in the loss, no target - out to flip
+        assert got["target_sign"] == got["half_factor"] == {}
+    if spec.name == "step_net":  # nothing reaches w1 through a step: no broken rule changes it
+        assert not any("dE_total/dw1" in figures for figures in got.values())
+        assert got["missing_path"] == {}  # one output, one path
+    if spec.name == "dead_relu":  # read the other way, h1 dies: net_h1 = w1·x1 + w3·x2 = -0.4
+        t = got["transposed_weights"]
+        assert (t["net_h1"], t["out_h1"], t["dE_total/dw1"], t["w1+"]) == pytest.approx((-0.4, 0, 0, 0.5))
+        assert t["out_o1"] == pytest.approx(sigmoid(0.6 * 0.5 + 0.1), rel=1e-12)
+    # the Moodle quiz's answers and the checker's sentences, on the same figures
+    answers = misconception_answers(Exercise(spec, ALL, "1", {}, [], 1))
+    assert {code for q in answers.values() for code, _v, _w in q} == {c for c, f in got.items() if f}
+    for code, figures in got.items():
+        if figures:
+            marking = check_answers(spec, {q: f"{v:.6f}" for q, v in figures.items()})
+            assert all(f.explanation for f in marking.figures if f.status == "wrong")
+
+
+def test_an_update_mistake_on_a_hidden_gradient_shows_the_update_it_went_through():
+    # sequential convention: dE_total/dw1 goes through w7+; a student who stepped up the
+    # gradient there gets a wrong dE_total/dw1, and the sentence shows w7's update, not w1's
+    net = NET232 | {"transposed": TRANSPOSED232}
+    broken = hand(net, "sequential", mistake="update_sign")
+    right = hand(net, "sequential")
+    marking = check_answers(preset("bp232"), {"dE_total/dw1": f"{broken['dE_total/dw1']:.6g}"}, "sequential")
+    f = marking.figures[0]
+    assert (f.status, f.diagnosis) == ("wrong", "update_sign")
+    assert (f"w7+ = w7 - η·dE_total/dw7 = 0.4 - 0.5 × ({right['dE_total/dw7']:.6f}) = "
+            f"{right['w7+']:.6f}, so dE_total/dw1 = {right['dE_total/dw1']:.6f}.") in f.explanation

@@ -756,3 +756,56 @@ def test_any_template_makes_an_exercise_or_one_error_line(capsys, tmp_path):
             assert "keep these rules" in stdout and (out / "1" / "quiz.xml").is_file()
     check()
     assert {0, 2} <= {c for c, _e in codes}, codes  # both ways out were taken
+
+
+def test_the_distinct_rule_cites_this_networks_own_weight():
+    """The rule's example is a pair the formulas make equal in *this* network: a 2-2-1
+    has no w7 (the slides' 2-3-2 example), its dnet_o1/dw5 is out_h1."""
+    from chainrule.exercise.generate import same_by_formula
+    from nn.i18n import using_language
+    cases = [({"shape": [2, 2, 1]}, "dnet_o1/dw5 = out_h1"), ({"shape": [2, 3, 2]}, "dnet_o1/dw7 = out_h1"),
+             ({"shape": [2, 1], "ask": ["forward", "gradients"]}, "dnet_o1/dw1 = x1")]
+    for design, example in cases:
+        ex = variant(template_from_dict({"name": "d", **design}), 1)
+        assert same_by_formula(ex.spec) == example
+        for lang in ("en", "zh"):
+            with using_language(lang):
+                rule = ex.rules[-1]
+            assert rule.endswith((f"as {example})", f"如 {example}）")) and "dw7" not in rule.replace(
+                example, ""), rule
+        # and the formulas do make it so: the generator finds the pair equal on its own
+        left, right = example.split(" = ")
+        pair = variant(template_from_dict({"name": "d", **design}), 1, ask=[left, right])
+        assert tuple(sorted((left, right))) in pair.same
+        assert pair.values[left] == pytest.approx(pair.values[right], rel=1e-12)
+
+
+def test_moodle_feedback_quotes_one_value_per_answer():
+    """Two misconceptions whose values the tolerance cannot tell apart share one answer:
+    its feedback quotes that answer's value in both sentences; the general feedback
+    gives each value before its formula's note."""
+    import html as html_module
+    import re
+    import xml.etree.ElementTree as ET
+    from chainrule.exercise.moodle import quiz_xml
+    ex = variant(preset("bp232"), "S001")
+    root = ET.fromstring(quiz_xml(ex).encode())
+    shared = 0
+    for q in root.iter("question"):
+        if q.get("type") != "cloze":
+            continue
+        for parts in parse_cloze(q.find("questiontext/text").text):
+            for answer in parts[1:]:
+                if answer["value"] is None:  # the catch-all: the formula
+                    continue
+                text = html_module.unescape(answer.get("feedback", ""))
+                said = set(re.findall(r"You wrote \S+ = (\S+),", text))
+                assert len(said) <= 1, text
+                if " Or: " in text:
+                    shared += 1
+                    assert abs(float(said.pop()) - answer["value"]) <= 1e-6, text
+        general = html_module.unescape(q.find("generalfeedback/text").text)
+        assert "(η = 0.5) =" not in general and ") = " not in general
+        assert re.search(r"<li>w1\+ = -?\d\.\d{6}, from w1 − η · dE_total/dw1 \(η = 0\.5\)</li>", general) or \
+            "w1+" not in general
+    assert shared, "this variant has answers two misconceptions share"

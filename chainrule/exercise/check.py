@@ -46,7 +46,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 from autograd import format_number
 
 from ..errors import ArgumentError, SpecError, show
-from ..i18n import _, pgettext
+from ..i18n import _, ngettext, pgettext
 from ..spec import Spec
 from .misconceptions import MISCONCEPTIONS
 from .workings import Frame, Key, Rules, read_quantity, work
@@ -259,16 +259,49 @@ class _Sheet:
                 m.status, m.worked = "correct", None
             elif w.agrees(m.worked) or self._near(key, sign, w, self.precise):
                 m.status = "carried"
-                m.explanation = _("Right from your own earlier figures ({worked}); an earlier "
-                                  "figure is wrong, so it cannot be {expected}.").format(
-                    worked=_num(m.worked, w.text), expected=_num(expected, w.text))
             else:
                 wrong.append((m, key, sign, w))
             marks.append(m)
+        self._say_carried(marks, wanted, mine)
         if wrong:
             self._diagnose(wrong, mine)
         blanks = [m for m in marks if m.status == "missing"]
         return [m for m in marks if m.status != "missing"] + blanks
+
+    def _say_carried(self, marks: list[FigureMark], wanted: list[Key], mine: dict[Key, float]) -> None:
+        """Each carried figure's sentence, naming the earlier wrong figures it
+        follows from: a slip it moves with (each slip in turn put right), or
+        through a carried figure, the wrong ones that one follows from."""
+        rows = [(m, k) for m, (_q, k, _s, _w) in zip(marks, self.rows)]
+        status = {k: m.status for m, k in rows}
+        slips = [k for k in self.slips if status.get(k) in ("wrong", "carried")]
+        if not any(m.status == "carried" for m, _k in rows):
+            return
+        exact = work(self.frame, self.rules, {}, wanted)
+        moved = {}
+        for s in slips:
+            fixed = work(self.frame, self.rules, {**self.given, s: exact[s]}, wanted)
+            moved[s] = {k for k in wanted if k in fixed and k in mine and
+                        abs(fixed[k] - mine[k]) > 1e-12 * max(1.0, abs(mine[k]))}
+        for m, key in rows:
+            if m.status != "carried":
+                continue
+            roots: list[Key] = []
+            todo, seen = [key], {key}
+            while todo:  # through carried figures back to the wrong ones
+                k = todo.pop()
+                for s in slips:
+                    if k in moved[s] and s not in seen:
+                        seen.add(s)
+                        (roots if status[s] == "wrong" else todo).append(s)
+            shown = [f"{q} = {w.text}" for q, k, _s, w in self.rows if k in roots and w is not None]
+            m.explanation = ngettext(
+                "Follows correctly from your earlier figure {figures} (the exact value is "
+                "{expected}): no mark lost.",
+                "Follows correctly from your earlier figures {figures} (the exact value is "
+                "{expected}): no mark lost.", max(1, len(shown))).format(
+                figures=pgettext("between figures", ", ").join(shown) or "-",
+                expected=_num(m.expected, m.given))
 
     def _slips(self, exact: dict[Key, float], mine: dict[Key, float], wanted: list[Key]) -> None:
         """The student's figures that are not the exact ones (the slips), the
@@ -391,8 +424,10 @@ class _Sheet:
             # the step shown on the numbers the student worked from: their own where
             # written, the figure itself as it should be
             used = {**mine, **{k: v for k, v in self.given.items() if k != key}}
+            texts = {k: w2.text for _q, k, s, w2 in self.rows if w2 is not None and s == 1 and k != key}
             mark.explanation = MISCONCEPTIONS[best].explain(
-                self.frame, used, key, mark.quantity, mark.worked, self.rules.convention)
+                self.frame, used, key, mark.quantity, mark.worked, self.rules.convention,
+                given=w.text, written=texts, sign=sign)
             if mark.alternatives:
                 mark.explanation += " " + _("(The same figure also comes from: {codes}.)").format(
                     codes=", ".join(mark.alternatives))

@@ -97,8 +97,25 @@ RULES = {
     "not_vanishing": N_("every asked gradient and change shows at least 3 significant digits at "
                         "6 decimals (|value| ≥ 0.0001)"),
     "distinct": N_("no two asked figures are equal at 6 decimals (unless the formulas make them "
-                   "equal, as dnet_o1/dw7 = out_h1)"),
+                   "equal, as {example})"),
 }
+
+
+def same_by_formula(spec: Spec) -> str:
+    """The example the "distinct" rule gives, from the exercise's own network: the
+    output layer's first weight, whose local derivative is what it carries
+    (dnet_o1/dw7 = out_h1 in the slides' 2-3-2, dnet_o1/dw5 = out_h1 in a 2-2-1)."""
+    layer = spec.layers[-1]
+    w = layer.weight_names[0][0]
+    senders = spec.layers[-2].neurons if len(spec.layers) > 1 else spec.input_names
+    src = senders[0]
+    return f"{naming.derivative(naming.net(layer.neurons[0]), w)} = " + (
+        naming.out(src) if len(spec.layers) > 1 else src)
+
+
+def rule_text(code: str, spec: Spec, decimals: int) -> str:
+    """A rule as the output states it, in the language of the moment."""
+    return _(RULES[code]).format(decimals=decimals, example=same_by_formula(spec))
 
 
 # --- templates ----------------------------------------------------------------------------
@@ -596,7 +613,7 @@ class Exercise:
 
     @property
     def rules(self) -> list[str]:
-        return [_(RULES[code]).format(decimals=self.decimals) for code in self.rule_codes]
+        return [rule_text(code, self.spec, self.decimals) for code in self.rule_codes]
 
     def printed(self, quantity: str) -> str:
         return printed(self.values[quantity])
@@ -655,7 +672,7 @@ def variant(source: Union[Template, Spec], seed: Union[int, str],
     raise SpecError("ask" if worst in ("not_vanishing", "distinct") else "", _(
         "no numbers found in {tries} draws that keep every rule; the rule broken most often "
         "({count} times): {rule}. Widen the ranges, ask fewer figures or change the network").format(
-        tries=max_tries, count=broken[worst], rule=_(RULES[worst]).format(decimals=skel.decimals)))
+        tries=max_tries, count=broken[worst], rule=rule_text(worst, spec, skel.decimals)))
 
 
 # --- the spec as TOML ----------------------------------------------------------------------------

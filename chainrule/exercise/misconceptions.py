@@ -23,7 +23,7 @@ transposed_weights   w_ij read as w_ji (a layer's numbering read the other way)
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from autograd import format_number
 from nn import naming
@@ -61,17 +61,45 @@ class Misconception:
         return self.variants(spec, Rules(convention))
 
     def explain(self, frame: Frame, figures: Mapping[Key, float], key: Key, quantity: str,
-                value: float, convention: str = "simultaneous") -> str:
-        """The sentence for a figure ``quantity`` (``key``) whose right value from
-        the student's own numbers is ``value``; ``figures``: the right workings."""
-        fields = FIELDS[self.code](frame, figures, key)
+                value: float, convention: str = "simultaneous", given: Optional[str] = None,
+                written: Optional[Mapping[Key, str]] = None, sign: float = 1.0) -> str:
+        """A teacher's one-sentence correction of the figure ``quantity`` (``key``,
+        ``sign``): what the student wrote (``given``), the right step on their own
+        numbers (``figures``: the right workings from them; ``written``: the figures
+        as they wrote them, quoted so), and the result ``value``, said once: a
+        figure that is the step itself ends with the step."""
+        numbers = _Numbers(figures, written or {})
+        fields = FIELDS[self.code](frame, numbers, key)
         form = fields.pop("form", "") or convention
+        step = fields.pop("step_key", None)
         message = self.forms.get(form, self.message)
-        return _(message).format(quantity=quantity, value=_num(value), **fields)
+        so = "" if step == key and sign == 1 else _(", so {quantity} = {value}").format(
+            quantity=quantity, value=_num(value))
+        return _(message).format(quantity=quantity, given=given or _num(value), so=so, **fields)
 
 
 def _num(x: float) -> str:
     return format_number(x, 6)
+
+
+class _Numbers:
+    """The figures a sentence quotes: the student's own as written where they
+    wrote them (0.5982, not 0.598200), else as worked (6 decimals)."""
+
+    def __init__(self, figures: Mapping[Key, float], written: Mapping[Key, str]) -> None:
+        self.figures, self.written = figures, written
+
+    def __getitem__(self, key: Key) -> float:
+        return self.figures[key]
+
+    def get(self, key: Key, default: float) -> float:
+        return self.figures.get(key, default)
+
+    def show(self, key: Key, value: Optional[float] = None) -> str:
+        """``key`` as the student wrote it, else ``value`` (default: as worked)."""
+        if key in self.written:
+            return self.written[key]
+        return _num(self.figures[key] if value is None else value)
 
 
 # --- the broken rules of each misconception --------------------------------------------
@@ -106,12 +134,21 @@ def _transposed(spec: Spec, r: Rules) -> list[Rules]:
 
 # --- what each sentence names: the neuron or weight the figure is about ------------------
 
-def _target_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, str]:
+def _target_fields(frame: Frame, fig: _Numbers, key: Key) -> dict[str, Any]:
     o = _output(frame, key)
     t = frame.spec.targets[frame.spec.outputs.index(o)]
     out = naming.out(o)
-    return {"out": out, "target": naming.target(o), "t": f"{t:g}", "o": _num(fig[("value", out)]),
-            "step": _num(-(t - fig[("value", out)]))}
+    step = ("grad", out)
+    return {"out": out, "target": naming.target(o), "t": f"{t:g}", "o": fig.show(("value", out)),
+            "step": fig.show(step, -(t - fig[("value", out)])), "step_key": step}
+
+
+def _half_fields(frame: Frame, fig: _Numbers, key: Key) -> dict[str, Any]:
+    fields = _target_fields(frame, fig, key)
+    if key[0] == "value" and (key[1] == naming.TOTAL_ERROR or naming.output_of(key[1])
+                              and key[1].startswith("E_")):
+        fields["form"] = "loss"  # E itself: twice the right value, no step of the chain rule
+    return fields
 
 
 def _output(frame: Frame, key: Key) -> str:
@@ -119,46 +156,67 @@ def _output(frame: Frame, key: Key) -> str:
     return n if n in frame.spec.outputs else frame.spec.outputs[0]
 
 
-def _derivative_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, str]:
+def _derivative_fields(frame: Frame, fig: _Numbers, key: Key) -> dict[str, Any]:
     n = neuron_of_figure(frame, key)
     out, net = naming.out(n), naming.net(n)
     o = fig[("value", out)]
     layer = next(la for la in frame.spec.layers if n in la.neurons)
-    return {"out": out, "net": net, "o": _num(o), "step": _num(fig.get(("local", out, net), o * (1 - o))),
-            "form": layer.activation}
+    step = ("local", out, net)
+    return {"out": out, "net": net, "o": fig.show(("value", out)),
+            "step": fig.show(step, fig.get(step, o * (1 - o))), "form": layer.activation,
+            "step_key": step}
 
 
-def _path_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, str]:
+def _path_fields(frame: Frame, fig: _Numbers, key: Key) -> dict[str, Any]:
     n = neuron_of_figure(frame, key)
     if n in frame.spec.outputs:
         n = frame.spec.layers[-2].neurons[0]
     out = naming.out(n)
     paths = " + ".join(naming.derivative(naming.error_of(o), out) for o in frame.spec.outputs)
-    return {"out": out, "paths": paths, "step": _num(fig.get(("grad", out), 0.0))}
+    step = ("grad", out)
+    return {"out": out, "paths": paths, "step": fig.show(step, fig.get(step, 0.0)), "step_key": step}
 
 
-def _sequential_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, str]:
+def _sequential_fields(frame: Frame, fig: _Numbers, key: Key) -> dict[str, Any]:
     n = neuron_of_figure(frame, key)
     if n in frame.spec.outputs:
         n = frame.spec.layers[-2].neurons[0]
     w = next(w for w, (to, src) in frame.joins.items() if src == n)
-    return {"w": w, "wv": f"{frame.initial[w]:g}", "wp": _num(fig[("updated", w)])}
+    return {"w": w, "wv": f"{frame.initial[w]:g}", "wp": fig.show(("updated", w))}
 
 
 def _param(frame: Frame, key: Key) -> str:
-    if key[0] in ("updated", "change", "grad") and key[1] in frame.initial:
+    """The parameter whose update the sentence shows: the figure's own (w5+, Δw5);
+    for any other figure, a weight leaving its neuron (under the sequential
+    convention dE_total/dw1 goes through w7+, whose update went wrong)."""
+    if key[0] in ("updated", "change") and key[1] in frame.initial:
         return key[1]
-    return next(iter(frame.initial))
+    n = neuron_of_figure(frame, key)
+    leaving = [w for w, (_to, src) in frame.joins.items() if src == n]
+    return min(leaving, key=naming.reading_order) if leaving else next(iter(frame.initial))
 
 
-def _update_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, str]:
+def _update_fields(frame: Frame, fig: _Numbers, key: Key) -> dict[str, Any]:
     p = _param(frame, key)
     return {"p": p, "pv": f"{frame.initial[p]:g}", "eta": f"{frame.spec.learning_rate:g}",
-            "g": _num(fig[("grad", p)]), "change": _num(fig[("change", p)]),
-            "step": _num(fig[("updated", p)])}
+            "g": fig.show(("grad", p)), "change": fig.show(("change", p)),
+            "step": fig.show(("updated", p)), "step_key": ("updated", p)}
 
 
-def _bias_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, str]:
+def _sign_fields(frame: Frame, fig: _Numbers, key: Key) -> dict[str, Any]:
+    fields = _update_fields(frame, fig, key)
+    if key[0] == "change":  # Δw asked: the step is Δw itself
+        fields.update(form="change", step_key=key)
+    return fields
+
+
+def _rate_fields(frame: Frame, fig: _Numbers, key: Key) -> dict[str, Any]:
+    fields = _update_fields(frame, fig, key)
+    fields["step_key"] = ("change", fields["p"])
+    return fields
+
+
+def _bias_fields(frame: Frame, fig: _Numbers, key: Key) -> dict[str, Any]:
     n = neuron_of_figure(frame, key)
     for layer in frame.spec.layers:
         if n in layer.neurons and layer.bias is not None:
@@ -167,11 +225,12 @@ def _bias_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, 
     else:
         layer = next(la for la in frame.spec.layers if la.bias is not None)
         n, b = layer.neurons[0], layer.bias_of(0)
-    return {"net": naming.net(n), "b": b, "bv": f"{frame.initial[b]:g}",
-            "step": _num(fig[("value", naming.net(n))])}
+    step = ("value", naming.net(n))
+    return {"net": naming.net(n), "b": b, "bv": f"{frame.initial[b]:g}", "step": fig.show(step),
+            "step_key": step}
 
 
-def _transposed_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict[str, str]:
+def _transposed_fields(frame: Frame, fig: _Numbers, key: Key) -> dict[str, Any]:
     n = neuron_of_figure(frame, key)
     ws = [w for w, (to, _src) in frame.joins.items() if to == n] or list(frame.joins)
     w = sorted(ws, key=naming.reading_order)[-1]
@@ -179,58 +238,67 @@ def _transposed_fields(frame: Frame, fig: Mapping[Key, float], key: Key) -> dict
     return {"w": w, "src": src, "dst": to}
 
 
-FIELDS: dict[str, Callable[[Frame, Mapping[Key, float], Key], dict[str, str]]] = {
+FIELDS: dict[str, Callable[[Frame, _Numbers, Key], dict[str, Any]]] = {
     "target_sign": _target_fields, "sigmoid_derivative": _derivative_fields,
-    "half_factor": _target_fields, "missing_path": _path_fields,
-    "sequential_update": _sequential_fields, "update_sign": _update_fields,
-    "learning_rate": _update_fields, "bias_omitted": _bias_fields,
+    "half_factor": _half_fields, "missing_path": _path_fields,
+    "sequential_update": _sequential_fields, "update_sign": _sign_fields,
+    "learning_rate": _rate_fields, "bias_omitted": _bias_fields,
     "transposed_weights": _transposed_fields,
 }
 
+# Each sentence a teacher's correction: what the student wrote, the right step on their
+# own numbers, the result ({so}: ", so <figure> = <value>", left out where the figure is
+# the step itself, its value said once).
 MISCONCEPTIONS: dict[str, Misconception] = {m.code: m for m in (
     Misconception("target_sign", N_("dE/dout written as target - out: the chain rule's minus sign lost"), N_(
-        "The chain rule's minus sign is lost: dE_total/d{out} = -({target} - {out}) = "
-        "-({t} - {o}) = {step}, not {target} - {out}; so {quantity} = {value}."),
+        "You wrote {quantity} = {given}, taking dE_total/d{out} as {target} - {out}; the chain "
+        "rule keeps the minus sign: dE_total/d{out} = -({target} - {out}) = -({t} - {o}) = "
+        "{step}{so}."),
         lambda s, r: [replace(r, error_sign=-1.0)] if s.loss in HALF_LOSSES else []),
     Misconception("sigmoid_derivative", N_(
         "the derivative of the activation out taken from net, not from out: net(1 - net) for "
         "out(1 - out)"), N_(
-        "The sigmoid's derivative is taken at its output: d{out}/d{net} = {out}(1 - {out}) = "
-        "{o} × (1 - {o}) = {step}, not {net}(1 - {net}); so {quantity} = {value}."),
+        "You wrote {quantity} = {given}, taking the sigmoid's derivative at {net}; it is taken "
+        "at its output: d{out}/d{net} = {out}(1 - {out}) = {o} × (1 - {o}) = {step}{so}."),
         lambda s, r: [replace(r, derivative_from_net=True)] if any(
             la.activation in ("sigmoid", "tanh") for la in s.layers) else [], {"tanh": N_(
-            "The tanh's derivative is taken at its output: d{out}/d{net} = 1 - {out}² = "
-            "1 - {o}² = {step}, not 1 - {net}²; so {quantity} = {value}.")}),
+            "You wrote {quantity} = {given}, taking the tanh's derivative at {net}; it is taken "
+            "at its output: d{out}/d{net} = 1 - {out}² = 1 - {o}² = {step}{so}.")}),
     Misconception("half_factor", N_("the 1/2 of E dropped: E and dE/dout twice too large"), N_(
-        "E = ½(target - out)², and the ½ cancels the 2 of the square: dE_total/d{out} = "
-        "-({target} - {out}) = {step}, not twice that; so {quantity} = {value}."),
-        lambda s, r: [replace(r, error_scale=2.0)] if s.loss in HALF_LOSSES else []),
+        "You wrote {quantity} = {given}, dropping the ½ of E = ½(target - out)², which cancels "
+        "the 2 of the square: dE_total/d{out} = -({target} - {out}) = -({t} - {o}) = {step}{so}."),
+        lambda s, r: [replace(r, error_scale=2.0)] if s.loss in HALF_LOSSES else [], {"loss": N_(
+            "You wrote {quantity} = {given}, twice the right value: the loss keeps its ½, "
+            "E = ½(target - out)²{so}.")}),
     Misconception("missing_path", N_("one path of the multi-path sum (through one output) left out"), N_(
-        "{out} reaches E_total through every output, so dE_total/d{out} = {paths} = {step} "
-        "sums every path, and one was left out; so {quantity} = {value}."), _missing_path),
+        "You wrote {quantity} = {given}, leaving out a path; {out} reaches E_total through every "
+        "output, and every path counts: dE_total/d{out} = {paths} = {step}{so}."), _missing_path),
     Misconception("sequential_update", N_(
         "the hidden gradients through the other convention's weights: the updated ones instead "
         "of the old, or the reverse"), N_(
-        "This exercise updates every weight at once: the hidden gradients go through the old "
-        "weights ({w} = {wv}), not the updated ones ({w}+ = {wp}); so {quantity} = {value}."),
+        "You wrote {quantity} = {given}, through the updated weight {w}+ = {wp}; this exercise "
+        "updates every weight at once: the hidden gradients go through the old weights ({w} = "
+        "{wv}){so}."),
         _other_convention, {"sequential": N_(
-            "This exercise updates the output layer first: the hidden gradients go through the "
-            "updated weights ({w}+ = {wp}), not the old ones ({w} = {wv}); so {quantity} = "
-            "{value}.")}),
+            "You wrote {quantity} = {given}, through the old weight {w} = {wv}; this exercise "
+            "updates the output layer first: the hidden gradients go through the updated weights "
+            "({w}+ = {wp}){so}.")}),
     Misconception("update_sign", N_("the update written p + η·grad: a step up the gradient"), N_(
-        "Gradient descent steps against the gradient: {p}+ = {p} - η·dE_total/d{p} = {pv} - "
-        "{eta} × ({g}) = {step}, not + η·dE_total/d{p}; so {quantity} = {value}."),
-        lambda s, r: [replace(r, update_sign=-1.0)]),
+        "You wrote {quantity} = {given}, a step up the gradient; gradient descent steps against "
+        "it: {p}+ = {p} - η·dE_total/d{p} = {pv} - {eta} × ({g}) = {step}{so}."),
+        lambda s, r: [replace(r, update_sign=-1.0)], {"change": N_(
+            "You wrote {quantity} = {given}, a step up the gradient; gradient descent steps "
+            "against it: Δ{p} = -η·dE_total/d{p} = -{eta} × ({g}) = {change}{so}.")}),
     Misconception("learning_rate", N_("the learning rate η left out of the update, or applied twice"), N_(
-        "The update takes the learning rate once: Δ{p} = -η·dE_total/d{p} = -{eta} × ({g}) = "
-        "{change}, with η neither left out nor applied twice; so {quantity} = {value}."),
+        "You wrote {quantity} = {given}, with η left out or applied twice; the update takes it "
+        "once: Δ{p} = -η·dE_total/d{p} = -{eta} × ({g}) = {change}{so}."),
         _learning_rate),
     Misconception("bias_omitted", N_("the weighted sum net without the bias"), N_(
-        "The weighted sum includes the bias: {net} = Σ w·out + {b} = {step} (with {b} = {bv}); "
-        "so {quantity} = {value}."), _bias),
+        "You wrote {quantity} = {given}, leaving out the bias; the weighted sum includes it "
+        "({b} = {bv}): {net} = Σ w·out + {b} = {step}{so}."), _bias),
     Misconception("transposed_weights", N_("w_ij read as w_ji: a layer's weights read the other way round"), N_(
-        "The weights were read the wrong way round: {w} joins {src} to {dst}; so {quantity} = "
-        "{value}."), _transposed),
+        "You wrote {quantity} = {given}, reading the weights the wrong way round: {w} joins "
+        "{src} to {dst}{so}."), _transposed),
 )}
 
 

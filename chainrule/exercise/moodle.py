@@ -24,7 +24,7 @@ import xml.etree.ElementTree as ET
 from typing import Optional
 
 from ..i18n import _
-from .generate import Exercise, Student
+from .generate import Exercise, Student, printed
 from .key import formula
 from .worksheet import by_stage, given_lines, network_svg, setting_lines, stage_title
 
@@ -63,21 +63,21 @@ def misconception_answers(ex: Exercise) -> dict[str, list[tuple[str, float, str]
     from .workings import Frame, Rules, read_quantity, work
 
     spec = ex.spec
-    try:
-        frame = Frame(spec)
-        keys = {q: read_quantity(q, frame) for q in ex.asked}
-        right = work(frame, Rules(spec.convention), {}, [k for k, _sign in keys.values()])
-    except KeyError:  # networks the catalogue does not work through (a softmax loss has no
-        return {}     # per-output error terms; a step network no gradient): no answers from it
+    # every network works through (softmax + cross-entropy, step, a dead relu): a
+    # misconception that does not apply to it gives no figure
+    frame = Frame(spec)
+    keys = {q: read_quantity(q, frame) for q in ex.asked}
+    right = work(frame, Rules(spec.convention), {}, [k for k, _sign in keys.values()])
     answers: dict[str, list[tuple[str, float, str]]] = {}
     for code, m in MISCONCEPTIONS.items():
-        try:
-            figures = misconceived_figures(spec, code, ex.asked)
-        except KeyError:  # a broken solver that cannot run on this network (transposed
-            continue      # weights under a dead relu): no answer for it, never a guess
-        for q, value in figures.items():
+        for q, value in misconceived_figures(spec, code, ex.asked).items():
             key, sign = keys[q]
-            why = m.explain(frame, right, key, q, sign * right[key])
+            # the feedback of a student who typed this value: the answer it shares with an
+            # earlier misconception's (one the tolerance cannot tell apart) quoted as that one
+            tol = tolerance(sign * right[key])
+            shown = next((v for _c, v, _w in answers.get(q, ()) if abs(v - value) <= 2 * tol), value)
+            why = m.explain(frame, right, key, q, sign * right[key], spec.convention,
+                            given=printed(shown), sign=sign)
             answers.setdefault(q, []).append((code, value, why))
     return answers
 
@@ -157,7 +157,10 @@ def quiz_xml(ex: Exercise, student: Optional[Student] = None) -> str:
                              format="html")
         if n == 0:
             ET.SubElement(text, "file", name=NETWORK_FILE, path="/", encoding="base64").text = svg
-        formulas = "".join(f"<li>{html.escape(formula(spec, x))} = {ex.printed(x)}</li>" for x in quantities)
+        # the value first: a formula may end with a note in brackets, (η = 0.5)
+        formulas = "".join("<li>{}</li>".format(html.escape(_("{quantity} = {value}, from {formula}").format(
+            quantity=x, value=ex.printed(x), formula=formula(spec, x).split(" = ", 1)[1])))
+            for x in quantities)
         _text_element(q, "generalfeedback", f"<ul>{formulas}</ul>", format="html")
         ET.SubElement(q, "penalty").text = "0.3333333"
         ET.SubElement(q, "hidden").text = "0"

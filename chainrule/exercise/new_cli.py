@@ -158,7 +158,9 @@ def _variant(args: argparse.Namespace, source: Any, seed: Any, ask: Any) -> Any:
 
 def _report(folders: list[Any], made: list[Any]) -> str:
     from .files import FILES
-    lines = [ngettext("wrote {folder}: {files} ({tries} draw)", "wrote {folder}: {files} ({tries} draws)",
+    # tries: how many draws of numbers it took to keep every rule below
+    lines = [ngettext("wrote {folder}: {files} (numbers found at the first draw)",
+                      "wrote {folder}: {files} (numbers found in {tries} draws)",
                       ex.tries).format(folder=folder, files=", ".join(FILES), tries=ex.tries)
              for folder, ex in zip(folders, made)]
     lines += ["", _("The numbers of every variant keep these rules:")]

@@ -120,9 +120,9 @@ def _title(ex: Exercise) -> str:
 
 
 def _instructions() -> str:
-    return _("Work out each figure by hand with the chain rule. Write each result with 6 decimals "
-             "(at least 4 significant digits); you may round what you computed before and go on "
-             "with the rounded numbers.")
+    return _("Work out each figure by hand with the chain rule and write it with 6 decimals, as "
+             "the slides do. You may round a result (keep at least 4 significant digits) and go on "
+             "with the rounded number: the marking follows your own numbers.")
 
 
 # --- HTML -------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 2. Seed 004's iris network: 4-6-3, sigmoid hidden, softmax cross-entropy, batch 120.
 
 Each step (forward, backward, update) runs as
-  - numpy: a hand-written forward and backward (the seed 003 matrix rules): the
+  - numpy: a hand-written forward and backward (the matrix-BP deck's rules): the
     floor any engine on numpy can reach;
   - chainrule engine: Tensor ops, loss.backward() (its lean array pass), and the
     update p.data = p.data - lr * p.grad;
@@ -268,7 +268,7 @@ def main() -> None:
     from chainrule.iris import load_iris, split
     X, y = load_iris()
     X_train, y_train, _, _ = split(X, y)
-    benchmark("Iris (seed 004)", (4, 6, 3), "sigmoid", 120, 0.1, args.rounds, args.steps * 5,
+    benchmark("Iris (the iris deck)", (4, 6, 3), "sigmoid", 120, 0.1, args.rounds, args.steps * 5,
               data=(X_train, y_train))
 
 

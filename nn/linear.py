@@ -1,4 +1,4 @@
-"""Batched layers on Tensors: the matrix form of the network (seed 003).
+"""Batched layers on Tensors: the matrix form of the network (the matrix-BP deck).
 
 A batch X has one sample per row (N x M). Layer l computes
 
@@ -43,7 +43,7 @@ class Linear(Module):
     ``out = f(x @ W + b)``.
 
     ``weights``: an (nin, nout) array (rows = sending input, columns =
-    receiving neuron, as in seed 003); if omitted, drawn by ``init`` and
+    receiving neuron, as in the matrix-BP deck); if omitted, drawn by ``init`` and
     ``weight_scale`` as for ``nn.MLP`` (default: uniform in +-1/sqrt(nin)).
     ``bias``: True (one random bias per neuron), ``"shared"`` (one random bias
     for the layer), a number (one bias of that value shared by the layer, as the

@@ -166,7 +166,7 @@ def cross_entropy(outputs: Any, targets: Any) -> Node:
     if _is_tensor(outputs):
         if outputs.op is ops.SOFTMAX and outputs.arg == outputs.data.ndim - 1:
             # Softmax outputs: fuse with the logits under them (stable, and the
-            # gradient is seed 003's (S - S~) / N on the logits).
+            # gradient is the matrix-BP deck's (S - S~) / N on the logits).
             logits = outputs.children[0]
             return logits.cross_entropy(targets, softmax=outputs).named(naming.TOTAL_ERROR)
         t = np.asarray(targets)

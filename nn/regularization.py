@@ -1,4 +1,4 @@
-"""The iris deck's two remedies for overfitting (seed 004, 解决过拟合问题方法):
+"""The iris deck's two remedies for overfitting (解决过拟合问题方法):
 dropout, and a regularization term added to the loss.
 
 Dropout (inverted, as torch): in training mode each entry is kept with

@@ -30,7 +30,7 @@ The name map (``torch_names(model)`` lists it for a model)
 ------------------------------------------------------------
 torch's Linear stores its weight as (out, in): row i is the receiving neuron,
 as chainrule's scalar layers and the slides' matrices write it; the batched
-``TensorMLP`` stores W as (in, out) (seed 003's x W), so torch holds its transpose.
+``TensorMLP`` stores W as (in, out) (the matrix-BP deck's x W), so torch holds its transpose.
 
 =============================================  =====================  =========================
 chainrule                                      torch state_dict key   note

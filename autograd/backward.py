@@ -226,12 +226,14 @@ def prepare_backward(order: list[Node], accumulate: bool) -> list[Node]:
         if len(names) > 100:
             names = names[:100] + "..."
         warnings.warn(
-            _("backward(): {count} leaf node(s) under the root already hold a non-zero grad{names} "
-              "from an earlier backward(); this pass adds to them, so gradients compound. Call "
-              "zero_grad(root) (or model.zero_grad()) first, or pass accumulate=True if you mean to "
-              "sum gradients. Input data reused across passes should not collect gradients: create "
-              "it with requires_grad=False.").format(count=len(stale),
-                                                     names=f" ({names})" if names else ""),
+            (_("backward(): {count} leaf node(s) under the root already hold a non-zero grad "
+               "({names}) from an earlier backward()") if names else
+             _("backward(): {count} leaf node(s) under the root already hold a non-zero grad from "
+               "an earlier backward()")).format(count=len(stale), names=names)
+            + _("; this pass adds to them, so gradients compound. Call zero_grad(root) (or "
+                "model.zero_grad()) first, or pass accumulate=True if you mean to sum gradients. "
+                "Input data reused across passes should not collect gradients: create it with "
+                "requires_grad=False."),
             GradientAccumulationWarning,
             stacklevel=4,
         )

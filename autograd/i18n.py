@@ -17,10 +17,10 @@ variable, the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: ``zh_*`` gives
 Chinese), else English.
 
 >>> from autograd.i18n import set_language, _
->>> set_language("zh"); _("division by zero")
-'除以零'
->>> set_language("en"); _("division by zero")
-'division by zero'
+>>> set_language("zh"); _("log is defined for positive numbers only")
+'log 只对正数有定义'
+>>> set_language("en"); _("log is defined for positive numbers only")
+'log is defined for positive numbers only'
 """
 from __future__ import annotations
 

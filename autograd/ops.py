@@ -134,7 +134,8 @@ class Op:
         else:  # the table's reasons are N_() marked: translated here, when raised
             reason = self.domain or otherwise
             reason = _(reason) if reason else reason  # _("") would be the catalog's header
-        return ArithmeticError(f"{self.call(operands)}: {reason}{where}")
+        return ArithmeticError(_("{call}: {reason}{where}").format(
+            call=self.call(operands), reason=reason, where=where))
 
 
 # --- helpers that let one rule serve floats, arrays and nodes -----------------

@@ -37,10 +37,10 @@ bench: $(TESTS)
 lint: $(TESTS)
 	$(VENV)/bin/ruff check autograd nn viz chainrule tests bench
 
-# The translations: each package (nn, viz, chainrule) keeps its catalog in its own locale/
+# The translations: each package (autograd, nn, viz, chainrule) keeps its catalog in its own locale/
 # folder. Extract every _()/ngettext()/N_() message of the package, merge new ones into its
 # Chinese catalog (translate them there), compile the .mo files that run.
-I18N_PACKAGES := $(wildcard nn viz chainrule)
+I18N_PACKAGES := $(wildcard autograd nn viz chainrule)
 catalogs: $(TESTS)
 	for p in $(I18N_PACKAGES); do \
 	  mkdir -p $$p/locale; \

@@ -7,8 +7,10 @@ once, with its two labelled fast paths; paths.py, the chain rule's paths between
 two nodes; node.py, the graph core (nodes, no_grad, topological order);
 value.py and tensor.py, the two kinds of node; functional.py, grad,
 gradcheck and check_local_derivative (a hand-written local derivative run
-through the engine and marked). Everything users need is exported here: code
-outside autograd/ uses these names only (tests/test_engine_boundary.py holds nn/, viz/ and bench/ to it).
+through the engine and marked); i18n.py, the language every package speaks
+(nn.set_language is its set_language; the engine's messages: autograd/locale).
+Everything users need is exported here: code outside autograd/ uses these names
+only (tests/test_engine_boundary.py holds nn/, viz/ and bench/ to it).
 """
 from .backward import (
     BackwardStep,

@@ -42,6 +42,8 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple, Optional, Seque
 
 import numpy as np
 
+from .i18n import _
+
 from .node import (
     MODE,
     AnomalyError,
@@ -152,8 +154,9 @@ def _op_rule_edges(create_graph: bool) -> Edges:
             product = child._fit_grad(products[i])  # a broadcast operand: sum back
             if anomaly and not all_finite(product):
                 raise AnomalyError(
-                    f"anomaly in backward: gradient {product!r} flowing from "
-                    f"{op.call(children)} into operand {i} ({child.brief()})"
+                    _("anomaly in backward: gradient {gradient} flowing from {call} into operand "
+                      "{i} ({node})").format(gradient=repr(product), call=op.call(children), i=i,
+                                             node=child.brief())
                 )
             yield child, locals_[i], product
 
@@ -175,8 +178,8 @@ def _unit_edges(node: Node, upstream: Any) -> Iterable[tuple]:
 
 def backward_error(node: Node, error: Exception) -> ArithmeticError:
     return ArithmeticError(
-        f"backward: the local derivative of {node.op.call(node.children)} is undefined here "
-        f"({error})"
+        _("backward: the local derivative of {call} is undefined here ({error})").format(
+            call=node.op.call(node.children), error=error)
     )
 
 
@@ -223,11 +226,14 @@ def prepare_backward(order: list[Node], accumulate: bool) -> list[Node]:
         if len(names) > 100:
             names = names[:100] + "..."
         warnings.warn(
-            f"backward(): {len(stale)} leaf node(s) under the root already hold a non-zero "
-            f"grad{' (' + names + ')' if names else ''} from an earlier backward(); this pass "
-            "adds to them, so gradients compound. Call zero_grad(root) (or model.zero_grad()) "
-            "first, or pass accumulate=True if you mean to sum gradients. Input data reused "
-            "across passes should not collect gradients: create it with requires_grad=False.",
+            (_("backward(): {count} leaf node(s) under the root already hold a non-zero grad "
+               "({names}) from an earlier backward()") if names else
+             _("backward(): {count} leaf node(s) under the root already hold a non-zero grad from "
+               "an earlier backward()")).format(count=len(stale), names=names)
+            + _("; this pass adds to them, so gradients compound. Call zero_grad(root) (or "
+                "model.zero_grad()) first, or pass accumulate=True if you mean to sum gradients. "
+                "Input data reused across passes should not collect gradients: create it with "
+                "requires_grad=False."),
             GradientAccumulationWarning,
             stacklevel=4,
         )
@@ -282,8 +288,9 @@ def _one(top: Node, what: str) -> Any:
     if isinstance(data, np.ndarray):
         if data.size != 1:
             raise ValueError(
-                f"{what}: {top.brief()} has {data.size} entries; a derivative d top / d node "
-                "is taken of ONE number. Reduce it first (.sum() or .mean())"
+                _("{what}: {top} has {size} entries; a derivative d top / d node is taken of ONE "
+                  "number. Reduce it first (.sum() or .mean())").format(
+                      what=what, top=top.brief(), size=data.size)
             )
         return np.ones_like(data)
     return 1.0
@@ -326,8 +333,8 @@ def derivative(top: Node, bottom: Node) -> Any:
     ``bottom`` of the product of the local derivatives along it. 0 when top
     does not depend on bottom. Nothing's ``.grad`` is touched."""
     if not isinstance(bottom, Node):
-        raise TypeError(f"derivative(): bottom must be a Value or Tensor, got "
-                        f"{type(bottom).__name__}")
+        raise TypeError(_("derivative(): bottom must be a Value or Tensor, got {kind}").format(
+            kind=type(bottom).__name__))
     d = derivatives(top).get(bottom)
     return bottom.zero_gradient() if d is None else d
 
@@ -388,9 +395,9 @@ def _fast_arrays(root: Node, seed: np.ndarray, order: list[Node], stale: list[No
             add(node)
     if root not in live:
         raise RuntimeError(
-            f"backward(): {root.brief()} depends on no variable, only on constants "
-            "(numbers, numpy arrays, requires_grad=False tensors), so there is nothing "
-            "to differentiate")
+            _("backward(): {root} depends on no variable, only on constants (numbers, numpy "
+              "arrays, requires_grad=False tensors), so there is nothing to differentiate").format(
+                  root=root.brief()))
     grads = {root: seed}
     get = grads.get
     node = None

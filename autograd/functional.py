@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import inspect
+import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
 from .format import format_number
+from .i18n import _
 from .backward import derivatives
 from . import ops
 from .node import Node, no_grad
@@ -23,17 +25,19 @@ def grad(
     gets a zero gradient. With ``create_graph`` the results are graph nodes that
     can be differentiated again (higher-order derivatives)."""
     if not isinstance(output, Node):
-        raise TypeError(f"grad(): output must be a Value or Tensor, got {type(output).__name__}")
+        raise TypeError(_("grad(): output must be a Value or Tensor, got {kind}").format(
+            kind=type(output).__name__))
     single = isinstance(inputs, Node)
     targets = [inputs] if single else list(inputs)
     for i, t in enumerate(targets):
         if not isinstance(t, Node):
-            raise TypeError(f"grad(): inputs[{i}] must be a Value or Tensor, got {type(t).__name__}")
+            raise TypeError(_("grad(): inputs[{i}] must be a Value or Tensor, got {kind}").format(
+                i=i, kind=type(t).__name__))
     data = output.data
     if isinstance(data, np.ndarray) and data.size != 1:
         raise ValueError(
-            f"grad(): output has shape {data.shape}; gradients are defined for a "
-            "scalar (one-element) output. Reduce it first, e.g. output.sum()"
+            _("grad(): output has shape {shape}; gradients are defined for a scalar "
+              "(one-element) output. Reduce it first, e.g. output.sum()").format(shape=data.shape)
         )
     grads = derivatives(output, create_graph=create_graph)
     results = []
@@ -77,26 +81,36 @@ class GradcheckResult:
         return self.ok
 
     def __str__(self) -> str:
-        lines = [f"{'input':>10} {'backward':>14} {'finite diff':>14} {'|error|':>10}"]
+        # the headings' widths as the eye sees them: a Chinese character takes two columns
+        heads = [_right(_("input"), 10), _right(_("backward"), 14), _right(_("finite diff"), 14),
+                 _right(_("|error|"), 10)]
+        lines = [" ".join(heads)]
         for name, a, n, e in zip(self.names, self.analytic, self.numeric, self.errors):
             lines.append(f"{name:>10} {format_number(a):>14} {format_number(n):>14} {e:10.2e}")
-        verdict = "OK" if self.ok else "MISMATCH"
         if self.errors:
-            lines.append(f"{verdict}: worst |error| {self.max_error:.2e} at {self.names[self.worst]}")
+            verdict = (_("OK: worst |error| {error} at {name}") if self.ok
+                       else _("MISMATCH: worst |error| {error} at {name}"))
+            lines.append(verdict.format(error=f"{self.max_error:.2e}", name=self.names[self.worst]))
         return "\n".join(lines)
+
+
+def _right(text: str, width: int) -> str:
+    """``text`` right-aligned in ``width`` terminal columns (wide characters count two)."""
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return " " * max(0, width - columns) + text
 
 
 def _checked_input(x: Any, name: str) -> Any:
     if isinstance(x, np.ndarray):
         return np.array(x, dtype=np.float64)
     if isinstance(x, (list, tuple)):
-        raise TypeError(f"gradcheck(): input {name} is a {type(x).__name__}; give a number, "
-                        "or a numpy array (np.array(...)) for a Tensor input")
+        raise TypeError(_("gradcheck(): input {name} is a {kind}; give a number, or a numpy array "
+                          "(np.array(...)) for a Tensor input").format(name=name, kind=type(x).__name__))
     try:
         return float(x)
     except (TypeError, ValueError):
-        raise TypeError(f"gradcheck(): input {name} must be a number or a numpy array, "
-                        f"got {type(x).__name__} {x!r}") from None
+        raise TypeError(_("gradcheck(): input {name} must be a number or a numpy array, got {kind} "
+                          "{given}").format(name=name, kind=type(x).__name__, given=repr(x))) from None
 
 
 def _parameter_names(f: Callable, count: int) -> list[str]:
@@ -135,12 +149,14 @@ def gradcheck(
     named by ``names``, else by f's parameter names (x0, x1, ... for *args)."""
     names = list(names) if names is not None else _parameter_names(f, len(inputs))
     if len(names) != len(inputs):
-        raise ValueError(f"gradcheck(): {len(names)} names for {len(inputs)} inputs")
+        raise ValueError(_("gradcheck(): {names} names for {inputs} inputs").format(
+            names=len(names), inputs=len(inputs)))
     raw = [_checked_input(x, names[i]) for i, x in enumerate(inputs)]
     leaves = [_leaf(x) for x in raw]
     out = f(*leaves)
     if not isinstance(out, Node):
-        raise TypeError(f"gradcheck(): f must return a Value or Tensor, got {type(out).__name__}")
+        raise TypeError(_("gradcheck(): f must return a Value or Tensor, got {kind}").format(
+            kind=type(out).__name__))
     grads = grad(out, leaves)
 
     def evaluate(values: list) -> float:
@@ -227,31 +243,33 @@ def _table_op(op: Any) -> ops.Op:
         by_name = {o.name: o for o in ops.SCALAR_OPS}
         if not isinstance(op, str) or op not in by_name:
             choices = sorted(o.name for o in ops.SCALAR_OPS if not o.constant_operands)
-            raise ValueError(f"check_local_derivative(): unknown op {op!r}; the op table's "
-                             f"scalar ops are {', '.join(choices)}")
+            raise ValueError(_("check_local_derivative(): unknown op {op}; the op table's scalar ops "
+                               "are {choices}").format(op=repr(op), choices=", ".join(choices)))
         found = by_name[op]
     if found.local is None or found.constant_operands or found is ops.CONSTANT:
-        raise ValueError(f"check_local_derivative(): {found.name} has no local derivative "
-                         "per operand to write by hand (use pow rather than pow_const)")
+        raise ValueError(_("check_local_derivative(): {op} has no local derivative per operand to "
+                           "write by hand (use pow rather than pow_const)").format(op=found.name))
     return found
 
 
 def _points(points: Sequence[Any], count: Optional[int]) -> list[tuple[float, ...]]:
     """The points as tuples of floats, all of ``count`` numbers (None: of one length)."""
     if isinstance(points, (str, bytes)) or not isinstance(points, Sequence) or not points:
-        raise ValueError("check_local_derivative(): points must be a non-empty list of "
-                         "numbers (one operand) or of tuples of numbers (one per operand)")
+        raise ValueError(_("check_local_derivative(): points must be a non-empty list of numbers "
+                           "(one operand) or of tuples of numbers (one per operand)"))
     found = []
     for p in points:
         p = tuple(p) if isinstance(p, (tuple, list)) else (p,)
         try:
             found.append(tuple(float(x) for x in p))
         except (TypeError, ValueError):
-            raise TypeError(f"check_local_derivative(): the point {p!r} is not numbers") from None
+            raise TypeError(_("check_local_derivative(): the point {point} is not numbers").format(
+                point=repr(p))) from None
         count = len(p) if count is None else count
         if len(p) != count:
-            raise ValueError(f"check_local_derivative(): the point {p!r} has {len(p)} "
-                             f"number(s); the op takes {count} operand(s)")
+            raise ValueError(_("check_local_derivative(): the point {point} has {given} number(s); "
+                               "the op takes {count} operand(s)").format(
+                                   point=repr(p), given=len(p), count=count))
     return found
 
 
@@ -310,7 +328,8 @@ def check_local_derivative(
     data, no text: the course says it in the reader's language."""
     op = _table_op(op)
     if not callable(fn):
-        raise TypeError(f"check_local_derivative(): fn must be a function, got {type(fn).__name__}")
+        raise TypeError(_("check_local_derivative(): fn must be a function, got {kind}").format(
+            kind=type(fn).__name__))
     count = 1 if op in ops.UNARY_FUNCTIONS else 2 if op in ops.SCALAR_OPS else None
     found = _points(points, count)
     count = len(found[0])

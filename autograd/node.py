@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Sequence
 
 import numpy as np
 
+from .i18n import N_, _
+
 if TYPE_CHECKING:
     from .backward import Observer
 
@@ -43,7 +45,8 @@ class Node:
     @label.setter
     def label(self, value: str) -> None:
         if not isinstance(value, str):
-            raise TypeError(f"label must be a str, got {type(value).__name__}: {value!r}")
+            raise TypeError(_("label must be a str, got {kind}: {given}").format(
+                kind=type(value).__name__, given=repr(value)))
         self._label = value
 
     @property
@@ -64,8 +67,8 @@ class Node:
     @frozen.setter
     def frozen(self, value: bool) -> None:
         if not isinstance(value, bool):
-            raise TypeError(f"frozen must be True or False, got {type(value).__name__}: "
-                            f"{value!r}")
+            raise TypeError(_("frozen must be True or False, got {kind}: {given}").format(
+                kind=type(value).__name__, given=repr(value)))
         self._frozen = value
 
     @property
@@ -81,8 +84,8 @@ class Node:
 
     def __bool__(self) -> bool:
         raise TypeError(
-            f"the truth value of a {type(self).__name__} is ambiguous: compare its data "
-            f"(e.g. `if x.data > 0:`), not the graph node ({self.brief()})"
+            _("the truth value of a {kind} is ambiguous: compare its data (e.g. `if x.data > "
+              "0:`), not the graph node ({node})").format(kind=type(self).__name__, node=self.brief())
         )
 
     # --- numpy: a node is not an array ----------------------------------------------
@@ -229,13 +232,13 @@ _OPERATOR_UFUNCS = {np.add: "add", np.subtract: "sub", np.multiply: "mul",
                     np.true_divide: "truediv", np.power: "pow", np.matmul: "matmul"}
 # numpy names whose graph counterpart is spelt differently: (advice, the method it needs)
 _INSTEAD = {
-    "add": ("the operator +", "__add__"), "subtract": ("the operator -", "__sub__"),
-    "multiply": ("the operator *", "__mul__"), "divide": ("the operator /", "__truediv__"),
-    "true_divide": ("the operator /", "__truediv__"), "power": ("the operator **", "__pow__"),
-    "matmul": ("the operator @", "__matmul__"), "dot": ("the operator @", "__matmul__"),
+    "add": (N_("the operator +"), "__add__"), "subtract": (N_("the operator -"), "__sub__"),
+    "multiply": (N_("the operator *"), "__mul__"), "divide": (N_("the operator /"), "__truediv__"),
+    "true_divide": (N_("the operator /"), "__truediv__"), "power": (N_("the operator **"), "__pow__"),
+    "matmul": (N_("the operator @"), "__matmul__"), "dot": (N_("the operator @"), "__matmul__"),
     "negative": ("-x", "__neg__"), "square": ("x ** 2", "__pow__"),
     "sqrt": ("x ** 0.5", "__pow__"), "reciprocal": ("1 / x", "__rtruediv__"),
-    "maximum": ("x.relu() for max(x, 0)", "relu"),
+    "maximum": (N_("x.relu() for max(x, 0)"), "relu"),
 }
 _NOT_MATHS = {"backward", "named", "item", "numpy", "detach", "brief", "zero_gradient"}
 
@@ -258,21 +261,22 @@ def _not_an_array(node: Node, func: Any = None, method: str = "__call__",
         name = getattr(func, "__name__", str(func))
         module = (getattr(func, "__module__", None) or "numpy").replace("numpy", "np", 1)
         called = f"{module}.{name}" + ("" if method == "__call__" else f".{method}")
-        head = f"{called}() got {node.brief()}: "
+        head = _("{call}() got {node}: ").format(call=called, node=node.brief())
     instead, needs = _INSTEAD.get(name, (None, None))
     if into:
-        advice = ("A numpy array cannot hold a node: write x = x + t (a new node), not "
-                  "x += t or out=")
+        advice = _("A numpy array cannot hold a node: write x = x + t (a new node), not x += t or "
+                   "out=")
     elif method == "__call__" and instead and hasattr(cls, needs):
-        advice = f"Use {instead} instead"
+        advice = _("Use {instead} instead").format(instead=_(instead))
     elif method == "__call__" and name in maths:
-        advice = f"Use the {kind}'s own method .{name}() instead"
+        advice = _("Use the {kind}'s own method .{name}() instead").format(kind=kind, name=name)
     else:
         ops_ = "+ - * / **" + (" @" if hasattr(cls, "__matmul__") else "")
-        advice = f"Use the {kind}'s operators ({ops_}) and methods (.{', .'.join(maths)})"
-    return (f"{head}a {kind} is a graph node, not an array: numpy functions cannot record "
-            f"it. {advice}, or its .data for the plain numbers (outside the graph: no "
-            "gradient flows through them)")
+        advice = _("Use the {kind}'s operators ({operators}) and methods ({methods})").format(
+            kind=kind, operators=ops_, methods="." + ", .".join(maths))
+    return head + _("a {kind} is a graph node, not an array: numpy functions cannot record it. "
+                    "{advice}, or its .data for the plain numbers (outside the graph: no gradient "
+                    "flows through them)").format(kind=kind, advice=advice)
 
 
 def _check_divisor(numerator: Node, divisor: Node) -> None:
@@ -283,7 +287,8 @@ def _check_divisor(numerator: Node, divisor: Node) -> None:
     elif np.all(d):
         return
     raise ZeroDivisionError(
-        f"/: division by zero ({numerator.brief()} / {divisor.brief()})"
+        _("/: division by zero ({numerator} / {divisor})").format(
+            numerator=numerator.brief(), divisor=divisor.brief())
     )
 
 
@@ -366,7 +371,8 @@ def all_finite(x: Any) -> bool:
 def check_forward(op: Any, operands: Sequence[Node], data: Any) -> None:
     """Anomaly mode's forward check (called by the node classes)."""
     if not all_finite(data):
-        raise AnomalyError(f"anomaly in forward: {op.call(operands)} produced {data!r}")
+        raise AnomalyError(_("anomaly in forward: {call} produced {data}").format(
+            call=op.call(operands), data=repr(data)))
 
 
 def record_result(out: Node, op: Any, operands: tuple) -> Node:
@@ -472,14 +478,14 @@ def _function_with_parameter(op: Op) -> Any:
     def method(self: Node, *args: Any, **kwargs: Any) -> Node:
         if len(args) + len(kwargs) > 1 or (kwargs and name not in kwargs):
             given = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
-            raise TypeError(f"{op.name}() takes one number, {name} (default {default}); "
-                            f"got ({given})")
+            raise TypeError(_("{op}() takes one number, {name} (default {default}); got "
+                              "({given})").format(op=op.name, name=name, default=default, given=given))
         value = args[0] if args else kwargs.get(name, default)
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
                                                                          np.floating)) \
                 or not math.isfinite(value):
-            raise TypeError(f"{op.name}(): {name} must be a finite number, got "
-                            f"{type(value).__name__} {value!r}")
+            raise TypeError(_("{op}(): {name} must be a finite number, got {kind} {given}").format(
+                op=op.name, name=name, kind=type(value).__name__, given=repr(value)))
         return self._apply(op, (self, self._constant(float(value))))
 
     method.__name__ = op.name

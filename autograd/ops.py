@@ -77,6 +77,8 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
+from .i18n import N_, _
+
 from .node import Node
 
 
@@ -121,16 +123,19 @@ class Op:
         return f"{self.function}({', '.join(o.brief() for o in operands)})"
 
     def domain_error(self, operands: Sequence[Node], *, overflow: bool = False,
-                     otherwise: str = "the result is undefined", where: str = ""
+                     otherwise: str = N_("the result is undefined"), where: str = ""
                      ) -> ArithmeticError:
         """The error for inputs outside the op's domain (or, ``overflow``, for a
         result past the largest float), naming the op and its operands; ``where``:
         the first offending entry of a tensor."""
         if overflow:
-            reason = f"{self.function} overflowed: the result is larger than the largest float"
-        else:
+            reason = _("{op} overflowed: the result is larger than the largest float").format(
+                op=self.function)
+        else:  # the table's reasons are N_() marked: translated here, when raised
             reason = self.domain or otherwise
-        return ArithmeticError(f"{self.call(operands)}: {reason}{where}")
+            reason = _(reason) if reason else reason  # _("") would be the catalog's header
+        return ArithmeticError(_("{call}: {reason}{where}").format(
+            call=self.call(operands), reason=reason, where=where))
 
 
 # --- helpers that let one rule serve floats, arrays and nodes -----------------
@@ -230,8 +235,8 @@ CONSTANT = Op("const", "const", lambda: None)
 
 # --- the table -----------------------------------------------------------------
 
-_POWER_DOMAIN = ("this power is undefined (0 to a negative power, or a negative base with a "
-                 "fractional exponent)")
+_POWER_DOMAIN = N_("this power is undefined (0 to a negative power, or a negative base with a "
+                   "fractional exponent)")
 
 # operator.add is a + b (and quicker to call than a lambda saying so)
 ADD = Op("add", "+", operator.add, lambda out, a, b: (1.0, 1.0))
@@ -242,9 +247,9 @@ POW = Op("pow", "**", lambda a, b: a ** b, _pow_value, domain=_POWER_DOMAIN)
 POW_CONST = Op("pow_const", "**", lambda a, n: a ** n, _pow_const, constant_operands=(1,),
                domain=_POWER_DOMAIN, function="pow")
 EXP = Op("exp", "exp", math.exp, lambda out, a: (out,), forward_array=np.exp,
-         domain="exp overflowed: the result is larger than the largest float")
+         domain=N_("exp overflowed: the result is larger than the largest float"))
 LOG = Op("log", "log", math.log, lambda out, a: (1.0 / a,), forward_array=np.log,
-         domain="log is defined for positive numbers only")
+         domain=N_("log is defined for positive numbers only"))
 TANH = Op("tanh", "tanh", math.tanh, lambda out, a: (1.0 - out * out,), forward_array=np.tanh)
 SIGMOID = Op("sigmoid", "σ", _sigmoid, lambda out, a: (out * (1.0 - out),),
              forward_array=_sigmoid_array)

@@ -26,6 +26,7 @@ import math
 from typing import Any, Iterable, Iterator, NamedTuple, Optional
 
 from .backward import carries_gradient, count_paths, sweep
+from .i18n import _
 from .node import Node, as_set, topological_order
 
 
@@ -78,8 +79,8 @@ def _operands(node: Node) -> list[tuple[int, Node]]:
 def _factor(node: Node, locals_: Optional[tuple], position: int) -> Any:
     if locals_ is None:
         raise ValueError(
-            f"gradient paths need scalar local derivatives, but op {node.op.function!r} "
-            f"({node.brief()}) has a Jacobian (vector-Jacobian product) instead"
+            _("gradient paths need scalar local derivatives, but op {op} ({node}) has a Jacobian "
+              "(vector-Jacobian product) instead").format(op=repr(node.op.function), node=node.brief())
         )
     return locals_[position]
 
@@ -128,8 +129,8 @@ class Paths:
                  through: Optional[Iterable[Node]] = None) -> None:
         for what, node in (("top", top), ("bottom", bottom)):
             if not isinstance(node, Node):
-                raise TypeError(f"paths(): {what} must be a Value or Tensor, got "
-                                f"{type(node).__name__}")
+                raise TypeError(_("paths(): {what} must be a Value or Tensor, got {kind}").format(
+                    what=what, kind=type(node).__name__))
         self.top, self.bottom = top, bottom
         self.through = None if through is None else set(through) | {top, bottom}
         # Which nodes lead down to bottom and by how many paths: one sweep up

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import ops
 from .format import format_number
+from .i18n import _
 from .backward import _fast_arrays
 from .node import MODE, Node, record_result
 
@@ -50,44 +51,49 @@ def _is_zero(g: Any) -> bool:
     return not np.any(g)
 
 
-def _as_array(data: Any, what: str, copy: bool = True) -> np.ndarray:
+def _as_array(data: Any, what: str, copy: bool = True, operand: bool = False) -> np.ndarray:
     """Validate and convert user data to a float64 array (a copy unless
-    ``copy=False``); bad input gets a message naming what is wrong."""
-    from .value import Value
+    ``copy=False``); bad input gets a message naming what is wrong (``what``;
+    ``operand``: an operand of the op ``what``)."""
+    from .value import Value, _subject
 
     if isinstance(data, Tensor):
-        raise TypeError(f"{what} got a Tensor ({data.brief()}); use it directly, "
-                        "or Tensor(t.data) for an unconnected copy")
+        raise TypeError(_("{what} got a Tensor ({tensor}); use it directly, or Tensor(t.data) for an "
+                          "unconnected copy").format(what=_subject(what, operand), tensor=data.brief()))
     if isinstance(data, Value):
-        raise TypeError(f"{what} got a Value ({data.brief()}); a Tensor holds an array "
-                        "of numbers: use Tensor(v.data) for a constant copy, or keep the "
-                        "computation in Values")
+        raise TypeError(_("{what} got a Value ({value}); a Tensor holds an array of numbers: use "
+                          "Tensor(v.data) for a constant copy, or keep the computation in "
+                          "Values").format(what=_subject(what, operand), value=data.brief()))
     if data is None:
-        raise TypeError(f"{what} needs numbers (a number, a list of numbers or a numpy "
-                        "array), got None")
+        raise TypeError(_("{what} needs numbers (a number, a list of numbers or a numpy array), "
+                          "got None").format(what=_subject(what, operand)))
     if isinstance(data, (str, bytes)):
-        raise TypeError(f"{what} needs numbers, got the string {data!r}")
+        raise TypeError(_("{what} needs numbers, got the string {text}").format(
+            what=_subject(what, operand), text=repr(data)))
     try:
         array = np.asarray(data)
     except ValueError:  # numpy's words for a ragged nested list are long
-        raise ValueError(f"{what}: the nested lists have different lengths (a ragged "
-                         "array), so they do not form a grid of numbers") from None
+        raise ValueError(_("{what}: the nested lists have different lengths (a ragged array), so "
+                           "they do not form a grid of numbers").format(what=_subject(what, operand))) from None
     kind = array.dtype.kind
     if kind == "O":
         bad = [x for x in array.flat if not isinstance(x, numbers.Real)]
         if not bad:  # Python objects that are all real numbers
             return array.astype(np.float64)
         if isinstance(bad[0], Node):
-            raise TypeError(f"{what} got a list holding {type(bad[0]).__name__} objects; "
-                            "a Tensor holds plain numbers (use .data of each)")
-        raise TypeError(f"{what} needs numbers, got entries of type "
-                        f"{type(bad[0]).__name__} ({bad[0]!r})")
+            raise TypeError(_("{what} got a list holding {kind} objects; a Tensor holds plain "
+                              "numbers (use .data of each)").format(
+                                  what=_subject(what, operand), kind=type(bad[0]).__name__))
+        raise TypeError(_("{what} needs numbers, got entries of type {kind} ({entry})").format(
+            what=_subject(what, operand), kind=type(bad[0]).__name__, entry=repr(bad[0])))
     if kind in "USV":
-        raise TypeError(f"{what} needs numbers, got text entries (dtype {array.dtype})")
+        raise TypeError(_("{what} needs numbers, got text entries (dtype {dtype})").format(
+            what=_subject(what, operand), dtype=array.dtype))
     if kind == "c":
-        raise TypeError(f"{what} needs real numbers, got complex ones")
+        raise TypeError(_("{what} needs real numbers, got complex ones").format(what=_subject(what, operand)))
     if kind not in "biuf":
-        raise TypeError(f"{what} needs numbers, got an array of dtype {array.dtype}")
+        raise TypeError(_("{what} needs numbers, got an array of dtype {dtype}").format(
+            what=_subject(what, operand), dtype=array.dtype))
     # Tensor() copies, so later edits of the caller's array stay out of the graph.
     return array.astype(np.float64, copy=copy)
 
@@ -136,13 +142,14 @@ class Tensor(Node):
 
     def __len__(self) -> int:
         if not self.data.ndim:
-            raise TypeError("len() of a 0-d Tensor (a single number)")
+            raise TypeError(_("len() of a 0-d Tensor (a single number)"))
         return len(self.data)
 
     def item(self) -> float:
         if self.data.size != 1:
-            raise ValueError(f"item(): the tensor has shape {self.shape} ({self.size} "
-                             "entries); only a one-element tensor converts to a number")
+            raise ValueError(_("item(): the tensor has shape {shape} ({size} entries); only a "
+                               "one-element tensor converts to a number").format(
+                                   shape=self.shape, size=self.size))
         return float(self.data.reshape(()))
 
     def __float__(self) -> float:
@@ -181,8 +188,8 @@ class Tensor(Node):
         if extra > 0 and g_shape[extra:] == shape:  # a bias added to every row
             return contribution.sum(axis=0 if extra == 1 else tuple(range(extra)))
         if extra < 0:
-            raise ShapeError(f"backward: a gradient of shape {g_shape} cannot belong to "
-                             f"{self.brief()}")
+            raise ShapeError(_("backward: a gradient of shape {shape} cannot belong to {tensor}").format(
+                shape=g_shape, tensor=self.brief()))
         axes = tuple(range(extra)) + tuple(
             extra + i for i, n in enumerate(shape) if n == 1 and g_shape[extra + i] != 1)
         if axes:
@@ -220,18 +227,19 @@ class Tensor(Node):
         if gradient is None:
             if self.data.size != 1:
                 raise ValueError(
-                    f"backward(): {self.brief()} has {self.data.size} entries. A gradient "
-                    "is the derivative of ONE number (a loss) with respect to everything "
-                    "under it, so backward() without arguments needs a one-element tensor. "
-                    "Reduce it first (.sum() or .mean()), or pass gradient= an array of "
-                    f"shape {shape}: the weights of each entry (a vector-Jacobian product)."
+                    _("backward(): {tensor} has {size} entries. A gradient is the derivative "
+                      "of ONE number (a loss) with respect to everything under it, so "
+                      "backward() without arguments needs a one-element tensor. Reduce it first "
+                      "(.sum() or .mean()), or pass gradient= an array of shape {shape}: the "
+                      "weights of each entry (a vector-Jacobian product).").format(
+                          tensor=self.brief(), size=self.data.size, shape=shape)
                 )
             return np.ones(shape)
         seed = _as_array(gradient.data if isinstance(gradient, Tensor) else gradient,
                          "backward(gradient=...)")
         if seed.shape != shape:
-            raise ShapeError(f"backward(gradient=...): the gradient has shape {seed.shape}, "
-                             f"the tensor {shape}; they must match")
+            raise ShapeError(_("backward(gradient=...): the gradient has shape {given}, the tensor "
+                               "{shape}; they must match").format(given=seed.shape, shape=shape))
         return seed
 
     # --- operators and functions ------------------------------------------------------
@@ -246,7 +254,7 @@ class Tensor(Node):
         axes = _axes(axis, self, "mean")
         counted = self.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
         if counted == 0:
-            raise ValueError(f"mean: no entries to average over in {self.brief()}")
+            raise ValueError(_("mean: no entries to average over in {tensor}").format(tensor=self.brief()))
         return self._apply(ops.MEAN, (self,), (axes, keepdims))
 
     def reshape(self, *shape: Union[int, Sequence[int]]) -> "Tensor":
@@ -254,12 +262,13 @@ class Tensor(Node):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         if not shape or not all(isinstance(n, numbers.Integral) for n in shape):
-            raise TypeError(f"reshape: the new shape must be ints, got {shape!r}")
+            raise TypeError(_("reshape: the new shape must be ints, got {shape}").format(shape=repr(shape)))
         try:
             new_shape = np.empty(self.shape, dtype=np.bool_).reshape(shape).shape
         except (ValueError, TypeError):
-            raise ShapeError(f"reshape: cannot reshape {self.brief()} ({self.size} "
-                             f"entries) into shape {tuple(shape)}") from None
+            raise ShapeError(_("reshape: cannot reshape {tensor} ({size} entries) into shape "
+                               "{shape}").format(tensor=self.brief(), size=self.size,
+                                                 shape=tuple(shape))) from None
         return self._apply(ops.RESHAPE, (self,), new_shape)
 
     def transpose(self, *axes: Union[int, Sequence[int]]) -> "Tensor":
@@ -271,8 +280,8 @@ class Tensor(Node):
             axes = tuple(range(n - 1, -1, -1))
         valid = all(isinstance(a, numbers.Integral) and -n <= a < n for a in axes)
         if not valid or sorted(a % n for a in axes) != list(range(n)):
-            raise ShapeError(f"transpose: axes {tuple(axes)} are not a permutation of the "
-                             f"{n} axes of {self.brief()}")
+            raise ShapeError(_("transpose: axes {axes} are not a permutation of the {n} axes of "
+                               "{tensor}").format(axes=tuple(axes), n=n, tensor=self.brief()))
         return self._apply(ops.TRANSPOSE, (self,), tuple(a % n for a in axes))
 
     @property
@@ -288,8 +297,8 @@ class Tensor(Node):
         """Entries picked by ints, slices or integer arrays, as in numpy:
         ``probs[np.arange(n), labels]`` picks each row's class probability."""
         if isinstance(index, Node):
-            raise TypeError("index a Tensor with ints, slices or integer arrays, not with a "
-                            f"{type(index).__name__} (use its .data if it holds indices)")
+            raise TypeError(_("index a Tensor with ints, slices or integer arrays, not with a {kind} "
+                              "(use its .data if it holds indices)").format(kind=type(index).__name__))
         if isinstance(index, list):
             index = np.asarray(index)
         return self._apply(ops.INDEX, (self,), index)
@@ -314,7 +323,7 @@ class Tensor(Node):
         else:
             if (softmax.op is not ops.SOFTMAX or softmax.children[0] is not self
                     or softmax.arg != self.data.ndim - 1):
-                raise ValueError("cross_entropy(softmax=...) must be this tensor's softmax")
+                raise ValueError(_("cross_entropy(softmax=...) must be this tensor's softmax"))
             known, log_known = softmax.data, None
         return self._apply(ops.CROSS_ENTROPY, (self,), (targets, known, log_known))
 
@@ -365,13 +374,13 @@ def _lift(x: Any, op: "ops.Op | str") -> Tensor:
     what = op if isinstance(op, str) else f"{op.function} ({op.symbol})"
     if isinstance(x, Node):
         raise TypeError(
-            f"{what}: cannot combine a Tensor with a {type(x).__name__} "
-            f"({x.brief()}). Value builds scalar graphs, Tensor array graphs; use "
-            "Tensor(v.data) for a constant, or build the whole computation from Tensors"
+            _("{op}: cannot combine a Tensor with a {kind} ({node}). Value builds scalar "
+              "graphs, Tensor array graphs; use Tensor(v.data) for a constant, or build the "
+              "whole computation from Tensors").format(op=what, kind=type(x).__name__, node=x.brief())
         )
     if x.__class__ is float or x.__class__ is int:
         return _constant(np.asarray(float(x)))
-    return _constant(_as_array(x, f"{what} operand", copy=False))
+    return _constant(_as_array(x, what, copy=False, operand=True))
 
 
 def _result(op: ops.Op, data: Any, operands: tuple) -> Tensor:
@@ -395,23 +404,25 @@ def _axes(axis: Any, t: Tensor, op_name: str) -> Optional[tuple]:
     elif isinstance(axis, (tuple, list)):
         axes = tuple(axis)
     else:
-        raise TypeError(f"{op_name}: axis must be an int, a tuple of ints or None, got {axis!r}")
+        raise TypeError(_("{op}: axis must be an int, a tuple of ints or None, got {axis}").format(
+            op=op_name, axis=repr(axis)))
     n = t.data.ndim
     for a in axes:
         if not isinstance(a, numbers.Integral):
-            raise TypeError(f"{op_name}: axis must be an int, a tuple of ints or None, got {axis!r}")
+            raise TypeError(_("{op}: axis must be an int, a tuple of ints or None, got {axis}").format(
+                op=op_name, axis=repr(axis)))
         if not -n <= a < n:
-            raise ShapeError(f"{op_name}: axis {a!r} is out of range for {t.brief()} "
-                             f"({n} axes: 0..{n - 1})")
+            raise ShapeError(_("{op}: axis {axis} is out of range for {tensor} ({n} axes: 0..{last})").format(
+                op=op_name, axis=repr(a), tensor=t.brief(), n=n, last=n - 1))
     normal = tuple(sorted(int(a) % n for a in axes))
     if len(set(normal)) != len(normal):
-        raise ShapeError(f"{op_name}: axis {axis!r} repeats an axis")
+        raise ShapeError(_("{op}: axis {axis} repeats an axis").format(op=op_name, axis=repr(axis)))
     return normal
 
 
 def _axis(axis: Any, t: Tensor, op_name: str) -> int:
     if not isinstance(axis, numbers.Integral):
-        raise TypeError(f"{op_name}: axis must be one int, got {axis!r}")
+        raise TypeError(_("{op}: axis must be one int, got {axis}").format(op=op_name, axis=repr(axis)))
     return _axes(axis, t, op_name)[0]
 
 
@@ -419,33 +430,35 @@ def _targets(targets: Any, logits: Tensor) -> np.ndarray:
     if isinstance(targets, Tensor):
         targets = targets.data
     if isinstance(targets, Node):
-        raise TypeError("cross_entropy: targets must be class indices or target "
-                        f"probabilities, not a {type(targets).__name__}")
+        raise TypeError(_("cross_entropy: targets must be class indices or target probabilities, not "
+                          "a {kind}").format(kind=type(targets).__name__))
     t = np.asarray(targets)
     shape = logits.shape
     if not shape:
-        raise ShapeError("cross_entropy: the logits need a class axis, got a 0-d tensor")
+        raise ShapeError(_("cross_entropy: the logits need a class axis, got a 0-d tensor"))
     if t.dtype.kind in "iu" or (t.dtype.kind == "f" and t.shape == shape[:-1]
                                  and np.all(t == np.round(t))):
         t = t.astype(np.int64, copy=False)
         if t.shape != shape[:-1]:
-            raise ShapeError(f"cross_entropy: logits of shape {shape} need one class index "
-                             f"per sample, shape {shape[:-1]}; got targets of shape {t.shape}")
+            raise ShapeError(_("cross_entropy: logits of shape {shape} need one class index per sample, "
+                               "shape {wanted}; got targets of shape {given}").format(
+                                   shape=shape, wanted=shape[:-1], given=t.shape))
         if t.size and (t.min() < 0 or t.max() >= shape[-1]):
-            raise ValueError(f"cross_entropy: class indices must lie in 0..{shape[-1] - 1} "
-                             f"(the logits have {shape[-1]} classes); got {t.min()}..{t.max()}")
+            raise ValueError(_("cross_entropy: class indices must lie in 0..{last} (the logits have "
+                               "{classes} classes); got {low}..{high}").format(
+                                   last=shape[-1] - 1, classes=shape[-1], low=t.min(), high=t.max()))
         return t
     t = _as_array(t, "cross_entropy targets")
     if t.shape != shape:
-        raise ShapeError(f"cross_entropy: target probabilities must have the logits' shape "
-                         f"{shape}; got {t.shape}")
+        raise ShapeError(_("cross_entropy: target probabilities must have the logits' shape {shape}; "
+                           "got {given}").format(shape=shape, given=t.shape))
     return t
 
 
 # --- errors --------------------------------------------------------------------------
 
 def _op_error(op: ops.Op, operands: tuple, error: Exception, arg: Any = None) -> Exception:
-    shapes = " and ".join(str(o.shape) for o in operands)
+    shapes = _(" and ").join(str(o.shape) for o in operands)
     what = ", ".join(o.brief() for o in operands)
     name = f"{op.function} ({op.symbol})"
     if op is ops.MATMUL:
@@ -453,23 +466,29 @@ def _op_error(op: ops.Op, operands: tuple, error: Exception, arg: Any = None) ->
         inner_a = a.shape[-1] if a.ndim else None
         inner_b = (b.shape[-2] if b.ndim > 1 else b.shape[0]) if b.ndim else None
         if not a.ndim or not b.ndim:
-            return ShapeError(f"{name}: shapes {shapes}: matmul needs arrays with at least "
-                              "one axis, not single numbers (use * for those)")
+            return ShapeError(_("{op}: shapes {shapes}: matmul needs arrays with at least one "
+                                "axis, not single numbers (use * for those)").format(op=name, shapes=shapes))
         if inner_a != inner_b:
-            return ShapeError(f"{name}: shapes {shapes} do not fit: the first operand's "
-                              f"last axis ({inner_a}) must equal the second's "
-                              f"{'second-to-last' if b.ndim > 1 else 'only'} axis ({inner_b})")
-        return ShapeError(f"{name}: shapes {shapes}: the batch axes do not broadcast")
+            rule = (_("{op}: shapes {shapes} do not fit: the first operand's last axis ({a}) must "
+                      "equal the second's second-to-last axis ({b})") if b.ndim > 1 else
+                    _("{op}: shapes {shapes} do not fit: the first operand's last axis ({a}) must "
+                      "equal the second's only axis ({b})"))
+            return ShapeError(rule.format(op=name, shapes=shapes, a=inner_a, b=inner_b))
+        return ShapeError(_("{op}: shapes {shapes}: the batch axes do not broadcast").format(
+            op=name, shapes=shapes))
     if isinstance(error, IndexError):
-        return IndexError(f"{name}: index {arg!r} does not fit {what}: {error}")
+        return IndexError(_("{op}: index {index} does not fit {tensor}: {error}").format(
+            op=name, index=repr(arg), tensor=what, error=error))
     if op is ops.BROADCAST:
-        return ShapeError(f"broadcast: cannot repeat shape {shapes} to shape {arg}: numpy "
-                          "broadcasting matches axes from the right, each pair equal or the "
-                          "tensor's 1")
+        return ShapeError(_("broadcast: cannot repeat shape {shapes} to shape {shape}: numpy "
+                            "broadcasting matches axes from the right, each pair equal or the "
+                            "tensor's 1").format(shapes=shapes, shape=arg))
     if op in (ops.ADD, ops.MUL, ops.POW, ops.POW_CONST):
-        return ShapeError(f"{name}: shapes {shapes} do not broadcast: numpy broadcasting "
-                          "matches axes from the right, each pair equal or one of them 1")
-    return ShapeError(f"{name}: cannot apply to {what} with {arg!r}: {error}")
+        return ShapeError(_("{op}: shapes {shapes} do not broadcast: numpy broadcasting matches "
+                            "axes from the right, each pair equal or one of them 1").format(
+                                op=name, shapes=shapes))
+    return ShapeError(_("{op}: cannot apply to {tensor} with {arg}: {error}").format(
+        op=name, tensor=what, arg=repr(arg), error=error))
 
 
 def _domain_error(op: ops.Op, operands: tuple) -> ArithmeticError:
@@ -484,7 +503,8 @@ def _domain_error(op: ops.Op, operands: tuple) -> ArithmeticError:
         values = [np.broadcast_to(o.data, bad.shape)[index] for o in operands]
         overflow = bool(np.isinf(result[index]) and all(v != 0 for v in values))
         ins = ", ".join(format_number(v) for v in values)
-        where = f"; first at entry {list(index)}: {op.function}({ins})"
+        where = _("; first at entry {index}: {call}").format(
+            index=list(index), call=f"{op.function}({ins})")
     return op.domain_error(operands, overflow=overflow, where=where)
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import ops
 from .format import format_number
+from .i18n import _
 from .backward import GradientAccumulationWarning  # noqa: F401  (re-exported for users)
 from .backward import _fast_floats
 from .node import MODE, Node, record_result
@@ -19,38 +20,47 @@ Operand = Union["Value", int, float]
 _new = object.__new__
 
 
-def _as_float(data: Any, what: str) -> float:
-    """Validate a number for Value; every bad input gets a message naming it."""
+def _subject(what: str, operand: bool) -> str:
+    # translated only when an error is raised: lifting a number is on every op's path
+    return _("{op}: operand").format(op=what) if operand else what
+
+
+def _as_float(data: Any, what: str, operand: bool = False) -> float:
+    """Validate a number for Value; every bad input gets a message naming it
+    (``what``; ``operand``: an operand of the op ``what``)."""
     if data.__class__ is float:
         return data
     if isinstance(data, Value):
         raise TypeError(
-            f"{what} got a Value ({data.brief()}); use it directly, or "
-            "Value(v.data) for an unconnected copy"
+            _("{what} got a Value ({value}); use it directly, or Value(v.data) for an "
+              "unconnected copy").format(what=_subject(what, operand), value=data.brief())
         )
     if isinstance(data, np.ndarray):
         if data.ndim == 0:
             data = data.item()
         else:
             raise TypeError(
-                f"{what} holds one number, got a numpy array of shape {data.shape}; "
-                "use autograd.Tensor for arrays"
+                _("{what} holds one number, got a numpy array of shape {shape}; use "
+                  "autograd.Tensor for arrays").format(what=_subject(what, operand), shape=data.shape)
             )
     if isinstance(data, Node):
-        raise TypeError(f"{what} holds one number, got a {type(data).__name__}")
+        raise TypeError(_("{what} holds one number, got a {kind}").format(
+            what=_subject(what, operand), kind=type(data).__name__))
     if data is None:
-        raise TypeError(f"{what} needs a number, got None")
+        raise TypeError(_("{what} needs a number, got None").format(what=_subject(what, operand)))
     if isinstance(data, (numbers.Real, np.bool_)) and not isinstance(data, np.timedelta64):
         try:
             return float(data)
         except OverflowError:
             raise OverflowError(
-                f"{what}: the integer {str(data)[:20]}... is too large for a float "
-                "(the largest is about 1.8e308)"
+                _("{what}: the integer {digits}... is too large for a float (the largest "
+                  "is about 1.8e308)").format(what=_subject(what, operand), digits=str(data)[:20])
             ) from None
     if isinstance(data, (complex, np.complexfloating)):
-        raise TypeError(f"{what} needs a real number, got the complex number {data!r}")
-    raise TypeError(f"{what} needs a number (int or float), got {type(data).__name__} {data!r}")
+        raise TypeError(_("{what} needs a real number, got the complex number {number}").format(
+            what=_subject(what, operand), number=repr(data)))
+    raise TypeError(_("{what} needs a number (int or float), got {kind} {given}").format(
+        what=_subject(what, operand), kind=type(data).__name__, given=repr(data)))
 
 
 class Value(Node):
@@ -82,14 +92,15 @@ class Value(Node):
             return x
         if isinstance(x, np.ndarray) and x.ndim:
             raise TypeError(
-                f"{op_name}: cannot combine a Value with a numpy array of shape {x.shape}; "
-                "use autograd.Tensor for arrays"
+                _("{op}: cannot combine a Value with a numpy array of shape {shape}; use "
+                  "autograd.Tensor for arrays").format(op=op_name, shape=x.shape)
             )
         if not isinstance(x, (numbers.Real, np.bool_, np.ndarray, complex, np.complexfloating)):
             raise TypeError(
-                f"{op_name}: operands must be Values or numbers, got {type(x).__name__} {x!r}"
+                _("{op}: operands must be Values or numbers, got {kind} {given}").format(
+                    op=op_name, kind=type(x).__name__, given=repr(x))
             )
-        return _node(_as_float(x, f"{op_name}: operand"), (), ops.CONSTANT)
+        return _node(_as_float(x, op_name, operand=True), (), ops.CONSTANT)
 
     def _operand(self, x: Any, symbol: str) -> "Value":
         if x.__class__ is Value:

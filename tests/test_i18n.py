@@ -12,7 +12,7 @@ from nn.i18n import _, using_language
 
 ROOT = i18n.LOCALE_DIR.parent.parent
 # Each package that speaks to users keeps its own catalog: <package>/locale/zh/LC_MESSAGES/<package>.po
-PACKAGES = [p for p in ("nn", "viz", "chainrule") if (ROOT / p / "locale").is_dir()]
+PACKAGES = [p for p in ("autograd", "nn", "viz", "chainrule") if (ROOT / p / "locale").is_dir()]
 PLACEHOLDER = re.compile(r"(?<!\{)\{([^{}]*)\}(?!\})")
 
 
@@ -31,7 +31,7 @@ def messages_in_code(package: str) -> set:
 
 
 def test_every_package_that_speaks_has_a_catalog():
-    assert "nn" in PACKAGES
+    assert "nn" in PACKAGES and "autograd" in PACKAGES
     for package in ("autograd", "nn", "viz", "chainrule"):
         if (ROOT / package).is_dir() and messages_in_code(package):
             assert package in PACKAGES and po_file(package).exists(), f"{package}: run `make catalogs`"

@@ -92,6 +92,12 @@ class ClassroomStepper:
         self.svg = _zoomed(_strip_xml_header(picture.pipe(format="svg", encoding="utf-8")), ZOOM)
         self.steps = [self._frame(s, k) for k, s in enumerate(steps)]
         self.seeds = [self._id(n, "seeds") for n in seeds]
+        # the boxes' numbers now, with the picture: shown later (inline in Jupyter, after the
+        # caller has put the graph back as it was) the page still shows the pass it describes
+        num = lambda x: style.number(x, self.digits)  # noqa: E731
+        self.boxes = {f"v{self.compact.full[k]}": {"name": n.label, "data": num(n.data),
+                                                  "grad": num(n.grad), "leaf": not n.children}
+                      for k, n in enumerate(self.compact.nodes)}
 
     # --- the data the page steps through ------------------------------------------------
     def _id(self, node: Node, what: str) -> str:
@@ -130,12 +136,7 @@ class ClassroomStepper:
                 "edges": self._edge_ids(step, k), "at": step.at_node}
 
     def _data(self) -> dict:
-        c, num = self.compact, lambda x: style.number(x, self.digits)  # noqa: E731
-        boxes = {}
-        for k, n in enumerate(c.nodes):
-            boxes[f"v{c.full[k]}"] = {"name": n.label, "data": num(n.data), "grad": num(n.grad),
-                                      "leaf": not n.children}
-        return {"steps": self.steps, "boxes": boxes, "seeds": self.seeds,
+        return {"steps": self.steps, "boxes": self.boxes, "seeds": self.seeds,
                 "t": {k: html.escape(v, quote=False) for k, v in _page_texts().items()}}
 
     # --- HTML ----------------------------------------------------------------------------
@@ -236,6 +237,7 @@ def _template_texts() -> dict[str, str]:
 _CSS = """
 #__UID__ { font-family: __SANS__; color: #1f2933; outline: none; box-sizing: border-box;
   display: flex; flex-direction: column; height: var(--cr-height, 85vh); padding: 8px 14px;
+  position: relative;
   font-size: 20px; }
 #__UID__ h3 { margin: 0; font-size: 22px; line-height: 1.25; }
 #__UID__ .sub { color: #475569; font-size: 16px; line-height: 1.3; }
@@ -268,8 +270,13 @@ _CSS = """
 #__UID__ text.cr-pending { fill: #cbd5e1; }
 #__UID__ text.cr-partial { fill: #d97706; }
 #__UID__ text.cr-updated { fill: #15803d; }
-#__UID__ g.cr-sum rect { fill: #fef9c3; stroke: #d97706; stroke-width: 1.2; }
-#__UID__ g.cr-sum text { fill: #7c2d12; font-family: __MONO__; font-weight: bold; }
+#__UID__ .sumrow { display: none; margin-top: 6px; white-space: nowrap; }
+#__UID__ .sumrow .card { display: inline-block; padding: 2px 10px; background: #fef9c3;
+  border: 2px solid #d97706; border-radius: 6px; color: #7c2d12; font-family: __MONO__;
+  font-weight: bold; font-size: 20px; }
+#__UID__ svg.lead { position: absolute; left: 0; top: 0; width: 100%; height: 100%;
+  pointer-events: none; overflow: visible; display: none; }
+#__UID__ svg.lead line { stroke: #d97706; stroke-width: 2.5; stroke-dasharray: 6 4; }
 """.replace("__SANS__", fonts.css_families(style.FONT)).replace("__MONO__", fonts.css_families(style.MONO))
 
 _TEMPLATE = """<div id="__UID__" class="chainrule-classroom" tabindex="0">
@@ -286,7 +293,9 @@ _TEMPLATE = """<div id="__UID__" class="chainrule-classroom" tabindex="0">
   <label class="hint"><input type="checkbox" class="fitbox"> __FIT__</label>
 </div>
 <div class="explain"></div>
+<div class="sumrow"></div>
 <div class="pic">__SVG__</div>
+<svg class="lead" aria-hidden="true"></svg>
 <div class="hint">__KEYS__</div>
 <script type="application/json" class="cr-data">__DATA__</script>
 <script>(function(){ var root = document.getElementById("__UID__"); __JS__ })();</script>
@@ -295,7 +304,7 @@ _TEMPLATE = """<div id="__UID__" class="chainrule-classroom" tabindex="0">
 _JS = r"""
 var D = JSON.parse(root.querySelector(".cr-data").textContent);
 var S = D.steps, N = S.length;
-var svg = root.querySelector("svg"), pic = root.querySelector(".pic");
+var svg = root.querySelector(".pic svg"), pic = root.querySelector(".pic");
 var slider = root.querySelector("input[type=range]"), count = root.querySelector(".count");
 var explain = root.querySelector(".explain"), playBtn = root.querySelector("[data-act=play]");
 var NS = "http://www.w3.org/2000/svg";
@@ -335,7 +344,9 @@ S.forEach(function (s) { s.edges.forEach(function (e) {
 var asked = {};
 S.forEach(function (s) { if (s.node && (s.fill === "grad" || s.fill === "partial")) asked[s.node] = true; });
 D.seeds.forEach(function (id) { asked[id] = true; });
-var marked = [], sum = null;
+var marked = [], sum = false;
+var strip = root.querySelector(".sumrow"), lead = root.querySelector("svg.lead");
+lead.appendChild(document.createElementNS(NS, "line"));
 function mark(id, cls) { var g = el(id); if (g) { g.classList.add(cls); marked.push([g, cls]); } }
 function setText(x, text, cls) {
   if (!x) return;
@@ -343,23 +354,32 @@ function setText(x, text, cls) {
   x.classList.remove("cr-pending", "cr-partial", "cr-updated");
   if (cls) x.classList.add(cls);
 }
-// the sum rule written beside the box, on a yellow card, in the picture's own units
+// The sum rule on a card in a strip right above the picture, over the box's column, a
+// leader line down to the box: the picture is too dense for a card anywhere in it to leave
+// every other box uncovered.
 function sumCard(id, text) {
-  var g = el(id); if (!g || !text) return null;
-  var bb = g.getBBox(), card = document.createElementNS(NS, "g");
-  card.setAttribute("class", "cr-sum");
-  var r = document.createElementNS(NS, "rect"), t = document.createElementNS(NS, "text");
-  t.setAttribute("font-size", "12"); t.textContent = text;
-  card.appendChild(r); card.appendChild(t);
-  (g.parentNode || svg).appendChild(card);
-  var tb = t.getBBox(), pad = 4;
-  var x = bb.x, y = bb.y + bb.height + pad + tb.height;
-  t.setAttribute("x", x + pad); t.setAttribute("y", y);
-  tb = t.getBBox();
-  r.setAttribute("x", tb.x - pad); r.setAttribute("y", tb.y - pad);
-  r.setAttribute("width", tb.width + 2 * pad); r.setAttribute("height", tb.height + 2 * pad);
-  r.setAttribute("rx", 3);
-  return card;
+  if (!el(id) || !text) return false;
+  strip.innerHTML = "<span class='card'>" + esc(text) + "</span>";
+  strip.style.display = "block";
+  return true;
+}
+function pinCard() {
+  var g = sum && el(S[cur - 1].node), card = strip.firstChild;
+  lead.style.display = g && card ? "block" : "none";
+  if (!g || !card) return;
+  var b = g.getBoundingClientRect(), w = card.getBoundingClientRect().width;
+  var sr = strip.getBoundingClientRect(), rr = root.getBoundingClientRect();
+  var mid = (b.left + b.right) / 2;
+  var left = Math.max(0, Math.min(sr.width - w, mid - sr.left - w / 2));
+  card.style.marginLeft = left + "px";
+  var c = card.getBoundingClientRect(), pr = pic.getBoundingClientRect();
+  var x1 = Math.max(c.left + 8, Math.min(c.right - 8, mid));
+  // down to the box's top, or to the picture's edge while the box is scrolled away
+  var y2 = Math.max(pr.top, Math.min(pr.bottom, b.top));
+  var line = lead.firstChild;
+  line.setAttribute("x1", x1 - rr.left); line.setAttribute("y1", c.bottom - rr.top);
+  line.setAttribute("x2", Math.max(pr.left, Math.min(pr.right, mid)) - rr.left);
+  line.setAttribute("y2", y2 - rr.top);
 }
 function state(k) {
   var st = {data: {}, grad: {}, name: {}, cls: {}, shown: {}};
@@ -398,7 +418,7 @@ var cur = 0, timer = null;
 function show(k) {
   k = Math.max(0, Math.min(N, k)); slider.value = k; cur = k;
   marked.forEach(function (m) { m[0].classList.remove(m[1]); }); marked = [];
-  if (sum) { sum.parentNode.removeChild(sum); sum = null; }
+  if (sum) { strip.innerHTML = ""; strip.style.display = "none"; sum = false; }
   var st = state(k);
   Object.keys(T).forEach(function (id) {
     var t = T[id], b = D.boxes[id];
@@ -427,9 +447,10 @@ function show(k) {
       s.lines.map(function (l) { return "<div class='eq'>" + esc(l) + "</div>"; }).join("");
     s.edges.forEach(function (e) { mark(e, "cr-lit"); focus.push(el(e)); });
     if (s.node) { mark(s.node, "cr-now"); focus.unshift(el(s.node)); }
-    if (s.node && s.at) { sum = sumCard(s.node, s.at); if (sum) focus.splice(1, 0, sum); }
+    if (s.node && s.at) sum = sumCard(s.node, s.at);
   }
   reveal(focus);
+  pinCard();
 }
 function stop() {
   if (timer) { clearInterval(timer); timer = null; }
@@ -451,6 +472,8 @@ root.querySelectorAll("button").forEach(function (b) {
   });
 });
 slider.addEventListener("input", function () { stop(); show(parseInt(slider.value, 10)); });
+pic.addEventListener("scroll", pinCard);
+window.addEventListener("resize", pinCard);
 root.querySelector(".fitbox").addEventListener("change", function (e) {
   pic.classList.toggle("fit", e.target.checked); show(cur);
 });

@@ -291,7 +291,14 @@ READ = """r => {
   const box = now ? now.getBoundingClientRect() : null, p = pic.getBoundingClientRect();
   const eq = r.querySelector(".explain .eq");
   const grad = now ? [...now.querySelectorAll("text")].find(t => t.textContent.startsWith("grad ")) : null;
-  const sum = r.querySelector("g.cr-sum");
+  const sum = r.querySelector(".sumrow .card"), line = r.querySelector("svg.lead line");
+  const clip = q => ({left: Math.max(q.left, p.left), right: Math.min(q.right, p.right),
+                      top: Math.max(q.top, p.top), bottom: Math.min(q.bottom, p.bottom)});
+  // the other boxes as the picture shows them (cut at its frame, scrolled away ones empty)
+  const others = [...r.querySelectorAll(".pic g.node")].filter(n => n !== now)
+    .map(n => [n.id, clip(n.getBoundingClientRect())])
+    .filter(([id, q]) => q.right > q.left && q.bottom > q.top);
+  const at = (q, k) => q.getBoundingClientRect()[k];
   const lit = r.querySelector("g.cr-lit > text");
   const label = lit ? lit.getBoundingClientRect() : null;
   return {count: r.querySelector(".count").textContent,
@@ -299,18 +306,27 @@ READ = """r => {
           pic: {left: p.left, right: p.right, top: p.top, bottom: p.bottom},
           eqPx: eq ? parseFloat(getComputedStyle(eq).fontSize) : null,
           boxTextPx: grad ? grad.getBoundingClientRect().height : null,
-          sum: sum && {text: sum.textContent, rect: sum.getBoundingClientRect().toJSON()},
+          sum: sum && {text: sum.textContent, rect: sum.getBoundingClientRect().toJSON(),
+                       others: others,
+                       line: [0, 1].map(i => [parseFloat(line.getAttribute("x" + (i + 1))) + at(r, "left"),
+                                              parseFloat(line.getAttribute("y" + (i + 1))) + at(r, "top")])},
           eqText: [...r.querySelectorAll(".explain .eq")].map(e => e.textContent),
           label: label && {left: label.left, right: label.right, top: label.top,
                            bottom: label.bottom, text: lit.textContent}};
 }"""
 
 
+def overlaps(a: dict, b: dict) -> bool:
+    return (min(a["right"], b["right"]) > max(a["left"], b["left"])
+            and min(a["bottom"], b["bottom"]) > max(a["top"], b["top"]))
+
+
 @pytest.mark.browser
 def test_the_classroom_page_on_a_projector(browser_page, capsys, tmp_path):
     """1366 x 768: every step's box inside the picture's frame and the window, the
     equation in at least 20 px type and the boxes' numbers at least 16 px tall, and the
-    sum rule written at out_h1 when its second path arrives."""
+    sum rule written for out_h1 when its second path arrives, on a card that covers no box,
+    pinned to out_h1 by a line."""
     data = classroom(["bp232"], capsys, tmp_path)
     steps = data["steps"]
     page = browser_page
@@ -339,17 +355,25 @@ def test_the_classroom_page_on_a_projector(browser_page, capsys, tmp_path):
             assert pic["left"] <= label["left"] and label["right"] <= pic["right"], (k, label)
             assert pic["top"] <= label["top"] and label["bottom"] <= pic["bottom"], (k, label)
             assert float(label["text"]) == float(s["lines"][-1].split(" = ")[-1]), k
+        if s["at"]:  # every sum rule's card: in the window, over no box, its line to its box
+            assert seen["sum"]["text"] == s["at"], k
+            card, box = seen["sum"]["rect"], seen["box"]
+            assert 0 <= card["left"] and card["right"] <= window["width"], k
+            assert 0 <= card["top"] and card["bottom"] <= window["height"], k
+            covered = [i for i, q in seen["sum"]["others"] if overlaps(card, q)]
+            assert covered == [] and not overlaps(card, box), (k, covered)
+            (x1, y1), (x2, y2) = seen["sum"]["line"]
+            assert card["left"] <= x1 <= card["right"] and abs(y1 - card["bottom"]) < 1, k
+            assert box["left"] <= x2 <= box["right"] and abs(y2 - box["top"]) < 1, k
+            assert x2 - 60 <= card["right"] and card["left"] <= x2 + 60  # above its box
+        else:
+            assert seen["sum"] is None, k
         if k == sum_step:
             assert seen["sum"]["text"] == "dE_total/dout_h1 = 0.030866 + (-0.003360) = 0.027505"
-            card, box = seen["sum"]["rect"], seen["box"]
-            # at the node: just under out_h1's box, inside the window
-            assert abs(card["top"] - box["bottom"]) < 30 and abs(card["left"] - box["left"]) < 30
-            assert card["bottom"] <= window["height"] and card["right"] <= window["width"]
             grad = root.locator(f'[id="{s["node"]}"] text', has_text="grad ").first
             assert grad.text_content() == "grad 0.027505"
             screenshot(page, "classroom_232_sum_rule_out_h1")
         elif k == sum_step - 1:
-            assert seen["sum"] is None
             grad = root.locator(f'[id="{s["node"]}"] text', has_text="grad ").first
             assert grad.text_content() == "grad 0.030866"  # one path's share so far
             screenshot(page, "classroom_232_first_path_out_h1")

@@ -329,12 +329,19 @@ Object.keys(D.boxes).forEach(function (id) {
   // where the texts after the name start: a longer name (w7+) pushes them right
   t.xs = [t.eq, t.data].map(function (x) { return x ? parseFloat(x.getAttribute("x")) : 0; });
   t.w = t.name ? t.name.getComputedTextLength() : 0;
+  t.box = g.querySelector("path");  // the box's outline: widened with its texts
+  t.bb = t.box ? t.box.getBBox() : null;
   T[id] = t;
 });
 function makeRoom(t) {
   if (!t.name) return;
   var gap = Math.max(0, t.name.getComputedTextLength() - t.w);
   [t.eq, t.data].forEach(function (x, i) { if (x) x.setAttribute("x", t.xs[i] + gap); });
+  // and the box as much wider, to the right, so that no digit sits on its border
+  if (!t.box || !t.bb) return;
+  if (!gap) { t.box.removeAttribute("transform"); return; }
+  var k = (t.bb.width + gap) / t.bb.width, x0 = t.bb.x;
+  t.box.setAttribute("transform", "translate(" + x0 + " 0) scale(" + k + " 1) translate(" + (-x0) + " 0)");
 }
 // every edge label hidden until a step passes a gradient along it
 var labels = {};
@@ -398,21 +405,24 @@ function state(k) {
     if (st.grad[id] === undefined) st.grad[id] = D.boxes[id].grad; });
   return st;
 }
+// scroll so that the first element is in view, with as many of the others (in their order)
+// as fit beside it
 function reveal(els) {
   els = els.filter(Boolean);
   if (!els.length || pic.classList.contains("fit")) return;
-  var pr = pic.getBoundingClientRect();
+  var pr = pic.getBoundingClientRect(), m = 30;
   if (!pr.width) return;
-  var rs = els.map(function (g) { return g.getBoundingClientRect(); });
-  var l = Math.min.apply(null, rs.map(function (r) { return r.left; }));
-  var r = Math.max.apply(null, rs.map(function (r) { return r.right; }));
-  var t = Math.min.apply(null, rs.map(function (r) { return r.top; }));
-  var b = Math.max.apply(null, rs.map(function (r) { return r.bottom; }));
-  var m = 30;
-  if (r - l > pr.width - 2 * m) { l = rs[0].left; r = rs[0].right; }
-  if (b - t > pr.height - 2 * m) { t = rs[0].top; b = rs[0].bottom; }
-  if (l < pr.left + m || r > pr.right - m) pic.scrollLeft += (l + r) / 2 - (pr.left + pr.right) / 2;
-  if (t < pr.top + m || b > pr.bottom - m) pic.scrollTop += (t + b) / 2 - (pr.top + pr.bottom) / 2;
+  var u = null;
+  els.forEach(function (g) {
+    var q = g.getBoundingClientRect();
+    var w = u ? {left: Math.min(u.left, q.left), right: Math.max(u.right, q.right),
+                 top: Math.min(u.top, q.top), bottom: Math.max(u.bottom, q.bottom)} : q;
+    if (!u || (w.right - w.left <= pr.width - 2 * m && w.bottom - w.top <= pr.height - 2 * m)) u = w;
+  });
+  if (u.left < pr.left + m || u.right > pr.right - m)
+    pic.scrollLeft += (u.left + u.right) / 2 - (pr.left + pr.right) / 2;
+  if (u.top < pr.top + m || u.bottom > pr.bottom - m)
+    pic.scrollTop += (u.top + u.bottom) / 2 - (pr.top + pr.bottom) / 2;
 }
 var cur = 0, timer = null;
 function show(k) {
@@ -437,8 +447,7 @@ function show(k) {
   if (k === 0) {
     explain.className = "explain";
     explain.innerHTML = "<div class='note'>" + tr("start") + "</div>";
-    Object.keys(T).forEach(function (id) { if (!D.boxes[id].leaf) return; focus.push(el(id)); });
-    focus = focus.slice(0, 1);
+    pic.scrollTop = 0; pic.scrollLeft = 0;  // the inputs and first weights: the top left
   } else {
     var s = S[k - 1];
     explain.className = "explain " + s.phase;
@@ -446,6 +455,9 @@ function show(k) {
       (s.note ? "<div class='note'>" + esc(s.note) + "</div>" : "") +
       s.lines.map(function (l) { return "<div class='eq'>" + esc(l) + "</div>"; }).join("");
     s.edges.forEach(function (e) { mark(e, "cr-lit"); focus.push(el(e)); });
+    // and the boxes at the edges' ends (k12_5: v12 and v5), when they fit in view too
+    s.edges.forEach(function (e) {
+      e.slice(1).split("_").forEach(function (n) { focus.push(el("v" + n)); }); });
     if (s.node) { mark(s.node, "cr-now"); focus.unshift(el(s.node)); }
     if (s.node && s.at) sum = sumCard(s.node, s.at);
   }

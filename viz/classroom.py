@@ -424,6 +424,21 @@ function reveal(els) {
   if (u.top < pr.top + m || u.bottom > pr.bottom - m)
     pic.scrollTop += (u.top + u.bottom) / 2 - (pr.top + pr.bottom) / 2;
 }
+// the equations in one size, as large as fits the width without wrapping (22 px, down to
+// 16 px in a narrow notebook; below that they wrap)
+function fitLines(els, big, small) {
+  if (!els.length) return;
+  var width = els[0].parentNode.clientWidth - 24, widest = 0;
+  els.forEach(function (e) {
+    e.style.fontSize = big + "px"; e.style.whiteSpace = "pre";
+    widest = Math.max(widest, e.scrollWidth);
+    e.style.whiteSpace = "";
+  });
+  if (width > 0 && widest > width) {
+    var px = Math.max(small, Math.floor(big * width / widest));
+    els.forEach(function (e) { e.style.fontSize = px + "px"; });
+  }
+}
 var cur = 0, timer = null;
 function show(k) {
   k = Math.max(0, Math.min(N, k)); slider.value = k; cur = k;
@@ -459,7 +474,9 @@ function show(k) {
     s.edges.forEach(function (e) {
       e.slice(1).split("_").forEach(function (n) { focus.push(el("v" + n)); }); });
     if (s.node) { mark(s.node, "cr-now"); focus.unshift(el(s.node)); }
+    fitLines([].slice.call(explain.querySelectorAll(".eq")), 22, 16);
     if (s.node && s.at) sum = sumCard(s.node, s.at);
+    if (sum) fitLines([strip.firstChild], 20, 14);
   }
   reveal(focus);
   pinCard();

@@ -284,6 +284,63 @@ def test_the_classroom_page_in_chinese(capsys, tmp_path):
     assert "按键：" in page
 
 
+def test_a_deeper_networks_caption_names_each_layers_updated_weights():
+    """2-2-2-2, sequential: layer 1's gradients go through w5+..w8+ and w9+..w12+, layer 2's
+    through w9+..w12+ only; the caption lists them layer by layer (not "w5+..w12+", which
+    reads as if one layer held them all), and the factors on the edges are those weights."""
+    from chainrule.classroom import caption, legend
+    from chainrule.spec import spec_from_text
+    from nn import i18n
+    from test_bp_spec import OTHER_SPECS
+    sol = solve(spec_from_text(OTHER_SPECS["three_layers_mse_half"]), "sequential", None)
+    run = sol.run
+    ranges = "w5+..w8+ into h2_1, h2_2; w9+..w12+ into o1, o2"
+    en = caption(sol)
+    assert f"each layer's back-propagated through the updated weights of the layers above it " \
+           f"({ranges})" in en and "w5+..w12+" not in en
+    assert f"grad w1 = {run.gradients['w1']:.6f}" in en
+    assert legend(sol).startswith("w9+ is w9 after its update: w9 - η * dE_total/dw9. Sequential")
+    with i18n.using_language("zh"):
+        zh = caption(sol)
+    assert "w5+..w8+（通往 h2_1, h2_2）; w9+..w12+（通往 o1, o2）" in zh
+    assert zh.startswith("exercise，逐层更新，与解题过程一致：从输出层开始一层一层求梯度")
+    # what the caption claims: the edges from h2_k down to out_h1_j carry w5+..w8+, those
+    # from o_k down to out_h2_j carry w9+..w12+
+    with run.first_pass() as local:
+        for lower, names in (("h1", ("w5", "w6", "w7", "w8")), ("h2", ("w9", "w10", "w11", "w12"))):
+            into = [f for node, entries in local.items() for c, f in entries
+                    if c.label.startswith(f"out_{lower}_")]
+            assert sorted(into) == pytest.approx(sorted(run.updated[w] for w in names))
+            assert not any(f == pytest.approx(run.initial[w]) for f in into for w in names)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_every_operation_page_says_what_w_plus_is(capsys, tmp_path, lang):
+    """--animate-ops: the convention and the w+ legend under the title, not only in it."""
+    for convention in ("sequential", "simultaneous"):
+        page = tmp_path / f"{convention}.html"
+        assert main(["bp232", "--lang", lang, "--convention", convention,
+                     "--animate-ops", str(page)]) == 0
+        capsys.readouterr()
+        notes = re.findall(r"<div class='sub'>(.*?)</div>", page.read_text(encoding="utf-8"))
+        assert len(notes) == 2, notes
+        if lang == "en":
+            assert notes[1].startswith("w7+ is w7 after its update: w7 - η * dE_total/dw7. ")
+            if convention == "sequential":
+                assert notes[0].startswith("bp232, sequential convention, as in the report")
+                assert "the edges below each updated layer carry its updated weights " \
+                       "(w7+..w12+ into o1, o2)" in notes[1]
+            else:
+                assert "every edge carries a weight before its update (w7, not w7+)" in notes[1]
+        else:
+            assert notes[1].startswith("w7+ 是更新之后的 w7：w7 - η * dE_total/dw7。")
+            if convention == "sequential":
+                assert "逐层更新：一层更新之后，它下面的边用的是更新后的权重：w7+..w12+（通往 o1, o2）。" \
+                    in notes[1]
+            else:
+                assert "同时更新：每条边用的都是更新之前的权重（w7，不是 w7+）" in notes[1]
+
+
 # --- on a projector ---------------------------------------------------------------------------
 
 READ = """r => {

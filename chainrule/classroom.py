@@ -206,7 +206,7 @@ def updated_weights(spec: Any) -> list[tuple[str, list[str]]]:
 
 def _ranges(spec: Any) -> str:
     """'w5+..w10+ into h2_1, h2_2; w11+..w16+ into o1, o2': each layer's updated weights."""
-    return "; ".join(_("{weights} into {neurons}").format(weights=w, neurons=", ".join(n))
+    return "; ".join(_("{range} into {names}").format(range=w, names=", ".join(n))
                      for w, n in updated_weights(spec))
 
 
@@ -243,16 +243,16 @@ def legend(sol: Solution) -> str:
     spec = sol.spec
     weights = sorted(spec.layers[-1].weight_list(), key=naming.reading_order)
     example = weights[0] if weights else spec.parameter_names()[0]
-    meaning = _("{updated} is {weight} after its update: {weight} - η * {gradient}.").format(
-        updated=naming.updated(example), weight=example, gradient=_grad_name(example))
+    meaning = _("{new} is {p} after its update: {p} - η * {grad}.").format(
+        new=naming.updated(example), p=example, grad=_grad_name(example))
     if sol.convention == "sequential" and len(spec.layers) == 1:
         return meaning  # one layer: no edge below an updated layer
     if sol.convention == "sequential":
         return meaning + " " + _(
             "Sequential convention: the edges below each updated layer carry its updated "
-            "weights ({weights}), so their numbers are not the ones the boxes hold (the weights "
-            "before any update).").format(weights=_ranges(spec))
+            "weights ({ranges}), so their numbers are not the ones the boxes hold (the weights "
+            "before any update).").format(ranges=_ranges(spec))
     return meaning + " " + _(
-        "Simultaneous convention: every edge carries a weight before its update ({weight}, "
-        "not {updated}); all the weights are updated after the backward pass.").format(
-            weight=example, updated=naming.updated(example))
+        "Simultaneous convention: every edge carries a weight before its update ({p}, "
+        "not {new}); all the weights are updated after the backward pass.").format(
+            p=example, new=naming.updated(example))

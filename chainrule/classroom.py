@@ -19,6 +19,7 @@ from typing import Any, Optional
 
 from autograd import Node
 from nn import naming
+from nn.i18n import pick
 
 from .i18n import _
 from .report import (ETA, Block, backward_blocks, convention_name, equation, first_differing,
@@ -245,14 +246,15 @@ def legend(sol: Solution) -> str:
     example = weights[0] if weights else spec.parameter_names()[0]
     meaning = _("{new} is {p} after its update: {p} - η * {grad}.").format(
         new=naming.updated(example), p=example, grad=_grad_name(example))
+    meaning += pick(" ", "")  # Chinese sentences follow one another with no space
     if sol.convention == "sequential" and len(spec.layers) == 1:
-        return meaning  # one layer: no edge below an updated layer
+        return meaning.rstrip()  # one layer: no edge below an updated layer
     if sol.convention == "sequential":
-        return meaning + " " + _(
+        return meaning + _(
             "Sequential convention: the edges below each updated layer carry its updated "
             "weights ({ranges}), so their numbers are not the ones the boxes hold (the weights "
             "before any update).").format(ranges=_ranges(spec))
-    return meaning + " " + _(
+    return meaning + _(
         "Simultaneous convention: every edge carries a weight before its update ({p}, "
         "not {new}); all the weights are updated after the backward pass.").format(
             p=example, new=naming.updated(example))

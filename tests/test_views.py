@@ -333,7 +333,8 @@ def test_the_every_operation_page_says_what_w_plus_is(capsys, tmp_path, lang):
             else:
                 assert "every edge carries a weight before its update (w7, not w7+)" in notes[1]
         else:
-            assert notes[1].startswith("w7+ 是更新之后的 w7：w7 - η * dE_total/dw7。")
+            first = {"sequential": "逐层更新", "simultaneous": "同时更新"}[convention]
+            assert notes[1].startswith(f"w7+ 是更新之后的 w7：w7 - η * dE_total/dw7。{first}：")
             if convention == "sequential":
                 assert "逐层更新：一层更新之后，它下面的边用的是更新后的权重：w7+..w12+（通往 o1, o2）。" \
                     in notes[1]
@@ -368,6 +369,9 @@ READ = """r => {
                        line: [0, 1].map(i => [parseFloat(line.getAttribute("x" + (i + 1))) + at(r, "left"),
                                               parseFloat(line.getAttribute("y" + (i + 1))) + at(r, "top")])},
           eqText: [...r.querySelectorAll(".explain .eq")].map(e => e.textContent),
+          explainFits: (e => e.scrollHeight <= e.clientHeight
+                             && [...e.children].every(c => c.scrollWidth <= c.clientWidth))(
+                          r.querySelector(".explain")),
           label: label && {left: label.left, right: label.right, top: label.top,
                            bottom: label.bottom, text: lit.textContent}};
 }"""
@@ -401,6 +405,7 @@ def test_the_classroom_page_on_a_projector(browser_page, capsys, tmp_path):
         assert seen["eqPx"] >= 20, k
         s = steps[k - 1]
         assert seen["eqText"] == s["lines"]
+        assert seen["explainFits"], k  # no line cut off, none hidden below the box
         if s["node"]:
             box, pic = seen["box"], seen["pic"]
             assert pic["left"] <= box["left"] and box["right"] <= pic["right"], (k, box, pic)
@@ -441,3 +446,11 @@ def test_the_classroom_page_on_a_projector(browser_page, capsys, tmp_path):
     w7 = next(i for i, b in data["boxes"].items() if b["name"] == "w7")
     texts = root.locator(f'[id="{w7}"] text').all_text_contents()
     assert "w7+" in texts and "0.360968" in texts
+    # and every box's texts inside its outline: a renamed box (w10+ = 0.553629) widens with them
+    spill = root.evaluate("""r => [...r.querySelectorAll(".pic g.node")].filter(g => {
+      const box = g.querySelector("path").getBoundingClientRect();
+      return [...g.querySelectorAll("text")].some(t => {
+        const q = t.getBoundingClientRect();
+        return q.width && (q.left < box.left || q.right > box.right - 2); }); })
+      .map(g => g.querySelector("text").textContent)""")
+    assert spill == []

@@ -453,3 +453,31 @@ def test_the_classroom_page_on_a_projector(browser_page, capsys, tmp_path):
         return q.width && (q.left < box.left || q.right > box.right - 2); }); })
       .map(g => g.querySelector("text").textContent)""")
     assert spill == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("argv", [("bp232", "--lang", "zh"), ("bp", "--preset", "exercise211"),
+                                  ("bp", "--preset", "exercise211", "--lang", "zh")])
+def test_every_step_reads_on_a_projector(browser_page, capsys, tmp_path, argv):
+    """The Chinese page and the 2-1-1 exercise at 1366 x 768, every step: its box in the
+    picture's frame, its equations in one line each at 16 px or more, a sum card (bp232)
+    over no box."""
+    data = classroom(list(argv), capsys, tmp_path)
+    page = browser_page
+    page.goto((tmp_path / "a.html").as_uri())
+    root = page.locator(".chainrule-classroom")
+    page.locator("h3").click()
+    cards = 0
+    for k, s in enumerate(data["steps"], 1):
+        page.keyboard.press("ArrowRight")
+        seen = root.evaluate(READ)
+        assert seen["eqText"] == s["lines"] and seen["explainFits"] and seen["eqPx"] >= 16, k
+        if s["node"]:
+            box, pic = seen["box"], seen["pic"]
+            assert pic["left"] <= box["left"] and box["right"] <= pic["right"], k
+            assert pic["top"] <= box["top"] and box["bottom"] <= pic["bottom"], k
+        if s["at"]:
+            cards += 1
+            assert seen["sum"]["text"] == s["at"]
+            assert [i for i, q in seen["sum"]["others"] if overlaps(seen["sum"]["rect"], q)] == []
+    assert cards == (5 if argv[0] == "bp232" else 0)  # out_h1..out_h3, b1, b2

@@ -3,9 +3,12 @@ graph (the named values only, as the slides draw a network), one named
 quantity at a time: each net and out of the forward pass, the errors, then
 the gradients and the updates, each step with its equation in large type and
 its box lit and in view. Made for a projector (1366 x 768): large fonts, the
-current box always scrolled into view, and the multi-path sum rule written at
-a node when its last path arrives ("dE_total/dout_h1 = 0.030866 + (-0.003360)
-= 0.027505").
+current box always scrolled into view, and the multi-path sum rule written on a
+card when a node's last path arrives ("dE_total/dout_h1 = 0.030866 + (-0.003360)
+= 0.027505"): in a strip right above the picture, over the node, a line down to
+it (the compact graph of even the 2-3-2 network has no room beside a box that
+would leave every other box uncovered). Inline in Jupyter the same, the
+equations sized down to the notebook's width.
 
 The steps come from the caller (the course application builds them from its
 worked solution, :mod:`chainrule.classroom`); this module draws the picture
@@ -52,7 +55,7 @@ class ClassroomStep:
     ``edges``: (upper, lower) pairs of boxes whose edge the step lights, its
     derivative then shown (default: for "data" the edges from the node's
     operands, for "grad" those from its users). ``at_node``: a text written
-    beside the box (the sum of the paths' shares). ``note``: a line of
+    on a card pinned to the box (the sum of the paths' shares). ``note``: a line of
     explanation above the equations.
     """
 

@@ -264,7 +264,9 @@ CLASSROOM = """r => {
           box: [box.left, box.top, box.right, box.bottom],
           pic: [pic.left, pic.top, pic.right, pic.bottom],
           card: c && [c.left, c.top, c.right, c.bottom], text: card && card.textContent, covered,
-          line: line && [+line.getAttribute("x2") + rr.left, +line.getAttribute("y2") + rr.top]};
+          line: line && [+line.getAttribute("x2") + rr.left, +line.getAttribute("y2") + rr.top],
+          under: (q => [q.left, q.top, q.right, q.bottom])(
+                   r.querySelector("line.cr-lead").getBoundingClientRect())};
 }"""
 
 
@@ -298,8 +300,10 @@ def test_the_classroom_stepper_inside_jupyterlab(lab_page):
     for rect in (box, card):  # the step's box and its card inside the notebook's view
         assert notebook[0] <= rect[0] and rect[2] <= notebook[2], (rect, notebook)
         assert notebook[1] <= rect[1] and rect[3] <= notebook[3], (rect, notebook)
-    x, y = seen["line"]
-    assert box[0] <= x <= box[2] and abs(y - box[1]) < 1
+    x, y = seen["line"]  # the line from the card to the picture, on beneath its boxes to out_h1
+    under = seen["under"]
+    assert abs(y - pic[1]) < 1 and abs(under[1] - pic[1]) < 2 and abs(under[3] - box[1]) < 2
+    assert box[0] <= under[0] <= box[2] and abs(x - under[0]) < 3
     screenshot(page, "jupyterlab_classroom_sum_rule")
     page.keyboard.press("End")
     assert root.evaluate(CLASSROOM)["count"] == f"step {len(steps)} / {len(steps)}"

@@ -367,7 +367,8 @@ READ = """r => {
           sum: sum && {text: sum.textContent, rect: sum.getBoundingClientRect().toJSON(),
                        others: others,
                        line: [0, 1].map(i => [parseFloat(line.getAttribute("x" + (i + 1))) + at(r, "left"),
-                                              parseFloat(line.getAttribute("y" + (i + 1))) + at(r, "top")])},
+                                              parseFloat(line.getAttribute("y" + (i + 1))) + at(r, "top")]),
+                       under: r.querySelector("line.cr-lead").getBoundingClientRect().toJSON()},
           eqText: [...r.querySelectorAll(".explain .eq")].map(e => e.textContent),
           explainFits: [...r.querySelectorAll(".explain > div")]
                          .every(c => c.scrollWidth <= c.clientWidth),
@@ -423,9 +424,13 @@ def test_the_classroom_page_on_a_projector(browser_page, capsys, tmp_path):
             assert 0 <= card["top"] and card["bottom"] <= window["height"], k
             covered = [i for i, q in seen["sum"]["others"] if overlaps(card, q)]
             assert covered == [] and not overlaps(card, box), (k, covered)
+            # the line: from the card to the picture's top, then beneath the boxes to its box
             (x1, y1), (x2, y2) = seen["sum"]["line"]
+            under, pic = seen["sum"]["under"], seen["pic"]
             assert card["left"] <= x1 <= card["right"] and abs(y1 - card["bottom"]) < 1, k
-            assert box["left"] <= x2 <= box["right"] and abs(y2 - box["top"]) < 1, k
+            assert abs(y2 - pic["top"]) < 1 and abs(under["top"] - pic["top"]) < 2, k
+            assert box["left"] <= under["left"] <= box["right"] and abs(x2 - under["left"]) < 3, k
+            assert abs(under["bottom"] - box["top"]) < 2, k
             assert x2 - 60 <= card["right"] and card["left"] <= x2 + 60  # above its box
         else:
             assert seen["sum"] is None, k

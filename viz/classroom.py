@@ -280,6 +280,7 @@ _CSS = """
 #__UID__ svg.lead { position: absolute; left: 0; top: 0; width: 100%; height: 100%;
   pointer-events: none; overflow: visible; display: none; }
 #__UID__ svg.lead line { stroke: #d97706; stroke-width: 2.5; stroke-dasharray: 6 4; }
+#__UID__ line.cr-lead { stroke: #d97706; }
 """.replace("__SANS__", fonts.css_families(style.FONT)).replace("__MONO__", fonts.css_families(style.MONO))
 
 _TEMPLATE = """<div id="__UID__" class="chainrule-classroom" tabindex="0">
@@ -357,6 +358,7 @@ D.seeds.forEach(function (id) { asked[id] = true; });
 var marked = [], sum = false;
 var strip = root.querySelector(".sumrow"), lead = root.querySelector("svg.lead");
 lead.appendChild(document.createElementNS(NS, "line"));
+var graph = svg ? svg.querySelector("g.graph") : null, under = null;
 function mark(id, cls) { var g = el(id); if (g) { g.classList.add(cls); marked.push([g, cls]); } }
 function setText(x, text, cls) {
   if (!x) return;
@@ -376,6 +378,7 @@ function sumCard(id, text) {
 function pinCard() {
   var g = sum && el(S[cur - 1].node), card = strip.firstChild;
   lead.style.display = g && card ? "block" : "none";
+  if (under) under.style.display = g && card ? "" : "none";
   if (!g || !card) return;
   var b = g.getBoundingClientRect(), w = card.getBoundingClientRect().width;
   var sr = strip.getBoundingClientRect(), rr = root.getBoundingClientRect();
@@ -384,12 +387,27 @@ function pinCard() {
   card.style.marginLeft = left + "px";
   var c = card.getBoundingClientRect(), pr = pic.getBoundingClientRect();
   var x1 = Math.max(c.left + 8, Math.min(c.right - 8, mid));
-  // down to the box's top, or to the picture's edge while the box is scrolled away
-  var y2 = Math.max(pr.top, Math.min(pr.bottom, b.top));
+  var x2 = Math.max(pr.left, Math.min(pr.right, mid));
+  // from the card to the picture's edge over the page, then on inside the picture beneath
+  // the boxes and edges (no digit crossed out) down to the box's top
   var line = lead.firstChild;
   line.setAttribute("x1", x1 - rr.left); line.setAttribute("y1", c.bottom - rr.top);
-  line.setAttribute("x2", Math.max(pr.left, Math.min(pr.right, mid)) - rr.left);
-  line.setAttribute("y2", y2 - rr.top);
+  line.setAttribute("x2", x2 - rr.left); line.setAttribute("y2", pr.top - rr.top);
+  var top = graph && graph.getScreenCTM();
+  if (!top) return;
+  if (!under) {
+    under = document.createElementNS(NS, "line");
+    under.setAttribute("class", "cr-lead");
+    var frame = graph.querySelector("polygon");
+    graph.insertBefore(under, frame ? frame.nextSibling : graph.firstChild);
+  }
+  var inv = top.inverse(), pt = svg.createSVGPoint();
+  pt.x = x2; pt.y = pr.top; var a = pt.matrixTransform(inv);
+  pt.x = x2; pt.y = Math.max(pr.top, b.top); var z = pt.matrixTransform(inv);
+  under.setAttribute("x1", a.x); under.setAttribute("y1", a.y);
+  under.setAttribute("x2", z.x); under.setAttribute("y2", z.y);
+  under.setAttribute("stroke-width", 2.5 / top.a);
+  under.setAttribute("stroke-dasharray", (6 / top.a) + " " + (4 / top.a));
 }
 function state(k) {
   var st = {data: {}, grad: {}, name: {}, cls: {}, shown: {}};

@@ -19,6 +19,7 @@ from typing import Any, Optional
 
 from autograd import Node
 from nn import naming
+from nn.i18n import pick
 
 from .i18n import _
 from .report import (ETA, Block, backward_blocks, convention_name, equation, first_differing,
@@ -167,6 +168,23 @@ def classroom_steps(sol: Solution) -> list[Any]:
     return steps
 
 
+def title(sol: Solution) -> str:
+    """The classroom page's heading: which network, which convention."""
+    return _("{name}: the worked solution step by step ({convention} convention)").format(
+        name=sol.spec.name, convention=convention_name(sol.convention))
+
+
+def stepper(sol: Solution, **options: Any) -> Any:
+    """The classroom animation of ``sol`` (a :class:`viz.ClassroomStepper`: shown
+    inline in Jupyter, or ``.save("a.html")``), drawn from the first pass as the
+    report works it; ``options``: the stepper's own (digits, max_nodes)."""
+    from viz import ClassroomStepper
+    with sol.run.first_pass() as local:
+        return ClassroomStepper(sol.run.loss, classroom_steps(sol), local=local,
+                                seeds=seeds(sol.run), notes=[caption(sol)], title=title(sol),
+                                **options)
+
+
 def seeds(run: Run) -> list[Node]:
     """The boxes whose gradient is known as the backward pass starts: E_total
     (1) and the error terms it adds up."""
@@ -174,30 +192,69 @@ def seeds(run: Run) -> list[Node]:
     return [run.nodes[n] for n in names if n in run.nodes]
 
 
-def updated_weights(spec: Any) -> str:
-    """The weights the hidden layers' gradients go through under the sequential
-    convention, as the pictures say it: w7+..w12+."""
-    names = [w for layer in spec.layers[1:] for w in sorted(layer.weight_list(),
-                                                            key=naming.reading_order)]
-    if not names:
-        return ""
-    return naming.updated(names[0]) + (f"..{naming.updated(names[-1])}" if len(names) > 1 else "")
+def updated_weights(spec: Any) -> list[tuple[str, list[str]]]:
+    """The weights the lower layers' gradients go through under the sequential
+    convention, one range per layer above the first, with the neurons they feed:
+    [("w7+..w12+", ["o1", "o2"])] for the 2-3-2 network."""
+    ranges = []
+    for layer in spec.layers[1:]:
+        names = sorted(layer.weight_list(), key=naming.reading_order)
+        if names:
+            ranges.append((naming.updated(names[0]) + (
+                f"..{naming.updated(names[-1])}" if len(names) > 1 else ""), list(layer.neurons)))
+    return ranges
+
+
+def _ranges(spec: Any) -> str:
+    """'w5+..w10+ into h2_1, h2_2; w11+..w16+ into o1, o2': each layer's updated weights."""
+    return "; ".join(_("{range} into {names}").format(range=w, names=", ".join(n))
+                     for w, n in updated_weights(spec))
 
 
 def caption(sol: Solution) -> str:
     """What every picture of the run shows, in one sentence: which convention,
-    and (sequential) that the hidden layer's edges use the updated weights."""
+    and (sequential) that the lower layers' edges use the updated weights of the
+    layers above them (listed layer by layer, so none is claimed that is not)."""
     spec, run = sol.spec, sol.run
     p = first_differing(sol)
     shown = p or spec.parameter_names()[0]
     value = num(run.gradients[shown])
+    if sol.convention == "sequential" and p is not None and len(spec.layers) > 2:
+        return _("{name}, sequential convention, as in the report: the gradients layer by layer "
+                 "from the output, each layer's back-propagated through the updated weights of "
+                 "the layers above it ({weights}); the boxes hold the values before any update: "
+                 "grad {parameter} = {value} (plain gradient descent: {plain})."
+                 ).format(name=spec.name, weights=_ranges(spec), parameter=shown,
+                          value=value, plain=num(sol.other.gradients[shown]))
     if sol.convention == "sequential" and p is not None:
         return _("{name}, sequential convention, as in the report: the output layer's gradients, "
                  "then the hidden layer's back-propagated through the updated output weights "
                  "{weights}; the boxes hold the values before any update: grad {parameter} = "
                  "{value} (plain gradient descent: {plain})."
-                 ).format(name=spec.name, weights=updated_weights(spec), parameter=shown,
+                 ).format(name=spec.name, weights=updated_weights(spec)[0][0], parameter=shown,
                           value=value, plain=num(sol.other.gradients[shown]))
     return _("{name}, {convention} convention, as in the report: one backward pass through the "
              "weights before any update (plain gradient descent): grad {parameter} = {value}."
              ).format(name=spec.name, convention=convention_name(sol.convention), parameter=shown, value=value)
+
+
+def legend(sol: Solution) -> str:
+    """What w7+ means on a picture of the run, and which edges carry it: the
+    every-operation page has no renamed boxes to say it."""
+    spec = sol.spec
+    weights = sorted(spec.layers[-1].weight_list(), key=naming.reading_order)
+    example = weights[0] if weights else spec.parameter_names()[0]
+    meaning = _("{new} is {p} after its update: {p} - η * {grad}.").format(
+        new=naming.updated(example), p=example, grad=_grad_name(example))
+    meaning += pick(" ", "")  # Chinese sentences follow one another with no space
+    if sol.convention == "sequential" and len(spec.layers) == 1:
+        return meaning.rstrip()  # one layer: no edge below an updated layer
+    if sol.convention == "sequential":
+        return meaning + _(
+            "Sequential convention: the edges below each updated layer carry its updated "
+            "weights ({ranges}), so their numbers are not the ones the boxes hold (the weights "
+            "before any update).").format(ranges=_ranges(spec))
+    return meaning + _(
+        "Simultaneous convention: every edge carries a weight before its update ({p}, "
+        "not {new}); all the weights are updated after the backward pass.").format(
+            p=example, new=naming.updated(example))

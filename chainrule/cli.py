@@ -148,7 +148,7 @@ def _pictures(args: argparse.Namespace, spec: Any, solution: Any) -> list[str]:
     """Write the pictures asked for, every one of the pass the report works
     (its convention's); on a failure, none of them is left (a picture of this
     run beside an error would pass for a good one)."""
-    from .classroom import caption, classroom_steps, seeds
+    from .classroom import caption, classroom_steps, legend, seeds, title as page_title
     from .report import convention_name
     asked = [getattr(args, option) for option in PICTURE_SUFFIXES
              if getattr(args, option) is not None]
@@ -171,14 +171,12 @@ def _pictures(args: argparse.Namespace, spec: Any, solution: Any) -> list[str]:
             if args.animate:
                 page = _viz("animate_steps")(
                     run.loss, classroom_steps(solution), args.animate, local=local,
-                    seeds=seeds(run), notes=[title],
-                    title=_("{name}: the worked solution step by step ({convention} convention)"
-                            ).format(name=spec.name,
-                                     convention=convention_name(solution.convention)))
+                    seeds=seeds(run), notes=[title], title=page_title(solution))
                 written.append(str(page))
             if args.animate_ops:
                 page = _viz("animate_backward")(
                     run.loss, args.animate_ops, steps=run.steps, local=local,
+                    notes=[title, legend(solution)],
                     title=_("{name}: backward, one operation at a time ({convention} convention, "
                             "as in the report)").format(
                         name=spec.name, convention=convention_name(solution.convention)))

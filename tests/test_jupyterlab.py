@@ -50,6 +50,13 @@ CELLS = [
     "model = MLP(2, [3, 1], 'tanh', output_activation='sigmoid', seed=0)\n"
     "view = viz.LiveTrainingView()\n"
     f"history = fit(model, X, Y, callback=view, **{TRAINING!r})",
+    # the classroom animation of the 2-3-2 worked solution, its run three updates on: the
+    # page shows the first pass all the same
+    "from chainrule.classroom import stepper\n"
+    "from chainrule.solver import solve\n"
+    "from chainrule.spec import preset\n"
+    "classroom = stepper(solve(preset('bp232'), 'sequential', [3]))\n"
+    "classroom",
 ]
 
 
@@ -145,7 +152,7 @@ def lab_page(chromium, jupyter_lab):
         label = bar.locator(".widget-html-content").last.text_content()
         page.wait_for_function(
             "() => [...document.querySelectorAll('.jp-Cell .jp-InputArea-prompt')]"
-            ".map(p => p.textContent.trim()).join(' ') === '[1]: [2]: [3]:'", timeout=120_000)
+            ".map(p => p.textContent.trim()).join(' ') === '[1]: [2]: [3]: [4]:'", timeout=120_000)
         yield SimpleNamespace(page=page, progress_label=label, lab=jupyter_lab)
     finally:
         context.close()
@@ -237,3 +244,70 @@ def test_the_live_view_trains_inside_jupyterlab(lab_page):
     shown = picture.evaluate("i => i.getBoundingClientRect().width / i.naturalWidth")
     assert viz.live.TICK_PT * viz.live.DPI / 72 * shown >= 9
     screenshot(page, "jupyterlab_live_view")
+
+
+CLASSROOM = """r => {
+  const pic = r.querySelector(".pic").getBoundingClientRect(), now = r.querySelector("g.cr-now");
+  const card = r.querySelector(".sumrow .card"), line = r.querySelector("svg.lead line");
+  const box = now.getBoundingClientRect(), rr = r.getBoundingClientRect();
+  const clip = q => ({left: Math.max(q.left, pic.left), right: Math.min(q.right, pic.right),
+                      top: Math.max(q.top, pic.top), bottom: Math.min(q.bottom, pic.bottom)});
+  const c = card ? card.getBoundingClientRect() : null;
+  const covered = c ? [...r.querySelectorAll(".pic g.node")].filter(n => n !== now).filter(n => {
+    const q = clip(n.getBoundingClientRect());
+    return Math.min(c.right, q.right) > Math.max(c.left, q.left)
+        && Math.min(c.bottom, q.bottom) > Math.max(c.top, q.top); }).map(n => n.id) : null;
+  return {count: r.querySelector(".count").textContent,
+          eq: [...r.querySelectorAll(".explain .eq")].map(e => e.textContent),
+          grad: [...now.querySelectorAll("text")].map(t => t.textContent)
+                  .find(t => t.startsWith("grad ")),
+          box: [box.left, box.top, box.right, box.bottom],
+          pic: [pic.left, pic.top, pic.right, pic.bottom],
+          card: c && [c.left, c.top, c.right, c.bottom], text: card && card.textContent, covered,
+          line: line && [+line.getAttribute("x2") + rr.left, +line.getAttribute("y2") + rr.top],
+          under: (q => [q.left, q.top, q.right, q.bottom])(
+                   r.querySelector("line.cr-lead").getBoundingClientRect())};
+}"""
+
+
+@pytest.mark.browser
+def test_the_classroom_stepper_inside_jupyterlab(lab_page):
+    """chainrule.classroom.stepper shown inline: it steps with the keys, the boxes hold the
+    first pass (not the run's later updates), and the sum rule's card for out_h1 covers no
+    box, its line on out_h1, all within the notebook's view."""
+    page = lab_page.page
+    assert "Error" not in outputs(page, 3)
+    root = page.locator(".jp-Cell").nth(3).locator(".chainrule-classroom")
+    data = json.loads(root.locator(".cr-data").text_content())
+    names = {k: b["name"] for k, b in data["boxes"].items()}
+    ids = {v: k for k, v in names.items()}
+    # the first pass, though the run has gone three updates on: w7 = 0.4, grad 0.078064
+    assert data["boxes"][ids["w7"]]["data"] == "0.400000"
+    assert data["boxes"][ids["w7"]]["grad"] == "0.078064"
+    steps = data["steps"]
+    k = next(i for i, s in enumerate(steps, 1) if s["at"].startswith("dE_total/dout_h1"))
+    notebook = root.evaluate(SCROLL_TO_TOP)
+    root.locator(".explain").click()  # keys once the stepper has the focus
+    for _ in range(k):
+        page.keyboard.press("ArrowRight")
+    seen = root.evaluate(CLASSROOM)
+    assert seen["count"] == f"step {k} / {len(steps)}" and seen["eq"] == steps[k - 1]["lines"]
+    assert seen["grad"] == "grad 0.027505"  # the slides' dE_total/dout_h1
+    assert seen["text"] == "dE_total/dout_h1 = 0.030866 + (-0.003360) = 0.027505"
+    assert seen["covered"] == []
+    box, pic, card = seen["box"], seen["pic"], seen["card"]
+    assert pic[0] <= box[0] and box[2] <= pic[2] and pic[1] <= box[1] and box[3] <= pic[3]
+    for rect in (box, card):  # the step's box and its card inside the notebook's view
+        assert notebook[0] <= rect[0] and rect[2] <= notebook[2], (rect, notebook)
+        assert notebook[1] <= rect[1] and rect[3] <= notebook[3], (rect, notebook)
+    x, y = seen["line"]  # the line from the card to the picture, on beneath its boxes to out_h1
+    under = seen["under"]
+    assert abs(y - pic[1]) < 1 and abs(under[1] - pic[1]) < 2 and abs(under[3] - box[1]) < 2
+    assert box[0] <= under[0] <= box[2] and abs(x - under[0]) < 3
+    screenshot(page, "jupyterlab_classroom_sum_rule")
+    page.keyboard.press("End")
+    assert root.evaluate(CLASSROOM)["count"] == f"step {len(steps)} / {len(steps)}"
+    texts = root.locator(f'[id="{ids["w7"]}"] text').all_text_contents()
+    assert "w7+" in texts and "0.360968" in texts
+    # the notebook kept its own keys: the stepper took these, no cell was added or moved
+    assert page.locator(".jp-Cell").count() == len(CELLS)

@@ -284,6 +284,64 @@ def test_the_classroom_page_in_chinese(capsys, tmp_path):
     assert "按键：" in page
 
 
+def test_a_deeper_networks_caption_names_each_layers_updated_weights():
+    """2-2-2-2, sequential: layer 1's gradients go through w5+..w8+ and w9+..w12+, layer 2's
+    through w9+..w12+ only; the caption lists them layer by layer (not "w5+..w12+", which
+    reads as if one layer held them all), and the factors on the edges are those weights."""
+    from chainrule.classroom import caption, legend
+    from chainrule.spec import spec_from_text
+    from nn import i18n
+    from test_bp_spec import OTHER_SPECS
+    sol = solve(spec_from_text(OTHER_SPECS["three_layers_mse_half"]), "sequential", None)
+    run = sol.run
+    ranges = "w5+..w8+ into h2_1, h2_2; w9+..w12+ into o1, o2"
+    en = caption(sol)
+    assert f"each layer's back-propagated through the updated weights of the layers above it " \
+           f"({ranges})" in en and "w5+..w12+" not in en
+    assert f"grad w1 = {run.gradients['w1']:.6f}" in en
+    assert legend(sol).startswith("w9+ is w9 after its update: w9 - η * dE_total/dw9. Sequential")
+    with i18n.using_language("zh"):
+        zh = caption(sol)
+    assert "w5+..w8+（通往 h2_1, h2_2）; w9+..w12+（通往 o1, o2）" in zh
+    assert zh.startswith("exercise，逐层更新，与解题过程一致：从输出层开始一层一层求梯度")
+    # what the caption claims: the edges from h2_k down to out_h1_j carry w5+..w8+, those
+    # from o_k down to out_h2_j carry w9+..w12+
+    with run.first_pass() as local:
+        for lower, names in (("h1", ("w5", "w6", "w7", "w8")), ("h2", ("w9", "w10", "w11", "w12"))):
+            into = [f for node, entries in local.items() for c, f in entries
+                    if c.label.startswith(f"out_{lower}_")]
+            assert sorted(into) == pytest.approx(sorted(run.updated[w] for w in names))
+            assert not any(f == pytest.approx(run.initial[w]) for f in into for w in names)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_every_operation_page_says_what_w_plus_is(capsys, tmp_path, lang):
+    """--animate-ops: the convention and the w+ legend under the title, not only in it."""
+    for convention in ("sequential", "simultaneous"):
+        page = tmp_path / f"{convention}.html"
+        assert main(["bp232", "--lang", lang, "--convention", convention,
+                     "--animate-ops", str(page)]) == 0
+        capsys.readouterr()
+        notes = re.findall(r"<div class='sub'>(.*?)</div>", page.read_text(encoding="utf-8"))
+        assert len(notes) == 2, notes
+        if lang == "en":
+            assert notes[1].startswith("w7+ is w7 after its update: w7 - η * dE_total/dw7. ")
+            if convention == "sequential":
+                assert notes[0].startswith("bp232, sequential convention, as in the report")
+                assert "the edges below each updated layer carry its updated weights " \
+                       "(w7+..w12+ into o1, o2)" in notes[1]
+            else:
+                assert "every edge carries a weight before its update (w7, not w7+)" in notes[1]
+        else:
+            first = {"sequential": "逐层更新", "simultaneous": "同时更新"}[convention]
+            assert notes[1].startswith(f"w7+ 是更新之后的 w7：w7 - η * dE_total/dw7。{first}：")
+            if convention == "sequential":
+                assert "逐层更新：一层更新之后，它下面的边用的是更新后的权重：w7+..w12+（通往 o1, o2）。" \
+                    in notes[1]
+            else:
+                assert "同时更新：每条边用的都是更新之前的权重（w7，不是 w7+）" in notes[1]
+
+
 # --- on a projector ---------------------------------------------------------------------------
 
 READ = """r => {
@@ -291,7 +349,14 @@ READ = """r => {
   const box = now ? now.getBoundingClientRect() : null, p = pic.getBoundingClientRect();
   const eq = r.querySelector(".explain .eq");
   const grad = now ? [...now.querySelectorAll("text")].find(t => t.textContent.startsWith("grad ")) : null;
-  const sum = r.querySelector("g.cr-sum");
+  const sum = r.querySelector(".sumrow .card"), line = r.querySelector("svg.lead line");
+  const clip = q => ({left: Math.max(q.left, p.left), right: Math.min(q.right, p.right),
+                      top: Math.max(q.top, p.top), bottom: Math.min(q.bottom, p.bottom)});
+  // the other boxes as the picture shows them (cut at its frame, scrolled away ones empty)
+  const others = [...r.querySelectorAll(".pic g.node")].filter(n => n !== now)
+    .map(n => [n.id, clip(n.getBoundingClientRect())])
+    .filter(([id, q]) => q.right > q.left && q.bottom > q.top);
+  const at = (q, k) => q.getBoundingClientRect()[k];
   const lit = r.querySelector("g.cr-lit > text");
   const label = lit ? lit.getBoundingClientRect() : null;
   return {count: r.querySelector(".count").textContent,
@@ -299,18 +364,30 @@ READ = """r => {
           pic: {left: p.left, right: p.right, top: p.top, bottom: p.bottom},
           eqPx: eq ? parseFloat(getComputedStyle(eq).fontSize) : null,
           boxTextPx: grad ? grad.getBoundingClientRect().height : null,
-          sum: sum && {text: sum.textContent, rect: sum.getBoundingClientRect().toJSON()},
+          sum: sum && {text: sum.textContent, rect: sum.getBoundingClientRect().toJSON(),
+                       others: others,
+                       line: [0, 1].map(i => [parseFloat(line.getAttribute("x" + (i + 1))) + at(r, "left"),
+                                              parseFloat(line.getAttribute("y" + (i + 1))) + at(r, "top")]),
+                       under: r.querySelector("line.cr-lead").getBoundingClientRect().toJSON()},
           eqText: [...r.querySelectorAll(".explain .eq")].map(e => e.textContent),
+          explainFits: [...r.querySelectorAll(".explain > div")]
+                         .every(c => c.scrollWidth <= c.clientWidth),
           label: label && {left: label.left, right: label.right, top: label.top,
                            bottom: label.bottom, text: lit.textContent}};
 }"""
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return (min(a["right"], b["right"]) > max(a["left"], b["left"])
+            and min(a["bottom"], b["bottom"]) > max(a["top"], b["top"]))
 
 
 @pytest.mark.browser
 def test_the_classroom_page_on_a_projector(browser_page, capsys, tmp_path):
     """1366 x 768: every step's box inside the picture's frame and the window, the
     equation in at least 20 px type and the boxes' numbers at least 16 px tall, and the
-    sum rule written at out_h1 when its second path arrives."""
+    sum rule written for out_h1 when its second path arrives, on a card that covers no box,
+    pinned to out_h1 by a line."""
     data = classroom(["bp232"], capsys, tmp_path)
     steps = data["steps"]
     page = browser_page
@@ -328,6 +405,7 @@ def test_the_classroom_page_on_a_projector(browser_page, capsys, tmp_path):
         assert seen["eqPx"] >= 20, k
         s = steps[k - 1]
         assert seen["eqText"] == s["lines"]
+        assert seen["explainFits"], k  # no line running out of its box
         if s["node"]:
             box, pic = seen["box"], seen["pic"]
             assert pic["left"] <= box["left"] and box["right"] <= pic["right"], (k, box, pic)
@@ -339,17 +417,29 @@ def test_the_classroom_page_on_a_projector(browser_page, capsys, tmp_path):
             assert pic["left"] <= label["left"] and label["right"] <= pic["right"], (k, label)
             assert pic["top"] <= label["top"] and label["bottom"] <= pic["bottom"], (k, label)
             assert float(label["text"]) == float(s["lines"][-1].split(" = ")[-1]), k
+        if s["at"]:  # every sum rule's card: in the window, over no box, its line to its box
+            assert seen["sum"]["text"] == s["at"], k
+            card, box = seen["sum"]["rect"], seen["box"]
+            assert 0 <= card["left"] and card["right"] <= window["width"], k
+            assert 0 <= card["top"] and card["bottom"] <= window["height"], k
+            covered = [i for i, q in seen["sum"]["others"] if overlaps(card, q)]
+            assert covered == [] and not overlaps(card, box), (k, covered)
+            # the line: from the card to the picture's top, then beneath the boxes to its box
+            (x1, y1), (x2, y2) = seen["sum"]["line"]
+            under, pic = seen["sum"]["under"], seen["pic"]
+            assert card["left"] <= x1 <= card["right"] and abs(y1 - card["bottom"]) < 1, k
+            assert abs(y2 - pic["top"]) < 1 and abs(under["top"] - pic["top"]) < 2, k
+            assert box["left"] <= under["left"] <= box["right"] and abs(x2 - under["left"]) < 3, k
+            assert abs(under["bottom"] - box["top"]) < 2, k
+            assert x2 - 60 <= card["right"] and card["left"] <= x2 + 60  # above its box
+        else:
+            assert seen["sum"] is None, k
         if k == sum_step:
             assert seen["sum"]["text"] == "dE_total/dout_h1 = 0.030866 + (-0.003360) = 0.027505"
-            card, box = seen["sum"]["rect"], seen["box"]
-            # at the node: just under out_h1's box, inside the window
-            assert abs(card["top"] - box["bottom"]) < 30 and abs(card["left"] - box["left"]) < 30
-            assert card["bottom"] <= window["height"] and card["right"] <= window["width"]
             grad = root.locator(f'[id="{s["node"]}"] text', has_text="grad ").first
             assert grad.text_content() == "grad 0.027505"
             screenshot(page, "classroom_232_sum_rule_out_h1")
         elif k == sum_step - 1:
-            assert seen["sum"] is None
             grad = root.locator(f'[id="{s["node"]}"] text', has_text="grad ").first
             assert grad.text_content() == "grad 0.030866"  # one path's share so far
             screenshot(page, "classroom_232_first_path_out_h1")
@@ -360,3 +450,39 @@ def test_the_classroom_page_on_a_projector(browser_page, capsys, tmp_path):
     w7 = next(i for i, b in data["boxes"].items() if b["name"] == "w7")
     texts = root.locator(f'[id="{w7}"] text').all_text_contents()
     assert "w7+" in texts and "0.360968" in texts
+    # and every box's texts inside its outline: a renamed box (w10+ = 0.553629) widens with them
+    spill = root.evaluate("""r => [...r.querySelectorAll(".pic g.node")].filter(g => {
+      const box = g.querySelector("path").getBoundingClientRect();
+      return [...g.querySelectorAll("text")].some(t => {
+        const q = t.getBoundingClientRect();
+        return q.width && (q.left < box.left || q.right > box.right - 2); }); })
+      .map(g => g.querySelector("text").textContent)""")
+    assert spill == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("argv", [("bp232", "--lang", "zh"), ("bp", "--preset", "exercise211"),
+                                  ("bp", "--preset", "exercise211", "--lang", "zh")])
+def test_every_step_reads_on_a_projector(browser_page, capsys, tmp_path, argv):
+    """The Chinese page and the 2-1-1 exercise at 1366 x 768, every step: its box in the
+    picture's frame, its equations in one line each at 16 px or more, a sum card (bp232)
+    over no box."""
+    data = classroom(list(argv), capsys, tmp_path)
+    page = browser_page
+    page.goto((tmp_path / "a.html").as_uri())
+    root = page.locator(".chainrule-classroom")
+    page.locator("h3").click()
+    cards = 0
+    for k, s in enumerate(data["steps"], 1):
+        page.keyboard.press("ArrowRight")
+        seen = root.evaluate(READ)
+        assert seen["eqText"] == s["lines"] and seen["explainFits"] and seen["eqPx"] >= 16, k
+        if s["node"]:
+            box, pic = seen["box"], seen["pic"]
+            assert pic["left"] <= box["left"] and box["right"] <= pic["right"], k
+            assert pic["top"] <= box["top"] and box["bottom"] <= pic["bottom"], k
+        if s["at"]:
+            cards += 1
+            assert seen["sum"]["text"] == s["at"]
+            assert [i for i, q in seen["sum"]["others"] if overlaps(seen["sum"]["rect"], q)] == []
+    assert cards == (5 if argv[0] == "bp232" else 0)  # out_h1..out_h3, b1, b2

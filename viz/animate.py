@@ -57,12 +57,14 @@ class BackwardStepper:
     :meth:`save` writes it. ``steps``: a pass recorded already (its
     ``BackwardStep`` s, e.g. a pass in stages), stepped through as it is,
     the boxes showing the grads the graph holds and each edge the factor
-    ``local`` gives (node -> [(operand, d node / d operand)])."""
+    ``local`` gives (node -> [(operand, d node / d operand)]). ``notes``: lines
+    under the title (which pass, which convention, what w7+ means)."""
 
     def __init__(self, root: Node, *, digits: int = 6, title: Optional[str] = None,
                  max_nodes: int = 2000, steps: Optional[Sequence[BackwardStep]] = None,
-                 local: Optional[Locals] = None) -> None:
+                 local: Optional[Locals] = None, notes: Sequence[str] = ()) -> None:
         self.root = root
+        self.notes = list(notes)
         self.digits = style.check_digits(digits, type(self).__name__)
         self.title = title or _("Backward through {root}, one edge at a time").format(
             root=name_of(root))
@@ -155,8 +157,9 @@ class BackwardStepper:
             template = template.replace(f"__{key}__", text)
         css = _CSS.replace("__UID__", uid)
         svg = self.svg
+        notes = "".join(f"<div class='sub'>{html.escape(t)}</div>" for t in self.notes)
         face = fonts.embedded_cjk_css(
-            self.title + svg + json.dumps(content, ensure_ascii=False) + template, f"#{uid}")
+            self.title + "".join(self.notes) + svg + json.dumps(content, ensure_ascii=False) + template, f"#{uid}")
         if face:  # Chinese text: its glyphs travel with the page (no font on the machine),
             # one face for the page's texts and the picture's (not the picture's own)
             svg = SVG_FONT_STYLE.sub("", svg)
@@ -165,6 +168,7 @@ class BackwardStepper:
             css = face + css + f"#{uid} button {{ font-family: inherit; }}\n"
         return (template.replace("__UID__", uid)
                 .replace("__TITLE__", html.escape(self.title))
+                .replace("__NOTES__", notes)
                 .replace("__SVG__", svg)
                 .replace("__DATA__", data)
                 .replace("__CSS__", css)
@@ -173,10 +177,12 @@ class BackwardStepper:
     def page(self) -> str:
         """A complete HTML page: opens in any browser with no network."""
         # --cr-chrome: the height around the picture; a page has less of it than a notebook
+        # (each note under the title takes about two lines more)
+        chrome = 230 + 36 * len(self.notes)
         return (f"<!DOCTYPE html>\n<html lang=\"{language()}\"><head><meta charset=\"utf-8\">"
                 f"<title>{html.escape(self.title)}</title>"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-                "</head><body style=\"margin:16px;background:#fff;--cr-chrome:230px\">"
+                f"</head><body style=\"margin:16px;background:#fff;--cr-chrome:{chrome}px\">"
                 f"{self.fragment()}</body></html>\n")
 
     def save(self, path: PathLike) -> pathlib.Path:
@@ -195,17 +201,18 @@ class BackwardStepper:
 def animate_backward(root: Node, path: PathLike, *, digits: int = 6,
                      max_nodes: int = 2000, title: Optional[str] = None,
                      steps: Optional[Sequence[BackwardStep]] = None,
-                     local: Optional[Locals] = None) -> pathlib.Path:
+                     local: Optional[Locals] = None,
+                     notes: Sequence[str] = ()) -> pathlib.Path:
     """Write a self-contained HTML page that steps through ``root.backward()``
     one edge at a time (buttons, slider, arrow keys, space to play): the edge
     being computed, its factors (local derivative × upstream gradient), and
     every grad filled so far. ``path``: an .html file in an existing folder;
-    ``title``: the page's heading. Returns the path. The graph's grads are
+    ``title``: the page's heading, ``notes``: lines under it. Returns the path. The graph's grads are
     left as they were. ``steps``, ``local``: a pass recorded already, as
     :class:`BackwardStepper` takes them."""
     _html_path(path, "animate_backward")  # before the work, not after
     return BackwardStepper(root, digits=digits, max_nodes=max_nodes, title=title, steps=steps,
-                           local=local).save(path)
+                           local=local, notes=notes).save(path)
 
 
 def _html_path(path: PathLike, who: str) -> pathlib.Path:
@@ -257,6 +264,7 @@ _CSS = """
   border: 1px solid #e2e8f0; border-radius: 8px; padding: 10px 12px; max-width: 100%; }
 #__UID__:focus { border-color: #818cf8; }
 #__UID__ h3 { margin: 0 0 8px 0; font-size: 15px; }
+#__UID__ .sub { color: #475569; font-size: 13px; line-height: 1.3; margin: -4px 0 6px 0; }
 #__UID__ .bar { display: flex; align-items: center; gap: 6px; flex-wrap: wrap; }
 #__UID__ button { font-size: 13px; padding: 3px 9px; border: 1px solid #cbd5e1;
   background: #f8fafc; border-radius: 5px; cursor: pointer; }
@@ -293,7 +301,7 @@ _CSS = """
 
 _TEMPLATE = """<div id="__UID__" class="chainrule-stepper" tabindex="0">
 <style>__CSS__</style>
-<h3>__TITLE__</h3>
+<h3>__TITLE__</h3>__NOTES__
 <div class="bar">
   <button data-act="first" title="__FIRST__">|&#x25C0;</button>
   <button data-act="prev" title="__PREV__">&#x25C0;</button>

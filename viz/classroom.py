@@ -3,9 +3,12 @@ graph (the named values only, as the slides draw a network), one named
 quantity at a time: each net and out of the forward pass, the errors, then
 the gradients and the updates, each step with its equation in large type and
 its box lit and in view. Made for a projector (1366 x 768): large fonts, the
-current box always scrolled into view, and the multi-path sum rule written at
-a node when its last path arrives ("dE_total/dout_h1 = 0.030866 + (-0.003360)
-= 0.027505").
+current box always scrolled into view, and the multi-path sum rule written on a
+card when a node's last path arrives ("dE_total/dout_h1 = 0.030866 + (-0.003360)
+= 0.027505"): in a strip right above the picture, over the node, a line down to
+it (the compact graph of even the 2-3-2 network has no room beside a box that
+would leave every other box uncovered). Inline in Jupyter the same, the
+equations sized down to the notebook's width.
 
 The steps come from the caller (the course application builds them from its
 worked solution, :mod:`chainrule.classroom`); this module draws the picture
@@ -52,7 +55,7 @@ class ClassroomStep:
     ``edges``: (upper, lower) pairs of boxes whose edge the step lights, its
     derivative then shown (default: for "data" the edges from the node's
     operands, for "grad" those from its users). ``at_node``: a text written
-    beside the box (the sum of the paths' shares). ``note``: a line of
+    on a card pinned to the box (the sum of the paths' shares). ``note``: a line of
     explanation above the equations.
     """
 
@@ -92,6 +95,12 @@ class ClassroomStepper:
         self.svg = _zoomed(_strip_xml_header(picture.pipe(format="svg", encoding="utf-8")), ZOOM)
         self.steps = [self._frame(s, k) for k, s in enumerate(steps)]
         self.seeds = [self._id(n, "seeds") for n in seeds]
+        # the boxes' numbers now, with the picture: shown later (inline in Jupyter, after the
+        # caller has put the graph back as it was) the page still shows the pass it describes
+        num = lambda x: style.number(x, self.digits)  # noqa: E731
+        self.boxes = {f"v{self.compact.full[k]}": {"name": n.label, "data": num(n.data),
+                                                  "grad": num(n.grad), "leaf": not n.children}
+                      for k, n in enumerate(self.compact.nodes)}
 
     # --- the data the page steps through ------------------------------------------------
     def _id(self, node: Node, what: str) -> str:
@@ -130,12 +139,7 @@ class ClassroomStepper:
                 "edges": self._edge_ids(step, k), "at": step.at_node}
 
     def _data(self) -> dict:
-        c, num = self.compact, lambda x: style.number(x, self.digits)  # noqa: E731
-        boxes = {}
-        for k, n in enumerate(c.nodes):
-            boxes[f"v{c.full[k]}"] = {"name": n.label, "data": num(n.data), "grad": num(n.grad),
-                                      "leaf": not n.children}
-        return {"steps": self.steps, "boxes": boxes, "seeds": self.seeds,
+        return {"steps": self.steps, "boxes": self.boxes, "seeds": self.seeds,
                 "t": {k: html.escape(v, quote=False) for k, v in _page_texts().items()}}
 
     # --- HTML ----------------------------------------------------------------------------
@@ -236,6 +240,7 @@ def _template_texts() -> dict[str, str]:
 _CSS = """
 #__UID__ { font-family: __SANS__; color: #1f2933; outline: none; box-sizing: border-box;
   display: flex; flex-direction: column; height: var(--cr-height, 85vh); padding: 8px 14px;
+  position: relative;
   font-size: 20px; }
 #__UID__ h3 { margin: 0; font-size: 22px; line-height: 1.25; }
 #__UID__ .sub { color: #475569; font-size: 16px; line-height: 1.3; }
@@ -268,8 +273,14 @@ _CSS = """
 #__UID__ text.cr-pending { fill: #cbd5e1; }
 #__UID__ text.cr-partial { fill: #d97706; }
 #__UID__ text.cr-updated { fill: #15803d; }
-#__UID__ g.cr-sum rect { fill: #fef9c3; stroke: #d97706; stroke-width: 1.2; }
-#__UID__ g.cr-sum text { fill: #7c2d12; font-family: __MONO__; font-weight: bold; }
+#__UID__ .sumrow { display: none; margin-top: 6px; white-space: nowrap; }
+#__UID__ .sumrow .card { display: inline-block; padding: 2px 10px; background: #fef9c3;
+  border: 2px solid #d97706; border-radius: 6px; color: #7c2d12; font-family: __MONO__;
+  font-weight: bold; font-size: 20px; }
+#__UID__ svg.lead { position: absolute; left: 0; top: 0; width: 100%; height: 100%;
+  pointer-events: none; overflow: visible; display: none; }
+#__UID__ svg.lead line { stroke: #d97706; stroke-width: 2.5; stroke-dasharray: 6 4; }
+#__UID__ line.cr-lead { stroke: #d97706; }
 """.replace("__SANS__", fonts.css_families(style.FONT)).replace("__MONO__", fonts.css_families(style.MONO))
 
 _TEMPLATE = """<div id="__UID__" class="chainrule-classroom" tabindex="0">
@@ -286,7 +297,9 @@ _TEMPLATE = """<div id="__UID__" class="chainrule-classroom" tabindex="0">
   <label class="hint"><input type="checkbox" class="fitbox"> __FIT__</label>
 </div>
 <div class="explain"></div>
+<div class="sumrow"></div>
 <div class="pic">__SVG__</div>
+<svg class="lead" aria-hidden="true"></svg>
 <div class="hint">__KEYS__</div>
 <script type="application/json" class="cr-data">__DATA__</script>
 <script>(function(){ var root = document.getElementById("__UID__"); __JS__ })();</script>
@@ -295,7 +308,7 @@ _TEMPLATE = """<div id="__UID__" class="chainrule-classroom" tabindex="0">
 _JS = r"""
 var D = JSON.parse(root.querySelector(".cr-data").textContent);
 var S = D.steps, N = S.length;
-var svg = root.querySelector("svg"), pic = root.querySelector(".pic");
+var svg = root.querySelector(".pic svg"), pic = root.querySelector(".pic");
 var slider = root.querySelector("input[type=range]"), count = root.querySelector(".count");
 var explain = root.querySelector(".explain"), playBtn = root.querySelector("[data-act=play]");
 var NS = "http://www.w3.org/2000/svg";
@@ -320,12 +333,19 @@ Object.keys(D.boxes).forEach(function (id) {
   // where the texts after the name start: a longer name (w7+) pushes them right
   t.xs = [t.eq, t.data].map(function (x) { return x ? parseFloat(x.getAttribute("x")) : 0; });
   t.w = t.name ? t.name.getComputedTextLength() : 0;
+  t.box = g.querySelector("path");  // the box's outline: widened with its texts
+  t.bb = t.box ? t.box.getBBox() : null;
   T[id] = t;
 });
 function makeRoom(t) {
   if (!t.name) return;
   var gap = Math.max(0, t.name.getComputedTextLength() - t.w);
   [t.eq, t.data].forEach(function (x, i) { if (x) x.setAttribute("x", t.xs[i] + gap); });
+  // and the box as much wider, to the right, so that no digit sits on its border
+  if (!t.box || !t.bb) return;
+  if (!gap) { t.box.removeAttribute("transform"); return; }
+  var k = (t.bb.width + gap) / t.bb.width, x0 = t.bb.x;
+  t.box.setAttribute("transform", "translate(" + x0 + " 0) scale(" + k + " 1) translate(" + (-x0) + " 0)");
 }
 // every edge label hidden until a step passes a gradient along it
 var labels = {};
@@ -335,7 +355,10 @@ S.forEach(function (s) { s.edges.forEach(function (e) {
 var asked = {};
 S.forEach(function (s) { if (s.node && (s.fill === "grad" || s.fill === "partial")) asked[s.node] = true; });
 D.seeds.forEach(function (id) { asked[id] = true; });
-var marked = [], sum = null;
+var marked = [], sum = false;
+var strip = root.querySelector(".sumrow"), lead = root.querySelector("svg.lead");
+lead.appendChild(document.createElementNS(NS, "line"));
+var graph = svg ? svg.querySelector("g.graph") : null, under = null;
 function mark(id, cls) { var g = el(id); if (g) { g.classList.add(cls); marked.push([g, cls]); } }
 function setText(x, text, cls) {
   if (!x) return;
@@ -343,23 +366,48 @@ function setText(x, text, cls) {
   x.classList.remove("cr-pending", "cr-partial", "cr-updated");
   if (cls) x.classList.add(cls);
 }
-// the sum rule written beside the box, on a yellow card, in the picture's own units
+// The sum rule on a card in a strip right above the picture, over the box's column, a
+// leader line down to the box: the picture is too dense for a card anywhere in it to leave
+// every other box uncovered.
 function sumCard(id, text) {
-  var g = el(id); if (!g || !text) return null;
-  var bb = g.getBBox(), card = document.createElementNS(NS, "g");
-  card.setAttribute("class", "cr-sum");
-  var r = document.createElementNS(NS, "rect"), t = document.createElementNS(NS, "text");
-  t.setAttribute("font-size", "12"); t.textContent = text;
-  card.appendChild(r); card.appendChild(t);
-  (g.parentNode || svg).appendChild(card);
-  var tb = t.getBBox(), pad = 4;
-  var x = bb.x, y = bb.y + bb.height + pad + tb.height;
-  t.setAttribute("x", x + pad); t.setAttribute("y", y);
-  tb = t.getBBox();
-  r.setAttribute("x", tb.x - pad); r.setAttribute("y", tb.y - pad);
-  r.setAttribute("width", tb.width + 2 * pad); r.setAttribute("height", tb.height + 2 * pad);
-  r.setAttribute("rx", 3);
-  return card;
+  if (!el(id) || !text) return false;
+  strip.innerHTML = "<span class='card'>" + esc(text) + "</span>";
+  strip.style.display = "block";
+  return true;
+}
+function pinCard() {
+  var g = sum && el(S[cur - 1].node), card = strip.firstChild;
+  lead.style.display = g && card ? "block" : "none";
+  if (under) under.style.display = g && card ? "" : "none";
+  if (!g || !card) return;
+  var b = g.getBoundingClientRect(), w = card.getBoundingClientRect().width;
+  var sr = strip.getBoundingClientRect(), rr = root.getBoundingClientRect();
+  var mid = (b.left + b.right) / 2;
+  var left = Math.max(0, Math.min(sr.width - w, mid - sr.left - w / 2));
+  card.style.marginLeft = left + "px";
+  var c = card.getBoundingClientRect(), pr = pic.getBoundingClientRect();
+  var x1 = Math.max(c.left + 8, Math.min(c.right - 8, mid));
+  var x2 = Math.max(pr.left, Math.min(pr.right, mid));
+  // from the card to the picture's edge over the page, then on inside the picture beneath
+  // the boxes and edges (no digit crossed out) down to the box's top
+  var line = lead.firstChild;
+  line.setAttribute("x1", x1 - rr.left); line.setAttribute("y1", c.bottom - rr.top);
+  line.setAttribute("x2", x2 - rr.left); line.setAttribute("y2", pr.top - rr.top);
+  var top = graph && graph.getScreenCTM();
+  if (!top) return;
+  if (!under) {
+    under = document.createElementNS(NS, "line");
+    under.setAttribute("class", "cr-lead");
+    var frame = graph.querySelector("polygon");
+    graph.insertBefore(under, frame ? frame.nextSibling : graph.firstChild);
+  }
+  var inv = top.inverse(), pt = svg.createSVGPoint();
+  pt.x = x2; pt.y = pr.top; var a = pt.matrixTransform(inv);
+  pt.x = x2; pt.y = Math.max(pr.top, b.top); var z = pt.matrixTransform(inv);
+  under.setAttribute("x1", a.x); under.setAttribute("y1", a.y);
+  under.setAttribute("x2", z.x); under.setAttribute("y2", z.y);
+  under.setAttribute("stroke-width", 2.5 / top.a);
+  under.setAttribute("stroke-dasharray", (6 / top.a) + " " + (4 / top.a));
 }
 function state(k) {
   var st = {data: {}, grad: {}, name: {}, cls: {}, shown: {}};
@@ -378,27 +426,45 @@ function state(k) {
     if (st.grad[id] === undefined) st.grad[id] = D.boxes[id].grad; });
   return st;
 }
+// scroll so that the first element is in view, with as many of the others (in their order)
+// as fit beside it
 function reveal(els) {
   els = els.filter(Boolean);
   if (!els.length || pic.classList.contains("fit")) return;
-  var pr = pic.getBoundingClientRect();
+  var pr = pic.getBoundingClientRect(), m = 30;
   if (!pr.width) return;
-  var rs = els.map(function (g) { return g.getBoundingClientRect(); });
-  var l = Math.min.apply(null, rs.map(function (r) { return r.left; }));
-  var r = Math.max.apply(null, rs.map(function (r) { return r.right; }));
-  var t = Math.min.apply(null, rs.map(function (r) { return r.top; }));
-  var b = Math.max.apply(null, rs.map(function (r) { return r.bottom; }));
-  var m = 30;
-  if (r - l > pr.width - 2 * m) { l = rs[0].left; r = rs[0].right; }
-  if (b - t > pr.height - 2 * m) { t = rs[0].top; b = rs[0].bottom; }
-  if (l < pr.left + m || r > pr.right - m) pic.scrollLeft += (l + r) / 2 - (pr.left + pr.right) / 2;
-  if (t < pr.top + m || b > pr.bottom - m) pic.scrollTop += (t + b) / 2 - (pr.top + pr.bottom) / 2;
+  var u = null;
+  els.forEach(function (g) {
+    var q = g.getBoundingClientRect();
+    var w = u ? {left: Math.min(u.left, q.left), right: Math.max(u.right, q.right),
+                 top: Math.min(u.top, q.top), bottom: Math.max(u.bottom, q.bottom)} : q;
+    if (!u || (w.right - w.left <= pr.width - 2 * m && w.bottom - w.top <= pr.height - 2 * m)) u = w;
+  });
+  if (u.left < pr.left + m || u.right > pr.right - m)
+    pic.scrollLeft += (u.left + u.right) / 2 - (pr.left + pr.right) / 2;
+  if (u.top < pr.top + m || u.bottom > pr.bottom - m)
+    pic.scrollTop += (u.top + u.bottom) / 2 - (pr.top + pr.bottom) / 2;
+}
+// the equations in one size, as large as fits the width without wrapping (22 px, down to
+// 16 px in a narrow notebook; below that they wrap)
+function fitLines(els, big, small) {
+  if (!els.length) return;
+  var width = els[0].parentNode.clientWidth - 24, widest = 0;
+  els.forEach(function (e) {
+    e.style.fontSize = big + "px"; e.style.whiteSpace = "pre";
+    widest = Math.max(widest, e.scrollWidth);
+    e.style.whiteSpace = "";
+  });
+  if (width > 0 && widest > width) {
+    var px = Math.max(small, Math.floor(big * width / widest));
+    els.forEach(function (e) { e.style.fontSize = px + "px"; });
+  }
 }
 var cur = 0, timer = null;
 function show(k) {
   k = Math.max(0, Math.min(N, k)); slider.value = k; cur = k;
   marked.forEach(function (m) { m[0].classList.remove(m[1]); }); marked = [];
-  if (sum) { sum.parentNode.removeChild(sum); sum = null; }
+  if (sum) { strip.innerHTML = ""; strip.style.display = "none"; sum = false; }
   var st = state(k);
   Object.keys(T).forEach(function (id) {
     var t = T[id], b = D.boxes[id];
@@ -417,8 +483,7 @@ function show(k) {
   if (k === 0) {
     explain.className = "explain";
     explain.innerHTML = "<div class='note'>" + tr("start") + "</div>";
-    Object.keys(T).forEach(function (id) { if (!D.boxes[id].leaf) return; focus.push(el(id)); });
-    focus = focus.slice(0, 1);
+    pic.scrollTop = 0; pic.scrollLeft = 0;  // the inputs and first weights: the top left
   } else {
     var s = S[k - 1];
     explain.className = "explain " + s.phase;
@@ -426,10 +491,16 @@ function show(k) {
       (s.note ? "<div class='note'>" + esc(s.note) + "</div>" : "") +
       s.lines.map(function (l) { return "<div class='eq'>" + esc(l) + "</div>"; }).join("");
     s.edges.forEach(function (e) { mark(e, "cr-lit"); focus.push(el(e)); });
+    // and the boxes at the edges' ends (k12_5: v12 and v5), when they fit in view too
+    s.edges.forEach(function (e) {
+      e.slice(1).split("_").forEach(function (n) { focus.push(el("v" + n)); }); });
     if (s.node) { mark(s.node, "cr-now"); focus.unshift(el(s.node)); }
-    if (s.node && s.at) { sum = sumCard(s.node, s.at); if (sum) focus.splice(1, 0, sum); }
+    fitLines([].slice.call(explain.querySelectorAll(".eq")), 22, 16);
+    if (s.node && s.at) sum = sumCard(s.node, s.at);
+    if (sum) fitLines([strip.firstChild], 20, 14);
   }
   reveal(focus);
+  pinCard();
 }
 function stop() {
   if (timer) { clearInterval(timer); timer = null; }
@@ -451,6 +522,8 @@ root.querySelectorAll("button").forEach(function (b) {
   });
 });
 slider.addEventListener("input", function () { stop(); show(parseInt(slider.value, 10)); });
+pic.addEventListener("scroll", pinCard);
+window.addEventListener("resize", pinCard);
 root.querySelector(".fitbox").addEventListener("change", function (e) {
   pic.classList.toggle("fit", e.target.checked); show(cur);
 });

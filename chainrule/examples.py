@@ -184,7 +184,8 @@ def show_xor_train() -> None:
         if e < history.epochs:
             print(f"  {e + 1:5d}   {history.loss[e]:.6f}")
     print()
-    print("    x1    x2   " + rjust(_("target"), 6) + "   " + rjust(_("output"), 6))
+    # the output column is 8 wide (0.012704): its header ends where the numbers end
+    print("    x1    x2   " + rjust(_("target"), 6) + "   " + rjust(_("output"), 8))
     with no_grad():
         for x, t in zip(XOR_INPUTS, XOR_TARGETS):
             print(f"  {x[0]:4d}  {x[1]:4d}   {t:6d}   {model(x)[0].data:.6f}")

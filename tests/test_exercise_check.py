@@ -8,6 +8,7 @@ checker's own workings; the slides' printed figures come from the bp232 preset.
 import csv
 import json
 import math
+import re
 
 import pytest
 
@@ -713,8 +714,20 @@ def test_every_sentence_says_the_result_once(code):
         for f in wrong:
             value = f"{f.worked:.6f}".replace("-0.000000", "0.000000")
             assert f.explanation.count(f"= {value}") == 1, f.explanation
-            said_as_step = f.explanation.endswith((f"= {value}.", f"= {value}。")) and so not in f.explanation
-            said_after = f.explanation.endswith((f"{so}{f.quantity} = {value}.", f"{so}{f.quantity} = {value}。"))
+            # worked on the student's own figures after an earlier slip, far from the exact
+            # value: a last note names the exact value too (checked without it below)
+            # (the exact value to 6 decimals, or to as many as the student wrote)
+            note = re.search({"en": r" \(That is from your own earlier figures; the exact value "
+                                    r"is (-?[0-9.]+)\.\)$",
+                              "zh": r"（这是用你自己前面的数字算出的；准确值是 (-?[0-9.]+)。）$"}[lang],
+                             f.explanation)
+            apart = abs(f.worked - f.expected) > 1e-3 * abs(f.expected)
+            assert (note is not None) == apart, f.explanation
+            if note:
+                assert abs(float(note[1]) - f.expected) <= 5e-7, f.explanation
+            text = f.explanation[:note.start()] if note else f.explanation
+            said_as_step = text.endswith((f"= {value}.", f"= {value}。")) and so not in text
+            said_after = text.endswith((f"{so}{f.quantity} = {value}.", f"{so}{f.quantity} = {value}。"))
             assert said_as_step or said_after, f.explanation
 
 
@@ -868,3 +881,26 @@ def test_an_update_mistake_on_a_hidden_gradient_shows_the_update_it_went_through
     assert (f.status, f.diagnosis) == ("wrong", "update_sign")
     assert (f"w7+ = w7 - η·dE_total/dw7 = 0.4 - 0.5 × ({right['dE_total/dw7']:.6f}) = "
             f"{right['w7+']:.6f}, so dE_total/dw1 = {right['dE_total/dw1']:.6f}.") in f.explanation
+
+
+def test_a_diagnosis_on_the_students_own_figures_names_the_exact_value_too():
+    # net_h1 slipped (2.45 for 2.35) and carried into out_h1 = sigma(2.45); dE_total/dw7
+    # too rough; dE_total/dw1 the sequential value 0.010931 in a simultaneous exercise
+    spec = preset("bp232")
+    answers = {"net_h1": "2.45", "out_h1": f"{1 / (1 + math.exp(-2.45)):.6f}",
+               "dE_total/dw7": "0.078", "dE_total/dw1": "0.010931"}
+    by = {f.quantity: f for f in check_answers(spec, answers, "simultaneous").figures}
+    assert by["out_h1"].status == "carried"
+    mark = by["dE_total/dw1"]
+    assert (mark.status, mark.diagnosis) == ("wrong", "sequential_update")
+    assert abs(mark.expected - 0.012268) < 5e-7  # plain gradient descent's dE_total/dw1
+    assert abs(mark.worked - mark.expected) > 1e-4  # the step on the student's own numbers
+    assert f"= {mark.worked:.6f}." in mark.explanation
+    assert mark.explanation.endswith("the exact value is 0.012268.)")
+    with using_language("zh"):
+        zh = check_answers(spec, answers, "simultaneous").figures[-1]
+    assert zh.explanation.endswith("准确值是 0.012268。）")
+    # a sheet worked from right figures: the step is the exact one, nothing to add
+    right = check_answers(spec, {"dE_total/dw1": "0.010931"}, "simultaneous").figures[0]
+    assert right.diagnosis == "sequential_update" and "0.012268" in right.explanation
+    assert "earlier figures" not in right.explanation

@@ -58,6 +58,9 @@ else:  # pragma: no cover - Python 3.10
 
 STATUSES = ("correct", "carried", "wrong", "missing")
 MIN_SIGNIFICANT = 3
+# a diagnosed step worked on the student's figures more than this far (relative) from the
+# exact value names the exact value too (rounded intermediates move only the last digits)
+OWN_FIGURES_APART = 1e-3
 # An answer sheet holds a few dozen figures: anything this large is not one.
 MAX_ANSWERS_BYTES = 1_000_000
 TOP_KEYS = ("answers", "id", "name")
@@ -428,6 +431,14 @@ class _Sheet:
             mark.explanation = MISCONCEPTIONS[best].explain(
                 self.frame, used, key, mark.quantity, mark.worked, self.rules.convention,
                 given=w.text, written=texts, sign=sign)
+            if abs(mark.worked - mark.expected) > OWN_FIGURES_APART * abs(mark.expected):
+                # the step above ends on the student's own numbers, far from the exact value
+                # after an earlier slip (not a last digit from rounding): say so, and give the
+                # exact value too, else the sentence contradicts the sheet's expected column
+                # the space is the message's own: Chinese sets none before its （
+                mark.explanation += _(" (That is from your own earlier figures; the exact "
+                                      "value is {expected}.)").format(
+                    expected=_num(mark.expected, w.text))
             if mark.alternatives:
                 mark.explanation += " " + _("(The same figure also comes from: {codes}.)").format(
                     codes=", ".join(mark.alternatives))

@@ -227,6 +227,9 @@ def test_the_demo_code_translated_is_the_code():
 @pytest.mark.parametrize("name, chinese", [
     ("perceptron", "神经网络基础课件：一个感知器网络，激活值由阶跃函数给出"),
     ("xor-relu", "《深度前馈网络》课件：用一个 ReLU 隐藏层和手工设定的权重实现异或（XOR）"),
+    # the learning rate by the glossary's name, not torch's keyword lr
+    ("xor-train", "从随机初值学出异或（XOR）：MLP(2, [4, 1])，隐藏层 tanh，输出 sigmoid，\n"
+                  "均方误差，全批量 Adam（学习率 0.1），随机种子 0\n"),
 ])
 def test_examples_in_chinese(capsys, name, chinese):
     _, en, _ = run(capsys, "example", name)

@@ -211,6 +211,12 @@ def _ranges(spec: Any) -> str:
                      for w, n in updated_weights(spec))
 
 
+def _updated_example(spec: Any) -> str:
+    """The output layer's first weight, renamed as after its update (w7+)."""
+    weights = sorted(spec.layers[-1].weight_list(), key=naming.reading_order)
+    return naming.updated(weights[0] if weights else spec.parameter_names()[0])
+
+
 def caption(sol: Solution) -> str:
     """What every picture of the run shows, in one sentence: which convention,
     and (sequential) that the lower layers' edges use the updated weights of the
@@ -222,17 +228,21 @@ def caption(sol: Solution) -> str:
     if sol.convention == "sequential" and p is not None and len(spec.layers) > 2:
         return _("{name}, sequential convention, as in the report: the gradients layer by layer "
                  "from the output, each layer's back-propagated through the updated weights of "
-                 "the layers above it ({weights}); the boxes hold the values before any update: "
-                 "grad {parameter} = {value} (plain gradient descent: {plain})."
+                 "the layers above it ({weights}), so grad {parameter} = {value} (plain gradient descent: "
+                 "{plain}). A weight's box shows it before any update; in the step-by-step "
+                 "animation it becomes {example} once that update is done."
                  ).format(name=spec.name, weights=_ranges(spec), parameter=shown,
-                          value=value, plain=num(sol.other.gradients[shown]))
+                          value=value, plain=num(sol.other.gradients[shown]),
+                          example=_updated_example(spec))
     if sol.convention == "sequential" and p is not None:
         return _("{name}, sequential convention, as in the report: the output layer's gradients, "
                  "then the hidden layer's back-propagated through the updated output weights "
-                 "{weights}; the boxes hold the values before any update: grad {parameter} = "
-                 "{value} (plain gradient descent: {plain})."
+                 "{weights}, so grad {parameter} = {value} (plain gradient descent: {plain}). A "
+                 "weight's box shows it before any update; in the step-by-step animation it "
+                 "becomes {example} once that update is done."
                  ).format(name=spec.name, weights=updated_weights(spec)[0][0], parameter=shown,
-                          value=value, plain=num(sol.other.gradients[shown]))
+                          value=value, plain=num(sol.other.gradients[shown]),
+                          example=_updated_example(spec))
     return _("{name}, {convention} convention, as in the report: one backward pass through the "
              "weights before any update (plain gradient descent): grad {parameter} = {value}."
              ).format(name=spec.name, convention=convention_name(sol.convention), parameter=shown, value=value)

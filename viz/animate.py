@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import html
-import json
 import pathlib
 import uuid
 from typing import Iterator, Optional, Sequence, Union
 
 from autograd import BackwardStep, Node, topological_order, zero_grad
 
-from . import fonts, style
+from . import fonts, stepper_page, style
 from .folding import Locals
 from .graph import GraphTooLargeError, draw_graph
 from .i18n import _, language
-from .render import SVG_FONT_STYLE, writable_path
 from .topology import Graph, name_of
 
 PathLike = Union[str, "pathlib.Path"]
@@ -84,14 +82,14 @@ class BackwardStepper:
             raw = list(steps)
             picture = draw_graph(root, digits=digits, edge_labels=True, compact=False,
                                  max_nodes=max_nodes, local=local)
-            self.svg = _strip_xml_header(picture.pipe(format="svg", encoding="utf-8"))
+            self.svg = stepper_page.strip_xml_header(picture.pipe(format="svg", encoding="utf-8"))
         else:
             with _backward_recorded(root) as recorded:
                 # drawn with this pass's grads, so every box is wide enough for its number
                 # (the full graph: one step per engine edge, each op drawn)
                 picture = draw_graph(root, digits=digits, edge_labels=True, compact=False,
                                      max_nodes=max_nodes)
-                self.svg = _strip_xml_header(picture.pipe(format="svg", encoding="utf-8"))
+                self.svg = stepper_page.strip_xml_header(picture.pipe(format="svg", encoding="utf-8"))
                 raw = list(recorded)
         self.steps = self._frames(graph, raw)
 
@@ -149,30 +147,9 @@ class BackwardStepper:
     # --- HTML ----------------------------------------------------------------------------
     def fragment(self) -> str:
         """The stepper as an HTML fragment (styles and script scoped to it)."""
-        uid = "crs" + uuid.uuid4().hex[:8]
-        content = self._data()
-        data = json.dumps(content).replace("</", "<\\/")
-        template = _TEMPLATE
-        for key, text in _template_texts().items():
-            template = template.replace(f"__{key}__", text)
-        css = _CSS.replace("__UID__", uid)
-        svg = self.svg
-        notes = "".join(f"<div class='sub'>{html.escape(t)}</div>" for t in self.notes)
-        face = fonts.embedded_cjk_css(
-            self.title + "".join(self.notes) + svg + json.dumps(content, ensure_ascii=False) + template, f"#{uid}")
-        if face:  # Chinese text: its glyphs travel with the page (no font on the machine),
-            # one face for the page's texts and the picture's (not the picture's own)
-            svg = SVG_FONT_STYLE.sub("", svg)
-            for f in (style.FONT, style.MONO):
-                css = css.replace(fonts.css_families(f), fonts.css_families(f, embedded=True))
-            css = face + css + f"#{uid} button {{ font-family: inherit; }}\n"
-        return (template.replace("__UID__", uid)
-                .replace("__TITLE__", html.escape(self.title))
-                .replace("__NOTES__", notes)
-                .replace("__SVG__", svg)
-                .replace("__DATA__", data)
-                .replace("__CSS__", css)
-                .replace("__JS__", _JS))
+        return stepper_page.fragment("crs" + uuid.uuid4().hex[:8], _TEMPLATE, _template_texts(),
+                                     _CSS, _JS, title=self.title, notes=self.notes, svg=self.svg,
+                                     data=self._data())
 
     def page(self) -> str:
         """A complete HTML page: opens in any browser with no network."""
@@ -186,10 +163,8 @@ class BackwardStepper:
                 f"{self.fragment()}</body></html>\n")
 
     def save(self, path: PathLike) -> pathlib.Path:
-        """Write :meth:`page` to an .html file in an existing folder."""
-        path = _html_path(path, "BackwardStepper.save()")
-        path.write_text(self.page(), encoding="utf-8")
-        return path
+        """Write :meth:`page` to an .html file in an existing folder (whole or not at all)."""
+        return stepper_page.save_page(self.page(), path, "BackwardStepper.save()")
 
     def _repr_html_(self) -> str:
         return self.fragment()
@@ -210,17 +185,9 @@ def animate_backward(root: Node, path: PathLike, *, digits: int = 6,
     ``title``: the page's heading, ``notes``: lines under it. Returns the path. The graph's grads are
     left as they were. ``steps``, ``local``: a pass recorded already, as
     :class:`BackwardStepper` takes them."""
-    _html_path(path, "animate_backward")  # before the work, not after
+    stepper_page.html_path(path, "animate_backward")  # before the work, not after
     return BackwardStepper(root, digits=digits, max_nodes=max_nodes, title=title, steps=steps,
                            local=local, notes=notes).save(path)
-
-
-def _html_path(path: PathLike, who: str) -> pathlib.Path:
-    path = pathlib.Path(path)
-    if path.suffix.lower() not in (".html", ".htm"):
-        raise ValueError(_("{who}: the page is HTML: give a file name ending in .html, "
-                           "got {name}").format(who=who, name=repr(path.name)))
-    return writable_path(path, who)
 
 
 def _page_texts() -> dict[str, str]:
@@ -242,21 +209,10 @@ def _page_texts() -> dict[str, str]:
 
 def _template_texts() -> dict[str, str]:
     """The controls' labels and tooltips and the key help, in the current language."""
-    texts = {
-        "FIRST": _("first step (Home)"), "PREV": _("previous step (\u2190)"),
-        "PLAYPAUSE": _("play / pause (space)"), "PLAY": _("play"),
-        "NEXT": _("next step (\u2192)"), "LAST": _("last step (End)"), "STEP": _("step"),
-        "FIT": _("fit width"),
-        "KEYS": _("Keys: \u2190 \u2192 step, Home/End, space plays. Red edge: the gradient being "
-                  "passed down now; blue: the node it comes from. Grey grads are not computed "
-                  "yet, amber ones still wait for more paths (the multi-path sum rule)."),
-    }
-    return {k: html.escape(v) for k, v in texts.items()}
-
-
-def _strip_xml_header(svg: str) -> str:
-    start = svg.find("<svg")
-    return svg[start:] if start >= 0 else svg
+    return stepper_page.control_texts(
+        _("Keys: \u2190 \u2192 step, Home/End, space plays. Red edge: the gradient being "
+          "passed down now; blue: the node it comes from. Grey grads are not computed "
+          "yet, amber ones still wait for more paths (the multi-path sum rule)."))
 
 
 _CSS = """
@@ -302,16 +258,7 @@ _CSS = """
 _TEMPLATE = """<div id="__UID__" class="chainrule-stepper" tabindex="0">
 <style>__CSS__</style>
 <h3>__TITLE__</h3>__NOTES__
-<div class="bar">
-  <button data-act="first" title="__FIRST__">|&#x25C0;</button>
-  <button data-act="prev" title="__PREV__">&#x25C0;</button>
-  <button data-act="play" title="__PLAYPAUSE__">&#x25B6; __PLAY__</button>
-  <button data-act="next" title="__NEXT__">&#x25B6;</button>
-  <button data-act="last" title="__LAST__">&#x25B6;|</button>
-  <input type="range" min="0" value="0" step="1" aria-label="__STEP__">
-  <span class="count"></span>
-  <label class="hint"><input type="checkbox" class="fitbox"> __FIT__</label>
-</div>
+__BAR__
 <div class="explain"></div>
 <div class="body"><div class="pic">__SVG__</div><div class="side"></div></div>
 <div class="hint">__KEYS__</div>
@@ -435,45 +382,10 @@ function show(k) {
   if (row) bringIntoView(side, [row], 0);
 }
 var cur = 0, timer = null;
-function stop() {
-  if (timer) { clearInterval(timer); timer = null; }
-  playBtn.innerHTML = "&#x25B6; " + tr("play");
-}
-function play() {
-  if (timer) { stop(); return; }
-  if (cur >= N) show(0);
-  playBtn.innerHTML = "&#x2016; " + tr("pause");
-  timer = setInterval(function () { if (cur >= N) stop(); else show(cur + 1); }, 900);
-}
-root.querySelectorAll("button").forEach(function (b) {
-  b.addEventListener("click", function () {
-    var a = b.getAttribute("data-act");
-    if (a === "play") { play(); return; }
-    stop();
-    if (a === "first") show(0); else if (a === "prev") show(cur - 1);
-    else if (a === "next") show(cur + 1); else if (a === "last") show(N);
-  });
-});
-slider.addEventListener("input", function () { stop(); show(parseInt(slider.value, 10)); });
+__CONTROLS__
 root.querySelector(".fitbox").addEventListener("change", function (e) {
   pic.classList.toggle("fit", e.target.checked);
 });
-function onKey(e) {
-  var t = e.target && e.target.tagName;
-  if (t === "INPUT" && e.target.type !== "range") return;
-  if (e.key === "ArrowRight") { stop(); show(cur + 1); }
-  else if (e.key === "ArrowLeft") { stop(); show(cur - 1); }
-  else if (e.key === "Home") { stop(); show(0); }
-  else if (e.key === "End") { stop(); show(N); }
-  else if (e.key === " ") { play(); }
-  else return;
-  e.preventDefault(); e.stopPropagation();
-}
-root.addEventListener("keydown", onKey);
-// a page of its own: the keys work without clicking into the stepper first
-if (document.body && document.body.firstElementChild === root &&
-    document.body.children.length === 1)
-  document.addEventListener("keydown", function (e) { if (e.target === document.body) onKey(e); });
 show(0);
 // Jupyter may run this before the output is on the page: scroll to the first step
 // once the picture has a size (unless the user has moved on already).
@@ -482,3 +394,4 @@ show(0);
   setTimeout(function () { settle(tries - 1); }, 100);
 })(100);
 """
+_JS = _JS.replace("__CONTROLS__", stepper_page.controls_js(900))

@@ -19,7 +19,6 @@ operation one engine edge at a time, is :mod:`viz.animate`.
 from __future__ import annotations
 
 import html
-import json
 import pathlib
 import re
 import uuid
@@ -28,12 +27,10 @@ from typing import Any, Optional, Sequence, Union
 
 from autograd import Node
 
-from . import fonts, style
-from .animate import _html_path, _strip_xml_header
+from . import fonts, stepper_page, style
 from .folding import CompactGraph, Locals, kept
 from .graph import draw_graph
 from .i18n import _, language
-from .render import SVG_FONT_STYLE
 from .topology import Graph
 
 PathLike = Union[str, "pathlib.Path"]
@@ -92,7 +89,7 @@ class ClassroomStepper:
         picture = draw_graph(root, digits=digits, edge_labels=True, compact=True, local=local,
                              max_nodes=max_nodes)
         picture.attr("graph", label="")  # the page says how to read it, in large type
-        self.svg = _zoomed(_strip_xml_header(picture.pipe(format="svg", encoding="utf-8")), ZOOM)
+        self.svg = _zoomed(stepper_page.strip_xml_header(picture.pipe(format="svg", encoding="utf-8")), ZOOM)
         self.steps = [self._frame(s, k) for k, s in enumerate(steps)]
         self.seeds = [self._id(n, "seeds") for n in seeds]
         # the boxes' numbers now, with the picture: shown later (inline in Jupyter, after the
@@ -145,30 +142,9 @@ class ClassroomStepper:
     # --- HTML ----------------------------------------------------------------------------
     def fragment(self) -> str:
         """The stepper as an HTML fragment (styles and script scoped to it)."""
-        uid = "crc" + uuid.uuid4().hex[:8]
-        content = self._data()
-        data = json.dumps(content).replace("</", "<\\/")
-        template = _TEMPLATE
-        for key, text in _template_texts().items():
-            template = template.replace(f"__{key}__", text)
-        css = _CSS.replace("__UID__", uid)
-        svg = self.svg
-        notes = "".join(f"<div class='sub'>{html.escape(t)}</div>" for t in self.notes)
-        face = fonts.embedded_cjk_css(self.title + "".join(self.notes) + svg +
-                                      json.dumps(content, ensure_ascii=False) + template,
-                                      f"#{uid}")
-        if face:  # Chinese text: its glyphs travel with the page
-            svg = SVG_FONT_STYLE.sub("", svg)
-            for f in (style.FONT, style.MONO):
-                css = css.replace(fonts.css_families(f), fonts.css_families(f, embedded=True))
-            css = face + css + f"#{uid} button {{ font-family: inherit; }}\n"
-        return (template.replace("__UID__", uid)
-                .replace("__TITLE__", html.escape(self.title))
-                .replace("__NOTES__", notes)
-                .replace("__SVG__", svg)
-                .replace("__DATA__", data)
-                .replace("__CSS__", css)
-                .replace("__JS__", _JS))
+        return stepper_page.fragment("crc" + uuid.uuid4().hex[:8], _TEMPLATE, _template_texts(),
+                                     _CSS, _JS, title=self.title, notes=self.notes, svg=self.svg,
+                                     data=self._data())
 
     def page(self) -> str:
         """A complete HTML page, the stepper filling the window."""
@@ -180,14 +156,7 @@ class ClassroomStepper:
 
     def save(self, path: PathLike) -> pathlib.Path:
         """Write :meth:`page` to an .html file in an existing folder (whole or not at all)."""
-        path = _html_path(path, "ClassroomStepper.save()")
-        part = path.with_name(path.name + ".part")
-        try:
-            part.write_text(self.page(), encoding="utf-8")
-            part.replace(path)
-        finally:
-            part.unlink(missing_ok=True)
-        return path
+        return stepper_page.save_page(self.page(), path, "ClassroomStepper.save()")
 
     def _repr_html_(self) -> str:
         return self.fragment()
@@ -200,7 +169,7 @@ def animate_steps(root: Node, steps: Sequence[ClassroomStep], path: PathLike,
                   **options: Any) -> pathlib.Path:
     """Write the classroom animation of ``steps`` (see :class:`ClassroomStepper`,
     whose keyword options it takes) to ``path`` (.html). Returns the path."""
-    _html_path(path, "animate_steps")  # before the work, not after
+    stepper_page.html_path(path, "animate_steps")  # before the work, not after
     return ClassroomStepper(root, steps, **options).save(path)
 
 
@@ -225,16 +194,11 @@ def _page_texts() -> dict[str, str]:
 
 
 def _template_texts() -> dict[str, str]:
-    texts = {
-        "FIRST": _("first step (Home)"), "PREV": _("previous step (\u2190)"),
-        "PLAYPAUSE": _("play / pause (space)"), "PLAY": _("play"),
-        "NEXT": _("next step (\u2192)"), "LAST": _("last step (End)"), "STEP": _("step"),
-        "FIT": _("fit width"),
-        "KEYS": _("Keys: \u2190 \u2192 step, Home/End, space plays. Red: the box and edges of "
-                  "this step; grey: not computed yet; amber: a gradient still waiting for more "
-                  "paths (the multi-path sum rule)."),
-    }
-    return {k: html.escape(v) for k, v in texts.items()}
+    """The controls' labels and tooltips and the key help, in the current language."""
+    return stepper_page.control_texts(
+        _("Keys: \u2190 \u2192 step, Home/End, space plays. Red: the box and edges of "
+          "this step; grey: not computed yet; amber: a gradient still waiting for more "
+          "paths (the multi-path sum rule)."))
 
 
 _CSS = """
@@ -286,16 +250,7 @@ _CSS = """
 _TEMPLATE = """<div id="__UID__" class="chainrule-classroom" tabindex="0">
 <style>__CSS__</style>
 <h3>__TITLE__</h3>__NOTES__
-<div class="bar">
-  <button data-act="first" title="__FIRST__">|&#x25C0;</button>
-  <button data-act="prev" title="__PREV__">&#x25C0;</button>
-  <button data-act="play" title="__PLAYPAUSE__">&#x25B6; __PLAY__</button>
-  <button data-act="next" title="__NEXT__">&#x25B6;</button>
-  <button data-act="last" title="__LAST__">&#x25B6;|</button>
-  <input type="range" min="0" value="0" step="1" aria-label="__STEP__">
-  <span class="count"></span>
-  <label class="hint"><input type="checkbox" class="fitbox"> __FIT__</label>
-</div>
+__BAR__
 <div class="explain"></div>
 <div class="sumrow"></div>
 <div class="pic">__SVG__</div>
@@ -502,45 +457,12 @@ function show(k) {
   reveal(focus);
   pinCard();
 }
-function stop() {
-  if (timer) { clearInterval(timer); timer = null; }
-  playBtn.innerHTML = "&#x25B6; " + tr("play");
-}
-function play() {
-  if (timer) { stop(); return; }
-  if (cur >= N) show(0);
-  playBtn.innerHTML = "&#x2016; " + tr("pause");
-  timer = setInterval(function () { if (cur >= N) stop(); else show(cur + 1); }, 2500);
-}
-root.querySelectorAll("button").forEach(function (b) {
-  b.addEventListener("click", function () {
-    var a = b.getAttribute("data-act");
-    if (a === "play") { play(); return; }
-    stop();
-    if (a === "first") show(0); else if (a === "prev") show(cur - 1);
-    else if (a === "next") show(cur + 1); else if (a === "last") show(N);
-  });
-});
-slider.addEventListener("input", function () { stop(); show(parseInt(slider.value, 10)); });
+__CONTROLS__
 pic.addEventListener("scroll", pinCard);
 window.addEventListener("resize", pinCard);
 root.querySelector(".fitbox").addEventListener("change", function (e) {
   pic.classList.toggle("fit", e.target.checked); show(cur);
 });
-function onKey(e) {
-  var t = e.target && e.target.tagName;
-  if (t === "INPUT" && e.target.type !== "range") return;
-  if (e.key === "ArrowRight") { stop(); show(cur + 1); }
-  else if (e.key === "ArrowLeft") { stop(); show(cur - 1); }
-  else if (e.key === "Home") { stop(); show(0); }
-  else if (e.key === "End") { stop(); show(N); }
-  else if (e.key === " ") { play(); }
-  else return;
-  e.preventDefault(); e.stopPropagation();
-}
-root.addEventListener("keydown", onKey);
-if (document.body && document.body.firstElementChild === root &&
-    document.body.children.length === 1)
-  document.addEventListener("keydown", function (e) { if (e.target === document.body) onKey(e); });
 show(0);
 """
+_JS = _JS.replace("__CONTROLS__", stepper_page.controls_js(2500))

@@ -10,12 +10,7 @@ import pytest
 
 from chainrule.cli import main
 from chainrule.spec import preset_text
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from cli_runs import run
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from chainrule.cli import main
+from cli_runs import refused as refused_cli
+from cli_runs import run
 from slides import SMALL_SPEC
 
 # A 2-2-1 network: solved in milliseconds, so each case costs little.
@@ -23,17 +25,10 @@ note = "out_h1 is {out_h1:4}"
 """
 
 
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def refused(capsys, *argv):
-    """Exit 2, nothing on stdout, one line on stderr: the message."""
-    code, out, err = run(capsys, *argv)
-    assert code == 2 and out == "", (code, out, err)
-    assert err.count("\n") == 1 and err.startswith(f"chainrule {argv[0]}: error: "), err
+    """Exit 2, nothing on stdout, one line on stderr: the message, named by its command."""
+    err = refused_cli(capsys, *argv)
+    assert err.startswith(f"chainrule {argv[0]}: error: "), err
     assert "Traceback" not in err
     return err.split(": error: ", 1)[1].rstrip("\n")
 

@@ -11,16 +11,11 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from chainrule.cli import main  # noqa: E402
+from cli_runs import run  # noqa: E402
 from slides import SMALL_SPEC  # noqa: E402
 
 LAST = re.compile(r"^torch: (\d+) figures, max \|difference\| = (\S+)$")
 ROW = re.compile(r"^  (\S+)\s+(\S+)\s+(\S+)\s+(\S+)( {2}✗)?$")
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def rows(text: str) -> dict[str, tuple[float, float, float]]:

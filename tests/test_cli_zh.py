@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from chainrule.cli import NO_CHINESE, main
+from chainrule.cli import NO_CHINESE
 from nn import i18n
+from cli_runs import run
 from slides import SMALL_SPEC
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,13 +28,6 @@ def english_environment(monkeypatch):
         monkeypatch.delenv(key, raising=False)
 
 
-def run(capsys, *argv):
-    try:
-        code = main([str(a) for a in argv])
-    except SystemExit as e:  # argparse: --help, a usage error
-        code = e.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def numbers(text):

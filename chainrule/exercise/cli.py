@@ -7,14 +7,13 @@ import argparse
 import csv
 import io
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
 from ..errors import SpecError
 from ..i18n import _
+from .files import write_text_atomic
 
 EXIT_USAGE = 2
 
@@ -131,7 +130,7 @@ def _mark(args: argparse.Namespace) -> int:
         return _fail(args, str(e))
     rows, problems = mark_class(students, Path(args.exercises), Path(args.answers), args.convention)
     try:
-        write_atomically(Path(args.output), gradebook_csv(rows))
+        write_text_atomic(Path(args.output), gradebook_csv(rows))
     except OSError as e:
         return _fail(args, _("cannot write {path}: {reason}").format(path=args.output,
                                                                      reason=e.strerror or e))
@@ -229,16 +228,3 @@ def gradebook_csv(rows: list[dict[str, Any]]) -> str:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file renamed into place:
-    never a half-written gradebook."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
